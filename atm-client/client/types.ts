@@ -1,0 +1,108 @@
+import type { HistoryEntry, Notice, OpResult, ReversalReason, WireErrorCode } from '../../protocol/index.js';
+
+/**
+ * The contract between the ATM's client library and everything that uses it (the Ink
+ * screens, `atm exec`, `atm script`, `atm bench`). Business outcomes are values: every
+ * call resolves, never rejects, with `{ ok: true, value }` or `{ ok: false, error }`.
+ */
+
+/** Codes the client itself may report, besides the server's wire codes. */
+export type ClientOnlyCode =
+  | 'CONNECTION_LOST' // the connection dropped and the request could not be confirmed
+  | 'CONNECT_FAILED' // TCP/TLS connection could not be made
+  | 'TLS_ERROR' // certificate verification or TLS negotiation failed
+  | 'TIMEOUT' // no answer in time
+  | 'SESSION_EXPIRED' // the server sent the SESSION_EXPIRED notice
+  | 'SERVER_SHUTDOWN' // the server sent the SERVER_SHUTDOWN notice
+  | 'BAD_SERVER_MESSAGE' // the server sent something that breaks PROTOCOL.md
+  | 'SESSION_CLOSED'; // the session was closed (logout, close()) before the call
+
+export type ClientErrorCode = WireErrorCode | ClientOnlyCode;
+
+export interface ClientError {
+  code: ClientErrorCode;
+  message: string;
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ClientError };
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** CA certificate PEM (contents or a path); default `./bank-data/tls/ca.crt`. */
+  ca?: string | Buffer;
+  /** Terminal id recorded in the audit log. */
+  terminal?: string;
+  /** Turns certificate verification off. Never the default; the CLI flag says so loudly. */
+  dangerouslySkipCertificateVerification?: boolean;
+  /** How long to wait for connect + handshake, and for each response (ms). */
+  timeoutMs?: number;
+  /** How many times a lost idempotent request is retried with the same id (default 3). */
+  maxRetries?: number;
+}
+
+export interface Credentials {
+  user: string;
+  password: string;
+  totp?: string;
+}
+
+/** Per-call options for requests that change state. */
+export interface MutationOptions {
+  /** Request id; generated when absent. Reusing one is how a caller retries safely. */
+  id?: string;
+}
+
+/** What the library learned while retrying a lost request (reported alongside the result). */
+export interface RetryReport {
+  id: string;
+  attempts: number;
+  reconnected: boolean;
+  replayed: boolean;
+}
+
+/** A logged-in session. */
+export interface BankSession {
+  readonly user: string;
+  readonly sessionId: string;
+  readonly idleTimeoutSec: number;
+
+  balance(): Promise<Outcome<OpResult<'balance'>>>;
+  deposit(amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'deposit'>>>;
+  withdraw(amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'withdraw'>>>;
+  transfer(to: string, amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'transfer'>>>;
+  reverse(txId: string, reason: ReversalReason, options?: MutationOptions): Promise<Outcome<OpResult<'reverse'>>>;
+  history(query?: {
+    limit?: number;
+    before?: string;
+  }): Promise<Outcome<{ entries: HistoryEntry[]; next: string | null }>>;
+  changePassword(
+    current: string,
+    next: string,
+    options?: MutationOptions,
+  ): Promise<Outcome<OpResult<'change_password'>>>;
+  updateContact(
+    contact: { email?: string; phone?: string },
+    options?: MutationOptions,
+  ): Promise<Outcome<OpResult<'update_contact'>>>;
+  totpEnroll(): Promise<Outcome<OpResult<'totp_enroll'>>>;
+  totpConfirm(code: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_confirm'>>>;
+  ping(): Promise<Outcome<OpResult<'ping'>>>;
+  /** Sends logout and closes. */
+  logout(): Promise<Outcome<OpResult<'logout'>>>;
+  /** Closes without logout. */
+  close(): void;
+
+  /** SESSION_EXPIRED / SERVER_SHUTDOWN notices. Returns an unsubscribe function. */
+  onNotice(listener: (notice: Notice) => void): () => void;
+  /** The connection closed, for any reason. Returns an unsubscribe function. */
+  onClose(listener: (reason: ClientError | null) => void): () => void;
+  /** Retries the library performed (lost responses re-sent with the same id). */
+  onRetry(listener: (report: RetryReport) => void): () => void;
+}
+
+/** What the screens and tools need to open a session. */
+export interface BankConnector {
+  login(credentials: Credentials): Promise<Outcome<BankSession>>;
+  register(credentials: Credentials): Promise<Outcome<BankSession>>;
+}
