@@ -1,0 +1,48 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { type DataDirPaths, dataDirPaths } from '../data-dir.js';
+import { loadOrCreateDataKey } from '../secrets/data-key.js';
+import { ensureDevCertificates, ensurePrivateDir } from '../tls/index.js';
+
+export interface PreparedDataDir {
+  paths: DataDirPaths;
+  tls: { caCert: string; serverCert: string; serverKey: string };
+  dataKey: Uint8Array;
+  /** True when this call created the data dir or any file in it. */
+  created: boolean;
+}
+
+/**
+ * Makes the data dir ready to serve: the directory (0700) and its tls/, keys/, audit/ and
+ * audit/segments/ subdirectories (0700), the development certificates and the data key.
+ * Idempotent: later calls load what is there. Audit keys are prepared by audit/'s prepareAuditKeys.
+ *
+ * An existing data dir keeps its own mode (it may be a directory the operator chose, like a
+ * home directory); the subdirectories that hold secrets are narrowed to 0700.
+ */
+export async function prepareDataDir(
+  dataDir: string,
+  options: { clock?: () => number } = {},
+): Promise<PreparedDataDir> {
+  const paths = dataDirPaths(dataDir);
+  const rootExisted = await isDirectory(paths.root);
+  if (!rootExisted) await mkdir(paths.root, { recursive: true, mode: 0o700 });
+  for (const dir of [paths.tlsDir, paths.keysDir, paths.auditDir, paths.segmentsDir]) await ensurePrivateDir(dir);
+
+  const tls = await ensureDevCertificates(paths, options);
+  const dataKey = await loadOrCreateDataKey(paths.dataKey);
+  return {
+    paths,
+    tls: { caCert: tls.caCert, serverCert: tls.serverCert, serverKey: tls.serverKey },
+    dataKey: dataKey.key,
+    created: !rootExisted || tls.created || dataKey.created,
+  };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}

@@ -1,0 +1,312 @@
+import { Secret, TOTP } from 'otpauth';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WIRE_ERRORS } from '../../../protocol/index.js';
+import {
+  AddressLimiter,
+  Authenticator,
+  type AuthOutcome,
+  type AuthPolicy,
+  createPasswordHasher,
+  type PasswordHasher,
+  TotpService,
+} from '../../../server/auth/index.js';
+import { PiiBox } from '../../../server/secrets/pii-box.js';
+import { FakeAccountStore } from './fake-account-store.js';
+
+const PASSWORD = 'Open-Sesame-42';
+const ADDRESS = '203.0.113.7';
+const START = Date.UTC(2025, 5, 1, 8, 0, 0);
+
+let realHasher: PasswordHasher;
+let aliceHash: string;
+
+beforeAll(async () => {
+  realHasher = createPasswordHasher({ cost: 4, workers: 2 });
+  aliceHash = await realHasher.hash(PASSWORD);
+});
+
+afterAll(async () => {
+  await realHasher.close();
+});
+
+/** The real hasher, counting the bcrypt work each path does. */
+class CountingHasher implements PasswordHasher {
+  counts = { hash: 0, verify: 0, verifyDummy: 0 };
+  onVerify: (() => void) | undefined;
+  hash(password: string) {
+    this.counts.hash++;
+    return realHasher.hash(password);
+  }
+  verify(password: string, hash: string) {
+    this.counts.verify++;
+    const result = realHasher.verify(password, hash);
+    this.onVerify?.();
+    return result;
+  }
+  verifyDummy(password: string) {
+    this.counts.verifyDummy++;
+    return realHasher.verifyDummy(password);
+  }
+  async close() {}
+  get bcryptRuns() {
+    return this.counts.hash + this.counts.verify + this.counts.verifyDummy;
+  }
+}
+
+function setup(policy: Partial<AuthPolicy> = {}) {
+  let now = START;
+  const clock = () => now;
+  const fullPolicy: AuthPolicy = {
+    allowRegistration: true,
+    lockoutThreshold: 3,
+    maxFailedLoginsPerMinute: 20,
+    maxConnectionsPerAddress: 256,
+    ...policy,
+  };
+  const store = new FakeAccountStore();
+  const hasher = new CountingHasher();
+  const limiter = new AddressLimiter(fullPolicy, clock);
+  const box = new PiiBox(PiiBox.generateKey());
+  const totp = new TotpService(box, { clock });
+  const auth = new Authenticator({ store, hasher, limiter, policy: fullPolicy, totp, clock });
+  store.add('alice', aliceHash);
+  return { store, hasher, limiter, box, totp, auth, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+function login(auth: Authenticator, user: string, password: string, extra: { totp?: string; address?: string } = {}) {
+  return auth.login({ user, password, address: extra.address ?? ADDRESS, ...(extra.totp ? { totp: extra.totp } : {}) });
+}
+
+function failureOf(outcome: AuthOutcome) {
+  if (outcome.ok) throw new Error('expected a failure');
+  return outcome;
+}
+
+function enableTotp(t: ReturnType<typeof setup>) {
+  const enrolled = t.totp.enroll('alice');
+  const account = t.store.get('alice');
+  account.totpEnabled = true;
+  account.totpSecretSealed = enrolled.sealedSecret;
+  return (offsetSteps = 0) =>
+    TOTP.generate({ secret: Secret.fromBase32(enrolled.secret), timestamp: t.now() + offsetSteps * 30_000 });
+}
+
+describe('Authenticator.login', () => {
+  it('logs in with the right password', async () => {
+    const t = setup();
+    const outcome = await login(t.auth, 'alice', PASSWORD);
+    expect(outcome).toMatchObject({ ok: true, registered: false, account: { user: 'alice', id: 1 } });
+    expect(t.hasher.counts.verify).toBe(1);
+  });
+
+  it('resets the failure count on success', async () => {
+    const t = setup();
+    await login(t.auth, 'alice', 'wrong-password');
+    await login(t.auth, 'alice', 'wrong-password');
+    expect(t.store.get('alice').failedLogins).toBe(2);
+    const outcome = await login(t.auth, 'alice', PASSWORD);
+    expect(outcome.ok && outcome.account.failedLogins).toBe(0);
+    expect(t.store.get('alice').failedLogins).toBe(0);
+    // A third wrong password now starts again from one: no lock.
+    expect(failureOf(await login(t.auth, 'alice', 'wrong-password')).code).toBe('AUTH_FAILED');
+    expect(t.store.get('alice').locked).toBe(false);
+  });
+
+  it('gives an unknown user and a wrong password the same code and message, each after one bcrypt run', async () => {
+    const t = setup();
+    const unknown = failureOf(await login(t.auth, 'mallory', PASSWORD));
+    expect(t.hasher.counts.verifyDummy).toBe(1);
+    const wrong = failureOf(await login(t.auth, 'alice', `${PASSWORD}!`));
+    expect(t.hasher.counts.verify).toBe(1);
+    expect(unknown.code).toBe('AUTH_FAILED');
+    expect(wrong.code).toBe(unknown.code);
+    expect(WIRE_ERRORS[wrong.code]).toBe(WIRE_ERRORS[unknown.code]);
+    expect({ ...unknown, user: '' }).toEqual({ ...wrong, user: '' });
+    expect(unknown.user).toBe('mallory');
+  });
+
+  it('treats a closed account like an unknown user, even with the right password', async () => {
+    const t = setup();
+    t.store.get('alice').status = 'closed';
+    const outcome = failureOf(await login(t.auth, 'alice', PASSWORD));
+    expect(outcome).toEqual({ ok: false, code: 'AUTH_FAILED', user: 'alice', lockedNow: false });
+    expect(t.hasher.counts).toMatchObject({ verify: 0, verifyDummy: 1 });
+    expect(t.store.calls.recordFailedLogin).toBe(0);
+  });
+
+  it('locks at the threshold: the locking failure says ACCOUNT_LOCKED with lockedNow', async () => {
+    const t = setup({ lockoutThreshold: 3 });
+    expect(failureOf(await login(t.auth, 'alice', 'nope-1'))).toMatchObject({ code: 'AUTH_FAILED', lockedNow: false });
+    expect(failureOf(await login(t.auth, 'alice', 'nope-2'))).toMatchObject({ code: 'AUTH_FAILED', lockedNow: false });
+    expect(failureOf(await login(t.auth, 'alice', 'nope-3'))).toEqual({
+      ok: false,
+      code: 'ACCOUNT_LOCKED',
+      user: 'alice',
+      lockedNow: true,
+    });
+    expect(t.store.get('alice').locked).toBe(true);
+  });
+
+  it('refuses a locked account even with the right password, still running the compare', async () => {
+    const t = setup();
+    t.store.get('alice').locked = true;
+    const verifiesBefore = t.hasher.counts.verify;
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD))).toEqual({
+      ok: false,
+      code: 'ACCOUNT_LOCKED',
+      user: 'alice',
+      lockedNow: false,
+    });
+    expect(t.hasher.counts.verify).toBe(verifiesBefore + 1);
+    expect(failureOf(await login(t.auth, 'alice', 'wrong')).code).toBe('ACCOUNT_LOCKED');
+    expect(t.store.calls.recordFailedLogin).toBe(0);
+    expect(t.store.calls.resetFailedLogins).toBe(0);
+  });
+
+  it('sees a lock that lands while the password is being checked', async () => {
+    const t = setup();
+    t.hasher.onVerify = () => {
+      t.store.get('alice').locked = true;
+    };
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD)).code).toBe('ACCOUNT_LOCKED');
+  });
+
+  it('rate-limits an address over its failed-login budget before any bcrypt work', async () => {
+    const t = setup({ maxFailedLoginsPerMinute: 4, lockoutThreshold: 100 });
+    await login(t.auth, 'mallory', 'x');
+    await login(t.auth, 'trudy', 'x');
+    await login(t.auth, 'alice', 'x');
+    await login(t.auth, 'alice', 'y');
+    const runs = t.hasher.bcryptRuns;
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD))).toEqual({
+      ok: false,
+      code: 'RATE_LIMITED',
+      user: 'alice',
+      lockedNow: false,
+    });
+    expect(t.hasher.bcryptRuns).toBe(runs);
+    // Another address is unaffected, and the budget comes back after a minute.
+    expect((await login(t.auth, 'alice', PASSWORD, { address: '198.51.100.1' })).ok).toBe(true);
+    t.advance(60_000);
+    expect((await login(t.auth, 'alice', PASSWORD)).ok).toBe(true);
+  });
+
+  it('does not count a successful login against the address', async () => {
+    const t = setup({ maxFailedLoginsPerMinute: 2 });
+    for (let i = 0; i < 5; i++) expect((await login(t.auth, 'alice', PASSWORD)).ok).toBe(true);
+    expect(t.limiter.isLoginRateLimited(ADDRESS)).toBe(false);
+  });
+});
+
+describe('Authenticator.login with TOTP', () => {
+  it('asks for the code without counting a failure', async () => {
+    const t = setup();
+    enableTotp(t);
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD)).code).toBe('TOTP_REQUIRED');
+    expect(t.store.get('alice').failedLogins).toBe(0);
+    expect(t.limiter.isLoginRateLimited(ADDRESS)).toBe(false);
+  });
+
+  it('checks the password before asking for the code', async () => {
+    const t = setup();
+    enableTotp(t);
+    expect(failureOf(await login(t.auth, 'alice', 'wrong')).code).toBe('AUTH_FAILED');
+  });
+
+  it('logs in with a real code and records its step', async () => {
+    const t = setup();
+    const code = enableTotp(t);
+    const outcome = await login(t.auth, 'alice', PASSWORD, { totp: code() });
+    const step = Math.floor(t.now() / 30_000);
+    expect(outcome).toMatchObject({ ok: true, account: { totpLastStep: step } });
+    expect(t.store.get('alice').totpLastStep).toBe(step);
+  });
+
+  it('refuses a wrong code as TOTP_INVALID and counts it as a failed login', async () => {
+    const t = setup();
+    const code = enableTotp(t);
+    const good = code();
+    const near = new Set([code(-1), good, code(1)]);
+    let wrong = good;
+    for (let n = 0; near.has(wrong); n++) wrong = String((Number(good) + 1 + n) % 1_000_000).padStart(6, '0');
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD, { totp: wrong })).code).toBe('TOTP_INVALID');
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD, { totp: 'abcdef' })).code).toBe('TOTP_INVALID');
+    expect(t.store.get('alice').failedLogins).toBe(2);
+    // The third wrong code locks.
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD, { totp: wrong }))).toMatchObject({
+      code: 'ACCOUNT_LOCKED',
+      lockedNow: true,
+    });
+  });
+
+  it('refuses a replayed code', async () => {
+    const t = setup();
+    const code = enableTotp(t);
+    const first = code();
+    expect((await login(t.auth, 'alice', PASSWORD, { totp: first })).ok).toBe(true);
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD, { totp: first })).code).toBe('TOTP_INVALID');
+    // The next step's code still works.
+    t.advance(30_000);
+    expect((await login(t.auth, 'alice', PASSWORD, { totp: code() })).ok).toBe(true);
+  });
+
+  it('fails closed when TOTP is enabled but no secret is stored', async () => {
+    const t = setup();
+    t.store.get('alice').totpEnabled = true;
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD, { totp: '123456' })).code).toBe('TOTP_INVALID');
+  });
+
+  it('ignores a pending (unconfirmed) secret', async () => {
+    const t = setup();
+    const enrolled = t.totp.enroll('alice');
+    t.store.get('alice').totpPendingSealed = enrolled.sealedSecret;
+    expect((await login(t.auth, 'alice', PASSWORD)).ok).toBe(true);
+  });
+});
+
+describe('Authenticator.register', () => {
+  it('refuses when registration is closed, before any bcrypt work', async () => {
+    const t = setup({ allowRegistration: false });
+    const outcome = await t.auth.register({ user: 'carol', password: 'Str0ng&Long-pass', address: ADDRESS });
+    expect(outcome).toEqual({ ok: false, code: 'REGISTRATION_CLOSED', user: 'carol', lockedNow: false });
+    expect(t.hasher.bcryptRuns).toBe(0);
+  });
+
+  it('refuses a weak password', async () => {
+    const t = setup();
+    for (const password of ['short1!A', 'alllowercase-123', 'ALLUPPERCASE-123', 'NoDigitsHere-!!', 'NoSymbols12345']) {
+      expect(failureOf(await t.auth.register({ user: 'carol', password, address: ADDRESS })).code).toBe(
+        'WEAK_PASSWORD',
+      );
+    }
+    expect(t.hasher.bcryptRuns).toBe(0);
+    expect(t.store.accounts.has('carol')).toBe(false);
+  });
+
+  it('refuses a taken user name', async () => {
+    const t = setup();
+    const outcome = await t.auth.register({ user: 'alice', password: 'Str0ng&Long-pass', address: ADDRESS });
+    expect(outcome).toEqual({ ok: false, code: 'USER_EXISTS', user: 'alice', lockedNow: false });
+    expect(t.store.get('alice').passwordHash).toBe(aliceHash);
+  });
+
+  it('creates the account with a bcrypt hash and logs it in', async () => {
+    const t = setup();
+    const password = 'Str0ng&Long-pass';
+    const outcome = await t.auth.register({ user: 'carol', password, address: ADDRESS });
+    expect(outcome).toMatchObject({ ok: true, registered: true, account: { user: 'carol' } });
+    const stored = t.store.get('carol').passwordHash;
+    expect(stored).toMatch(/^\$2[aby]\$04\$/);
+    expect(stored).not.toContain(password);
+    expect((await login(t.auth, 'carol', password)).ok).toBe(true);
+  });
+});
+
+describe('Authenticator.checkPassword', () => {
+  it('checks the current password of an account', async () => {
+    const t = setup();
+    const alice = t.store.get('alice');
+    expect(await t.auth.checkPassword(alice, PASSWORD)).toBe(true);
+    expect(await t.auth.checkPassword(alice, 'not-it')).toBe(false);
+  });
+});
