@@ -1,0 +1,196 @@
+import type { Logger } from 'pino';
+import { type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
+import { AdminHttp } from './admin/admin-http.js';
+import { AddressLimiter, Authenticator, createPasswordHasher, TotpService } from './auth/index.js';
+import { BankServer } from './bank-server.js';
+import { CURRENCY, type ServerConfig } from './config.js';
+import { applyMutation, DEFAULT_LEDGER_CONFIG, type LedgerConfig, LedgerWriter, openLedger } from './ledger/index.js';
+import { createServerMetrics } from './metrics.js';
+import { PiiBox } from './secrets/pii-box.js';
+import type { SessionLedger } from './session/services.js';
+import { prepareDataDir } from './setup/prepare-data-dir.js';
+
+/** A started bank: what the CLI and the integration tests hold on to. */
+export interface RunningBank {
+  port: number;
+  adminPort: number;
+  dataDir: string;
+  caCert: string;
+  /** Set when a demo account was created on this start. */
+  demoPassword: string | null;
+  server: BankServer;
+  /** Orderly stop: SERVER_SHUTDOWN to sessions, drain the writer, close the audit segment and files. */
+  stop(): Promise<void>;
+}
+
+export interface StartBankOptions {
+  logger: Logger;
+  clock?: () => number;
+  /** Replace the audit log (tests); default per config.auditEnabled. */
+  audit?: AuditSink;
+}
+
+const DEMO_USER = 'demo';
+
+/** Wire every part of the server from its config: data dir, keys, ledger, auth, audit, listeners. */
+export async function startBank(config: ServerConfig, options: StartBankOptions): Promise<RunningBank> {
+  const { logger } = options;
+  const clock = options.clock ?? Date.now;
+  const prepared = await prepareDataDir(config.dataDir);
+  const { paths } = prepared;
+  const auditKeys = await prepareAuditKeys({
+    keysDir: paths.keysDir,
+    ...(config.auditorKeyFile === undefined ? {} : { auditorKeyFile: config.auditorKeyFile }),
+  });
+  if (auditKeys.demoAuditorSecretPath) {
+    logger.warn(
+      { auditorSecretKey: auditKeys.demoAuditorSecretPath },
+      'DEMO AUDITOR KEY: the auditor secret key sits beside the logs it protects; generate one with `bank-audit keygen` and start with --auditor-key for real use',
+    );
+  }
+  const audit =
+    options.audit ??
+    (config.auditEnabled
+      ? await openAuditLog({
+          dir: paths.auditDir,
+          auditorPublicKey: auditKeys.auditorPublicKey,
+          signingSecretKey: auditKeys.signingSecretKey,
+        })
+      : createNullAudit());
+
+  const store = openLedger(paths.ledgerDb, { clock });
+  const metrics = createServerMetrics();
+  const writer = new LedgerWriter(store, {
+    onBatch: (size, ms) => {
+      metrics.batchSize.observe(size);
+      metrics.batchSeconds.observe(ms / 1000);
+    },
+  });
+  const ledgerConfig: LedgerConfig = {
+    ...DEFAULT_LEDGER_CONFIG,
+    dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
+    maxAmountCents: config.maxAmountCents,
+    reversalWindowSec: config.reversalWindowSec,
+    currency: CURRENCY,
+    fraudAction: config.fraudAction,
+  };
+  const ledger: SessionLedger = {
+    store,
+    mutate: (ctx, request, change) =>
+      writer.submit((s) => applyMutation(s, { ...ctx, config: ledgerConfig }, request, change)),
+  };
+
+  const hasher = createPasswordHasher({ cost: config.bcryptCost });
+  const pii = new PiiBox(prepared.dataKey);
+  const totp = new TotpService(pii, { clock });
+  const policy = {
+    allowRegistration: config.allowRegistration,
+    lockoutThreshold: config.lockoutThreshold,
+    maxFailedLoginsPerMinute: config.maxFailedLoginsPerMinute,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+  };
+  const limiter = new AddressLimiter(policy, clock);
+  const authenticator = new Authenticator({ store, hasher, limiter, policy, totp, clock });
+
+  let demoPassword: string | null = null;
+  if (config.demo && !store.findAccount(DEMO_USER)) {
+    demoPassword = generateDemoPassword();
+    store.createAccount({ user: DEMO_USER, passwordHash: await hasher.hash(demoPassword) });
+    audit.record({
+      kind: 'operator_action',
+      actor: 'operator',
+      detail: { action: 'create_demo_account', user: DEMO_USER },
+    });
+  }
+
+  const server = new BankServer({
+    authenticator,
+    hasher,
+    totp,
+    pii,
+    ledger,
+    audit,
+    metrics,
+    logger,
+    limits: {
+      idleTimeoutSec: config.idleTimeoutSec,
+      maxAmountCents: config.maxAmountCents,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      currency: CURRENCY,
+    },
+    clock,
+    tls: { cert: prepared.tls.serverCert, key: prepared.tls.serverKey },
+    limiter,
+  });
+  const startedAt = new Date(clock()).toISOString();
+  let stopping = false;
+  const admin = new AdminHttp({
+    registry: metrics.registry,
+    healthy: () => !stopping,
+    status: async () => statusOf(server, metrics.registry, { startedAt, writer, config, stopping }),
+  });
+
+  const port = await server.listen(config.port, config.host);
+  const adminPort = await admin.listen(config.adminPort);
+  audit.record({
+    kind: 'server_start',
+    actor: 'operator',
+    detail: {
+      port,
+      adminPort,
+      host: config.host,
+      registration: config.allowRegistration,
+      fraudAction: config.fraudAction,
+    },
+  });
+
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true;
+      await server.close();
+      await writer.close();
+      await admin.close();
+      audit.record({ kind: 'server_stop', actor: 'operator' });
+      await audit.close();
+      await hasher.close();
+      store.close();
+      pii.wipe();
+    })();
+    return stopped;
+  };
+
+  return { port, adminPort, dataDir: paths.root, caCert: prepared.tls.caCert, demoPassword, server, stop };
+}
+
+async function statusOf(
+  server: BankServer,
+  registry: import('prom-client').Registry,
+  extra: { startedAt: string; writer: LedgerWriter; config: ServerConfig; stopping: boolean },
+): Promise<Record<string, unknown>> {
+  const requests = await registry.getSingleMetric('bank_requests_total')?.get();
+  const served = (requests?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+  const stats = server.stats;
+  return {
+    status: extra.stopping ? 'stopping' : 'serving',
+    startedAt: extra.startedAt,
+    uptimeSec: Math.round(process.uptime()),
+    connections: stats.connections,
+    sessions: stats.sessions,
+    connectionsAccepted: stats.acceptedTotal,
+    connectionsRefused: stats.refusedTotal,
+    requestsServed: served,
+    writerQueueDepth: extra.writer.queueDepth,
+    registration: extra.config.allowRegistration,
+    fraudAction: extra.config.fraudAction,
+    rssBytes: process.memoryUsage().rss,
+  };
+}
+
+/** A password that meets the policy, for the demo account only (printed once). */
+function generateDemoPassword(): string {
+  const alphabet = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  const core = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+  return `Demo-${core}-7a`;
+}

@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { prepareAuditKeys } from '../../../audit/index.js';
+import { resolveDataDir } from '../../data-dir.js';
+import { openLedger } from '../../ledger/index.js';
+import { prepareDataDir } from '../../setup/prepare-data-dir.js';
+import type { CliIo } from '../io.js';
+
+/** Create the data dir (CA, server certificate, keys, ledger) without starting the server. */
+export function initCommand(io: CliIo): Command {
+  return new Command('init')
+    .description('create the data dir: dev CA + server certificate, keys, empty ledger')
+    .option('--data-dir <dir>', 'data dir (default: env BANK_DATA_DIR, else ./bank-data)')
+    .option('--auditor-key <file>', "auditor's X25519 public key (else a demo auditor pair is made in the data dir)")
+    .action(async (opts: { dataDir?: string; auditorKey?: string }) => {
+      const prepared = await prepareDataDir(resolveDataDir(opts.dataDir, io.env));
+      const { paths } = prepared;
+      const keys = await prepareAuditKeys({
+        keysDir: paths.keysDir,
+        ...(opts.auditorKey === undefined ? {} : { auditorKeyFile: opts.auditorKey }),
+      });
+      openLedger(paths.ledgerDb).close();
+      io.out(`data dir ready: ${paths.root}`);
+      io.out(`  CA certificate (give to ATMs): ${paths.caCert}`);
+      io.out(`  ledger: ${paths.ledgerDb}`);
+      if (keys.demoAuditorSecretPath) {
+        io.err(
+          `warning: demo auditor secret key at ${keys.demoAuditorSecretPath} sits beside the logs; use \`bank-audit keygen\` and --auditor-key for real use`,
+        );
+      }
+    });
+}

@@ -1,0 +1,49 @@
+import { DEFAULT_MAX_AMOUNT_CENTS } from '../protocol/index.js';
+
+/** Everything `bank-server start` can be told (DESIGN.md: option names are a contract). */
+export interface ServerConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  adminPort: number;
+  allowRegistration: boolean;
+  idleTimeoutSec: number;
+  lockoutThreshold: number;
+  dailyWithdrawalLimitCents: number;
+  maxAmountCents: number;
+  auditorKeyFile: string | undefined;
+  bcryptCost: number;
+  maxFailedLoginsPerMinute: number;
+  maxConnectionsPerAddress: number;
+  reversalWindowSec: number;
+  fraudAction: 'alert' | 'block';
+  /** Create the demo account on first start (npm start). */
+  demo: boolean;
+  /** Turn the encrypted + plaintext audit off (benchmark comparison only). */
+  auditEnabled: boolean;
+  /** How long a handshake may take before the socket is closed. */
+  handshakeTimeoutMs: number;
+}
+
+export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'dataDir'> = {
+  host: '127.0.0.1',
+  port: 7443,
+  adminPort: 9464,
+  allowRegistration: false,
+  idleTimeoutSec: 300,
+  lockoutThreshold: 3,
+  dailyWithdrawalLimitCents: 200_000,
+  maxAmountCents: DEFAULT_MAX_AMOUNT_CENTS,
+  auditorKeyFile: undefined,
+  bcryptCost: 12,
+  maxFailedLoginsPerMinute: 20,
+  maxConnectionsPerAddress: 256,
+  reversalWindowSec: 600,
+  fraudAction: 'alert',
+  demo: false,
+  auditEnabled: true,
+  handshakeTimeoutMs: 10_000,
+};
+
+/** The currency every balance is kept in. */
+export const CURRENCY = 'USD';

@@ -1,0 +1,77 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics for /metrics; one registry per server so tests can run several. */
+export interface ServerMetrics {
+  registry: Registry;
+  connections: Counter<'outcome'>;
+  activeConnections: Gauge;
+  activeSessions: Gauge;
+  requests: Counter<'op' | 'outcome'>;
+  requestSeconds: Histogram<'op'>;
+  batchSize: Histogram;
+  batchSeconds: Histogram;
+  logins: Counter<'method' | 'outcome'>;
+  lockouts: Counter;
+  integrityFailures: Counter<'cause'>;
+  fraudAlerts: Counter<'rule'>;
+}
+
+export function createServerMetrics(): ServerMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    connections: new Counter({
+      name: 'bank_connections_total',
+      help: 'TLS connections accepted, by how they were admitted',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    activeConnections: new Gauge({ name: 'bank_connections_open', help: 'Open TLS connections', registers }),
+    activeSessions: new Gauge({ name: 'bank_sessions_open', help: 'Logged-in sessions', registers }),
+    requests: new Counter({
+      name: 'bank_requests_total',
+      help: 'Requests answered, by op and outcome code',
+      labelNames: ['op', 'outcome'],
+      registers,
+    }),
+    requestSeconds: new Histogram({
+      name: 'bank_request_duration_seconds',
+      help: 'Time from a request frame arriving to its response being queued',
+      labelNames: ['op'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'bank_ledger_batch_size',
+      help: 'Mutations committed per ledger transaction (group commit)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    }),
+    batchSeconds: new Histogram({
+      name: 'bank_ledger_batch_seconds',
+      help: 'Time to run and commit one ledger batch',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    }),
+    logins: new Counter({
+      name: 'bank_logins_total',
+      help: 'Login and registration attempts, by outcome code',
+      labelNames: ['method', 'outcome'],
+      registers,
+    }),
+    lockouts: new Counter({ name: 'bank_lockouts_total', help: 'Accounts locked after failed logins', registers }),
+    integrityFailures: new Counter({
+      name: 'bank_integrity_failures_total',
+      help: 'Sessions closed for a broken frame, envelope, sequence or MAC',
+      labelNames: ['cause'],
+      registers,
+    }),
+    fraudAlerts: new Counter({
+      name: 'bank_fraud_alerts_total',
+      help: 'Fraud rules tripped',
+      labelNames: ['rule'],
+      registers,
+    }),
+  };
+}

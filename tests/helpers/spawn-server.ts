@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+export const BIN = {
+  bankServer: join(REPO_ROOT, 'dist', 'server', 'cli', 'main.js'),
+  atm: join(REPO_ROOT, 'dist', 'atm-client', 'cli', 'main.js'),
+  bankAudit: join(REPO_ROOT, 'dist', 'audit', 'cli', 'main.js'),
+};
+
+export interface SpawnedServer {
+  proc: ChildProcess;
+  port: number;
+  adminPort: number;
+  dataDir: string;
+  caPath: string;
+  stdout: string[];
+  stderr: string[];
+  /** Send a signal and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Run the compiled `bank-server start` as its own process and wait for its "listening" line. */
+export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string): Promise<SpawnedServer> {
+  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'secure-atm-proc-')));
+  const proc = spawn(
+    process.execPath,
+    [
+      BIN.bankServer,
+      'start',
+      '--data-dir',
+      dir,
+      '--port',
+      '0',
+      '--admin-port',
+      '0',
+      '--bcrypt-cost',
+      '4',
+      ...extraArgs,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  const ready = new Promise<{ port: number; adminPort: number }>((res, rej) => {
+    let buffer = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl = buffer.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        stdout.push(line);
+        try {
+          const o = JSON.parse(line) as { msg?: string; port?: number; adminPort?: number };
+          if (o.msg === 'listening' && typeof o.port === 'number' && typeof o.adminPort === 'number') {
+            res({ port: o.port, adminPort: o.adminPort });
+          }
+        } catch {
+          // not a JSON line
+        }
+        nl = buffer.indexOf('\n');
+      }
+    });
+    proc.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+    void exited.then((code) => rej(new Error(`bank-server exited with ${code} before listening: ${stderr.join('')}`)));
+    setTimeout(() => rej(new Error(`bank-server not listening after 60 s: ${stderr.join('')}`)), 60_000).unref();
+  });
+  const { port, adminPort } = await ready;
+  return {
+    proc,
+    port,
+    adminPort,
+    dataDir: dir,
+    caPath: join(dir, 'tls', 'ca.crt'),
+    stdout,
+    stderr,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Run a compiled CLI to completion. */
+export function runCli(
+  bin: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const proc = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...options.env },
+      cwd: options.cwd ?? REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    proc.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    proc.stdin.end(options.input ?? '');
+    proc.once('close', (code) => res({ code, stdout, stderr }));
+  });
+}

@@ -1,0 +1,58 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { AuditSink } from '../../audit/index.js';
+import {
+  DEFAULT_SERVER_CONFIG,
+  openLedger,
+  type RunningBank,
+  type ServerConfig,
+  startBank,
+} from '../../server/index.js';
+
+export interface TestBank extends RunningBank {
+  config: ServerConfig;
+  /** Stop the bank and delete its data dir (unless keepDir). */
+  dispose(options?: { keepDir?: boolean }): Promise<void>;
+}
+
+/** A real bank in-process: temp data dir, port 0, cheap bcrypt, silent logs. */
+export async function startTestBank(
+  overrides: Partial<ServerConfig> = {},
+  options: { audit?: AuditSink; clock?: () => number } = {},
+): Promise<TestBank> {
+  const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'secure-atm-test-')));
+  const config: ServerConfig = {
+    ...DEFAULT_SERVER_CONFIG,
+    port: 0,
+    adminPort: 0,
+    bcryptCost: 4,
+    allowRegistration: true,
+    ...overrides,
+    dataDir,
+  };
+  const bank = await startBank(config, {
+    logger: pino({ level: 'silent' }),
+    ...(options.audit ? { audit: options.audit } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return {
+    ...bank,
+    config,
+    async dispose(opts = {}) {
+      await bank.stop();
+      if (!opts.keepDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Read-only look at a bank's ledger from the outside (as an operator would). */
+export function withLedger<T>(bank: { dataDir: string }, fn: (store: ReturnType<typeof openLedger>) => T): T {
+  const store = openLedger(join(bank.dataDir, 'ledger.db'));
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
