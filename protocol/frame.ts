@@ -32,9 +32,9 @@ export class FrameDecoder {
   private bodyFill = 0;
   private broken: ProtocolError | null = null;
 
-  /** Bytes held for an incomplete frame (header and body). */
+  /** Bytes held for an incomplete frame (header and body): at most 4 + 65536. */
   get bufferedBytes(): number {
-    return this.headerFill + this.bodyFill;
+    return this.body === null ? this.headerFill : FRAME_HEADER_BYTES + this.bodyFill;
   }
 
   /** True while part of a frame is waiting for more bytes. */

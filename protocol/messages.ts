@@ -169,12 +169,17 @@ export function isValidAmount(value: unknown, maxAmountCents = Number.MAX_SAFE_I
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= maxAmountCents;
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** JSON bytes → object, or null when the bytes are not UTF-8 JSON of an object. */
 export function parseJsonObject(bytes: Uint8Array | string): Obj | null {
-  const text =
-    typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  // Lone surrogates and invalid UTF-8 decode to U+FFFD; refuse them rather than guess.
-  if (text.includes('\uFFFD')) return null;
+  let text: string;
+  try {
+    // Invalid UTF-8 is refused rather than silently replaced with U+FFFD.
+    text = typeof bytes === 'string' ? bytes : STRICT_UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
   try {
     const value: unknown = JSON.parse(text);
     return isObject(value) ? value : null;

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The shared test vectors (../shared/protocol-vectors.json beside the repo), loaded and
+ * shape-checked so a broken or moved file fails loudly instead of making tests vacuous.
+ */
+
+export interface SealedVector {
+  direction: 'c2s' | 's2c';
+  seq: number;
+  plaintextUtf8: string;
+  envelope: { seq: number; ct: string; mac: string };
+}
+
+export interface ProtocolVectors {
+  x25519: { clientSecret: string; clientPublic: string; serverSecret: string; serverPublic: string; shared: string };
+  clientNonce: string;
+  serverNonce: string;
+  sessionId: string;
+  helloUtf8: string;
+  welcomeUtf8: string;
+  transcriptHash: string;
+  okm: string;
+  keys: { c2sEnc: string; c2sMac: string; s2cEnc: string; s2cMac: string };
+  sealed: SealedVector[];
+}
+
+/** Where the vectors live: `shared/` is a sibling of the repository root. */
+export const VECTORS_URL = new URL('../../../shared/protocol-vectors.json', import.meta.url);
+
+/** PROTOCOL.md sits beside the vectors. */
+export const PROTOCOL_MD_URL = new URL('../../../shared/PROTOCOL.md', import.meta.url);
+
+const HEX = /^(?:[0-9a-f]{2})+$/;
+
+function expectHex(value: unknown, bytes: number | null, name: string): void {
+  if (typeof value !== 'string' || !HEX.test(value) || (bytes !== null && value.length !== bytes * 2)) {
+    throw new Error(`protocol-vectors.json: ${name} is not hex${bytes === null ? '' : ` of ${bytes} bytes`}`);
+  }
+}
+
+export function loadVectors(): ProtocolVectors {
+  const v = JSON.parse(readFileSync(VECTORS_URL, 'utf8')) as ProtocolVectors;
+  for (const key of ['clientSecret', 'clientPublic', 'serverSecret', 'serverPublic', 'shared'] as const) {
+    expectHex(v.x25519[key], 32, `x25519.${key}`);
+  }
+  expectHex(v.clientNonce, 32, 'clientNonce');
+  expectHex(v.serverNonce, 32, 'serverNonce');
+  expectHex(v.sessionId, 16, 'sessionId');
+  expectHex(v.transcriptHash, 32, 'transcriptHash');
+  expectHex(v.okm, 128, 'okm');
+  for (const key of ['c2sEnc', 'c2sMac', 's2cEnc', 's2cMac'] as const) expectHex(v.keys[key], 32, `keys.${key}`);
+  if (typeof v.helloUtf8 !== 'string' || typeof v.welcomeUtf8 !== 'string') {
+    throw new Error('protocol-vectors.json: helloUtf8/welcomeUtf8 missing');
+  }
+  if (!Array.isArray(v.sealed) || v.sealed.length === 0) throw new Error('protocol-vectors.json: no sealed vectors');
+  return v;
+}
+
+export function hex(text: string): Buffer {
+  return Buffer.from(text, 'hex');
+}
+
+/** The sealed vectors of one direction, sorted by seq, checked to run 0, 1, 2, … without gaps. */
+export function sealedInOrder(v: ProtocolVectors, direction: 'c2s' | 's2c'): SealedVector[] {
+  const list = v.sealed.filter((s) => s.direction === direction).sort((a, b) => a.seq - b.seq);
+  list.forEach((s, i) => {
+    if (s.seq !== i) throw new Error(`protocol-vectors.json: ${direction} seqs must run 0..n without gaps`);
+  });
+  return list;
+}
