@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
@@ -31,6 +32,8 @@ export interface StartBankOptions {
 }
 
 const DEMO_USER = 'demo';
+const APPLIED_ID_RETENTION_MS = 24 * 3600 * 1000;
+const PRUNE_INTERVAL_MS = 3600 * 1000;
 
 /** Wire every part of the server from its config: data dir, keys, ledger, auth, audit, listeners. */
 export async function startBank(config: ServerConfig, options: StartBankOptions): Promise<RunningBank> {
@@ -58,14 +61,22 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
         })
       : createNullAudit());
 
-  const store = openLedger(paths.ledgerDb, { clock });
+  // Request fingerprints are keyed so a stored hash cannot be brute-forced back to a password or phone.
+  const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
+  const store = openLedger(paths.ledgerDb, { clock, requestHashKey });
   const metrics = createServerMetrics();
   const writer = new LedgerWriter(store, {
     onBatch: (size, ms) => {
       metrics.batchSize.observe(size);
       metrics.batchSeconds.observe(ms / 1000);
     },
+    onJobError: (err) => logger.error({ err }, 'ledger job failed; request answered INTERNAL'),
   });
+  // Applied request ids are kept for at least 24 h (PROTOCOL.md §5), then pruned.
+  const pruneTimer = setInterval(() => {
+    writer.submit((s) => s.pruneApplied(APPLIED_ID_RETENTION_MS)).catch(() => {});
+  }, PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
   const ledgerConfig: LedgerConfig = {
     ...DEFAULT_LEDGER_CONFIG,
     dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
@@ -148,6 +159,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       stopping = true;
+      clearInterval(pruneTimer);
       await server.close();
       await writer.close();
       await admin.close();

@@ -192,5 +192,6 @@ function prepareTotpConfirm(
   if (!account.totpPendingSealed) return { refuse: 'INVALID_REQUEST' };
   const check = services.totp.verify(account.totpPendingSealed, request.code, account.totpLastStep);
   if (!check.ok) return { refuse: 'TOTP_INVALID' };
-  return { change: { totpStep: check.step } };
+  // The sealed secret lets the ledger notice a re-enrolment that raced this confirmation.
+  return { change: { totpStep: check.step, totpSecretSealed: account.totpPendingSealed } };
 }

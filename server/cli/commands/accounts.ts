@@ -1,0 +1,333 @@
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { hashSync } from 'bcryptjs';
+import { Command } from 'commander';
+import { passwordProblems, USER_PATTERN } from '../../../protocol/index.js';
+import { dataDirPaths, resolveDataDir } from '../../data-dir.js';
+import { closedUserName, type LedgerStore } from '../../ledger/index.js';
+import { readDataKey } from '../../secrets/data-key.js';
+import { PiiBox } from '../../secrets/pii-box.js';
+import { CliError, integerOption } from '../io.js';
+
+/** An operator action as the audit log takes it; `detail` never holds a secret. */
+export interface OperatorAuditEvent {
+  kind: 'operator_action';
+  actor: 'operator';
+  detail: Record<string, unknown>;
+}
+
+/** What the ledger-side operator commands need; main.ts passes real ones, tests their own. */
+export interface LedgerCommandDeps {
+  /** Open the SQLite ledger at this file path (the data dir's ledger.db), e.g. `openLedger`. */
+  openStore(ledgerPath: string): LedgerStore;
+  out: (line: string) => void;
+  /** Where commander's own usage errors go; defaults to stderr. */
+  err?: (line: string) => void;
+  /** For BANK_DATA_DIR; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  audit?: { record(event: OperatorAuditEvent): void };
+}
+
+export interface DataDirOptions {
+  dataDir?: string;
+  json: boolean;
+}
+
+/**
+ * A command group whose subcommands inherit output and exit handling: commander copies these
+ * settings only to subcommands created after they are set, so every group starts here.
+ */
+export function operatorGroup(name: string, description: string, deps: LedgerCommandDeps): Command {
+  const err = deps.err ?? ((line: string) => process.stderr.write(`${line}\n`));
+  return new Command(name)
+    .description(description)
+    .configureOutput({ writeOut: (s) => deps.out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
+    .exitOverride();
+}
+
+/** `--data-dir` and `--json`, the options every ledger-side command takes. */
+export function withCommonOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'the server data dir (default: env BANK_DATA_DIR, else ./bank-data)')
+    .option('--json', 'machine-readable JSON output', false);
+}
+
+export function ledgerPathOf(opts: DataDirOptions, deps: LedgerCommandDeps): string {
+  const path = dataDirPaths(resolveDataDir(opts.dataDir, deps.env ?? process.env)).ledgerDb;
+  // Opening a missing file would quietly create an empty ledger in the wrong place.
+  if (!existsSync(path)) {
+    throw new CliError('NO_LEDGER', `no ledger at ${path}; run \`bank-server init\` or pass --data-dir`);
+  }
+  return path;
+}
+
+/** Open the store for one command and always close it. */
+export async function withStore<T>(
+  opts: DataDirOptions,
+  deps: LedgerCommandDeps,
+  run: (store: LedgerStore) => T | Promise<T>,
+): Promise<T> {
+  const store = deps.openStore(ledgerPathOf(opts, deps));
+  try {
+    return await run(store);
+  } finally {
+    store.close();
+  }
+}
+
+export function recordOperatorAction(deps: LedgerCommandDeps, detail: Record<string, unknown>): void {
+  deps.audit?.record({ kind: 'operator_action', actor: 'operator', detail });
+}
+
+/** Cents as a decimal amount, e.g. 123456 → "1234.56". */
+export function formatCents(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Left-aligned columns under a header; numbers in `rightAligned` columns are right-aligned. */
+export function printTable(
+  out: (line: string) => void,
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  rightAligned: readonly number[] = [],
+): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (rightAligned.includes(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  out(line(header));
+  for (const row of rows) out(line(row));
+}
+
+function requireUser(user: string): string {
+  if (!USER_PATTERN.test(user)) {
+    throw new CliError(
+      'INVALID_USER',
+      `"${user.slice(0, 40)}" is not a user name (3-32 of a-z 0-9 _ . -, starting with a letter)`,
+    );
+  }
+  return user;
+}
+
+function noSuchAccount(user: string): CliError {
+  return new CliError('UNKNOWN_ACCOUNT', `no account named ${user}`);
+}
+
+const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
+const LOWER = 'abcdefghijkmnopqrstuvwxyz';
+const DIGITS = '23456789';
+const SYMBOLS = '!#%+-=?@^_~';
+
+/** 20 characters from a CSPRNG with every class the policy asks for, shuffled. */
+export function generateStrongPassword(length = 20): string {
+  const all = UPPER + LOWER + DIGITS + SYMBOLS;
+  const pick = (set: string) => set.charAt(randomInt(set.length));
+  const chars = [pick(UPPER), pick(LOWER), pick(DIGITS), pick(SYMBOLS)];
+  while (chars.length < length) chars.push(pick(all));
+  for (let i = chars.length - 1; i > 0; i -= 1) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j] as string, chars[i] as string];
+  }
+  return chars.join('');
+}
+
+async function loadPiiBox(dataKeyPath: string): Promise<PiiBox | null> {
+  if (!existsSync(dataKeyPath)) return null;
+  try {
+    return new PiiBox(await readDataKey(dataKeyPath));
+  } catch (error) {
+    throw new CliError('DATA_KEY_INVALID', (error as Error).message);
+  }
+}
+
+function openSealed(box: PiiBox | null, sealed: unknown): string | null {
+  if (typeof sealed !== 'string') return null;
+  if (!box) return null;
+  return box.open(sealed) ?? '(cannot be opened with this data key)';
+}
+
+/**
+ * `bank-server accounts list|show|create|lock|unlock|export|close`. Safe while the server runs:
+ * each change is one short SQLite transaction that waits out the server's writer (busy_timeout).
+ */
+export function accountsCommand(deps: LedgerCommandDeps): Command {
+  const accounts = operatorGroup('accounts', 'list and administer customer accounts', deps);
+
+  withCommonOptions(accounts.command('list').description('list customer accounts')).action((opts: DataDirOptions) =>
+    withStore(opts, deps, (store) => {
+      const rows = store.listAccounts();
+      if (opts.json) {
+        deps.out(JSON.stringify(rows));
+        return;
+      }
+      printTable(
+        deps.out,
+        ['USER', 'BALANCE', 'STATUS', 'LOCKED', 'FAILED', '2FA', 'CREATED'],
+        rows.map((a) => [
+          a.user,
+          formatCents(a.balanceCents),
+          a.status,
+          a.locked ? 'yes' : 'no',
+          String(a.failedLogins),
+          a.totpEnabled ? 'on' : 'off',
+          a.createdAt,
+        ]),
+        [1, 4],
+      );
+      deps.out(`${rows.length} account${rows.length === 1 ? '' : 's'}`);
+    }),
+  );
+
+  withCommonOptions(accounts.command('show').argument('<user>').description('show one account')).action(
+    (user: string, opts: DataDirOptions) =>
+      withStore(opts, deps, (store) => {
+        const account = store.findAccount(requireUser(user));
+        if (!account) throw noSuchAccount(user);
+        const view = {
+          user: account.user,
+          balanceCents: store.balance(account.id),
+          status: account.status,
+          locked: account.locked,
+          failedLogins: account.failedLogins,
+          totpEnabled: account.totpEnabled,
+          totpPending: account.totpPendingSealed !== null,
+          emailOnFile: account.emailSealed !== null,
+          phoneOnFile: account.phoneSealed !== null,
+          createdAt: account.createdAt,
+        };
+        if (opts.json) {
+          deps.out(JSON.stringify(view));
+          return;
+        }
+        const lines: Array<[string, string]> = [
+          ['user', view.user],
+          ['balance', formatCents(view.balanceCents)],
+          ['status', view.status],
+          ['locked', view.locked ? 'yes' : 'no'],
+          ['failed logins', String(view.failedLogins)],
+          ['two-factor', view.totpEnabled ? 'on' : view.totpPending ? 'enrolment pending' : 'off'],
+          ['e-mail', view.emailOnFile ? 'on file (sealed)' : 'none'],
+          ['phone', view.phoneOnFile ? 'on file (sealed)' : 'none'],
+          ['created', view.createdAt],
+        ];
+        for (const [key, value] of lines) deps.out(`${key.padEnd(14)}${value}`);
+      }),
+  );
+
+  withCommonOptions(
+    accounts
+      .command('create')
+      .argument('<user>')
+      .description('open an account; prints a generated strong password unless --password is given')
+      .option('--password <password>', 'the initial password (must meet the password policy)')
+      .option('--bcrypt-cost <n>', 'bcrypt cost for the password hash', integerOption(4, 31), 12),
+  ).action((user: string, opts: DataDirOptions & { password?: string; bcryptCost: number }) =>
+    withStore(opts, deps, (store) => {
+      requireUser(user);
+      const generated = opts.password === undefined;
+      const password = opts.password ?? generateStrongPassword();
+      const problems = passwordProblems(password);
+      if (problems.length > 0) {
+        throw new CliError('WEAK_PASSWORD', `password refused (${problems.join(', ')}): ${WEAK_PASSWORD_RULE}`);
+      }
+      if (store.findAccount(user)) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
+      const created = store.createAccount({ user, passwordHash: hashSync(password, opts.bcryptCost) });
+      if (!created.ok) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
+      recordOperatorAction(deps, { action: 'account_create', user });
+      if (opts.json) {
+        deps.out(JSON.stringify(generated ? { user, password } : { user }));
+        return;
+      }
+      deps.out(`created account ${user}`);
+      if (generated) deps.out(`password: ${password}`);
+    }),
+  );
+
+  for (const locked of [true, false]) {
+    const name = locked ? 'lock' : 'unlock';
+    withCommonOptions(
+      accounts
+        .command(name)
+        .argument('<user>')
+        .description(locked ? 'lock an account (logins refused)' : 'unlock an account and reset its failed logins'),
+    ).action((user: string, opts: DataDirOptions) =>
+      withStore(opts, deps, (store) => {
+        if (!store.setLocked(requireUser(user), locked)) throw noSuchAccount(user);
+        recordOperatorAction(deps, { action: `account_${name}`, user });
+        if (opts.json) deps.out(JSON.stringify({ user, locked }));
+        else deps.out(locked ? `locked ${user}` : `unlocked ${user} (failed logins reset)`);
+      }),
+    );
+  }
+
+  withCommonOptions(
+    accounts
+      .command('export')
+      .argument('<user>')
+      .description('write everything held about a customer as JSON (contact data opened with the data key)')
+      .option('--out <file>', 'write to this new file (mode 0600) instead of stdout'),
+  ).action(async (user: string, opts: DataDirOptions & { out?: string }) => {
+    const paths = dataDirPaths(resolveDataDir(opts.dataDir, deps.env ?? process.env));
+    const held = await withStore(opts, deps, (store) => store.exportAccount(requireUser(user)));
+    if (!held) throw noSuchAccount(user);
+    const box = await loadPiiBox(paths.dataKey);
+    const { emailSealed, phoneSealed, ...rest } = held as Record<string, unknown>;
+    const document = {
+      exportedAt: new Date().toISOString(),
+      ...rest,
+      email: openSealed(box, emailSealed),
+      phone: openSealed(box, phoneSealed),
+      ...(box ? {} : { emailSealed, phoneSealed, note: `no data key at ${paths.dataKey}; contact data left sealed` }),
+    };
+    box?.wipe();
+    const text = JSON.stringify(document, null, 2);
+    recordOperatorAction(deps, { action: 'account_export', user, to: opts.out ?? 'stdout' });
+    if (opts.out === undefined) {
+      deps.out(text);
+      return;
+    }
+    try {
+      await writeFile(opts.out, `${text}\n`, { flag: 'wx', mode: 0o600 });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CliError(
+        'EXPORT_WRITE_FAILED',
+        code === 'EEXIST'
+          ? `${opts.out} already exists; choose a new file`
+          : `cannot write ${opts.out}: ${code ?? error}`,
+      );
+    }
+    deps.out(opts.json ? JSON.stringify({ user, file: opts.out }) : `exported ${user} to ${opts.out}`);
+  });
+
+  withCommonOptions(
+    accounts
+      .command('close')
+      .argument('<user>')
+      .description('close a zero-balance account: anonymise it, wipe credentials and contact data, keep its entries'),
+  ).action((user: string, opts: DataDirOptions) =>
+    withStore(opts, deps, (store) => {
+      const account = store.findAccount(requireUser(user));
+      if (!account) throw noSuchAccount(user);
+      const closed = store.closeAccount(user);
+      if (!closed.ok) {
+        if (closed.code === 'UNKNOWN_ACCOUNT') throw noSuchAccount(user);
+        const balance = formatCents(store.balance(account.id));
+        throw new CliError('NONZERO_BALANCE', `${user} still holds ${balance}; only a zero balance can be closed`);
+      }
+      const anonymous = closedUserName(account.id);
+      recordOperatorAction(deps, { action: 'account_close', user, anonymisedAs: anonymous });
+      if (opts.json) deps.out(JSON.stringify({ user, closed: true, anonymisedAs: anonymous }));
+      else deps.out(`closed ${user}; the account is now ${anonymous}`);
+    }),
+  );
+
+  return accounts;
+}
+
+const WEAK_PASSWORD_RULE = 'at least 12 characters with upper, lower, digit and symbol, at most 72 bytes';

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { integerOption } from '../io.js';
+import {
+  type DataDirOptions,
+  formatCents,
+  type LedgerCommandDeps,
+  operatorGroup,
+  printTable,
+  withCommonOptions,
+  withStore,
+} from './accounts.js';
+
+/** `bank-server alerts [--limit n]`: the newest fraud alerts first. */
+export function alertsCommand(deps: LedgerCommandDeps): Command {
+  const alerts = operatorGroup('alerts', 'list fraud alerts, newest first', deps);
+  withCommonOptions(alerts)
+    .option('--limit <n>', 'how many alerts to show', integerOption(1, 100_000), 50)
+    .action((opts: DataDirOptions & { limit: number }) =>
+      withStore(opts, deps, (store) => {
+        const rows = store.listAlerts({ limit: opts.limit });
+        if (opts.json) {
+          deps.out(JSON.stringify(rows));
+          return;
+        }
+        if (rows.length === 0) {
+          deps.out('no fraud alerts');
+          return;
+        }
+        printTable(
+          deps.out,
+          ['AT', 'RULE', 'USER', 'OP', 'AMOUNT', 'ACTION', 'DETAIL'],
+          rows.map((a) => [
+            a.at,
+            a.rule,
+            a.user,
+            a.op,
+            formatCents(a.amountCents),
+            a.blocked ? 'held' : 'alert',
+            a.detail,
+          ]),
+          [4],
+        );
+      }),
+    );
+  return alerts;
+}

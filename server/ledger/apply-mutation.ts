@@ -1,0 +1,286 @@
+import { isValidAmount, type RequestOf, type WireErrorCode } from '../../protocol/index.js';
+import { evaluateFraud, type FraudAlert, type FraudOp, velocityWindowStart } from '../fraud/index.js';
+import type { LedgerConfig } from './ledger-config.js';
+import type { AccountRow, LedgerStore } from './ledger-store.js';
+import { requestHash } from './request-hash.js';
+import { formatTxId, parseTxId, utcDay } from './tx-id.js';
+
+/** The ops that change state and are applied at most once per (account, id). */
+export type MutatingOp =
+  | 'deposit'
+  | 'withdraw'
+  | 'transfer'
+  | 'reverse'
+  | 'change_password'
+  | 'update_contact'
+  | 'totp_confirm';
+
+export type MutatingRequest = RequestOf<MutatingOp>;
+
+/**
+ * What the handler prepared outside the writer (bcrypt, sealing and TOTP checks are slow or need
+ * keys). Sealed values are stored as given; the ledger never sees a plaintext secret.
+ */
+export interface PreparedChange {
+  /** change_password: the bcrypt hash of the new password (required). */
+  newPasswordHash?: string;
+  /** update_contact: required when the request carries `email`; `null` clears the field. */
+  emailSealed?: string | null;
+  /** update_contact: required when the request carries `phone`; `null` clears the field. */
+  phoneSealed?: string | null;
+  /** totp_confirm: the pending secret the code was checked against; if it changed since, TOTP_INVALID. */
+  totpSecretSealed?: string;
+  /** totp_confirm: the time step of the accepted code, stored as the replay guard. */
+  totpStep?: number;
+}
+
+export type MutationOutcome =
+  | { ok: true; result: Record<string, unknown>; replayed: boolean; alerts: FraudAlert[] }
+  | { ok: false; code: WireErrorCode; message?: string; alerts: FraudAlert[] };
+
+export interface MutationContext {
+  accountId: number;
+  user: string;
+  nowMs: number;
+  config: LedgerConfig;
+}
+
+type Refusal = Extract<MutationOutcome, { ok: false }>;
+type Success = Extract<MutationOutcome, { ok: true }>;
+
+function refuse(code: WireErrorCode, message?: string, alerts: FraudAlert[] = []): Refusal {
+  return message === undefined ? { ok: false, code, alerts } : { ok: false, code, message, alerts };
+}
+
+function success(result: Record<string, unknown>, alerts: FraudAlert[] = []): Success {
+  return { ok: true, result, replayed: false, alerts };
+}
+
+function replayOf(response: Record<string, unknown>): Success {
+  return { ok: true, result: { ...response, replayed: true }, replayed: true, alerts: [] };
+}
+
+/**
+ * The idempotency check on its own: the original response (replayed) if this id was applied
+ * with the same content, IDEMPOTENCY_CONFLICT if with other content, null if it is new. Handlers
+ * should call it before slow or state-dependent checks: a retried change_password, for one, would
+ * otherwise fail its current-password check because the first attempt already changed it.
+ */
+export function checkReplay(store: LedgerStore, accountId: number, request: MutatingRequest): MutationOutcome | null {
+  const previous = store.findApplied(accountId, request.id);
+  if (!previous) return null;
+  if (previous.requestHash !== requestHash(request, store.requestHashKey)) return refuse('IDEMPOTENCY_CONFLICT');
+  return replayOf(previous.response);
+}
+
+/**
+ * Apply one state-changing request under the ledger rules. Run it inside a LedgerWriter job: the
+ * movement, its journal entries, the applied id and any fraud alerts land in the writer's
+ * transaction together. Every refusal leaves balances untouched and records no id, so a retry is
+ * evaluated afresh; fraud alerts are recorded even when the request is held.
+ */
+export function applyMutation(
+  store: LedgerStore,
+  ctx: MutationContext,
+  request: MutatingRequest,
+  prepared: PreparedChange = {},
+): MutationOutcome {
+  return store.atomic(() => {
+    const hash = requestHash(request, store.requestHashKey);
+    const previous = store.findApplied(ctx.accountId, request.id);
+    if (previous) return previous.requestHash === hash ? replayOf(previous.response) : refuse('IDEMPOTENCY_CONFLICT');
+    const account = store.accountRow(ctx.accountId);
+    if (account?.kind !== 'customer' || account.status !== 'active') {
+      return refuse('UNKNOWN_ACCOUNT', 'this account is closed');
+    }
+    const outcome = applyRule(store, ctx, account, request, prepared);
+    if (outcome.ok) store.recordApplied(ctx.accountId, request.id, hash, outcome.result, ctx.nowMs);
+    return outcome;
+  });
+}
+
+function applyRule(
+  store: LedgerStore,
+  ctx: MutationContext,
+  account: AccountRow,
+  request: MutatingRequest,
+  prepared: PreparedChange,
+): MutationOutcome {
+  switch (request.op) {
+    case 'deposit':
+      return deposit(store, ctx, account, request);
+    case 'withdraw':
+      return withdraw(store, ctx, account, request);
+    case 'transfer':
+      return transfer(store, ctx, account, request);
+    case 'reverse':
+      return reverse(store, ctx, account, request);
+    case 'change_password':
+      return changePassword(store, account, prepared);
+    case 'update_contact':
+      return updateContact(store, account, request, prepared);
+    case 'totp_confirm':
+      return confirmTotp(store, account, prepared);
+  }
+}
+
+/** Fraud rules for a request that passed every other check; with `block`, the alerts hold it. */
+function screen(
+  store: LedgerStore,
+  ctx: MutationContext,
+  account: AccountRow,
+  op: FraudOp,
+  amountCents: number,
+  requestId: string,
+): { alerts: FraudAlert[]; held: Refusal | null } {
+  const fraud = ctx.config.fraud;
+  const debitsInWindow =
+    op === 'deposit'
+      ? 0
+      : store.countDebitsSince(account.id, velocityWindowStart(ctx.nowMs, fraud), Math.max(0, fraud.velocityCount));
+  const alerts = evaluateFraud({ user: ctx.user, op, amountCents, debitsInWindow }, fraud);
+  const block = alerts.length > 0 && ctx.config.fraudAction === 'block';
+  for (const alert of alerts) store.recordAlert(account.id, alert, block, requestId, ctx.nowMs);
+  return { alerts, held: block ? refuse('FRAUD_HOLD', undefined, alerts) : null };
+}
+
+function amountProblem(amountCents: number, config: LedgerConfig): Refusal | null {
+  return isValidAmount(amountCents, config.maxAmountCents) ? null : refuse('INVALID_AMOUNT');
+}
+
+function overflows(balance: number, amountCents: number): boolean {
+  return !Number.isSafeInteger(balance + amountCents);
+}
+
+function deposit(
+  store: LedgerStore,
+  ctx: MutationContext,
+  account: AccountRow,
+  request: RequestOf<'deposit'>,
+): MutationOutcome {
+  const amount = request.amountCents;
+  const bad = amountProblem(amount, ctx.config);
+  if (bad) return bad;
+  if (overflows(account.balance_cents, amount)) return refuse('INVALID_AMOUNT', 'the balance would overflow');
+  const { alerts, held } = screen(store, ctx, account, 'deposit', amount, request.id);
+  if (held) return held;
+  const seq = store.insertTransaction('deposit', account.id, null, amount, null, ctx.nowMs);
+  const vaultAfter = store.adjustBalance(store.vaultId, -amount);
+  store.insertEntry(seq, store.vaultId, 'deposit', -amount, vaultAfter, null, ctx.nowMs);
+  const after = store.adjustBalance(account.id, amount);
+  store.insertEntry(seq, account.id, 'deposit', amount, after, null, ctx.nowMs);
+  return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
+}
+
+function withdraw(
+  store: LedgerStore,
+  ctx: MutationContext,
+  account: AccountRow,
+  request: RequestOf<'withdraw'>,
+): MutationOutcome {
+  const amount = request.amountCents;
+  const bad = amountProblem(amount, ctx.config);
+  if (bad) return bad;
+  if (account.balance_cents < amount) return refuse('INSUFFICIENT_FUNDS');
+  const day = utcDay(ctx.nowMs);
+  const withdrawnToday = account.withdrawn_day === day ? account.withdrawn_cents : 0;
+  if (withdrawnToday + amount > ctx.config.dailyWithdrawalLimitCents) {
+    const left = Math.max(0, ctx.config.dailyWithdrawalLimitCents - withdrawnToday);
+    return refuse('LIMIT_EXCEEDED', `daily withdrawal limit reached; ${left} cents left today`);
+  }
+  const { alerts, held } = screen(store, ctx, account, 'withdraw', amount, request.id);
+  if (held) return held;
+  const seq = store.insertTransaction('withdrawal', account.id, null, amount, null, ctx.nowMs);
+  const after = store.adjustBalanceAndDay(account.id, -amount, day, withdrawnToday + amount);
+  store.insertEntry(seq, account.id, 'withdrawal', -amount, after, null, ctx.nowMs);
+  const vaultAfter = store.adjustBalance(store.vaultId, amount);
+  store.insertEntry(seq, store.vaultId, 'withdrawal', amount, vaultAfter, null, ctx.nowMs);
+  return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
+}
+
+function transfer(
+  store: LedgerStore,
+  ctx: MutationContext,
+  account: AccountRow,
+  request: RequestOf<'transfer'>,
+): MutationOutcome {
+  const amount = request.amountCents;
+  const bad = amountProblem(amount, ctx.config);
+  if (bad) return bad;
+  const target = store.customerRow(request.to);
+  if (target?.status !== 'active') return refuse('UNKNOWN_ACCOUNT');
+  if (target.id === account.id) return refuse('SAME_ACCOUNT');
+  if (account.balance_cents < amount) return refuse('INSUFFICIENT_FUNDS');
+  if (overflows(target.balance_cents, amount))
+    return refuse('INVALID_AMOUNT', "the recipient's balance would overflow");
+  const { alerts, held } = screen(store, ctx, account, 'transfer', amount, request.id);
+  if (held) return held;
+  const seq = store.insertTransaction('transfer', account.id, target.id, amount, null, ctx.nowMs);
+  const after = store.adjustBalance(account.id, -amount);
+  store.insertEntry(seq, account.id, 'transfer_out', -amount, after, target.id, ctx.nowMs);
+  const targetAfter = store.adjustBalance(target.id, amount);
+  store.insertEntry(seq, target.id, 'transfer_in', amount, targetAfter, account.id, ctx.nowMs);
+  return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
+}
+
+function reverse(
+  store: LedgerStore,
+  ctx: MutationContext,
+  account: AccountRow,
+  request: RequestOf<'reverse'>,
+): MutationOutcome {
+  const seq = parseTxId(request.txId);
+  const original = seq === null ? undefined : store.transactionRow(seq);
+  if (original?.kind !== 'withdrawal' || original.account_id !== account.id) return refuse('UNKNOWN_TX');
+  if (store.isReversed(original.seq)) return refuse('NOT_REVERSIBLE', 'that withdrawal was already reversed');
+  if (ctx.nowMs - original.created_ms > ctx.config.reversalWindowSec * 1000) {
+    return refuse('NOT_REVERSIBLE', 'that withdrawal is outside the reversal window');
+  }
+  const amount = original.amount_cents;
+  if (overflows(account.balance_cents, amount)) return refuse('INVALID_AMOUNT', 'the balance would overflow');
+  // Give the amount back to the day it was counted against; a new day's counter never held it.
+  const sameDay = account.withdrawn_day === utcDay(original.created_ms);
+  const withdrawn = sameDay ? Math.max(0, account.withdrawn_cents - amount) : account.withdrawn_cents;
+  const reversalSeq = store.insertTransaction('reversal', account.id, null, amount, original.seq, ctx.nowMs);
+  const after = store.adjustBalanceAndDay(account.id, amount, account.withdrawn_day, withdrawn);
+  store.insertEntry(reversalSeq, account.id, 'reversal', amount, after, null, ctx.nowMs);
+  const vaultAfter = store.adjustBalance(store.vaultId, -amount);
+  store.insertEntry(reversalSeq, store.vaultId, 'reversal', -amount, vaultAfter, null, ctx.nowMs);
+  return success({ balanceCents: after, txId: formatTxId(reversalSeq), reversedTxId: formatTxId(original.seq) });
+}
+
+function changePassword(store: LedgerStore, account: AccountRow, prepared: PreparedChange): MutationOutcome {
+  if (!prepared.newPasswordHash) return refuse('INTERNAL', 'change_password needs the new password hash');
+  store.setPasswordHash(account.id, prepared.newPasswordHash);
+  return success({});
+}
+
+function updateContact(
+  store: LedgerStore,
+  account: AccountRow,
+  request: RequestOf<'update_contact'>,
+  prepared: PreparedChange,
+): MutationOutcome {
+  // Plaintext must never reach the database: a field in the request needs its sealed form.
+  if (request.email !== undefined && typeof prepared.emailSealed !== 'string') {
+    return refuse('INTERNAL', 'update_contact needs the sealed e-mail');
+  }
+  if (request.phone !== undefined && typeof prepared.phoneSealed !== 'string') {
+    return refuse('INTERNAL', 'update_contact needs the sealed phone');
+  }
+  if (prepared.emailSealed !== undefined || prepared.phoneSealed !== undefined) {
+    store.setContact(account.id, prepared.emailSealed, prepared.phoneSealed);
+  }
+  return success({});
+}
+
+function confirmTotp(store: LedgerStore, account: AccountRow, prepared: PreparedChange): MutationOutcome {
+  if (account.totp_pending_sealed === null) {
+    return refuse('INVALID_REQUEST', 'no two-factor enrolment is pending; call totp_enroll first');
+  }
+  if (prepared.totpSecretSealed !== undefined && prepared.totpSecretSealed !== account.totp_pending_sealed) {
+    return refuse('TOTP_INVALID', 'the enrolment changed while the code was checked; enrol again');
+  }
+  store.confirmTotp(account.id, prepared.totpStep ?? null);
+  return success({});
+}

@@ -1,0 +1,48 @@
+/**
+ * The durable ledger: a SQLite store (WAL, synchronous=FULL, double entry with a system vault),
+ * one serialised writer with group commit, the money rules, and the verifier behind
+ * `bank-server ledger verify`.
+ *
+ * Typical use by a request handler:
+ * ```ts
+ * const store = openLedger(paths.ledgerDb, { requestHashKey });
+ * const writer = new LedgerWriter(store, { onBatch });
+ * const outcome = await writer.submit((s) => applyMutation(s, { accountId, user, nowMs: Date.now(), config }, request, prepared));
+ * ```
+ * @packageDocumentation
+ */
+
+/** Fraud types the ledger config and outcomes carry (defined in server/fraud). */
+export type { FraudAlert, FraudConfig } from '../fraud/index.js';
+/** The money rules, run inside a writer job, and the idempotency check on its own. */
+export {
+  applyMutation,
+  checkReplay,
+  type MutatingOp,
+  type MutatingRequest,
+  type MutationContext,
+  type MutationOutcome,
+  type PreparedChange,
+} from './apply-mutation.js';
+/** The rules' settings and their defaults (DESIGN.md option defaults). */
+export { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from './ledger-config.js';
+/** The store: accounts, balances, history, applied ids, alerts, verify. */
+export {
+  type AccountRecord,
+  type AccountSummary,
+  type FraudAlertRecord,
+  type LedgerOptions,
+  LedgerStore,
+  MIN_APPLIED_RETENTION_MS,
+  openLedger,
+} from './ledger-store.js';
+/** Invariant checks on an open store's database or on a file (read-only). */
+export { type VerifyReport, verifyLedgerFile } from './ledger-verify.js';
+/** The serialised group-commit writer. */
+export { LedgerWriter, type LedgerWriterOptions } from './ledger-writer.js';
+/** Request fingerprints for idempotency (HMAC with a key, else SHA-256 without secrets). */
+export { requestHash } from './request-hash.js';
+/** Schema version and the reserved user names of the vault and of closed accounts. */
+export { closedUserName, SCHEMA_VERSION, VAULT_USER } from './schema.js';
+/** Transaction ids on the wire: `T` + 12 digits. */
+export { formatTxId, parseTxId, utcDay } from './tx-id.js';

@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { SCHEMA_VERSION } from './schema.js';
+import { formatTxId } from './tx-id.js';
+
+export type VerifyReport = { ok: true; accounts: number; entries: number } | { ok: false; fault: string };
+
+type Db = Database.Database;
+
+interface ChainFault {
+  username: string;
+  tx_seq: number;
+  balance_after: number;
+  running: number;
+}
+
+interface BalanceFault {
+  username: string;
+  balance_cents: number;
+  total: number;
+}
+
+interface TxFault {
+  seq: number;
+  amount_cents: number;
+  n: number;
+  total: number;
+  magnitude: number;
+}
+
+/**
+ * Check the ledger's invariants inside one read transaction (one snapshot, so a running server
+ * cannot make a clean ledger look broken), and name the first fault found, in this order:
+ * file integrity, `balance_after` chains, each balance against its entries, each transaction
+ * balanced (two entries, summing to 0, of its amount), and the sum of all balances being 0.
+ */
+export function verifyDatabase(db: Db): VerifyReport {
+  const check = db.transaction((): VerifyReport => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== SCHEMA_VERSION) {
+      return { ok: false, fault: `schema version is ${version}, expected ${SCHEMA_VERSION}` };
+    }
+    const integrity = db.pragma('quick_check', { simple: true });
+    if (integrity !== 'ok') return { ok: false, fault: `database file is damaged: ${String(integrity)}` };
+
+    const chain = db
+      .prepare<[], ChainFault>(
+        `SELECT a.username, w.tx_seq, w.balance_after, w.running FROM (
+           SELECT account_id, tx_seq, balance_after,
+             SUM(amount_cents) OVER (PARTITION BY account_id ORDER BY tx_seq ROWS UNBOUNDED PRECEDING) AS running
+           FROM entries
+         ) w JOIN accounts a ON a.id = w.account_id
+         WHERE w.running <> w.balance_after ORDER BY w.tx_seq LIMIT 1`,
+      )
+      .get();
+    if (chain) {
+      return {
+        ok: false,
+        fault: `broken balance_after chain: entry ${formatTxId(chain.tx_seq)} of account ${chain.username} says ${chain.balance_after} but the entries up to it sum to ${chain.running}`,
+      };
+    }
+
+    const balance = db
+      .prepare<[], BalanceFault>(
+        `SELECT a.username, a.balance_cents,
+           (SELECT COALESCE(SUM(e.amount_cents), 0) FROM entries e WHERE e.account_id = a.id) AS total
+         FROM accounts a WHERE a.balance_cents <> total ORDER BY a.id LIMIT 1`,
+      )
+      .get();
+    if (balance) {
+      return {
+        ok: false,
+        fault: `balance mismatch: account ${balance.username} has balance ${balance.balance_cents} but its entries sum to ${balance.total}`,
+      };
+    }
+
+    const tx = db
+      .prepare<[], TxFault>(
+        `SELECT t.seq, t.amount_cents, COUNT(e.id) AS n, COALESCE(SUM(e.amount_cents), 0) AS total,
+           COALESCE(SUM(ABS(e.amount_cents)), 0) AS magnitude
+         FROM transactions t LEFT JOIN entries e ON e.tx_seq = t.seq
+         GROUP BY t.seq HAVING n <> 2 OR total <> 0 OR magnitude <> 2 * t.amount_cents
+         ORDER BY t.seq LIMIT 1`,
+      )
+      .get();
+    if (tx) {
+      return {
+        ok: false,
+        fault: `unbalanced transaction ${formatTxId(tx.seq)}: ${tx.n} entries summing to ${tx.total} for an amount of ${tx.amount_cents}`,
+      };
+    }
+    const orphan = db
+      .prepare<[], number>(
+        'SELECT e.tx_seq FROM entries e LEFT JOIN transactions t ON t.seq = e.tx_seq WHERE t.seq IS NULL LIMIT 1',
+      )
+      .pluck()
+      .get();
+    if (orphan !== undefined) return { ok: false, fault: `entry ${formatTxId(orphan)} belongs to no transaction` };
+
+    const sum = db.prepare<[], number>('SELECT COALESCE(SUM(balance_cents), 0) FROM accounts').pluck().get() ?? 0;
+    if (sum !== 0) return { ok: false, fault: `balances do not sum to 0: the total is ${sum}` };
+
+    const accounts = db.prepare<[], number>(`SELECT COUNT(*) FROM accounts WHERE kind = 'customer'`).pluck().get() ?? 0;
+    const entries = db.prepare<[], number>('SELECT COUNT(*) FROM entries').pluck().get() ?? 0;
+    return { ok: true, accounts, entries };
+  });
+  try {
+    return check.deferred();
+  } catch (error) {
+    return { ok: false, fault: `cannot read the ledger: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** Verify the ledger file at `path` without changing it (safe while the server runs). */
+export function verifyLedgerFile(path: string): VerifyReport {
+  if (!existsSync(path)) return { ok: false, fault: `no ledger at ${path}` };
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+    return verifyDatabase(db);
+  } catch (error) {
+    return { ok: false, fault: `cannot open the ledger: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    db?.close();
+  }
+}

@@ -1,0 +1,173 @@
+import { performance } from 'node:perf_hooks';
+import { ProtocolError } from '../../protocol/index.js';
+import type { LedgerStore } from './ledger-store.js';
+
+export interface LedgerWriterOptions {
+  /** Most jobs in one transaction. */
+  maxBatch?: number;
+  /** Most jobs waiting; beyond it `submit` refuses with SERVER_BUSY. */
+  maxQueue?: number;
+  /** Called after each committed batch with its size and how long it took (ms). */
+  onBatch?: (size: number, ms: number) => void;
+  /** Called with what a job threw (the job's promise gets INTERNAL); for logging, never for control. */
+  onJobError?: (error: unknown) => void;
+}
+
+interface Pending {
+  job: (store: LedgerStore) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+type JobResult = { ok: true; value: unknown } | { ok: false; error: ProtocolError };
+
+const SAVEPOINT = 'ledger_job';
+
+function isThenable(value: unknown): boolean {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * The one serialised writer with group commit. Jobs queue up while the event loop does other
+ * work; the next turn runs everything waiting (up to `maxBatch`) in one SQLite transaction, each
+ * job inside its own savepoint, commits once (one fsync for the batch), and only then settles
+ * the jobs' promises, so a success is never reported before it is durable.
+ */
+export class LedgerWriter {
+  readonly #store: LedgerStore;
+  readonly #maxBatch: number;
+  readonly #maxQueue: number;
+  readonly #onBatch: ((size: number, ms: number) => void) | undefined;
+  readonly #onJobError: ((error: unknown) => void) | undefined;
+  readonly #queue: Pending[] = [];
+  readonly #idle: Array<() => void> = [];
+  #scheduled = false;
+  #closing = false;
+  readonly #sql;
+
+  constructor(store: LedgerStore, options: LedgerWriterOptions = {}) {
+    this.#store = store;
+    this.#maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 256));
+    this.#maxQueue = Math.max(1, Math.floor(options.maxQueue ?? 4096));
+    this.#onBatch = options.onBatch;
+    this.#onJobError = options.onJobError;
+    const db = store.database;
+    this.#sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare(`SAVEPOINT ${SAVEPOINT}`),
+      release: db.prepare(`RELEASE ${SAVEPOINT}`),
+      rollbackTo: db.prepare(`ROLLBACK TO ${SAVEPOINT}`),
+    };
+  }
+
+  /**
+   * Queue a job. It runs synchronously inside the batch transaction and must not be async. If it
+   * throws, only its own changes roll back and its promise rejects with INTERNAL; its batch-mates
+   * commit. Rejects with SERVER_BUSY when the queue is full or the writer is closed.
+   */
+  submit<T>(job: (store: LedgerStore) => T): Promise<T> {
+    if (this.#closing) return Promise.reject(new ProtocolError('SERVER_BUSY', 'the ledger is shutting down'));
+    if (this.#queue.length >= this.#maxQueue) return Promise.reject(new ProtocolError('SERVER_BUSY'));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Jobs waiting for a batch. */
+  get queueDepth(): number {
+    return this.#queue.length;
+  }
+
+  /** Drain what is queued, then refuse new jobs. Resolves once the last batch has committed. */
+  close(): Promise<void> {
+    this.#closing = true;
+    if (this.#queue.length === 0 && !this.#scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // setImmediate, not a microtask: lets the poll phase hand over every request that arrived,
+    // so one commit covers them all.
+    setImmediate(() => this.#runBatch());
+  }
+
+  #runBatch(): void {
+    this.#scheduled = false;
+    const batch = this.#queue.splice(0, this.#maxBatch);
+    if (batch.length > 0) {
+      const started = performance.now();
+      const results = this.#execute(batch);
+      const ms = performance.now() - started;
+      batch.forEach((pending, index) => {
+        const result = results[index] as JobResult;
+        if (result.ok) pending.resolve(result.value);
+        else pending.reject(result.error);
+      });
+      try {
+        this.#onBatch?.(batch.length, ms);
+      } catch {
+        // A metrics hook must not take the writer down.
+      }
+    }
+    if (this.#queue.length > 0) this.#schedule();
+    else for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** One transaction for the batch; the results say what each job's promise becomes. */
+  #execute(batch: Pending[]): JobResult[] {
+    const sql = this.#sql;
+    const db = this.#store.database;
+    try {
+      sql.begin.run();
+    } catch (error) {
+      return this.#failAll(batch, error);
+    }
+    try {
+      const results: JobResult[] = [];
+      for (const pending of batch) {
+        sql.savepoint.run();
+        try {
+          const value = pending.job(this.#store);
+          if (isThenable(value)) throw new TypeError('ledger jobs must be synchronous');
+          sql.release.run();
+          results.push({ ok: true, value });
+        } catch (error) {
+          this.#onJobError?.(error);
+          results.push({ ok: false, error: new ProtocolError('INTERNAL') });
+          // If SQLite gave up the whole transaction (I/O error, disk full) this throws, and the
+          // outer handler fails the batch: nothing in it survived.
+          sql.rollbackTo.run();
+          sql.release.run();
+        }
+      }
+      sql.commit.run();
+      return results;
+    } catch (error) {
+      if (db.inTransaction) {
+        try {
+          sql.rollback.run();
+        } catch {
+          // The connection is unusable; the jobs fail either way.
+        }
+      }
+      return this.#failAll(batch, error);
+    }
+  }
+
+  #failAll(batch: Pending[], error: unknown): JobResult[] {
+    this.#onJobError?.(error);
+    // A busy database is load, not a bug: the client may retry with the same id.
+    const code = isBusy(error) ? 'SERVER_BUSY' : 'INTERNAL';
+    return batch.map(() => ({ ok: false, error: new ProtocolError(code) }));
+  }
+}

@@ -1,0 +1,107 @@
+import type { Database } from 'better-sqlite3';
+
+/** The vault's user name can never be a customer's: USER_PATTERN requires a leading letter. */
+export const VAULT_USER = '~vault';
+
+/** Closed accounts are renamed out of the customer name space too, so a name frees up. */
+export function closedUserName(accountId: number): string {
+  return `~closed-${accountId}`;
+}
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` holds how many have run. Append
+ * only: a released migration never changes, a fix is a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: accounts with their running balance, double-entry journal, applied ids, fraud alerts.
+  `
+  CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('customer', 'vault')),
+    password_hash TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),
+    locked INTEGER NOT NULL DEFAULT 0,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    balance_cents INTEGER NOT NULL DEFAULT 0,
+    withdrawn_day TEXT,
+    withdrawn_cents INTEGER NOT NULL DEFAULT 0,
+    totp_enabled INTEGER NOT NULL DEFAULT 0,
+    totp_secret_sealed TEXT,
+    totp_pending_sealed TEXT,
+    totp_last_step INTEGER,
+    email_sealed TEXT,
+    phone_sealed TEXT,
+    created_at TEXT NOT NULL,
+    CHECK (kind = 'vault' OR balance_cents >= 0)
+  );
+  CREATE TABLE transactions (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('deposit', 'withdrawal', 'transfer', 'reversal')),
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    counterparty_id INTEGER REFERENCES accounts (id),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    reverses_seq INTEGER REFERENCES transactions (seq),
+    created_ms INTEGER NOT NULL
+  );
+  CREATE INDEX transactions_velocity ON transactions (account_id, kind, created_ms);
+  CREATE UNIQUE INDEX transactions_reverses ON transactions (reverses_seq) WHERE reverses_seq IS NOT NULL;
+  CREATE TABLE entries (
+    id INTEGER PRIMARY KEY,
+    tx_seq INTEGER NOT NULL REFERENCES transactions (seq),
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    kind TEXT NOT NULL CHECK (kind IN ('deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'reversal')),
+    amount_cents INTEGER NOT NULL,
+    balance_after INTEGER NOT NULL,
+    counterparty_id INTEGER REFERENCES accounts (id),
+    created_ms INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX entries_account_tx ON entries (account_id, tx_seq);
+  CREATE TABLE applied_requests (
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    request_id TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (account_id, request_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX applied_requests_created ON applied_requests (created_ms);
+  CREATE TABLE fraud_alerts (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    username TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    op TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    blocked INTEGER NOT NULL,
+    request_id TEXT,
+    created_ms INTEGER NOT NULL
+  );
+  CREATE INDEX fraud_alerts_account ON fraud_alerts (account_id);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Bring the file up to {@link SCHEMA_VERSION} and make sure the vault exists. Runs under a write
+ * lock, so a second process opening the same file at the same moment waits, then sees the work done.
+ */
+export function migrate(db: Database, nowIso: string): void {
+  const run = db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`ledger schema version ${version} is newer than this program knows (${SCHEMA_VERSION})`);
+    }
+    for (let next = version; next < SCHEMA_VERSION; next += 1) {
+      db.exec(MIGRATIONS[next] as string);
+      db.pragma(`user_version = ${next + 1}`);
+    }
+    db.prepare(
+      `INSERT INTO accounts (username, kind, password_hash, created_at)
+       SELECT ?, 'vault', '!', ? WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE kind = 'vault')`,
+    ).run(VAULT_USER, nowIso);
+  });
+  run.immediate();
+}

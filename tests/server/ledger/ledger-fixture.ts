@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Request } from '../../../protocol/index.js';
+import {
+  applyMutation,
+  DEFAULT_LEDGER_CONFIG,
+  type LedgerConfig,
+  type LedgerOptions,
+  type LedgerStore,
+  type MutatingRequest,
+  type MutationOutcome,
+  openLedger,
+  type PreparedChange,
+} from '../../../server/ledger/index.js';
+
+/** 2026-03-10T12:00:00Z: a fixed midday so tests can step across the UTC day on purpose. */
+export const T0 = Date.UTC(2026, 2, 10, 12, 0, 0);
+
+/** A hand-made clock the store and the rules share. */
+export class TestClock {
+  constructor(public now = T0) {}
+  readonly read = (): number => this.now;
+  advance(ms: number): void {
+    this.now += ms;
+  }
+}
+
+export interface TempLedger {
+  dir: string;
+  path: string;
+  clock: TestClock;
+  store: LedgerStore;
+  reopen(options?: LedgerOptions): LedgerStore;
+  cleanup(): void;
+}
+
+/** A real ledger file in a fresh temp dir. */
+export function tempLedger(options: LedgerOptions = {}): TempLedger {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-test-'));
+  const path = join(dir, 'ledger.db');
+  const clock = new TestClock();
+  const opened: LedgerStore[] = [];
+  const open = (extra: LedgerOptions = {}) => {
+    const store = openLedger(path, { clock: clock.read, ...options, ...extra });
+    opened.push(store);
+    return store;
+  };
+  const fixture: TempLedger = {
+    dir,
+    path,
+    clock,
+    store: open(),
+    reopen(extra) {
+      fixture.store.close();
+      fixture.store = open(extra);
+      return fixture.store;
+    },
+    cleanup() {
+      for (const store of opened) store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return fixture;
+}
+
+/** A customer with a placeholder hash (the ledger never checks it). */
+export function customer(store: LedgerStore, user: string): number {
+  const created = store.createAccount({ user, passwordHash: `$2b$04$placeholder-${user}` });
+  if (!created.ok) throw new Error(`could not create ${user}`);
+  return created.account.id;
+}
+
+export function config(overrides: Partial<LedgerConfig> = {}): LedgerConfig {
+  return { ...DEFAULT_LEDGER_CONFIG, ...overrides };
+}
+
+let nextId = 0;
+export function freshId(): string {
+  nextId += 1;
+  return `req-${nextId}`;
+}
+
+type Body<R> = R extends Request ? Omit<R, 'id'> & { id?: string } : never;
+
+/** Build a request with a fresh id unless one is given; keeps the specific request type. */
+export function req<B extends Body<MutatingRequest>>(body: B): Omit<B, 'id'> & { id: string } & MutatingRequest {
+  return { id: freshId(), ...body } as Omit<B, 'id'> & { id: string } & MutatingRequest;
+}
+
+/** applyMutation for `user` at the fixture's clock. */
+export function apply(
+  fx: TempLedger,
+  user: string,
+  request: MutatingRequest,
+  options: { config?: LedgerConfig; prepared?: PreparedChange; store?: LedgerStore } = {},
+): MutationOutcome {
+  const store = options.store ?? fx.store;
+  const account = store.findAccount(user);
+  if (!account) throw new Error(`no account ${user}`);
+  return applyMutation(
+    store,
+    { accountId: account.id, user, nowMs: fx.clock.now, config: options.config ?? config() },
+    request,
+    options.prepared,
+  );
+}
+
+/** The result of a successful outcome, or a thrown error naming the refusal. */
+export function okResult(outcome: MutationOutcome): Record<string, unknown> {
+  if (!outcome.ok)
+    throw new Error(`expected success, got ${outcome.code}${outcome.message ? `: ${outcome.message}` : ''}`);
+  return outcome.result;
+}
+
+export function codeOf(outcome: MutationOutcome): string {
+  return outcome.ok ? 'OK' : outcome.code;
+}

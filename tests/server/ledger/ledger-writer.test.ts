@@ -1,0 +1,178 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../../protocol/index.js';
+import { applyMutation, LedgerWriter, openLedger } from '../../../server/ledger/index.js';
+import { config, customer, okResult, type TempLedger, tempLedger } from './ledger-fixture.js';
+
+let fx: TempLedger;
+let alice: number;
+beforeEach(() => {
+  fx = tempLedger();
+  alice = customer(fx.store, 'alice');
+});
+afterEach(() => fx.cleanup());
+
+function depositJob(id: string, amountCents: number, accountId = alice, user = 'alice') {
+  return (store: typeof fx.store) =>
+    applyMutation(
+      store,
+      { accountId, user, nowMs: fx.clock.now, config: config() },
+      { id, op: 'deposit', amountCents },
+    );
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('LedgerWriter group commit', () => {
+  it('commits everything queued in one transaction', async () => {
+    const batches: number[] = [];
+    const writer = new LedgerWriter(fx.store, { onBatch: (size) => batches.push(size) });
+    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => writer.submit(depositJob(`d${i}`, 1))));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(batches).toEqual([100]);
+    expect(fx.store.balance(alice)).toBe(100);
+    await writer.close();
+  });
+
+  it('splits at maxBatch', async () => {
+    const batches: number[] = [];
+    const writer = new LedgerWriter(fx.store, { maxBatch: 10, onBatch: (size) => batches.push(size) });
+    await Promise.all(Array.from({ length: 35 }, (_, i) => writer.submit(depositJob(`d${i}`, 1))));
+    expect(batches).toEqual([10, 10, 10, 5]);
+    await writer.close();
+  });
+
+  it('keeps a batch invisible to other connections until it commits, then resolves', async () => {
+    const reader = openLedger(fx.path);
+    const seenInside: number[] = [];
+    const writer = new LedgerWriter(fx.store);
+    const first = writer.submit(depositJob('a', 10));
+    const peek = writer.submit(() => seenInside.push(reader.balance(alice)));
+    await Promise.all([first, peek]);
+    expect(seenInside).toEqual([0]); // uncommitted while the batch ran
+    expect(reader.balance(alice)).toBe(10); // committed by the time the promise resolved
+    reader.close();
+    await writer.close();
+  });
+
+  it('rolls back only a throwing job and rejects it with INTERNAL; batch-mates commit', async () => {
+    const errors: unknown[] = [];
+    const batches: number[] = [];
+    const writer = new LedgerWriter(fx.store, {
+      onJobError: (e) => errors.push(e),
+      onBatch: (size) => batches.push(size),
+    });
+    const before = writer.submit(depositJob('before', 5));
+    const bad = writer.submit((store) => {
+      okResult(depositJob('bad', 1000)(store)); // writes, then fails
+      throw new Error('boom');
+    });
+    const asyncJob = writer.submit(async () => 1);
+    const after = writer.submit(depositJob('after', 7));
+    const error = await rejection(bad);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).code).toBe('INTERNAL');
+    expect(((await rejection(asyncJob)) as ProtocolError).code).toBe('INTERNAL');
+    expect((await before).ok).toBe(true);
+    expect((await after).ok).toBe(true);
+    expect(batches).toEqual([4]);
+    expect(fx.store.balance(alice)).toBe(12);
+    expect(fx.store.findApplied(alice, 'bad')).toBeNull();
+    expect(fx.store.verify()).toMatchObject({ ok: true, entries: 4 });
+    expect(errors.map((e) => String(e))).toEqual(['Error: boom', 'TypeError: ledger jobs must be synchronous']);
+    await writer.close();
+  });
+
+  it('refuses with SERVER_BUSY beyond maxQueue', async () => {
+    const writer = new LedgerWriter(fx.store, { maxQueue: 3 });
+    const accepted = [1, 2, 3].map((i) => writer.submit(depositJob(`q${i}`, 1)));
+    const refused = (await rejection(writer.submit(depositJob('q4', 1)))) as ProtocolError;
+    expect(refused.code).toBe('SERVER_BUSY');
+    expect(writer.queueDepth).toBe(3);
+    await Promise.all(accepted);
+    expect(writer.queueDepth).toBe(0);
+    await writer.close();
+  });
+
+  it('answers SERVER_BUSY when another process holds the write lock past busy_timeout', async () => {
+    fx.store.database.pragma('busy_timeout = 20');
+    const other = openLedger(fx.path);
+    other.database.exec('BEGIN IMMEDIATE');
+    const writer = new LedgerWriter(fx.store);
+    const refused = (await rejection(writer.submit(depositJob('locked', 1)))) as ProtocolError;
+    expect(refused.code).toBe('SERVER_BUSY');
+    other.database.exec('ROLLBACK');
+    other.close();
+    expect((await writer.submit(depositJob('locked', 1))).ok).toBe(true);
+    await writer.close();
+  });
+
+  it('close() drains the queue, then refuses new jobs', async () => {
+    const writer = new LedgerWriter(fx.store);
+    const pending = Array.from({ length: 20 }, (_, i) => writer.submit(depositJob(`c${i}`, 1)));
+    await writer.close();
+    expect(fx.store.balance(alice)).toBe(20);
+    expect((await Promise.all(pending)).every((o) => o.ok)).toBe(true);
+    expect(((await rejection(writer.submit(depositJob('late', 1)))) as ProtocolError).code).toBe('SERVER_BUSY');
+    await writer.close();
+  });
+});
+
+describe('restart', () => {
+  it('keeps balances and applied ids across close and reopen', async () => {
+    const bob = customer(fx.store, 'bob');
+    let writer = new LedgerWriter(fx.store);
+    const first = await writer.submit(depositJob('keep-me', 1234));
+    await writer.submit((store) =>
+      applyMutation(
+        store,
+        { accountId: alice, user: 'alice', nowMs: fx.clock.now, config: config() },
+        { id: 'pay-bob', op: 'transfer', amountCents: 234, to: 'bob' },
+      ),
+    );
+    await writer.close();
+    fx.store.close();
+
+    const store = fx.reopen();
+    writer = new LedgerWriter(store);
+    expect(store.balance(alice)).toBe(1000);
+    expect(store.balance(bob)).toBe(234);
+    expect(store.findApplied(alice, 'keep-me')?.response).toEqual(okResult(first));
+    const replay = await writer.submit(depositJob('keep-me', 1234));
+    expect(replay).toMatchObject({ ok: true, replayed: true, result: { ...okResult(first), replayed: true } });
+    expect(await writer.submit(depositJob('keep-me', 1))).toMatchObject({ ok: false, code: 'IDEMPOTENCY_CONFLICT' });
+    expect(store.balance(alice)).toBe(1000);
+    expect(store.verify()).toEqual({ ok: true, accounts: 2, entries: 4 });
+    await writer.close();
+  });
+});
+
+describe('throughput (logged, not asserted)', () => {
+  it('applies 10,000 deposits through submit() with group commit', async () => {
+    const users = Array.from({ length: 50 }, (_, i) => ({ id: customer(fx.store, `user${i}`), user: `user${i}` }));
+    let batches = 0;
+    const writer = new LedgerWriter(fx.store, { maxQueue: 20_000, onBatch: () => (batches += 1) });
+    const total = 10_000;
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: total }, (_, i) => {
+        const u = users[i % users.length] as { id: number; user: string };
+        return writer.submit(depositJob(`t${i}`, 100, u.id, u.user));
+      }),
+    );
+    const ms = performance.now() - started;
+    console.log(
+      `ledger throughput: ${total} deposits in ${ms.toFixed(0)} ms = ${Math.round((total / ms) * 1000)} jobs/s in ${batches} batches`,
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(batches).toBeLessThan(total / 10);
+    expect(fx.store.verify()).toMatchObject({ ok: true, entries: 2 * total });
+    await writer.close();
+  });
+});
