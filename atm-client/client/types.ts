@@ -22,6 +22,12 @@ export type ClientErrorCode = WireErrorCode | ClientOnlyCode;
 export interface ClientError {
   code: ClientErrorCode;
   message: string;
+  /**
+   * Set when a state-changing request was sent but its outcome could not be confirmed
+   * (CONNECTION_LOST, TIMEOUT, a notice or close() while it was in flight): the id the ATM
+   * re-sends to learn the outcome, or whose withdrawal it reverses later.
+   */
+  requestId?: string;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ClientError };
@@ -39,6 +45,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** How many times a lost idempotent request is retried with the same id (default 3). */
   maxRetries?: number;
+  /** First pause before a reconnect or a SERVER_BUSY retry, doubled each time (ms, default 200). */
+  retryBackoffMs?: number;
 }
 
 export interface Credentials {

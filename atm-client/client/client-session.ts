@@ -1,0 +1,507 @@
+import {
+  IDEMPOTENT_OPS,
+  isWireErrorCode,
+  MAX_PIPELINED_REQUESTS,
+  type Notice,
+  type Op,
+  type OpResult,
+  parseRequest,
+  type RequestBody,
+  type ReversalReason,
+  type ServerMessage,
+  type WelcomeMessage,
+} from '../../protocol/index.js';
+import { clientError, failure } from './client-errors.js';
+import type { Clock } from './clock.js';
+import { isValidResult } from './result-checks.js';
+import type { SealedConnection } from './sealed-connection.js';
+import type { BankSession, ClientError, Credentials, MutationOptions, Outcome, RetryReport } from './types.js';
+
+/** A logged-in connection as the connector hands it over. */
+export interface OpenedConnection {
+  connection: SealedConnection;
+  welcome: WelcomeMessage;
+}
+
+export interface SessionDeps {
+  /** Logs in again on a fresh connection (always `method: password`). */
+  reopen(credentials: Credentials): Promise<Outcome<OpenedConnection>>;
+  clock: Clock;
+  newId(): string;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBackoffMs: number;
+}
+
+type Obj = Record<string, unknown>;
+
+interface Call {
+  readonly id: string;
+  readonly op: Op;
+  /** The request exactly as sent, so every retry carries identical bytes and the same id. */
+  readonly json: string;
+  readonly idempotent: boolean;
+  /** For change_password: the password a re-login may need once the change applied. */
+  readonly newPassword?: string;
+  sends: number;
+  reconnected: boolean;
+  busyRetries: number;
+  timer: unknown;
+  settle(outcome: Outcome<Obj>): void;
+}
+
+const IDEMPOTENT: ReadonlySet<string> = new Set(IDEMPOTENT_OPS);
+const MAX_BACKOFF_MS = 5_000;
+
+/** Login failures that another try with the same credentials cannot fix. */
+const PERMANENT_LOGIN_CODES: ReadonlySet<string> = new Set([
+  'AUTH_FAILED',
+  'ACCOUNT_LOCKED',
+  'TOTP_REQUIRED',
+  'TOTP_INVALID',
+  'TLS_ERROR',
+  'UNSUPPORTED_PROTOCOL',
+  'PROTOCOL_ERROR',
+  'BAD_SERVER_MESSAGE',
+]);
+
+type Phase = 'open' | 'recovering' | 'closed';
+
+/**
+ * A logged-in session. Requests are pipelined (up to 32 in flight, the rest queued) and
+ * answered strictly in order. When the connection drops, or an answer does not come in time,
+ * every unanswered request is re-sent on a fresh login with the SAME id and the same bytes
+ * (the server applies an id at most once and replays its answer), within `maxRetries`
+ * reconnects; what could not be confirmed fails with CONNECTION_LOST or TIMEOUT and, for a
+ * state-changing request, its `requestId`.
+ */
+export class ClientSession implements BankSession {
+  private phase: Phase = 'open';
+  private connection: SealedConnection | null = null;
+  private welcome: WelcomeMessage;
+  private credentials: Credentials;
+  private inFlight: Call[] = [];
+  private waiting: Call[] = [];
+  /** Calls answered SERVER_BUSY, waiting out their backoff before they are queued again. */
+  private readonly parked = new Set<Call>();
+  private closeReason: ClientError | null = null;
+  private lossCause: ClientError = clientError('CONNECTION_LOST');
+  private recoveries = 0;
+  private reconnectTimer: unknown = null;
+  private readonly noticeListeners = new Set<(notice: Notice) => void>();
+  private readonly closeListeners = new Set<(reason: ClientError | null) => void>();
+  private readonly retryListeners = new Set<(report: RetryReport) => void>();
+
+  constructor(
+    opened: OpenedConnection,
+    credentials: Credentials,
+    private readonly deps: SessionDeps,
+  ) {
+    this.welcome = opened.welcome;
+    // A private copy: the caller's object may change, and close() must be able to drop it.
+    this.credentials = { ...credentials };
+    this.attach(opened.connection);
+  }
+
+  get user(): string {
+    return this.welcome.user;
+  }
+
+  /** The current connection's session id (it changes when the library reconnects). */
+  get sessionId(): string {
+    return this.welcome.sessionId;
+  }
+
+  get idleTimeoutSec(): number {
+    return this.welcome.idleTimeoutSec;
+  }
+
+  balance(): Promise<Outcome<OpResult<'balance'>>> {
+    return this.request({ op: 'balance' });
+  }
+
+  deposit(amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'deposit'>>> {
+    return this.request({ op: 'deposit', amountCents }, options);
+  }
+
+  withdraw(amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'withdraw'>>> {
+    return this.request({ op: 'withdraw', amountCents }, options);
+  }
+
+  transfer(to: string, amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'transfer'>>> {
+    return this.request({ op: 'transfer', amountCents, to }, options);
+  }
+
+  reverse(txId: string, reason: ReversalReason, options?: MutationOptions): Promise<Outcome<OpResult<'reverse'>>> {
+    return this.request({ op: 'reverse', txId, reason }, options);
+  }
+
+  history(query: { limit?: number; before?: string } = {}): Promise<Outcome<OpResult<'history'>>> {
+    const body: Extract<RequestBody, { op: 'history' }> = { op: 'history' };
+    if (query.limit !== undefined) body.limit = query.limit;
+    if (query.before !== undefined) body.before = query.before;
+    return this.request(body);
+  }
+
+  changePassword(
+    current: string,
+    next: string,
+    options?: MutationOptions,
+  ): Promise<Outcome<OpResult<'change_password'>>> {
+    return this.request({ op: 'change_password', current, new: next }, options);
+  }
+
+  updateContact(
+    contact: { email?: string; phone?: string },
+    options?: MutationOptions,
+  ): Promise<Outcome<OpResult<'update_contact'>>> {
+    const body: Extract<RequestBody, { op: 'update_contact' }> = { op: 'update_contact' };
+    if (contact.email !== undefined) body.email = contact.email;
+    if (contact.phone !== undefined) body.phone = contact.phone;
+    return this.request(body, options);
+  }
+
+  totpEnroll(): Promise<Outcome<OpResult<'totp_enroll'>>> {
+    return this.request({ op: 'totp_enroll' });
+  }
+
+  totpConfirm(code: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_confirm'>>> {
+    return this.request({ op: 'totp_confirm', code }, options);
+  }
+
+  ping(): Promise<Outcome<OpResult<'ping'>>> {
+    return this.request({ op: 'ping' });
+  }
+
+  logout(): Promise<Outcome<OpResult<'logout'>>> {
+    return this.request({ op: 'logout' });
+  }
+
+  close(): void {
+    this.end(null);
+  }
+
+  onNotice(listener: (notice: Notice) => void): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  onClose(listener: (reason: ClientError | null) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  onRetry(listener: (report: RetryReport) => void): () => void {
+    this.retryListeners.add(listener);
+    return () => this.retryListeners.delete(listener);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Sending
+  // -------------------------------------------------------------------------------------
+
+  private request<O extends Op>(
+    body: Extract<RequestBody, { op: O }>,
+    options?: MutationOptions,
+  ): Promise<Outcome<OpResult<O>>> {
+    if (this.phase === 'closed') return Promise.resolve({ ok: false, error: this.closedError() });
+    const id = options?.id ?? this.deps.newId();
+    const json = JSON.stringify({ id, ...body });
+    // The protocol's own validator: a request the server would refuse is refused here, unsent.
+    const checked = parseRequest(json);
+    if (!checked.ok) {
+      const { code, message } = checked.error.error;
+      return Promise.resolve(failure(isWireErrorCode(code) ? code : 'INVALID_REQUEST', message));
+    }
+    return new Promise((resolve) => {
+      const call: Call = {
+        id,
+        op: body.op,
+        json,
+        idempotent: IDEMPOTENT.has(body.op),
+        ...(body.op === 'change_password'
+          ? { newPassword: (body as Extract<RequestBody, { op: 'change_password' }>).new }
+          : {}),
+        sends: 0,
+        reconnected: false,
+        busyRetries: 0,
+        timer: null,
+        settle: resolve as (outcome: Outcome<Obj>) => void,
+      };
+      this.waiting.push(call);
+      this.pump();
+    });
+  }
+
+  /** Moves queued calls onto the wire while fewer than 32 are in flight. */
+  private pump(): void {
+    const connection = this.connection;
+    if (this.phase !== 'open' || !connection) return;
+    const batch: Call[] = [];
+    while (this.inFlight.length + batch.length < MAX_PIPELINED_REQUESTS) {
+      const call = this.waiting.shift();
+      if (!call) break;
+      batch.push(call);
+    }
+    if (batch.length === 0) return;
+    for (const call of batch) {
+      call.sends += 1;
+      this.inFlight.push(call);
+      call.timer = this.deps.clock.setTimeout(() => this.onTimeout(call), this.deps.timeoutMs);
+    }
+    if (!connection.send(batch.map((call) => call.json))) {
+      this.connectionLost(clientError('CONNECTION_LOST', 'the channel cannot seal more frames'));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Receiving
+  // -------------------------------------------------------------------------------------
+
+  private attach(connection: SealedConnection): void {
+    this.connection = connection;
+    connection.start({
+      message: (message) => {
+        if (this.connection === connection) this.onMessage(message);
+      },
+      closed: (error) => {
+        if (this.connection === connection) this.onConnectionClosed(error);
+      },
+    });
+  }
+
+  private onMessage(message: ServerMessage): void {
+    if (message.kind === 'notice') {
+      for (const listener of [...this.noticeListeners]) listener(message.notice);
+      this.end(clientError(message.notice.notice, message.notice.message));
+      return;
+    }
+    const response = message.response;
+    const call = this.inFlight[0];
+    if (!call || (response.id !== null && response.id !== call.id)) {
+      this.end(clientError('BAD_SERVER_MESSAGE', 'a response did not match the oldest request in flight'));
+      return;
+    }
+    if (response.ok && !isValidResult(call.op, response.result)) {
+      this.end(clientError('BAD_SERVER_MESSAGE', `the ${call.op} result is malformed`));
+      return;
+    }
+    this.inFlight.shift();
+    this.deps.clock.clearTimeout(call.timer);
+    if (response.ok) {
+      if (call.newPassword !== undefined) this.credentials.password = call.newPassword;
+      this.complete(call, { ok: true, value: response.result });
+      if (call.op === 'logout') {
+        this.end(null);
+        return;
+      }
+    } else if (response.error.code === 'SERVER_BUSY' && call.busyRetries < this.deps.maxRetries) {
+      this.park(call);
+    } else {
+      this.complete(call, { ok: false, error: { code: response.error.code, message: response.error.message } });
+    }
+    this.pump();
+  }
+
+  private onTimeout(call: Call): void {
+    if (!this.inFlight.includes(call)) return;
+    // Answers come in order, so one missing answer stalls everything behind it: start over.
+    this.connectionLost(clientError('TIMEOUT', `no answer to ${call.op} within ${this.deps.timeoutMs} ms`));
+  }
+
+  private onConnectionClosed(error: ClientError | null): void {
+    if (error?.code === 'BAD_SERVER_MESSAGE') {
+      this.end(error);
+      return;
+    }
+    this.connectionLost(
+      error?.code === 'CONNECTION_LOST' ? error : clientError('CONNECTION_LOST', 'the bank closed the connection'),
+    );
+  }
+
+  /** SERVER_BUSY means "retry later with the same id": wait, then queue the call again. */
+  private park(call: Call): void {
+    call.busyRetries += 1;
+    this.parked.add(call);
+    call.timer = this.deps.clock.setTimeout(() => {
+      this.parked.delete(call);
+      call.timer = null;
+      this.waiting.push(call);
+      this.pump();
+    }, this.backoff(call.busyRetries));
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Losing the connection and getting it back
+  // -------------------------------------------------------------------------------------
+
+  private connectionLost(cause: ClientError): void {
+    if (this.phase === 'closed') return;
+    this.connection?.close();
+    this.connection = null;
+    const pending = [...this.inFlight, ...this.waiting];
+    this.inFlight = [];
+    this.waiting = [];
+    for (const call of pending) this.deps.clock.clearTimeout(call.timer);
+    this.lossCause = cause;
+
+    // A logout in the air: the session is over whichever way it went.
+    const logout = pending.find((call) => call.op === 'logout');
+    if (logout) {
+      this.complete(logout, { ok: true, value: {} });
+      this.waiting = pending.filter((call) => call !== logout);
+      this.giveUp(cause.message);
+      return;
+    }
+    const stillTrying: Call[] = [];
+    for (const call of pending) {
+      if (call.sends > this.deps.maxRetries) this.complete(call, { ok: false, error: this.unconfirmed(call, cause) });
+      else stillTrying.push(call);
+    }
+    this.waiting = stillTrying;
+    if (stillTrying.length === 0 && this.parked.size === 0) {
+      this.end(cause);
+      return;
+    }
+    this.phase = 'recovering';
+    this.recoveries = 0;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.recoveries += 1;
+    if (this.recoveries > this.deps.maxRetries) {
+      this.giveUp(`${this.lossCause.message}; gave up after ${this.deps.maxRetries} reconnects`);
+      return;
+    }
+    this.reconnectTimer = this.deps.clock.setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.reconnect();
+    }, this.backoff(this.recoveries));
+  }
+
+  private async reconnect(): Promise<void> {
+    let opened: Outcome<OpenedConnection>;
+    try {
+      opened = await this.relogin();
+    } catch (error) {
+      // A bug below must not become an unhandled rejection with calls left hanging.
+      opened = failure('CONNECT_FAILED', error instanceof Error ? error.message : String(error));
+    }
+    if (this.phase === 'closed') {
+      if (opened.ok) opened.value.connection.close();
+      return;
+    }
+    if (!opened.ok) {
+      if (PERMANENT_LOGIN_CODES.has(opened.error.code)) {
+        this.giveUp(`${this.lossCause.message}; logging in again failed: ${opened.error.code}`);
+      } else {
+        this.scheduleReconnect();
+      }
+      return;
+    }
+    this.welcome = opened.value.welcome;
+    for (const call of this.waiting) if (call.sends > 0) call.reconnected = true;
+    for (const call of this.parked) call.reconnected = true;
+    this.phase = 'open';
+    this.attach(opened.value.connection);
+    this.pump();
+  }
+
+  /**
+   * Logs in with the session's credentials. A password change that was in flight may have
+   * been applied before the drop, so its new password is tried when the current one fails.
+   */
+  private async relogin(): Promise<Outcome<OpenedConnection>> {
+    const candidates = [this.credentials.password];
+    for (const call of [...this.waiting, ...this.parked]) {
+      if (call.newPassword !== undefined && call.sends > 0) candidates.push(call.newPassword);
+    }
+    let outcome: Outcome<OpenedConnection> = failure('CONNECTION_LOST');
+    for (const password of candidates) {
+      outcome = await this.deps.reopen({ ...this.credentials, password });
+      if (outcome.ok) this.credentials.password = password;
+      if (outcome.ok || outcome.error.code !== 'AUTH_FAILED' || this.phase === 'closed') break;
+    }
+    return outcome;
+  }
+
+  private giveUp(reason: string): void {
+    const cause = clientError(this.lossCause.code, reason);
+    const pending = [...this.waiting, ...this.parked];
+    this.waiting = [];
+    this.parked.clear();
+    for (const call of pending) {
+      this.deps.clock.clearTimeout(call.timer);
+      this.complete(call, { ok: false, error: this.unconfirmed(call, cause) });
+    }
+    this.end(cause);
+  }
+
+  /** The error for a call whose answer never came: for a sent mutation, with the id to retry or reverse. */
+  private unconfirmed(call: Call, cause: ClientError): ClientError {
+    const code = cause.code === 'TIMEOUT' ? 'TIMEOUT' : 'CONNECTION_LOST';
+    if (call.sends === 0) return clientError(code, `${call.op} was not sent: ${cause.message}`);
+    if (!call.idempotent) return clientError(code, cause.message);
+    return clientError(
+      code,
+      `${call.op} ${call.id} was sent but not confirmed (${cause.message}); re-send it with the same id to learn its outcome`,
+      call.id,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Ending
+  // -------------------------------------------------------------------------------------
+
+  /** Ends the session for good: every unanswered call fails, keys and credentials are dropped. */
+  private end(reason: ClientError | null): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.closeReason = reason;
+    this.deps.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.connection?.close();
+    this.connection = null;
+    const pending = [...this.inFlight, ...this.waiting, ...this.parked];
+    this.inFlight = [];
+    this.waiting = [];
+    this.parked.clear();
+    for (const call of pending) {
+      this.deps.clock.clearTimeout(call.timer);
+      const code = reason?.code ?? 'SESSION_CLOSED';
+      const message = reason?.message ?? 'the session was closed before the answer came';
+      const unknownOutcome = call.idempotent && call.sends > 0;
+      this.complete(call, failure(code, message, unknownOutcome ? call.id : undefined));
+    }
+    this.credentials = { user: this.credentials.user, password: '' };
+    for (const listener of [...this.closeListeners]) listener(reason);
+  }
+
+  private closedError(): ClientError {
+    const reason = this.closeReason;
+    if (reason && (reason.code === 'SESSION_EXPIRED' || reason.code === 'SERVER_SHUTDOWN')) {
+      return clientError(reason.code, reason.message);
+    }
+    return clientError('SESSION_CLOSED');
+  }
+
+  private complete(call: Call, outcome: Outcome<Obj>): void {
+    this.deps.clock.clearTimeout(call.timer);
+    call.timer = null;
+    if (call.sends > 1 || call.busyRetries > 0) {
+      const report: RetryReport = {
+        id: call.id,
+        attempts: call.sends,
+        reconnected: call.reconnected,
+        replayed: outcome.ok && outcome.value.replayed === true,
+      };
+      for (const listener of [...this.retryListeners]) listener(report);
+    }
+    call.settle(outcome);
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(this.deps.retryBackoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+  }
+}

@@ -1,0 +1,62 @@
+import type { ReversalReason } from '../../protocol/index.js';
+import type { ClientErrorCode } from '../client/types.js';
+
+/** One statement of an ATM script, with everything it needs already checked and expanded. */
+export type Statement =
+  | { kind: 'connect'; host?: string; port?: number }
+  | { kind: 'login'; user: string; password: string; totp?: string }
+  | { kind: 'register'; user: string; password: string }
+  | { kind: 'balance' }
+  | { kind: 'deposit'; amountCents: number }
+  | { kind: 'withdraw'; amountCents: number }
+  | { kind: 'transfer'; to: string; amountCents: number }
+  /** `txId: 'last'` reverses the most recent successful withdrawal of the script. */
+  | { kind: 'reverse'; txId: string; reason: ReversalReason }
+  | { kind: 'history'; limit?: number; before?: string }
+  | { kind: 'ping' }
+  | { kind: 'change-password'; current: string; next: string }
+  | { kind: 'update-contact'; email?: string; phone?: string }
+  | { kind: 'totp-enroll' }
+  | { kind: 'totp-confirm'; code: string }
+  | { kind: 'logout' }
+  | { kind: 'expect-ok' }
+  | { kind: 'expect-error'; code: ClientErrorCode }
+  | { kind: 'expect-balance'; amountCents: number }
+  | { kind: 'expect-entries'; count: number };
+
+export type StatementKind = Statement['kind'];
+
+/** Statements that talk to the bank and leave an outcome for a following `expect ok|error`. */
+export const REQUEST_KINDS: ReadonlySet<StatementKind> = new Set([
+  'login',
+  'register',
+  'balance',
+  'deposit',
+  'withdraw',
+  'transfer',
+  'reverse',
+  'history',
+  'ping',
+  'change-password',
+  'update-contact',
+  'totp-enroll',
+  'totp-confirm',
+  'logout',
+]);
+
+export interface ScriptStep {
+  /** 1-based line in the source. */
+  line: number;
+  /** The statement as the report shows it: variables expanded, secrets as `****`. */
+  text: string;
+  statement: Statement;
+}
+
+export interface Script {
+  steps: ScriptStep[];
+}
+
+export interface ScriptSyntaxError {
+  line: number;
+  message: string;
+}
