@@ -34,6 +34,7 @@ export interface StartBankOptions {
 const DEMO_USER = 'demo';
 const APPLIED_ID_RETENTION_MS = 24 * 3600 * 1000;
 const PRUNE_INTERVAL_MS = 3600 * 1000;
+const OPERATOR_ACTION_POLL_MS = 1000;
 
 /** Wire every part of the server from its config: data dir, keys, ledger, auth, audit, listeners. */
 export async function startBank(config: ServerConfig, options: StartBankOptions): Promise<RunningBank> {
@@ -141,6 +142,23 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     status: async () => statusOf(server, metrics.registry, { startedAt, writer, config, stopping }),
   });
 
+  // Operator actions taken by the CLI while we run (or while we were down) reach our audit log here.
+  const auditOperatorActions = () => {
+    const pending = store.pendingOperatorActions();
+    for (const action of pending) {
+      audit.record({
+        kind: 'operator_action',
+        actor: 'operator',
+        detail: { ...action.detail, via: 'cli', at: new Date(action.atMs).toISOString() },
+      });
+    }
+    const last = pending.at(-1);
+    if (last) store.ackOperatorActions(last.id);
+  };
+  auditOperatorActions();
+  const operatorTimer = setInterval(auditOperatorActions, OPERATOR_ACTION_POLL_MS);
+  operatorTimer.unref();
+
   const port = await server.listen(config.port, config.host);
   const adminPort = await admin.listen(config.adminPort);
   audit.record({
@@ -160,9 +178,11 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     stopped ??= (async () => {
       stopping = true;
       clearInterval(pruneTimer);
+      clearInterval(operatorTimer);
       await server.close();
       await writer.close();
       await admin.close();
+      auditOperatorActions();
       audit.record({ kind: 'server_stop', actor: 'operator' });
       await audit.close();
       await hasher.close();

@@ -354,6 +354,24 @@ export class LedgerStore {
     return verifyDatabase(this.#db);
   }
 
+  /** Queue an operator action (taken by the CLI) for the server's audit log. Never holds a secret. */
+  enqueueOperatorAction(detail: Record<string, unknown>): void {
+    this.#s.enqueueOperatorAction.run(this.#clock(), JSON.stringify(detail));
+  }
+
+  /** Oldest queued operator actions, for the server to audit; `ackOperatorActions` removes them. */
+  pendingOperatorActions(limit = 100): Array<{ id: number; atMs: number; detail: Record<string, unknown> }> {
+    return this.#s.pendingOperatorActions.all(limit).map((row) => ({
+      id: row.id,
+      atMs: row.created_ms,
+      detail: JSON.parse(row.detail) as Record<string, unknown>,
+    }));
+  }
+
+  ackOperatorActions(upToId: number): void {
+    this.#s.ackOperatorActions.run(upToId);
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
   }
@@ -578,6 +596,13 @@ function prepareStatements(db: Db) {
     alertsOf: db.prepare<[number], AlertRow>('SELECT * FROM fraud_alerts WHERE account_id = ? ORDER BY id'),
     anonymiseAlerts: db.prepare<[string, number]>('UPDATE fraud_alerts SET username = ? WHERE account_id = ?'),
     setPasswordHash: db.prepare<[string, number]>('UPDATE accounts SET password_hash = ? WHERE id = ?'),
+    enqueueOperatorAction: db.prepare<[number, string]>(
+      'INSERT INTO operator_actions (created_ms, detail) VALUES (?, ?)',
+    ),
+    pendingOperatorActions: db.prepare<[number], { id: number; created_ms: number; detail: string }>(
+      'SELECT id, created_ms, detail FROM operator_actions ORDER BY id LIMIT ?',
+    ),
+    ackOperatorActions: db.prepare<[number]>('DELETE FROM operator_actions WHERE id <= ?'),
     setContact: db.prepare<
       [{ id: number; setEmail: number; email: string | null; setPhone: number; phone: string | null }]
     >(

@@ -80,6 +80,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX fraud_alerts_account ON fraud_alerts (account_id);
   `,
+  // 2: operator actions taken by the CLI (another process) wait here until the running server
+  // writes them to its audit log; the server owns the audit segment, so nobody else appends to it.
+  `
+  CREATE TABLE operator_actions (
+    id INTEGER PRIMARY KEY,
+    created_ms INTEGER NOT NULL,
+    detail TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

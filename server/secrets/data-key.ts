@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 export const DATA_KEY_BYTES = 32;
 const KEY_MODE = 0o600;
 
-export type DataKeyErrorCode = 'DATA_KEY_INVALID';
+export type DataKeyErrorCode = 'DATA_KEY_INVALID' | 'DATA_KEY_MISSING';
 
 export class DataKeyError extends Error {
   readonly code: DataKeyErrorCode;

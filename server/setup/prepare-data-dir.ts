@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { type DataDirPaths, dataDirPaths } from '../data-dir.js';
-import { loadOrCreateDataKey } from '../secrets/data-key.js';
+import { DataKeyError, loadOrCreateDataKey } from '../secrets/data-key.js';
 import { ensureDevCertificates, ensurePrivateDir } from '../tls/index.js';
 
 export interface PreparedDataDir {
@@ -29,6 +29,13 @@ export async function prepareDataDir(
   for (const dir of [paths.tlsDir, paths.keysDir, paths.auditDir, paths.segmentsDir]) await ensurePrivateDir(dir);
 
   const tls = await ensureDevCertificates(paths, options);
+  // A ledger without its data key would silently lose every sealed e-mail, phone and TOTP secret.
+  if ((await exists(paths.ledgerDb)) && !(await exists(paths.dataKey))) {
+    throw new DataKeyError(
+      'DATA_KEY_MISSING',
+      `${paths.dataKey} is missing but ${paths.ledgerDb} exists; restore the key from backup (a new one could not open sealed customer data)`,
+    );
+  }
   const dataKey = await loadOrCreateDataKey(paths.dataKey);
   return {
     paths,
@@ -36,6 +43,16 @@ export async function prepareDataDir(
     dataKey: dataKey.key,
     created: !rootExisted || tls.created || dataKey.created,
   };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -76,7 +76,16 @@ export async function withStore<T>(
   }
 }
 
-export function recordOperatorAction(deps: LedgerCommandDeps, detail: Record<string, unknown>): void {
+/**
+ * Queue the action in the ledger (the running server, or the next one to start, writes it to the
+ * audit log it owns) and tell any in-process audit sink.
+ */
+export function recordOperatorAction(
+  deps: LedgerCommandDeps,
+  store: LedgerStore,
+  detail: Record<string, unknown>,
+): void {
+  store.enqueueOperatorAction(detail);
   deps.audit?.record({ kind: 'operator_action', actor: 'operator', detail });
 }
 
@@ -238,7 +247,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       if (store.findAccount(user)) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
       const created = store.createAccount({ user, passwordHash: hashSync(password, opts.bcryptCost) });
       if (!created.ok) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
-      recordOperatorAction(deps, { action: 'account_create', user });
+      recordOperatorAction(deps, store, { action: 'account_create', user });
       if (opts.json) {
         deps.out(JSON.stringify(generated ? { user, password } : { user }));
         return;
@@ -258,7 +267,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
     ).action((user: string, opts: DataDirOptions) =>
       withStore(opts, deps, (store) => {
         if (!store.setLocked(requireUser(user), locked)) throw noSuchAccount(user);
-        recordOperatorAction(deps, { action: `account_${name}`, user });
+        recordOperatorAction(deps, store, { action: `account_${name}`, user });
         if (opts.json) deps.out(JSON.stringify({ user, locked }));
         else deps.out(locked ? `locked ${user}` : `unlocked ${user} (failed logins reset)`);
       }),
@@ -273,7 +282,11 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       .option('--out <file>', 'write to this new file (mode 0600) instead of stdout'),
   ).action(async (user: string, opts: DataDirOptions & { out?: string }) => {
     const paths = dataDirPaths(resolveDataDir(opts.dataDir, deps.env ?? process.env));
-    const held = await withStore(opts, deps, (store) => store.exportAccount(requireUser(user)));
+    const held = await withStore(opts, deps, (store) => {
+      const found = store.exportAccount(requireUser(user));
+      if (found) recordOperatorAction(deps, store, { action: 'account_export', user, to: opts.out ?? 'stdout' });
+      return found;
+    });
     if (!held) throw noSuchAccount(user);
     const box = await loadPiiBox(paths.dataKey);
     const { emailSealed, phoneSealed, ...rest } = held as Record<string, unknown>;
@@ -286,7 +299,6 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
     };
     box?.wipe();
     const text = JSON.stringify(document, null, 2);
-    recordOperatorAction(deps, { action: 'account_export', user, to: opts.out ?? 'stdout' });
     if (opts.out === undefined) {
       deps.out(text);
       return;
@@ -321,7 +333,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
         throw new CliError('NONZERO_BALANCE', `${user} still holds ${balance}; only a zero balance can be closed`);
       }
       const anonymous = closedUserName(account.id);
-      recordOperatorAction(deps, { action: 'account_close', user, anonymisedAs: anonymous });
+      recordOperatorAction(deps, store, { action: 'account_close', user, anonymisedAs: anonymous });
       if (opts.json) deps.out(JSON.stringify({ user, closed: true, anonymisedAs: anonymous }));
       else deps.out(`closed ${user}; the account is now ${anonymous}`);
     }),

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,5 +63,16 @@ describe('prepareDataDir', () => {
     expect(second.created).toBe(true);
     expect(second.tls).toEqual(first.tls);
     expect(Buffer.from(second.dataKey).equals(Buffer.from(first.dataKey))).toBe(false);
+  });
+});
+
+describe('a ledger without its data key', () => {
+  it('refuses to start rather than make a new key that cannot open sealed data', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'secure-atm-nokey-'));
+    const first = await prepareDataDir(dir);
+    await writeFile(first.paths.ledgerDb, '');
+    await rm(first.paths.dataKey);
+    await expect(prepareDataDir(dir)).rejects.toMatchObject({ code: 'DATA_KEY_MISSING' });
+    await rm(dir, { recursive: true, force: true });
   });
 });
