@@ -1,0 +1,219 @@
+import { useApp } from 'ink';
+import { useCallback, useMemo, useReducer, useState } from 'react';
+import type { BankConnector, BankSession } from '../client/types.js';
+import { type Clock, systemClock } from './clock.js';
+import { KeyboardRoot } from './components/KeyboardRoot.js';
+import { type CashDispenser, createSimulatedDispenser } from './dispenser.js';
+import { ErrorBoundary } from './ErrorBoundary.js';
+import { describeError, type UiError } from './error-text.js';
+import { useBankSession } from './hooks/use-bank-session.js';
+import { useIdleCountdown } from './hooks/use-idle-countdown.js';
+import { useKeys } from './hooks/use-keys.js';
+import type { MainAction, WelcomeAction } from './menu-model.js';
+import { navigate, needsSession, type Route } from './navigation.js';
+import { BalanceScreen } from './screens/BalanceScreen.js';
+import { ChangePasswordScreen } from './screens/ChangePasswordScreen.js';
+import { DepositScreen } from './screens/DepositScreen.js';
+import { DoneScreen } from './screens/DoneScreen.js';
+import { ErrorScreen } from './screens/ErrorScreen.js';
+import { HistoryScreen } from './screens/HistoryScreen.js';
+import { LoginScreen } from './screens/LoginScreen.js';
+import { MainMenuScreen } from './screens/MainMenuScreen.js';
+import { ReceiptScreen } from './screens/ReceiptScreen.js';
+import { RegisterScreen } from './screens/RegisterScreen.js';
+import type { Nav } from './screens/screen-props.js';
+import { TotpEnrolScreen } from './screens/TotpEnrolScreen.js';
+import { TotpLoginScreen } from './screens/TotpLoginScreen.js';
+import { TransferScreen } from './screens/TransferScreen.js';
+import { WelcomeScreen } from './screens/WelcomeScreen.js';
+import { WithdrawScreen } from './screens/WithdrawScreen.js';
+import { StatusContext } from './status-context.js';
+
+export interface AppProps {
+  connector: BankConnector;
+  /** Make the simulated dispenser fail, to demonstrate the automatic reversal. */
+  simulateDispenseFailure?: boolean;
+  /** The cash dispenser; a simulated one when absent. */
+  dispenser?: CashDispenser;
+  /** Time source for the idle countdown and receipts; the system clock when absent. */
+  clock?: Clock;
+  /** Terminal id, printed in the title bar and on receipts. */
+  terminal?: string;
+}
+
+export const IDLE_LOGOUT_BANNER = 'You were logged out because the session was idle.';
+export const LOGOUT_BANNER = 'You are logged out. Thank you for banking with us.';
+
+/** The whole ATM: every screen, inside an error boundary that never shows a stack trace. */
+export function App(props: AppProps) {
+  const [generation, setGeneration] = useState(0);
+  return (
+    <KeyboardRoot>
+      <ErrorBoundary onRestart={() => setGeneration((n) => n + 1)}>
+        <Atm key={generation} {...props} />
+      </ErrorBoundary>
+    </KeyboardRoot>
+  );
+}
+
+function Atm(props: AppProps) {
+  const clock = props.clock ?? systemClock;
+  const { exit } = useApp();
+  const [route, dispatch] = useReducer(navigate, { screen: 'welcome' });
+  const dispenser = useMemo(
+    () => props.dispenser ?? createSimulatedDispenser({ fail: props.simulateDispenseFailure ?? false }),
+    [props.dispenser, props.simulateDispenseFailure],
+  );
+
+  const bank = useBankSession({ clock, onLost: (error) => dispatch({ type: 'session-lost', error }) });
+  const { session, end } = bank;
+
+  const countdown = useIdleCountdown({
+    clock,
+    idleTimeoutSec: session?.idleTimeoutSec ?? null,
+    lastActivityAt: bank.lastActivityAt,
+    onExpire: () => {
+      dispatch({ type: 'reset', banner: IDLE_LOGOUT_BANNER });
+      void end('logout');
+    },
+  });
+
+  // "Press any key": a key during the warning keeps the session by pinging the bank.
+  useKeys(() => void session?.ping(), countdown.kind === 'warning');
+
+  const quit = useCallback(() => {
+    void end('logout').then(() => exit());
+  }, [end, exit]);
+
+  useKeys((input, key) => {
+    if (key.ctrl && input === 'c') quit();
+  });
+
+  const nav: Nav = useMemo(
+    () => ({
+      go: (next) => dispatch({ type: 'go', route: next }),
+      back: () => dispatch({ type: 'back' }),
+      fail: (error: UiError, back?: Route) => {
+        if (describeError(error.code).endsSession) void end('close');
+        dispatch(back === undefined ? { type: 'fail', error } : { type: 'fail', error, back });
+      },
+    }),
+    [end],
+  );
+
+  const signedIn = useCallback(
+    (next: BankSession, banner?: string) => {
+      bank.begin(next);
+      dispatch({ type: 'go', route: banner === undefined ? { screen: 'menu' } : { screen: 'menu', banner } });
+    },
+    [bank.begin],
+  );
+
+  const onWelcome = (action: WelcomeAction) => {
+    if (action === 'quit') quit();
+    else nav.go({ screen: action });
+  };
+
+  const onMenu = (action: MainAction) => {
+    if (action === 'logout') {
+      dispatch({ type: 'reset', banner: LOGOUT_BANNER });
+      void end('logout');
+    } else {
+      nav.go({ screen: action });
+    }
+  };
+
+  // A session can vanish between a notice and the route change it causes.
+  const shown: Route = needsSession(route) && session === null ? { screen: 'welcome' } : route;
+  const status = { countdown, user: session?.user ?? null, terminal: props.terminal ?? null };
+
+  return (
+    <StatusContext.Provider value={status}>
+      <Screen
+        route={shown}
+        session={session}
+        nav={nav}
+        clock={clock}
+        dispenser={dispenser}
+        terminal={props.terminal}
+        connector={props.connector}
+        onWelcome={onWelcome}
+        onMenu={onMenu}
+        onSignedIn={signedIn}
+        onRestart={() => dispatch({ type: 'reset' })}
+      />
+    </StatusContext.Provider>
+  );
+}
+
+function Screen(props: {
+  route: Route;
+  session: BankSession | null;
+  nav: Nav;
+  clock: Clock;
+  dispenser: CashDispenser;
+  terminal: string | undefined;
+  connector: BankConnector;
+  onWelcome: (action: WelcomeAction) => void;
+  onMenu: (action: MainAction) => void;
+  onSignedIn: (session: BankSession, banner?: string) => void;
+  onRestart: () => void;
+}) {
+  const { route, session, nav, clock } = props;
+  const toMenu = () => nav.go({ screen: 'menu' });
+  switch (route.screen) {
+    case 'welcome':
+      return <WelcomeScreen banner={route.banner} onChoose={props.onWelcome} />;
+    case 'login':
+      return <LoginScreen connector={props.connector} nav={nav} onSignedIn={props.onSignedIn} />;
+    case 'login-totp':
+      return (
+        <TotpLoginScreen
+          connector={props.connector}
+          nav={nav}
+          user={route.user}
+          password={route.password}
+          onSignedIn={props.onSignedIn}
+        />
+      );
+    case 'register':
+      return <RegisterScreen connector={props.connector} nav={nav} onSignedIn={props.onSignedIn} />;
+    case 'error':
+      return (
+        <ErrorScreen
+          error={route.error}
+          continueLabel={route.back.screen === 'welcome' ? 'start again' : 'go back'}
+          onContinue={nav.back}
+        />
+      );
+    case 'ended':
+      return <ErrorScreen error={route.error} continueLabel="start again" onContinue={props.onRestart} />;
+    default:
+      break;
+  }
+  // Everything below needs a session; the App never routes here without one.
+  if (session === null) return null;
+  const screenProps = { session, nav, clock };
+  switch (route.screen) {
+    case 'menu':
+      return <MainMenuScreen user={session.user} banner={route.banner} onChoose={props.onMenu} />;
+    case 'balance':
+      return <BalanceScreen {...screenProps} />;
+    case 'withdraw':
+      return <WithdrawScreen {...screenProps} dispenser={props.dispenser} />;
+    case 'deposit':
+      return <DepositScreen {...screenProps} />;
+    case 'transfer':
+      return <TransferScreen {...screenProps} />;
+    case 'history':
+      return <HistoryScreen {...screenProps} />;
+    case 'change-password':
+      return <ChangePasswordScreen {...screenProps} />;
+    case 'totp-enrol':
+      return <TotpEnrolScreen {...screenProps} />;
+    case 'receipt':
+      return <ReceiptScreen receipt={route.receipt} terminal={props.terminal} onDone={toMenu} />;
+    case 'done':
+      return <DoneScreen title={route.title} lines={route.lines} onDone={toMenu} />;
+  }
+}

@@ -1,0 +1,38 @@
+import { Text } from 'ink';
+import { useState } from 'react';
+import { useForm } from '../hooks/use-form.js';
+import { AMOUNT_PROBLEM_TEXT, isAmountChar, parseAmount } from '../money.js';
+import type { FieldSpec } from '../text-edit.js';
+import { FormFields } from './FormFields.js';
+import { Frame } from './Frame.js';
+import { Notice } from './Notice.js';
+
+const AMOUNT_FIELDS: readonly FieldSpec[] = [
+  { name: 'amount', label: 'Amount $', accept: isAmountChar, maxLength: 16 },
+];
+
+/** A screen step that asks for an amount in dollars and cents and hands back cents. */
+export function AmountEntry(props: {
+  title: string;
+  prompt: string;
+  onAmount: (cents: number) => void;
+  onCancel: () => void;
+}) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const { state } = useForm(AMOUNT_FIELDS, {
+    onSubmit: (values) => {
+      const parsed = parseAmount(values.amount ?? '');
+      if (parsed.ok) props.onAmount(parsed.cents);
+      else setProblem(AMOUNT_PROBLEM_TEXT[parsed.problem]);
+    },
+    onCancel: props.onCancel,
+    onEdit: () => setProblem(null),
+  });
+  return (
+    <Frame title={props.title} hints={['type the amount, e.g. 25.50', 'Enter continue', 'Esc back']}>
+      <Text>{props.prompt}</Text>
+      <FormFields fields={AMOUNT_FIELDS} state={state} />
+      <Notice problem={problem} />
+    </Frame>
+  );
+}

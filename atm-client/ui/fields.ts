@@ -1,0 +1,15 @@
+import { type FieldSpec, isDigit, isUserChar } from './text-edit.js';
+
+/** Form fields more than one screen uses. */
+
+export const USER_FIELD: FieldSpec = {
+  name: 'user',
+  label: 'User name',
+  accept: isUserChar,
+  normalise: (char) => char.toLowerCase(),
+  maxLength: 32,
+};
+
+export const USER_RULE = 'User names are 3–32 characters of a–z, 0–9, . _ - and start with a letter.';
+
+export const CODE_FIELDS: readonly FieldSpec[] = [{ name: 'code', label: 'Code', accept: isDigit, maxLength: 6 }];

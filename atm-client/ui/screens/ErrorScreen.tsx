@@ -1,0 +1,28 @@
+import { Box, Text } from 'ink';
+import { Frame } from '../components/Frame.js';
+import { describeError, type UiError } from '../error-text.js';
+import { useKeys } from '../hooks/use-keys.js';
+
+/** An error in plain words, with what to do next; the code is shown small for staff. */
+export function ErrorScreen(props: { error: UiError; continueLabel: string; onContinue: () => void }) {
+  useKeys((_input, key) => {
+    if (key.return || key.escape) props.onContinue();
+  });
+  const text = describeError(props.error.code);
+  return (
+    <Frame title="Sorry" hints={[`Enter or Esc ${props.continueLabel}`]}>
+      <Text bold color="red">
+        {text.title}
+      </Text>
+      <Text>{text.advice}</Text>
+      {props.error.detail ? (
+        <Box marginTop={1}>
+          <Text color="yellow">{props.error.detail}</Text>
+        </Box>
+      ) : null}
+      <Box marginTop={1}>
+        <Text dimColor>Code: {props.error.code}</Text>
+      </Box>
+    </Frame>
+  );
+}

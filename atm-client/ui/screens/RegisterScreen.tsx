@@ -1,0 +1,47 @@
+import { Text } from 'ink';
+import { useState } from 'react';
+import { isStrongPassword, USER_PATTERN } from '../../../protocol/index.js';
+import type { BankConnector, BankSession } from '../../client/types.js';
+import { FormFields } from '../components/FormFields.js';
+import { Frame } from '../components/Frame.js';
+import { Notice } from '../components/Notice.js';
+import { PasswordChecklist } from '../components/PasswordChecklist.js';
+import { USER_FIELD, USER_RULE } from '../fields.js';
+import { useForm } from '../hooks/use-form.js';
+import { useSignIn } from '../hooks/use-sign-in.js';
+import { type FieldSpec, isPrintable } from '../text-edit.js';
+import type { Nav } from './screen-props.js';
+
+const REGISTER_FIELDS: readonly FieldSpec[] = [
+  USER_FIELD,
+  { name: 'password', label: 'Password', mask: true, accept: isPrintable, maxLength: 72 },
+  { name: 'confirm', label: 'Repeat password', mask: true, accept: isPrintable, maxLength: 72 },
+];
+
+export function RegisterScreen(props: {
+  connector: BankConnector;
+  nav: Nav;
+  onSignedIn: (session: BankSession, banner?: string) => void;
+}) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const signIn = useSignIn(props);
+  const { state } = useForm(REGISTER_FIELDS, {
+    isActive: !signIn.pending,
+    onCancel: props.nav.back,
+    onEdit: () => setProblem(null),
+    onSubmit: ({ user = '', password = '', confirm = '' }) => {
+      if (!USER_PATTERN.test(user)) return setProblem(USER_RULE);
+      if (!isStrongPassword(password)) return setProblem('The password does not meet every rule below.');
+      if (password !== confirm) return setProblem('The two passwords are different.');
+      void signIn.register({ user, password });
+    },
+  });
+  return (
+    <Frame title="Open an account" hints={['Enter next / open', 'Tab switch field', 'Esc back']}>
+      <Text>Choose a user name and a password.</Text>
+      <FormFields fields={REGISTER_FIELDS} state={state} disabled={signIn.pending} />
+      <PasswordChecklist password={state.values.password ?? ''} />
+      <Notice problem={problem} pending={signIn.pending} pendingText="Opening your account…" />
+    </Frame>
+  );
+}

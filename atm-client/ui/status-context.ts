@@ -1,0 +1,11 @@
+import { createContext } from 'react';
+import type { CountdownState } from './countdown.js';
+
+/** What every screen's frame shows around the screen itself. */
+export interface AtmStatus {
+  countdown: CountdownState;
+  user: string | null;
+  terminal: string | null;
+}
+
+export const StatusContext = createContext<AtmStatus>({ countdown: { kind: 'quiet' }, user: null, terminal: null });

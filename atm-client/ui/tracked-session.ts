@@ -1,0 +1,39 @@
+import type { BankSession } from '../client/types.js';
+
+/**
+ * Wraps a session so every request stamps "activity": the server's idle timer restarts
+ * on each request, and so does the ATM's countdown.
+ */
+export function trackActivity(session: BankSession, onRequest: () => void): BankSession {
+  const stamp = <T>(call: () => T): T => {
+    onRequest();
+    return call();
+  };
+  return {
+    get user() {
+      return session.user;
+    },
+    get sessionId() {
+      return session.sessionId;
+    },
+    get idleTimeoutSec() {
+      return session.idleTimeoutSec;
+    },
+    balance: () => stamp(() => session.balance()),
+    deposit: (amountCents, options) => stamp(() => session.deposit(amountCents, options)),
+    withdraw: (amountCents, options) => stamp(() => session.withdraw(amountCents, options)),
+    transfer: (to, amountCents, options) => stamp(() => session.transfer(to, amountCents, options)),
+    reverse: (txId, reason, options) => stamp(() => session.reverse(txId, reason, options)),
+    history: (query) => stamp(() => session.history(query)),
+    changePassword: (current, next, options) => stamp(() => session.changePassword(current, next, options)),
+    updateContact: (contact, options) => stamp(() => session.updateContact(contact, options)),
+    totpEnroll: () => stamp(() => session.totpEnroll()),
+    totpConfirm: (code, options) => stamp(() => session.totpConfirm(code, options)),
+    ping: () => stamp(() => session.ping()),
+    logout: () => stamp(() => session.logout()),
+    close: () => session.close(),
+    onNotice: (listener) => session.onNotice(listener),
+    onClose: (listener) => session.onClose(listener),
+    onRetry: (listener) => session.onRetry(listener),
+  };
+}

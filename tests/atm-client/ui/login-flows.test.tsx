@@ -1,0 +1,192 @@
+import { cleanup } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEY, renderAtm } from './harness.js';
+
+afterEach(() => cleanup());
+
+describe('welcome and login', () => {
+  it('logs in with a masked password and shows the main menu', async () => {
+    const atm = await renderAtm({ terminal: 'ATM-0001' });
+    atm.bank.addAccount('alice', { balanceCents: 1000 });
+    expect(atm.frame()).toContain('Open an account');
+    await atm.press('1');
+    await atm.waitFor('User name');
+    await atm.type('Alice');
+    await atm.press(KEY.enter);
+    await atm.type('Correct-Horse-9');
+    const typed = atm.frame();
+    expect(typed).toContain('alice');
+    expect(typed).toContain('•'.repeat('Correct-Horse-9'.length));
+    expect(typed).not.toContain('Correct-Horse-9');
+    await atm.press(KEY.enter);
+    const menu = await atm.waitFor('Main menu');
+    expect(menu).toContain('Hello, alice');
+    expect(menu).toContain('alice @ ATM-0001');
+    for (const item of ['Balance', 'Withdraw cash', 'Deposit', 'Transfer', 'Mini-statement', 'Log out']) {
+      expect(menu).toContain(item);
+    }
+    expect(atm.bank.callsOf('login')).toEqual([{ op: 'login', args: [{ user: 'alice', totp: undefined }] }]);
+  });
+
+  it('keys that arrive in one chunk (a fast typist, a script over a pty) still work', async () => {
+    const atm = await renderAtm();
+    atm.bank.addAccount('alice', { balanceCents: 2500 });
+    await atm.type('1alice\rCorrect-Horse-9\r');
+    await atm.waitFor('Main menu');
+    await atm.type('1');
+    await atm.waitFor('$25.00');
+  });
+
+  it('says a wrong password in plain words and goes back to the login form', async () => {
+    const atm = await renderAtm();
+    atm.bank.addAccount('alice');
+    await atm.press(KEY.down, KEY.up, KEY.enter);
+    await atm.waitFor('User name');
+    await atm.type('alice');
+    await atm.press(KEY.tab);
+    await atm.type('wrong-password');
+    await atm.press(KEY.enter);
+    const error = await atm.waitFor('not recognised');
+    expect(error).toContain('User name or password not recognised');
+    expect(error).toContain('Code: AUTH_FAILED');
+    expect(error).not.toMatch(/\bat .*\.(?:js|ts):\d+/);
+    await atm.press(KEY.enter);
+    const form = await atm.waitFor('Password');
+    expect(form).toContain('Log in');
+    expect(atm.bank.sessions).toHaveLength(0);
+  });
+
+  it('checks the user name before calling the bank', async () => {
+    const atm = await renderAtm();
+    await atm.press('1');
+    await atm.waitFor('User name');
+    await atm.type('9x');
+    await atm.press(KEY.enter);
+    await atm.type('whatever');
+    await atm.press(KEY.enter);
+    await atm.waitFor('User names are 3–32 characters');
+    expect(atm.bank.callsOf('login')).toHaveLength(0);
+  });
+
+  it('asks for the two-factor code when the bank says TOTP_REQUIRED, then logs in', async () => {
+    const atm = await renderAtm();
+    atm.bank.addAccount('alice', { totpCode: '135790' });
+    await atm.press('1');
+    await atm.waitFor('User name');
+    await atm.type('alice');
+    await atm.press(KEY.enter);
+    await atm.type('Correct-Horse-9');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Enter the 6-digit code');
+    await atm.type('12a');
+    expect(atm.frame()).toMatch(/Code\s+12\b/);
+    await atm.press(KEY.enter);
+    await atm.waitFor('The code has 6 digits');
+    await atm.type('4567');
+    await atm.press(KEY.enter);
+    await atm.waitFor('That code is not right');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Enter the 6-digit code');
+    await atm.type('135790');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Main menu');
+    expect(atm.bank.callsOf('login').map((call) => call.args[0])).toEqual([
+      { user: 'alice', totp: undefined },
+      { user: 'alice', totp: '124567' },
+      { user: 'alice', totp: '135790' },
+    ]);
+  });
+
+  it('Esc on the login form returns to the welcome screen', async () => {
+    const atm = await renderAtm();
+    await atm.press('1');
+    await atm.waitFor('User name');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Welcome to Secure ATM');
+  });
+
+  it('shows the connection error screen when the bank cannot be reached', async () => {
+    const atm = await renderAtm();
+    atm.bank.addAccount('alice');
+    atm.bank.failNext('login', 'CONNECT_FAILED');
+    await atm.press('1');
+    await atm.waitFor('User name');
+    await atm.type('alice');
+    await atm.press(KEY.enter);
+    await atm.type('Correct-Horse-9');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Cannot reach the bank');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Welcome to Secure ATM');
+  });
+
+  it('shows "please wait" while the bank answers and ignores keys meanwhile', async () => {
+    const atm = await renderAtm();
+    atm.bank.addAccount('alice');
+    const gate = atm.bank.hold('login');
+    await atm.press('1');
+    await atm.waitFor('User name');
+    await atm.type('alice');
+    await atm.press(KEY.enter);
+    await atm.type('Correct-Horse-9');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Connecting to the bank');
+    await atm.press(KEY.enter, KEY.escape);
+    gate.release();
+    await atm.waitFor('Main menu');
+    expect(atm.bank.callsOf('login')).toHaveLength(1);
+  });
+});
+
+describe('open an account', () => {
+  it('shows the password policy as it is typed and opens the account', async () => {
+    const atm = await renderAtm();
+    await atm.press('2');
+    await atm.waitFor('Choose a user name');
+    expect(atm.frame()).toContain('at least 12 characters');
+    await atm.type('carol');
+    await atm.press(KEY.enter);
+    await atm.type('short');
+    const partial = atm.frame();
+    expect(partial).toContain('✓ a lower case letter');
+    expect(partial).toContain('· at least 12 characters');
+    await atm.press(KEY.enter);
+    await atm.type('short');
+    await atm.press(KEY.enter);
+    await atm.waitFor('does not meet every rule');
+    expect(atm.bank.callsOf('register')).toHaveLength(0);
+
+    // Back to the password field: clear it and type a strong one.
+    await atm.press(KEY.up);
+    for (let i = 0; i < 5; i++) await atm.press(KEY.backspace);
+    await atm.type('Long-Enough-Pass1');
+    expect(atm.frame()).toContain('✓ at least 12 characters');
+    await atm.press(KEY.enter);
+    for (let i = 0; i < 5; i++) await atm.press(KEY.backspace);
+    await atm.type('Long-Enough-Pass2');
+    await atm.press(KEY.enter);
+    await atm.waitFor('two passwords are different');
+    await atm.press(KEY.backspace);
+    await atm.type('1');
+    await atm.press(KEY.enter);
+    const menu = await atm.waitFor('Main menu');
+    expect(menu).toContain('Your account is open. Welcome, carol!');
+    expect(atm.bank.accounts.get('carol')?.password).toBe('Long-Enough-Pass1');
+  });
+
+  it('explains a refused registration', async () => {
+    const atm = await renderAtm();
+    atm.bank.registrationOpen = false;
+    await atm.press('2');
+    await atm.waitFor('Choose a user name');
+    await atm.type('carol');
+    await atm.press(KEY.enter);
+    await atm.type('Long-Enough-Pass1');
+    await atm.press(KEY.enter);
+    await atm.type('Long-Enough-Pass1');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Accounts cannot be opened here');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Choose a user name');
+  });
+});

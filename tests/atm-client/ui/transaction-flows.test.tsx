@@ -1,0 +1,391 @@
+import { cleanup } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CashDispenser } from '../../../atm-client/ui/dispenser.js';
+import { FAKE_TOTP_CODE, FAKE_TOTP_SECRET } from '../../helpers/fake-bank.js';
+import { flat, KEY, renderAtm } from './harness.js';
+
+afterEach(() => cleanup());
+
+async function loggedIn(options: Parameters<typeof renderAtm>[0] = {}, balanceCents = 100_000) {
+  const atm = await renderAtm(options);
+  atm.bank.addAccount('alice', { balanceCents });
+  atm.bank.addAccount('bob', { balanceCents: 500 });
+  await atm.login();
+  return atm;
+}
+
+describe('balance', () => {
+  it('shows the balance as currency', async () => {
+    const atm = await loggedIn({}, 123_456);
+    await atm.press('1');
+    const screen = await atm.waitFor('Available balance');
+    expect(screen).toContain('$1,234.56');
+    expect(screen).toContain('as of 2025-01-15 09:30:00 UTC');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Main menu');
+  });
+
+  it('an error while loading leads back to the menu', async () => {
+    const atm = await loggedIn();
+    atm.bank.failNext('balance', 'SERVER_BUSY');
+    await atm.press('1');
+    await atm.waitFor('The bank is busy');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Main menu');
+  });
+});
+
+describe('withdraw', () => {
+  it('a quick amount withdraws, dispenses and prints a receipt', async () => {
+    const atm = await loggedIn({ terminal: 'ATM-0001' });
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    expect(atm.frame()).toMatch(/\$20\.00[\s\S]*\$40\.00[\s\S]*\$60\.00[\s\S]*\$100\.00[\s\S]*\$200\.00/);
+    await atm.press(KEY.down, KEY.enter);
+    const receipt = await atm.waitFor('Receipt');
+    expect(receipt).toContain('Please take your cash');
+    expect(receipt).toMatch(/Withdrawn\s+\$40\.00/);
+    expect(receipt).toMatch(/Transaction\s+T0000000000\d\d/);
+    expect(receipt).toMatch(/New balance\s+\$960\.00/);
+    expect(receipt).toMatch(/Time\s+2025-01-15 09:30:00 UTC/);
+    expect(receipt).toMatch(/Terminal\s+ATM-0001/);
+    expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [4000] }]);
+    expect(atm.bank.callsOf('reverse')).toHaveLength(0);
+    await atm.press(KEY.enter);
+    await atm.waitFor('Main menu');
+  });
+
+  it('number keys pick a quick amount directly', async () => {
+    const atm = await loggedIn();
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    await atm.press('5');
+    await atm.waitFor('Please take your cash');
+    expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [20000] }]);
+  });
+
+  it('a custom amount is validated before it is sent, and sent as cents', async () => {
+    const atm = await loggedIn();
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    await atm.press('6');
+    await atm.waitFor('Amount $');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Enter an amount.');
+    await atm.type('12.345');
+    await atm.press(KEY.enter);
+    await atm.waitFor('at most two digits');
+    await atm.press(KEY.backspace);
+    await atm.type('x'); // refused by the field
+    expect(atm.frame()).toMatch(/Amount \$\s+12\.34/);
+    await atm.press(KEY.enter);
+    await atm.waitFor('Please take your cash');
+    expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [1234] }]);
+  });
+
+  it('zero is refused on the screen', async () => {
+    const atm = await loggedIn();
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    await atm.press('6');
+    await atm.waitFor('Amount $');
+    await atm.type('0.00');
+    await atm.press(KEY.enter);
+    await atm.waitFor('more than $0.00');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Other amount');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Main menu');
+    expect(atm.bank.callsOf('withdraw')).toHaveLength(0);
+  });
+
+  it('insufficient funds gets its own error screen and nothing is dispensed', async () => {
+    let dispensed = 0;
+    const dispenser: CashDispenser = {
+      dispense: async () => {
+        dispensed++;
+        return { ok: true };
+      },
+    };
+    const atm = await loggedIn({ dispenser }, 3000);
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    await atm.press('2');
+    const error = await atm.waitFor('Insufficient funds');
+    expect(flat(error)).toContain('Your balance is too low');
+    expect(error).toContain('Code: INSUFFICIENT_FUNDS');
+    expect(dispensed).toBe(0);
+    await atm.press(KEY.escape);
+    await atm.waitFor('How much would you like to withdraw?');
+  });
+
+  it('the daily limit gets its own error screen', async () => {
+    const atm = await loggedIn();
+    atm.bank.failNext('withdraw', 'LIMIT_EXCEEDED');
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    await atm.press('1');
+    await atm.waitFor('Daily withdrawal limit reached');
+  });
+
+  it('when the dispenser fails the ATM reverses with NOT_DISPENSED and says the money is back', async () => {
+    const atm = await loggedIn({ simulateDispenseFailure: true });
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    await atm.press('3');
+    const screen = await atm.waitFor('Your money is back in your account');
+    expect(screen).toContain('could not be dispensed');
+    expect(screen).toMatch(/Returned\s+\$60\.00/);
+    expect(screen).toMatch(/New balance\s+\$1,000\.00/);
+    const [withdrawal] = atm.bank.callsOf('withdraw');
+    expect(withdrawal?.args).toEqual([6000]);
+    const reverse = atm.bank.callsOf('reverse');
+    expect(reverse).toHaveLength(1);
+    const reversedTx = reverse[0]?.args[0];
+    expect(reverse[0]?.args[1]).toBe('NOT_DISPENSED');
+    expect(screen).toMatch(new RegExp(`Reverses\\s+${String(reversedTx)}`));
+    expect(atm.bank.accounts.get('alice')?.balanceCents).toBe(100_000);
+  });
+
+  it('a dispenser that throws is treated as a failed dispense', async () => {
+    const dispenser: CashDispenser = {
+      dispense: async () => {
+        throw new Error('motor stalled');
+      },
+    };
+    const atm = await loggedIn({ dispenser });
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    await atm.press('1');
+    await atm.waitFor('Your money is back in your account');
+    expect(atm.frame()).not.toContain('motor stalled');
+  });
+
+  it('a failed reversal names the withdrawal to quote to the bank', async () => {
+    const atm = await loggedIn({ simulateDispenseFailure: true });
+    atm.bank.failNext('reverse', 'NOT_REVERSIBLE');
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    await atm.press('1');
+    const screen = await atm.waitFor('cannot be reversed');
+    const txId = atm.bank.accounts.get('alice')?.history[0]?.txId ?? 'missing';
+    expect(flat(screen)).toContain(`Quote withdrawal ${txId} to the bank`);
+  });
+
+  it('the simulated dispenser shows progress while counting', async () => {
+    const atm = await loggedIn({ appDispenser: true });
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    const gate = atm.bank.hold('withdraw');
+    await atm.press('1');
+    await atm.waitFor('Withdrawing $20.00');
+    gate.release();
+    await atm.waitFor('Counting your cash');
+    await atm.waitFor('Please take your cash');
+  });
+});
+
+describe('deposit', () => {
+  it('asks for an amount, confirms and prints a receipt', async () => {
+    const atm = await loggedIn();
+    await atm.press('3');
+    await atm.waitFor('How much are you depositing?');
+    await atm.type('1,250.5');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Deposit $1,250.50 into your account?');
+    await atm.press(KEY.escape);
+    await atm.waitFor('How much are you depositing?');
+    await atm.type('250.50');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Deposit $250.50 into your account?');
+    await atm.press(KEY.enter);
+    const receipt = await atm.waitFor('Deposit received');
+    expect(receipt).toMatch(/Deposited\s+\$250\.50/);
+    expect(receipt).toMatch(/New balance\s+\$1,250\.50/);
+    expect(atm.bank.callsOf('deposit')).toEqual([{ op: 'deposit', args: [25050] }]);
+  });
+
+  it('an amount above the bank maximum gets the INVALID_AMOUNT screen', async () => {
+    const atm = await loggedIn();
+    atm.bank.maxAmountCents = 10_000;
+    await atm.press('3');
+    await atm.waitFor('How much are you depositing?');
+    await atm.type('100.01');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Deposit $100.01');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Amount not accepted');
+  });
+});
+
+describe('transfer', () => {
+  it('takes a recipient, an amount and a confirmation', async () => {
+    const atm = await loggedIn();
+    await atm.press('4');
+    await atm.waitFor('Who would you like to send money to?');
+    await atm.type('Bob');
+    await atm.press(KEY.enter);
+    await atm.waitFor('send to bob');
+    await atm.type('75');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Send $75.00 to bob?');
+    await atm.press(KEY.enter);
+    const receipt = await atm.waitFor('Transfer sent');
+    expect(receipt).toMatch(/Transferred\s+\$75\.00/);
+    expect(receipt).toMatch(/To\s+bob/);
+    expect(receipt).toMatch(/New balance\s+\$925\.00/);
+    expect(atm.bank.callsOf('transfer')).toEqual([{ op: 'transfer', args: ['bob', 7500] }]);
+    expect(atm.bank.accounts.get('bob')?.balanceCents).toBe(8000);
+  });
+
+  it('Esc steps back through the transfer one step at a time', async () => {
+    const atm = await loggedIn();
+    await atm.press('4');
+    await atm.waitFor('Who would you like');
+    await atm.type('bob');
+    await atm.press(KEY.enter);
+    await atm.waitFor('send to bob');
+    await atm.type('5');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Send $5.00 to bob?');
+    await atm.press(KEY.escape);
+    await atm.waitFor('send to bob');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Who would you like');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Main menu');
+    expect(atm.bank.callsOf('transfer')).toHaveLength(0);
+  });
+
+  it('an unknown recipient is explained', async () => {
+    const atm = await loggedIn();
+    await atm.press('4');
+    await atm.waitFor('Who would you like');
+    await atm.type('nobody');
+    await atm.press(KEY.enter);
+    await atm.waitFor('send to nobody');
+    await atm.type('5');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Send $5.00');
+    await atm.press(KEY.enter);
+    await atm.waitFor('No such account');
+  });
+});
+
+describe('mini-statement', () => {
+  it('pages through history with next, and back again', async () => {
+    const atm = await loggedIn({}, 0);
+    const account = atm.bank.accounts.get('alice');
+    if (!account) throw new Error('no account');
+    for (let i = 1; i <= 12; i++) atm.bank.post(account, 'deposit', i * 100, null);
+    await atm.press('5');
+    const first = await atm.waitFor('+$12.00');
+    expect(first).toContain('page 1');
+    expect(first).toContain('+$8.00');
+    expect(first).not.toContain('+$7.00');
+    expect(first).toContain('→ or n older');
+    await atm.press(KEY.right);
+    const second = await atm.waitFor('+$7.00');
+    expect(second).toContain('page 2');
+    expect(second).toContain('+$3.00');
+    expect(second).not.toContain('+$8.00');
+    await atm.press('n');
+    const third = await atm.waitFor('end of statement');
+    expect(third).toContain('page 3');
+    expect(third).toContain('+$1.00');
+    expect(third).not.toContain('→ or n older');
+    await atm.press(KEY.right); // nothing older: stays
+    await atm.press(KEY.left);
+    await atm.waitFor('+$7.00');
+    const queries = atm.bank.callsOf('history').map((call) => call.args[0]);
+    const cursor = account.history[4]?.txId;
+    expect(queries.slice(0, 2)).toEqual([{ limit: 5 }, { limit: 5, before: cursor }]);
+    expect(queries).toHaveLength(4);
+    await atm.press(KEY.escape);
+    await atm.waitFor('Main menu');
+  });
+
+  it('says when there are no transactions', async () => {
+    const atm = await loggedIn({}, 0);
+    await atm.press('5');
+    await atm.waitFor('No transactions yet.');
+  });
+});
+
+describe('change password', () => {
+  it('checks the policy, then changes the password', async () => {
+    const atm = await loggedIn();
+    await atm.press('6');
+    await atm.waitFor('Current password');
+    await atm.type('Correct-Horse-9');
+    await atm.press(KEY.enter);
+    await atm.type('weak');
+    await atm.press(KEY.enter);
+    await atm.type('weak');
+    await atm.press(KEY.enter);
+    await atm.waitFor('does not meet every rule');
+    expect(atm.bank.callsOf('change_password')).toHaveLength(0);
+    await atm.press(KEY.up);
+    for (let i = 0; i < 4; i++) await atm.press(KEY.backspace);
+    await atm.type('Brand-New-Pass7');
+    await atm.press(KEY.enter);
+    for (let i = 0; i < 4; i++) await atm.press(KEY.backspace);
+    await atm.type('Brand-New-Pass7');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Password changed');
+    expect(atm.bank.callsOf('change_password')).toEqual([
+      { op: 'change_password', args: ['Correct-Horse-9', 'Brand-New-Pass7'] },
+    ]);
+    expect(atm.frame()).not.toContain('Brand-New-Pass7');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Main menu');
+  });
+
+  it('a wrong current password is explained', async () => {
+    const atm = await loggedIn();
+    await atm.press('6');
+    await atm.waitFor('Current password');
+    await atm.type('Not-The-Pass1');
+    await atm.press(KEY.enter);
+    await atm.type('Brand-New-Pass7');
+    await atm.press(KEY.enter);
+    await atm.type('Brand-New-Pass7');
+    await atm.press(KEY.enter);
+    await atm.waitFor('not recognised');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Current password');
+  });
+});
+
+describe('two-factor enrolment', () => {
+  it('draws the QR code, shows the secret and confirms a code', async () => {
+    const atm = await loggedIn();
+    await atm.press('7');
+    const screen = await atm.waitFor('or type this secret');
+    expect(screen).toContain('JBSW Y3DP EHPK 3PXP');
+    // The QR code is drawn with half-block characters over many lines.
+    const qrLines = screen.split('\n').filter((line) => /[▀▄█]{3}/.test(line));
+    expect(qrLines.length).toBeGreaterThan(10);
+    await atm.type('000000');
+    await atm.press(KEY.enter);
+    await atm.waitFor('That code is not right');
+    expect(atm.frame()).toContain('JBSW Y3DP EHPK 3PXP');
+    for (let i = 0; i < 6; i++) await atm.press(KEY.backspace);
+    await atm.type(FAKE_TOTP_CODE);
+    await atm.press(KEY.enter);
+    await atm.waitFor('Two-factor login is on');
+    expect(atm.bank.callsOf('totp_enroll')).toHaveLength(1);
+    expect(atm.bank.callsOf('totp_confirm').map((call) => call.args[0])).toEqual(['000000', FAKE_TOTP_CODE]);
+    expect(atm.bank.accounts.get('alice')?.totpCode).toBe(FAKE_TOTP_CODE);
+    expect(FAKE_TOTP_SECRET).toBe('JBSWY3DPEHPK3PXP');
+  });
+
+  it('Esc cancels enrolment', async () => {
+    const atm = await loggedIn();
+    await atm.press('7');
+    await atm.waitFor('or type this secret');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Main menu');
+    expect(atm.bank.callsOf('totp_confirm')).toHaveLength(0);
+  });
+});

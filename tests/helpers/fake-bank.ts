@@ -1,0 +1,345 @@
+import type {
+  BankConnector,
+  BankSession,
+  ClientError,
+  ClientErrorCode,
+  Credentials,
+  Outcome,
+  RetryReport,
+} from '../../atm-client/client/types.js';
+import {
+  type HistoryEntry,
+  type HistoryKind,
+  type Notice,
+  type NoticeKind,
+  passwordProblems,
+  type ReversalReason,
+} from '../../protocol/index.js';
+
+/**
+ * An in-memory BankConnector/BankSession for UI tests: real-looking balances and
+ * history, configurable failures, and a record of every call. It follows the contract in
+ * atm-client/client/types.ts (every call resolves to an Outcome) without any sockets.
+ */
+
+export interface FakeAccount {
+  password: string;
+  balanceCents: number;
+  /** When set, login needs this code (two-factor on). */
+  totpCode: string | null;
+  /** Newest first, as the server returns it. */
+  history: HistoryEntry[];
+  reversed: Set<string>;
+}
+
+export interface FakeCall {
+  op: string;
+  args: unknown[];
+}
+
+/** A call held until the test releases it (to look at "please wait" screens). */
+export interface Gate {
+  release: () => void;
+}
+
+export const FAKE_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
+/** The code the fake accepts for enrolment confirmation (and then for login). */
+export const FAKE_TOTP_CODE = '246810';
+
+export class FakeBank implements BankConnector {
+  readonly accounts = new Map<string, FakeAccount>();
+  readonly calls: FakeCall[] = [];
+  readonly sessions: FakeSession[] = [];
+  idleTimeoutSec = 300;
+  registrationOpen = true;
+  /** Per-request maximum (cents), like the server's --max-amount. */
+  maxAmountCents = 100_000_000;
+  /** Clock for history timestamps (ms). */
+  now: () => number = () => Date.UTC(2025, 0, 15, 9, 30, 0);
+  private readonly failures = new Map<string, ClientError[]>();
+  private readonly gates = new Map<string, Promise<void>>();
+  private nextTx = 1;
+
+  /** Adds an account, optionally with some history (oldest first in `deposits`). */
+  addAccount(user: string, options: { password?: string; balanceCents?: number; totpCode?: string } = {}): FakeAccount {
+    const account: FakeAccount = {
+      password: options.password ?? 'Correct-Horse-9',
+      balanceCents: 0,
+      totpCode: options.totpCode ?? null,
+      history: [],
+      reversed: new Set(),
+    };
+    this.accounts.set(user, account);
+    if (options.balanceCents) this.post(account, 'deposit', options.balanceCents, null);
+    return account;
+  }
+
+  /** The next call of `op` fails with `code` (queued: several calls queue several failures). */
+  failNext(op: string, code: ClientErrorCode, message = `fake ${code}`): void {
+    const queue = this.failures.get(op) ?? [];
+    queue.push({ code, message });
+    this.failures.set(op, queue);
+  }
+
+  /** The next call of `op` waits until the returned gate is released. */
+  hold(op: string): Gate {
+    let release = () => {};
+    this.gates.set(
+      op,
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    return { release };
+  }
+
+  callsOf(op: string): FakeCall[] {
+    return this.calls.filter((call) => call.op === op);
+  }
+
+  /** The most recent open session. */
+  get session(): FakeSession {
+    const last = this.sessions.at(-1);
+    if (!last) throw new Error('no session opened yet');
+    return last;
+  }
+
+  async login(credentials: Credentials): Promise<Outcome<BankSession>> {
+    const failure = await this.enter('login', [{ user: credentials.user, totp: credentials.totp }]);
+    if (failure) return failure;
+    const account = this.accounts.get(credentials.user);
+    if (!account || account.password !== credentials.password) return err('AUTH_FAILED');
+    if (account.totpCode !== null) {
+      if (credentials.totp === undefined) return err('TOTP_REQUIRED');
+      if (credentials.totp !== account.totpCode) return err('TOTP_INVALID');
+    }
+    return { ok: true, value: this.open(credentials.user) };
+  }
+
+  async register(credentials: Credentials): Promise<Outcome<BankSession>> {
+    const failure = await this.enter('register', [{ user: credentials.user }]);
+    if (failure) return failure;
+    if (!this.registrationOpen) return err('REGISTRATION_CLOSED');
+    if (this.accounts.has(credentials.user)) return err('USER_EXISTS');
+    if (passwordProblems(credentials.password).length > 0) return err('WEAK_PASSWORD');
+    this.addAccount(credentials.user, { password: credentials.password });
+    return { ok: true, value: this.open(credentials.user) };
+  }
+
+  /** Records the call, waits on a gate if one is set, and pops a queued failure. */
+  async enter(op: string, args: unknown[]): Promise<{ ok: false; error: ClientError } | null> {
+    this.calls.push({ op, args });
+    const gate = this.gates.get(op);
+    if (gate) {
+      this.gates.delete(op);
+      await gate;
+    }
+    const failure = this.failures.get(op)?.shift();
+    return failure ? { ok: false, error: failure } : null;
+  }
+
+  txId(): string {
+    return `T${String(this.nextTx++).padStart(12, '0')}`;
+  }
+
+  /** Applies a movement (signed cents) and writes its history entry. */
+  post(account: FakeAccount, kind: HistoryKind, signedCents: number, counterparty: string | null): HistoryEntry {
+    account.balanceCents += signedCents;
+    const entry: HistoryEntry = {
+      txId: this.txId(),
+      kind,
+      amountCents: signedCents,
+      balanceAfterCents: account.balanceCents,
+      counterparty,
+      at: new Date(this.now()).toISOString(),
+    };
+    account.history.unshift(entry);
+    return entry;
+  }
+
+  private open(user: string): FakeSession {
+    const session = new FakeSession(this, user);
+    this.sessions.push(session);
+    return session;
+  }
+}
+
+function err(code: ClientErrorCode, message = `fake ${code}`): { ok: false; error: ClientError } {
+  return { ok: false, error: { code, message } };
+}
+
+export class FakeSession implements BankSession {
+  readonly sessionId = 'ZmFrZS1zZXNzaW9uLWlk';
+  closed = false;
+  loggedOut = false;
+  private readonly noticeListeners = new Set<(notice: Notice) => void>();
+  private readonly closeListeners = new Set<(reason: ClientError | null) => void>();
+
+  constructor(
+    private readonly bank: FakeBank,
+    readonly user: string,
+  ) {}
+
+  get idleTimeoutSec(): number {
+    return this.bank.idleTimeoutSec;
+  }
+
+  private get account(): FakeAccount {
+    const account = this.bank.accounts.get(this.user);
+    if (!account) throw new Error(`fake account ${this.user} vanished`);
+    return account;
+  }
+
+  private async begin(op: string, args: unknown[]): Promise<{ ok: false; error: ClientError } | null> {
+    const failure = await this.bank.enter(op, args);
+    if (failure) return failure;
+    return this.closed ? err('SESSION_CLOSED') : null;
+  }
+
+  private checkAmount(amountCents: number): { ok: false; error: ClientError } | null {
+    return Number.isSafeInteger(amountCents) && amountCents >= 1 && amountCents <= this.bank.maxAmountCents
+      ? null
+      : err('INVALID_AMOUNT');
+  }
+
+  async balance() {
+    const failure = await this.begin('balance', []);
+    if (failure) return failure;
+    return { ok: true as const, value: { balanceCents: this.account.balanceCents, currency: 'USD' } };
+  }
+
+  async deposit(amountCents: number) {
+    const failure = (await this.begin('deposit', [amountCents])) ?? this.checkAmount(amountCents);
+    if (failure) return failure;
+    const entry = this.bank.post(this.account, 'deposit', amountCents, null);
+    return { ok: true as const, value: { balanceCents: entry.balanceAfterCents, txId: entry.txId } };
+  }
+
+  async withdraw(amountCents: number) {
+    const failure = (await this.begin('withdraw', [amountCents])) ?? this.checkAmount(amountCents);
+    if (failure) return failure;
+    if (this.account.balanceCents < amountCents) return err('INSUFFICIENT_FUNDS');
+    const entry = this.bank.post(this.account, 'withdrawal', -amountCents, null);
+    return { ok: true as const, value: { balanceCents: entry.balanceAfterCents, txId: entry.txId } };
+  }
+
+  async transfer(to: string, amountCents: number) {
+    const failure = (await this.begin('transfer', [to, amountCents])) ?? this.checkAmount(amountCents);
+    if (failure) return failure;
+    const target = this.bank.accounts.get(to);
+    if (!target) return err('UNKNOWN_ACCOUNT');
+    if (to === this.user) return err('SAME_ACCOUNT');
+    if (this.account.balanceCents < amountCents) return err('INSUFFICIENT_FUNDS');
+    const entry = this.bank.post(this.account, 'transfer_out', -amountCents, to);
+    this.bank.post(target, 'transfer_in', amountCents, this.user);
+    return { ok: true as const, value: { balanceCents: entry.balanceAfterCents, txId: entry.txId } };
+  }
+
+  async reverse(txId: string, reason: ReversalReason) {
+    const failure = await this.begin('reverse', [txId, reason]);
+    if (failure) return failure;
+    const original = this.account.history.find((entry) => entry.txId === txId && entry.kind === 'withdrawal');
+    if (!original) return err('UNKNOWN_TX');
+    if (this.account.reversed.has(txId)) return err('NOT_REVERSIBLE');
+    this.account.reversed.add(txId);
+    const entry = this.bank.post(this.account, 'reversal', -original.amountCents, null);
+    return {
+      ok: true as const,
+      value: { balanceCents: entry.balanceAfterCents, txId: entry.txId, reversedTxId: txId },
+    };
+  }
+
+  async history(query: { limit?: number; before?: string } = {}) {
+    const failure = await this.begin('history', [query]);
+    if (failure) return failure;
+    const all = this.account.history;
+    const start = query.before === undefined ? 0 : all.findIndex((entry) => entry.txId === query.before) + 1;
+    const limit = query.limit ?? 20;
+    const entries = all.slice(start, start + limit);
+    const next = start + limit < all.length ? (entries.at(-1)?.txId ?? null) : null;
+    return { ok: true as const, value: { entries, next } };
+  }
+
+  async changePassword(current: string, next: string) {
+    const failure = await this.begin('change_password', [current, next]);
+    if (failure) return failure;
+    if (current !== this.account.password) return err('AUTH_FAILED');
+    if (passwordProblems(next).length > 0) return err('WEAK_PASSWORD');
+    this.account.password = next;
+    return { ok: true as const, value: {} };
+  }
+
+  async updateContact(contact: { email?: string; phone?: string }) {
+    const failure = await this.begin('update_contact', [contact]);
+    if (failure) return failure;
+    return { ok: true as const, value: {} };
+  }
+
+  async totpEnroll() {
+    const failure = await this.begin('totp_enroll', []);
+    if (failure) return failure;
+    return {
+      ok: true as const,
+      value: {
+        secret: FAKE_TOTP_SECRET,
+        otpauthUri: `otpauth://totp/secure-atm:${this.user}?secret=${FAKE_TOTP_SECRET}&issuer=secure-atm`,
+      },
+    };
+  }
+
+  async totpConfirm(code: string) {
+    const failure = await this.begin('totp_confirm', [code]);
+    if (failure) return failure;
+    if (code !== FAKE_TOTP_CODE) return err('TOTP_INVALID');
+    this.account.totpCode = FAKE_TOTP_CODE;
+    return { ok: true as const, value: {} };
+  }
+
+  async ping() {
+    const failure = await this.begin('ping', []);
+    if (failure) return failure;
+    return { ok: true as const, value: { serverTime: new Date(this.bank.now()).toISOString() } };
+  }
+
+  async logout() {
+    const failure = await this.begin('logout', []);
+    if (failure) return failure;
+    this.loggedOut = true;
+    this.closed = true;
+    return { ok: true as const, value: {} };
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  onNotice(listener: (notice: Notice) => void): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  onClose(listener: (reason: ClientError | null) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  onRetry(_listener: (report: RetryReport) => void): () => void {
+    return () => {};
+  }
+
+  /** The server sends a notice and then closes, as PROTOCOL.md §5 says. */
+  sendNotice(kind: NoticeKind, message = `fake ${kind}`): void {
+    for (const listener of [...this.noticeListeners]) listener({ notice: kind, message });
+    this.dropConnection({ code: kind, message });
+  }
+
+  /** The connection goes away. */
+  dropConnection(reason: ClientError | null = { code: 'CONNECTION_LOST', message: 'fake drop' }): void {
+    this.closed = true;
+    for (const listener of [...this.closeListeners]) listener(reason);
+  }
+
+  get listenerCount(): number {
+    return this.noticeListeners.size + this.closeListeners.size;
+  }
+}
