@@ -59,6 +59,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
           dir: paths.auditDir,
           auditorPublicKey: auditKeys.auditorPublicKey,
           signingSecretKey: auditKeys.signingSecretKey,
+          onError: (err: unknown) => logger.error({ err }, 'audit write failed; events are no longer being recorded'),
         })
       : createNullAudit());
 

@@ -1,0 +1,79 @@
+import type { AuditEvent } from '../events/audit-event.js';
+
+/** Filters shared by decrypt and tail. */
+export interface EventFilter {
+  user?: string;
+  kinds?: string[];
+  /** ms since the epoch, inclusive. */
+  since?: number;
+  /** ms since the epoch, inclusive. */
+  until?: number;
+}
+
+export function matchesFilter(event: AuditEvent, filter: EventFilter): boolean {
+  if (filter.user !== undefined && event.actor !== filter.user) return false;
+  if (filter.kinds && filter.kinds.length > 0 && !filter.kinds.includes(event.kind)) return false;
+  if (filter.since !== undefined || filter.until !== undefined) {
+    const time = Date.parse(event.ts);
+    if (filter.since !== undefined && !(time >= filter.since)) return false;
+    if (filter.until !== undefined && !(time <= filter.until)) return false;
+  }
+  return true;
+}
+
+export function formatCents(cents: number | null | undefined): string {
+  if (typeof cents !== 'number') return '';
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+const COLUMNS: Array<{ title: string; value: (e: AuditEvent) => string; right?: boolean }> = [
+  { title: 'SEQ', value: (e) => String(e.seq), right: true },
+  { title: 'TIME', value: (e) => e.ts },
+  { title: 'KIND', value: (e) => e.kind },
+  { title: 'ACTOR', value: (e) => e.actor ?? '' },
+  { title: 'ADDRESS', value: (e) => e.address ?? '' },
+  { title: 'TERMINAL', value: (e) => e.terminal ?? '' },
+  { title: 'OP', value: (e) => e.op ?? '' },
+  { title: 'AMOUNT', value: (e) => formatCents(e.amountCents), right: true },
+  { title: 'OUTCOME', value: (e) => [e.outcome ?? '', e.code ?? ''].filter(Boolean).join(' ') },
+  { title: 'BALANCE', value: (e) => formatCents(e.balanceAfterCents), right: true },
+  { title: 'TX', value: (e) => e.txId ?? '' },
+  { title: 'DETAIL', value: (e) => (e.detail ? JSON.stringify(e.detail) : '') },
+];
+
+/** A readable table: one header row, one row per event, columns sized to fit. */
+export function formatTable(events: AuditEvent[]): string[] {
+  const rows = events.map((e) => COLUMNS.map((c) => c.value(e)));
+  const widths = COLUMNS.map((c, k) => Math.max(c.title.length, ...rows.map((r) => (r[k] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, k) => {
+        const width = widths[k] ?? 0;
+        return COLUMNS[k]?.right ? cell.padStart(width) : cell.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(COLUMNS.map((c) => c.title)), ...rows.map(line)];
+}
+
+/** One readable line per event, for streams (tail) where columns cannot be sized up front. */
+export function formatLine(event: AuditEvent): string {
+  const parts = [
+    `#${event.seq}`,
+    event.ts,
+    event.kind,
+    event.actor ? `actor=${event.actor}` : '',
+    event.address ? `addr=${event.address}` : '',
+    event.terminal ? `terminal=${event.terminal}` : '',
+    event.op ? `op=${event.op}` : '',
+    typeof event.amountCents === 'number' ? `amount=${formatCents(event.amountCents)}` : '',
+    event.outcome ? `outcome=${event.outcome}` : '',
+    event.code ? `code=${event.code}` : '',
+    typeof event.balanceAfterCents === 'number' ? `balance=${formatCents(event.balanceAfterCents)}` : '',
+    event.txId ? `tx=${event.txId}` : '',
+    event.detail ? JSON.stringify(event.detail) : '',
+  ];
+  return parts.filter(Boolean).join(' ');
+}

@@ -1,0 +1,101 @@
+import { redactDetail, redactString } from './redact.js';
+
+/** What call sites pass. `seq` and `ts` are assigned by the log. */
+export interface AuditEventInput {
+  /** e.g. server_start, login, login_failed, session_open, request, integrity_failure, lockout, fraud_alert... */
+  kind: string;
+  /** User name or 'operator'. */
+  actor?: string | null;
+  /** Remote address. */
+  address?: string | null;
+  terminal?: string | null;
+  sessionId?: string | null;
+  op?: string | null;
+  amountCents?: number | null;
+  outcome?: 'ok' | 'error' | null;
+  /** The protocol error code (e.g. INSUFFICIENT_FUNDS): not a secret, kept as is. */
+  code?: string | null;
+  balanceAfterCents?: number | null;
+  txId?: string | null;
+  requestId?: string | null;
+  /** Free-form context; keys that name secrets are censored at any depth. */
+  detail?: Record<string, unknown>;
+}
+
+/** An event as both logs hold it. */
+export interface AuditEvent extends AuditEventInput {
+  seq: number;
+  /** ISO 8601 time the event was recorded. */
+  ts: string;
+}
+
+/** The top-level fields, in the order both logs write them. */
+export const EVENT_STRING_FIELDS = [
+  'actor',
+  'address',
+  'terminal',
+  'sessionId',
+  'op',
+  'outcome',
+  'code',
+  'txId',
+  'requestId',
+] as const;
+export const EVENT_NUMBER_FIELDS = ['amountCents', 'balanceAfterCents'] as const;
+
+/** Every key an event may carry; a plaintext line with any other key (but pino's `level`) differs. */
+export const EVENT_KEYS: ReadonlySet<string> = new Set([
+  'seq',
+  'ts',
+  'kind',
+  ...EVENT_STRING_FIELDS,
+  ...EVENT_NUMBER_FIELDS,
+  'detail',
+]);
+
+const MAX_FIELD_CHARS = 512;
+
+/**
+ * A detached, JSON-safe copy of `input` with its seq and time: fields in one fixed order,
+ * null/undefined/ill-typed fields left out, `detail` redacted. Never throws, so a bad
+ * call site cannot take the audit log (or the request it describes) down.
+ */
+export function normalizeAuditEvent(input: AuditEventInput, seq: number, ts: string): AuditEvent {
+  const source = (typeof input === 'object' && input !== null ? input : {}) as Partial<Record<string, unknown>>;
+  const kind = typeof source.kind === 'string' && source.kind.length > 0 ? clip(source.kind) : 'unknown';
+  const event: Record<string, unknown> = { seq, ts, kind };
+  // Field order is fixed by writing them in one pass over the same list every time.
+  for (const key of ORDERED_OPTIONAL_KEYS) {
+    const value = source[key];
+    if (value === undefined || value === null) continue;
+    if (NUMBER_KEYS.has(key)) {
+      if (typeof value === 'number' && Number.isFinite(value)) event[key] = value;
+    } else if (key === 'detail') {
+      const detail = redactDetail(value);
+      if (detail !== undefined) event.detail = detail;
+    } else if (typeof value === 'string') {
+      event[key] = redactString(clip(value));
+    }
+  }
+  return event as unknown as AuditEvent;
+}
+
+const ORDERED_OPTIONAL_KEYS = [
+  'actor',
+  'address',
+  'terminal',
+  'sessionId',
+  'op',
+  'amountCents',
+  'outcome',
+  'code',
+  'balanceAfterCents',
+  'txId',
+  'requestId',
+  'detail',
+] as const;
+const NUMBER_KEYS: ReadonlySet<string> = new Set(EVENT_NUMBER_FIELDS);
+
+function clip(text: string): string {
+  return text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}…` : text;
+}

@@ -1,0 +1,58 @@
+/**
+ * Tamper-evident audit logs for secure-atm: a plaintext JSONL log (pino) for people and
+ * tools, and encrypted, hash-chained, signed segments that only the auditor can read and
+ * nobody can silently edit; plus the readers behind `bank-audit` (decrypt, verify, tail).
+ *
+ * Files under `<data-dir>/audit` (see DESIGN.md):
+ * - `audit.log`: one pino JSON line per event (`level` plus the event's fields), 0600.
+ * - `segments/<start-time>-<n>.enc`: one per server run and per size bound; the format
+ *   (header, records, checkpoints, close record, and exactly what is hashed and signed) is
+ *   documented in `segment/segment-format.ts`.
+ *
+ * Key files (text: optional `#` comment lines, then one line `<type>:<base64>`):
+ * - `auditor-public-x25519:<32 bytes>`: the auditor's nacl.box public key (`auditor.pub`, `--auditor-key`).
+ * - `auditor-secret-x25519:<32 bytes>`: the auditor's secret (`bank-audit keygen --out`, 0600).
+ * - `audit-signing-ed25519:<64 bytes>`: the server's Ed25519 secret in tweetnacl format
+ *   (`keys/audit-signing.key`, 0600).
+ * A bad file is an {@link AuditError} with code AUDIT_KEY_NOT_FOUND, AUDIT_KEY_INVALID or
+ * AUDIT_KEY_WRONG_TYPE (e.g. a secret key given where the public key belongs).
+ *
+ * Events: fields with null/undefined values are left out of both logs; keys of `detail`
+ * that name secrets (password, current, new, totp, otp, secret, key, token, pin...) are
+ * replaced with "[REDACTED]" at any depth, and so are otpauth:// URIs and PEM private keys
+ * anywhere. The top-level `code` (a protocol error code) is kept.
+ * @packageDocumentation
+ */
+
+/** Stable error codes of this package. */
+export { AUDIT_ERRORS, AuditError, type AuditErrorCode } from './errors.js';
+/** Event types and the normalization/redaction both logs apply. */
+export { type AuditEvent, type AuditEventInput, normalizeAuditEvent } from './events/audit-event.js';
+export { isSecretKeyName, REDACTED, redactDetail } from './events/redact.js';
+/** Key files: auditor pairs for `keygen`, the server's keys under `<data-dir>/keys`. */
+export {
+  auditorPublicKeyOf,
+  generateAuditorKeyPair,
+  KEY_FILE_TYPES,
+  readAuditorPublicKey,
+  readAuditorSecretKey,
+  writeAuditorKeyPair,
+} from './keys/key-files.js';
+export { AUDIT_KEY_FILES, type AuditKeys, prepareAuditKeys } from './keys/prepare-audit-keys.js';
+/** Readers: decrypt and verify segments (the `bank-audit` commands use these). */
+export { decryptAll, decryptSegments } from './reader/decrypt-segments.js';
+export { expandSegmentArgs } from './reader/segment-paths.js';
+export { type VerifyOptions, verifySegments } from './reader/verify-segments.js';
+export type { SegmentSummary, VerifyProblem, VerifyReason, VerifyReport } from './reader/verify-types.js';
+/** The segment format id written in every header. */
+export { SEGMENT_FORMAT } from './segment/segment-format.js';
+/** Writers: the real dual log, and sinks for tests and for audit-off runs. */
+export {
+  type AuditLog,
+  type AuditLogOptions,
+  DEFAULT_CHECKPOINT_INTERVAL_MS,
+  DEFAULT_MAX_SEGMENT_BYTES,
+  openAuditLog,
+} from './writer/audit-log.js';
+export { type AuditSink, createNullAudit } from './writer/audit-sink.js';
+export { createMemoryAudit } from './writer/memory-audit.js';
