@@ -1,6 +1,7 @@
 import type { AuditEventInput } from '../../audit/index.js';
 import {
   historyLimit,
+  IDEMPOTENT_OPS,
   passwordProblems,
   type Request,
   type RequestOf,
@@ -34,15 +35,8 @@ export interface HandledRequest {
   closeAfter: boolean;
 }
 
-const MUTATING_OPS = new Set<Request['op']>([
-  'deposit',
-  'withdraw',
-  'transfer',
-  'reverse',
-  'change_password',
-  'update_contact',
-  'totp_confirm',
-]);
+/** The idempotent ops are exactly the ones that change state. */
+const MUTATING_OPS: ReadonlySet<Request['op']> = new Set(IDEMPOTENT_OPS);
 
 /** Ops that change state go through the serialised writer; the rest read directly. */
 export function isMutation(request: Request): request is MutatingRequest {
