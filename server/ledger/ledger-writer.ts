@@ -57,6 +57,10 @@ export class LedgerWriter {
     this.#onBatch = options.onBatch;
     this.#onJobError = options.onJobError;
     const db = store.database;
+    // Every job runs in a savepoint, and SQLite journals the pages a savepoint changes into a
+    // temp file unless temp_store is MEMORY: ~2,000 pwrite calls per batch of 50 jobs under
+    // `atm bench`, and 6–14 % more throughput without them.
+    db.pragma('temp_store = MEMORY');
     this.#sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),

@@ -39,6 +39,12 @@ export type ConnectionState = 'awaiting_hello' | 'authenticating' | 'open' | 'cl
 const MAX_EARLY_FRAMES = MAX_PIPELINED_REQUESTS;
 
 /**
+ * Answers queued on the socket beyond which the session stops reading: a client that sends
+ * without reading must fill its own buffers, not the server's memory (issue 3: backpressure).
+ */
+const MAX_QUEUED_ANSWER_BYTES = 256 * 1024;
+
+/**
  * One connection's state machine: awaiting hello → authenticating → open (sealed) → closing.
  * Owns the socket's framing, the sealed channel, the in-order response pipeline and the
  * idle and handshake timers. Business rules live in request-handler.ts.
@@ -95,6 +101,7 @@ export class ServerConnection {
     this.socket.setNoDelay(true);
     this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), this.services.limits.handshakeTimeoutMs);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('drain', () => this.drainBacklog());
     this.socket.on('error', () => {
       // 'close' follows; a reset by the peer is not our fault and not worth a log line.
     });
@@ -244,13 +251,19 @@ export class ServerConnection {
     this.drainBacklog();
   }
 
-  /** Open and dispatch queued frames while fewer than 32 requests are in flight. */
+  /** Open and dispatch queued frames while fewer than 32 requests are in flight and the answers are not backed up. */
   private drainBacklog(): void {
-    while (this.state === 'open' && this.backlog.length > 0 && this.inFlight < MAX_PIPELINED_REQUESTS) {
+    const answersBackedUp = () => this.socket.writableLength > MAX_QUEUED_ANSWER_BYTES;
+    while (
+      this.state === 'open' &&
+      this.backlog.length > 0 &&
+      this.inFlight < MAX_PIPELINED_REQUESTS &&
+      !answersBackedUp()
+    ) {
       const frame = this.backlog.shift() as Buffer;
       this.onSealedFrame(frame);
     }
-    const mustPause = this.backlog.length > 0 || this.inFlight >= MAX_PIPELINED_REQUESTS;
+    const mustPause = this.backlog.length > 0 || this.inFlight >= MAX_PIPELINED_REQUESTS || answersBackedUp();
     if (mustPause && !this.pausedForBackpressure && this.state === 'open') {
       this.pausedForBackpressure = true;
       this.socket.pause();

@@ -1,24 +1,84 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { formatBenchTable } from '../../bench/bench-report.js';
+import { formatProfiles, runBench } from '../../bench/bench-runner.js';
 import type { AtmIo } from '../atm-io.js';
-import { OperationFailed } from '../cli-errors.js';
-import { addConnectionOptions } from '../connection-options.js';
+import { OperationFailed, UsageError } from '../cli-errors.js';
+
+interface BenchFlags {
+  duration: string;
+  warmup: string;
+  connections: string;
+  json?: string;
+  logins: string;
+  auditOff: boolean;
+  raw: boolean;
+  profile?: string;
+}
+
+function positive(text: string, what: string, max: number): number {
+  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > max) throw new UsageError(`${what} must be 1-${max}, not ${text}`);
+  return Number(text);
+}
+
+function connectionList(text: string): number[] {
+  const list = text.split(',').map((part) => positive(part.trim(), 'each --connections value', 2_000));
+  if (list.length === 0) throw new UsageError('--connections needs at least one number');
+  return list;
+}
 
 /**
- * `atm bench`: the load generator (issue 6). A STUB until that work lands: its help is real,
- * its action says it is not implemented and exits 2.
+ * `atm bench`: in one invocation, on this machine, with one load-client design, the raw TLS
+ * 1.3 echo baseline and the full system (spawned `bank-server start`, durable commits, audit
+ * on) for each C; the full system with audit off; logins per second at bcrypt cost 12. Prints
+ * the table and writes JSON (--json, else .bench-results/). Needs `npm run build` (it spawns
+ * the compiled programs).
  */
 export function registerBenchCommand(program: Command, io: AtmIo): void {
-  const command = program
+  program
     .command('bench')
     .description(
-      'load generator: logged-in sessions doing a deposit/withdraw/transfer/balance mix, against a raw TLS echo baseline (not implemented yet)',
+      'benchmark: raw TLS echo baseline vs the full system (spawned bank-server) at C connections; prints a table and writes JSON',
     )
-    .option('--clients <n>', 'concurrent connections (e.g. 1, 10, 100)')
-    .option('--duration <sec>', 'how long each run lasts')
-    .option('--json', 'print the results as JSON');
-  addConnectionOptions(command);
-  command.action(() => {
-    io.stderr('atm bench: not implemented yet\n');
-    throw new OperationFailed(2);
-  });
+    .option('--duration <sec>', 'measured seconds per run', '10')
+    .option('--warmup <sec>', 'warm-up seconds before each measurement', '2')
+    .option('--connections <list>', 'comma-separated connection counts', '1,10,100')
+    .option('--json <file>', 'write the results here (default: .bench-results/bench-<time>.json)')
+    .option('--logins <n>', 'logins to time at bcrypt cost 12 (0 = skip)', '24')
+    .option('--no-audit-off', 'skip the extra full-system run with --no-audit')
+    .option('--no-raw', 'skip the raw TLS baseline (e.g. while profiling; no ratios then)')
+    .option('--profile <dir>', 'write V8 CPU profiles of the audited bank-server runs to <dir> and summarise them')
+    .action(async (flags: BenchFlags) => {
+      const durationSec = positive(flags.duration, '--duration', 3_600);
+      const warmupSec = flags.warmup === '0' ? 0 : positive(flags.warmup, '--warmup', 600);
+      const connections = connectionList(flags.connections);
+      const loginCount = flags.logins === '0' ? 0 : positive(flags.logins, '--logins', 10_000);
+      const profileDir = flags.profile === undefined ? null : resolve(flags.profile);
+      if (profileDir) await mkdir(profileDir, { recursive: true });
+      let results: Awaited<ReturnType<typeof runBench>>;
+      try {
+        results = await runBench({
+          durationSec,
+          warmupSec,
+          connections,
+          loginCount,
+          auditOffRun: flags.auditOff,
+          skipRaw: !flags.raw,
+          profileDir,
+          log: (line) => io.stderr(`${line}\n`),
+        });
+      } catch (error) {
+        io.stderr(`atm bench: ${error instanceof Error ? error.message : String(error)}\n`);
+        throw new OperationFailed(1);
+      }
+      io.stdout(`${formatBenchTable(results)}\n`);
+      if (profileDir) io.stdout(`\n${formatProfiles(results)}\n`);
+      const jsonPath = resolve(
+        flags.json ?? join('.bench-results', `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`),
+      );
+      await mkdir(dirname(jsonPath), { recursive: true });
+      await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+      io.stdout(`results: ${jsonPath}\n`);
+    });
 }

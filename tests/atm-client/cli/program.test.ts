@@ -13,7 +13,6 @@ describe('atm program', () => {
       ['exec', '--help'],
       ['exec', 'transfer', '--help'],
       ['script', '--help'],
-      ['bench', '--help'],
     ]) {
       const run = await runCli(argv);
       expect(run.code, argv.join(' ')).toBe(0);
@@ -25,8 +24,15 @@ describe('atm program', () => {
     expect((await runCli(['--help'])).stdout).toContain('--simulate-dispense-failure');
   });
 
-  it('bench is a stub: help is real, the action says so on stderr and exits 2', async () => {
-    expect(await runCli(['bench'])).toEqual({ code: 2, stdout: '', stderr: 'atm bench: not implemented yet\n' });
+  it('bench has real help, and a bad option is one stderr line and exit 2 without starting servers', async () => {
+    const help = await runCli(['bench', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: atm bench/);
+    expect(help.stdout).toContain('--connections');
+    const bad = await runCli(['bench', '--connections', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('opens the ATM screens with a connector built from the connection options', async () => {

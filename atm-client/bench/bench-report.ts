@@ -1,0 +1,98 @@
+import type { BenchResults, RunResult } from './bench-runner.js';
+
+/** The issue's target: full/raw ≥ 0.30 at C=100 with p99 ≤ 30 ms. */
+export const TARGET = { connections: 100, ratio: 0.3, p99Ms: 30 };
+
+const SYSTEM_NAMES: Record<RunResult['system'], string> = {
+  raw: 'raw TLS echo',
+  full: 'full (audit on)',
+  'full-no-audit': 'full (audit off)',
+};
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+}
+
+const f = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+
+/** The bench results as the table `atm bench` prints (and the README quotes). */
+export function formatBenchTable(results: BenchResults): string {
+  const { machine, options } = results;
+  const header = [
+    'system',
+    'C',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'p99.9 ms',
+    'srv CPU µs/req',
+    'srv CPU %',
+    'srv RSS MiB',
+    'client CPU %',
+  ];
+  const rows = results.runs.map((r) => [
+    SYSTEM_NAMES[r.system],
+    String(r.connections),
+    f(r.throughput, 0),
+    f(r.latencyMs.p50, 2),
+    f(r.latencyMs.p99, 2),
+    f(r.latencyMs.p999, 2),
+    f(r.serverCpuPerRequestUs, 0),
+    f(r.serverCpuUtilization * 100, 0),
+    f(r.serverRssBytes / 1024 / 1024, 0),
+    f(r.clientCpu * 100, 0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  const mix = Object.entries(results.mix)
+    .map(([op, share]) => `${share}% ${op}`)
+    .join(' / ');
+  const sizes = Object.keys(results.frameSizes.request)
+    .map((op) => {
+      const key = op as keyof typeof results.frameSizes.request;
+      return `${op} ${results.frameSizes.request[key]}/${results.frameSizes.response[key]}`;
+    })
+    .join(', ');
+  const lines = [
+    `secure-atm bench, ${results.startedAt}: ${machine.cpus}× ${machine.model}, node ${machine.node}, ${machine.platform}`,
+    `${options.durationSec} s measured per run after ${options.warmupSec} s warm-up; strict request/response per connection; one load-client process`,
+    `mix: ${mix}; sealed payload bytes request/response: ${sizes}`,
+    '',
+    pad(header, widths),
+    pad(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
+    ...rows.map((row) => pad(row, widths)),
+    '',
+    `ratio full/raw: ${results.ratios.map((r) => `C=${r.connections} ${r.ratio.toFixed(3)}`).join(', ')}`,
+  ];
+  const atTarget = results.runs.find((r) => r.system === 'full' && r.connections === TARGET.connections);
+  const ratio = results.ratios.find((r) => r.connections === TARGET.connections);
+  if (atTarget && ratio) {
+    const met = ratio.ratio >= TARGET.ratio && atTarget.latencyMs.p99 <= TARGET.p99Ms;
+    lines.push(
+      `target (ratio ≥ ${TARGET.ratio} at C=${TARGET.connections} with p99 ≤ ${TARGET.p99Ms} ms): ${met ? 'MET' : 'NOT MET'} (ratio ${ratio.ratio.toFixed(3)}, p99 ${atTarget.latencyMs.p99.toFixed(1)} ms)`,
+    );
+  }
+  if (results.auditOverhead) {
+    const a = results.auditOverhead;
+    lines.push(
+      `audit overhead at C=${a.connections}: ${f(a.withAudit, 0)} req/s with audit, ${f(a.withoutAudit, 0)} without: audit costs ${f(a.cost * 100)}% of throughput`,
+    );
+  }
+  for (const r of results.runs) {
+    if (r.batches && r.batches.batches > 0) {
+      lines.push(
+        `group commit, ${SYSTEM_NAMES[r.system]} C=${r.connections}: ${f(r.batches.batches / r.durationSec, 0)} commits/s, ${f(r.batches.meanSize)} mutations per commit, ${f(r.batches.meanMs, 2)} ms per commit`,
+      );
+    }
+  }
+  if (results.logins) {
+    const l = results.logins;
+    lines.push(
+      `logins at bcrypt cost ${l.bcryptCost}: ${f(l.perSecond, 2)} logins/s (${l.logins} logins, ${l.concurrency} at a time, ${f(l.seconds)} s; server CPU ${f(l.serverCpuPerLoginMs, 0)} ms per login)`,
+    );
+  }
+  for (const note of results.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
