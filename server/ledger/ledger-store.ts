@@ -6,6 +6,9 @@ import { closedUserName, migrate } from './schema.js';
 import { formatTxId, parseTxId } from './tx-id.js';
 
 /** One customer account as the session layer and the operator CLI see it. */
+/** The velocity window keeps at most this many debit times per account (the rule's count is far smaller). */
+const MAX_TRACKED_DEBITS = 1_000;
+
 export interface AccountRecord {
   id: number;
   user: string;
@@ -184,6 +187,8 @@ export class LedgerStore {
   readonly #vaultId: number;
   readonly #atomic: (fn: () => unknown) => unknown;
   readonly #s;
+  /** Recent debit times per account, oldest first, for the fraud velocity rule. */
+  readonly #recentDebits = new Map<number, number[]>();
 
   /** @internal Use {@link openLedger}. */
   constructor(db: Db, options: LedgerOptions = {}) {
@@ -418,9 +423,23 @@ export class LedgerStore {
     return this.#s.reversalOf.get(seq) !== undefined;
   }
 
-  /** @internal How many withdrawals and transfers out of the account were applied at or after `sinceMs`, counting at most `cap`. */
+  /**
+   * @internal How many withdrawals and transfers out of the account were applied at or after
+   * `sinceMs`, counting at most `cap`. The times live in memory (the velocity rule asks on every
+   * debit); an account's first question this process reads its newest debits from the ledger, so a
+   * restart does not reset the window.
+   */
   countDebitsSince(accountId: number, sinceMs: number, cap: number): number {
-    return cap > 0 ? (this.#s.countDebits.get(accountId, sinceMs, cap) ?? 0) : 0;
+    if (cap <= 0) return 0;
+    let times = this.#recentDebits.get(accountId);
+    if (!times) {
+      times = this.#s.recentDebitTimes.all(accountId, cap).reverse();
+      this.#recentDebits.set(accountId, times);
+    }
+    let stale = 0;
+    while (stale < times.length && (times[stale] as number) < sinceMs) stale++;
+    if (stale > 0) times.splice(0, stale);
+    return Math.min(times.length, cap);
   }
 
   /** @internal Append a journal row; returns its sequence number. */
@@ -433,6 +452,15 @@ export class LedgerStore {
     nowMs: number,
   ): number {
     const info = this.#s.insertTx.run(kind, accountId, counterpartyId, amountCents, reversesSeq, nowMs);
+    if (kind === 'withdrawal' || kind === 'transfer') {
+      // Only accounts already asked about are tracked; the others are read from the ledger when
+      // first asked. A job rolled back after this leaves one extra time: more alerts, never fewer.
+      const times = this.#recentDebits.get(accountId);
+      if (times) {
+        times.push(nowMs);
+        if (times.length > MAX_TRACKED_DEBITS) times.splice(0, times.length - MAX_TRACKED_DEBITS);
+      }
+    }
     return Number(info.lastInsertRowid);
   }
 
@@ -562,11 +590,11 @@ function prepareStatements(db: Db) {
       'SELECT seq, kind, account_id, amount_cents, created_ms FROM transactions WHERE seq = ?',
     ),
     reversalOf: db.prepare<[number], number>('SELECT seq FROM transactions WHERE reverses_seq = ?').pluck(),
-    // Capped so an account with a long burst costs no more than the rule needs to know.
-    countDebits: db
-      .prepare<[number, number, number], number>(
-        `SELECT COUNT(*) FROM (SELECT 1 FROM transactions
-           WHERE account_id = ? AND kind IN ('withdrawal', 'transfer') AND created_ms >= ? LIMIT ?)`,
+    // Newest first along the account's entry index; capped to what the velocity rule needs.
+    recentDebitTimes: db
+      .prepare<[number, number], number>(
+        `SELECT created_ms FROM entries WHERE account_id = ? AND kind IN ('withdrawal', 'transfer_out')
+           ORDER BY tx_seq DESC LIMIT ?`,
       )
       .pluck(),
     insertTx: db.prepare<[string, number, number | null, number, number | null, number]>(

@@ -348,6 +348,16 @@ describe('fraud rules in the ledger', () => {
     expect(codeOf(apply(fx, 'alice', req({ op: 'withdraw', amountCents: 10 }), { config: cfg }))).toBe('FRAUD_HOLD');
     expect(fx.store.verify().ok).toBe(true);
   });
+
+  it('remembers the velocity window across a restart (the window is read back from the ledger)', () => {
+    fund('alice', 100_000);
+    const cfg = config({ fraud, fraudAction: 'block' });
+    for (let i = 0; i < 3; i++) okResult(apply(fx, 'alice', req({ op: 'withdraw', amountCents: 10 }), { config: cfg }));
+    fx.reopen();
+    expect(codeOf(apply(fx, 'alice', req({ op: 'withdraw', amountCents: 10 }), { config: cfg }))).toBe('FRAUD_HOLD');
+    fx.clock.advance(61_000);
+    okResult(apply(fx, 'alice', req({ op: 'withdraw', amountCents: 10 }), { config: cfg }));
+  });
 });
 
 describe('account changes', () => {
