@@ -86,6 +86,11 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     reversalWindowSec: config.reversalWindowSec,
     currency: CURRENCY,
     fraudAction: config.fraudAction,
+    fraud: {
+      largeAmountCents: config.fraudLargeAmountCents,
+      velocityCount: config.fraudVelocityCount,
+      velocityWindowSec: config.fraudVelocityWindowSec,
+    },
   };
   const ledger: SessionLedger = {
     store,

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_AMOUNT_CENTS } from '../protocol/index.js';
+import { DEFAULT_FRAUD_CONFIG } from './fraud/index.js';
 
 /** Everything `bank-server start` can be told (DESIGN.md: option names are a contract). */
 export interface ServerConfig {
@@ -17,6 +18,11 @@ export interface ServerConfig {
   maxConnectionsPerAddress: number;
   reversalWindowSec: number;
   fraudAction: 'alert' | 'block';
+  /** Fraud rule: a single amount above this (cents) raises an alert. */
+  fraudLargeAmountCents: number;
+  /** Fraud rule: more than this many withdrawals or transfers within the window raise an alert. */
+  fraudVelocityCount: number;
+  fraudVelocityWindowSec: number;
   /** Create the demo account on first start (npm start). */
   demo: boolean;
   /** Turn the encrypted + plaintext audit off (benchmark comparison only). */
@@ -40,6 +46,9 @@ export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'dataDir'> = {
   maxConnectionsPerAddress: 256,
   reversalWindowSec: 600,
   fraudAction: 'alert',
+  fraudLargeAmountCents: DEFAULT_FRAUD_CONFIG.largeAmountCents,
+  fraudVelocityCount: DEFAULT_FRAUD_CONFIG.velocityCount,
+  fraudVelocityWindowSec: DEFAULT_FRAUD_CONFIG.velocityWindowSec,
   demo: false,
   auditEnabled: true,
   handshakeTimeoutMs: 10_000,

@@ -77,7 +77,12 @@ export interface BenchResults {
   notes: string[];
 }
 
-/** Default durable settings, except a daily withdrawal limit no bench account can reach. */
+/**
+ * Default durable settings, audit on, except two limits that a terminal sending 20+ requests a
+ * second trips at once and a customer never would: the daily withdrawal limit and the fraud
+ * velocity rule (10 debits a minute). With them at their defaults the bench would measure refusals
+ * and fraud alerts, not transactions.
+ */
 const BANK_ARGS = [
   '--port',
   '0',
@@ -86,6 +91,8 @@ const BANK_ARGS = [
   '--allow-registration',
   '--daily-withdrawal-limit',
   '100000000000',
+  '--fraud-velocity',
+  '1000000000',
 ];
 const PASSWORD = 'Bench-Pass-2024!';
 const OPENING_CENTS = 10_000_000;

@@ -21,6 +21,9 @@ interface StartOptions {
   maxConnectionsPerAddress: number;
   reversalWindow: number;
   fraudAction: 'alert' | 'block';
+  fraudLargeAmount: number;
+  fraudVelocity: number;
+  fraudVelocityWindow: number;
   demo: boolean;
   audit: boolean;
   logLevel: string;
@@ -70,6 +73,19 @@ export function startCommand(io: CliIo): Command {
         .choices(['alert', 'block'])
         .default('alert'),
     )
+    .option(
+      '--fraud-large-amount <cents>',
+      'fraud rule: one amount above this raises an alert',
+      integerOption(1),
+      d.fraudLargeAmountCents,
+    )
+    .option(
+      '--fraud-velocity <n>',
+      'fraud rule: more than n withdrawals or transfers within the window raise an alert',
+      integerOption(1),
+      d.fraudVelocityCount,
+    )
+    .option('--fraud-velocity-window <sec>', 'the velocity window', integerOption(1), d.fraudVelocityWindowSec)
     .option('--demo', 'create the demo account (user "demo") on first start and print its password', false)
     .option('--no-audit', 'benchmark only: turn the audit logs off')
     .addOption(
@@ -93,6 +109,9 @@ export function startCommand(io: CliIo): Command {
         maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
         reversalWindowSec: opts.reversalWindow,
         fraudAction: opts.fraudAction,
+        fraudLargeAmountCents: opts.fraudLargeAmount,
+        fraudVelocityCount: opts.fraudVelocity,
+        fraudVelocityWindowSec: opts.fraudVelocityWindow,
         demo: opts.demo,
         auditEnabled: opts.audit,
       };
