@@ -5,7 +5,19 @@ import { AdminHttp } from './admin/admin-http.js';
 import { AddressLimiter, Authenticator, createPasswordHasher, TotpService } from './auth/index.js';
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
-import { applyMutation, DEFAULT_LEDGER_CONFIG, type LedgerConfig, LedgerWriter, openLedger } from './ledger/index.js';
+import {
+  applyMutation,
+  DEFAULT_LEDGER_CONFIG,
+  type LedgerConfig,
+  type LedgerStore,
+  LedgerWorkerClient,
+  LedgerWriter,
+  type MutatingRequest,
+  type MutationOutcome,
+  type MutationTarget,
+  openLedger,
+  type PreparedChange,
+} from './ledger/index.js';
 import { createServerMetrics } from './metrics.js';
 import { PiiBox } from './secrets/pii-box.js';
 import type { SessionLedger } from './session/services.js';
@@ -67,18 +79,6 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
   const store = openLedger(paths.ledgerDb, { clock, requestHashKey });
   const metrics = createServerMetrics();
-  const writer = new LedgerWriter(store, {
-    onBatch: (size, ms) => {
-      metrics.batchSize.observe(size);
-      metrics.batchSeconds.observe(ms / 1000);
-    },
-    onJobError: (err) => logger.error({ err }, 'ledger job failed; request answered INTERNAL'),
-  });
-  // Applied request ids are kept for at least 24 h (PROTOCOL.md §5), then pruned.
-  const pruneTimer = setInterval(() => {
-    writer.submit((s) => s.pruneApplied(APPLIED_ID_RETENTION_MS)).catch(() => {});
-  }, PRUNE_INTERVAL_MS);
-  pruneTimer.unref();
   const ledgerConfig: LedgerConfig = {
     ...DEFAULT_LEDGER_CONFIG,
     dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
@@ -92,10 +92,29 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       velocityWindowSec: config.fraudVelocityWindowSec,
     },
   };
+  const writerHooks = {
+    onBatch: (size: number, ms: number) => {
+      metrics.batchSize.observe(size);
+      metrics.batchSeconds.observe(ms / 1000);
+    },
+    onJobError: (err: unknown) => logger.error({ err }, 'ledger job failed; request answered INTERNAL'),
+  };
+  // With the worker, mutations commit on another thread and connection (the main thread's event
+  // loop is not blocked by SQLite or fsync); the main connection keeps the reads and the few
+  // auth/operator writes, which busy_timeout serialises against the worker's batches.
+  const writer: LedgerMutations = config.ledgerWorker
+    ? workerMutations(
+        await LedgerWorkerClient.start({ path: paths.ledgerDb, requestHashKey, config: ledgerConfig, ...writerHooks }),
+      )
+    : inThreadMutations(new LedgerWriter(store, writerHooks), ledgerConfig);
+  // Applied request ids are kept for at least 24 h (PROTOCOL.md §5), then pruned.
+  const pruneTimer = setInterval(() => {
+    writer.prune(APPLIED_ID_RETENTION_MS, store).catch(() => {});
+  }, PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
   const ledger: SessionLedger = {
     store,
-    mutate: (ctx, request, change) =>
-      writer.submit((s) => applyMutation(s, { ...ctx, config: ledgerConfig }, request, change)),
+    mutate: (ctx, request, change) => writer.mutate(ctx, request, change),
   };
 
   const hasher = createPasswordHasher({ cost: config.bcryptCost });
@@ -204,7 +223,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
 async function statusOf(
   server: BankServer,
   registry: import('prom-client').Registry,
-  extra: { startedAt: string; writer: LedgerWriter; config: ServerConfig; stopping: boolean },
+  extra: { startedAt: string; writer: { readonly queueDepth: number }; config: ServerConfig; stopping: boolean },
 ): Promise<Record<string, unknown>> {
   const requests = await registry.getSingleMetric('bank_requests_total')?.get();
   const served = (requests?.values ?? []).reduce((sum, v) => sum + v.value, 0);
@@ -222,6 +241,39 @@ async function statusOf(
     registration: extra.config.allowRegistration,
     fraudAction: extra.config.fraudAction,
     rssBytes: process.memoryUsage().rss,
+  };
+}
+
+/** Where mutations are committed: the worker thread, or the main thread's own writer. */
+interface LedgerMutations {
+  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome>;
+  /** Forget applied ids older than the retention; `store` is the main connection. */
+  prune(olderThanMs: number, store: LedgerStore): Promise<number>;
+  readonly queueDepth: number;
+  close(): Promise<void>;
+}
+
+/** Pruning is a rare write, so it stays on the main connection (busy_timeout waits out a batch). */
+function workerMutations(client: LedgerWorkerClient): LedgerMutations {
+  return {
+    mutate: (target, request, prepared) => client.mutate(target, request, prepared),
+    prune: async (olderThanMs, store) => store.pruneApplied(olderThanMs),
+    get queueDepth() {
+      return client.queueDepth;
+    },
+    close: () => client.close(),
+  };
+}
+
+function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMutations {
+  return {
+    mutate: (target, request, prepared) =>
+      writer.submit((s) => applyMutation(s, { ...target, config }, request, prepared)),
+    prune: (olderThanMs) => writer.submit((s) => s.pruneApplied(olderThanMs)),
+    get queueDepth() {
+      return writer.queueDepth;
+    },
+    close: () => writer.close(),
   };
 }
 

@@ -29,6 +29,8 @@ export interface ServerConfig {
   auditEnabled: boolean;
   /** How long a handshake may take before the socket is closed. */
   handshakeTimeoutMs: number;
+  /** Run the ledger's group-commit writer on a worker thread (false: on the main thread, for comparison). */
+  ledgerWorker: boolean;
 }
 
 export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'dataDir'> = {
@@ -52,6 +54,7 @@ export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'dataDir'> = {
   demo: false,
   auditEnabled: true,
   handshakeTimeoutMs: 10_000,
+  ledgerWorker: true,
 };
 
 /** The currency every balance is kept in. */

@@ -38,6 +38,11 @@ export {
 } from './ledger-store.js';
 /** Invariant checks on an open store's database or on a file (read-only). */
 export { type VerifyReport, verifyLedgerFile } from './ledger-verify.js';
+/**
+ * The same writer on a worker thread with its own connection: `mutate` resolves after the
+ * worker's COMMIT, so the caller's own store sees the change from then on.
+ */
+export { LedgerWorkerClient, type LedgerWorkerOptions, type MutationTarget } from './ledger-worker-client.js';
 /** The serialised group-commit writer. */
 export { LedgerWriter, type LedgerWriterOptions } from './ledger-writer.js';
 /** Request fingerprints for idempotency (HMAC with a key, else SHA-256 without secrets). */

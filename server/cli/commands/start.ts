@@ -26,6 +26,7 @@ interface StartOptions {
   fraudVelocityWindow: number;
   demo: boolean;
   audit: boolean;
+  ledgerWorker: boolean;
   logLevel: string;
 }
 
@@ -88,6 +89,7 @@ export function startCommand(io: CliIo): Command {
     .option('--fraud-velocity-window <sec>', 'the velocity window', integerOption(1), d.fraudVelocityWindowSec)
     .option('--demo', 'create the demo account (user "demo") on first start and print its password', false)
     .option('--no-audit', 'benchmark only: turn the audit logs off')
+    .option('--no-ledger-worker', 'benchmark only: run the ledger writer on the main thread')
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'),
     )
@@ -114,6 +116,7 @@ export function startCommand(io: CliIo): Command {
         fraudVelocityWindowSec: opts.fraudVelocityWindow,
         demo: opts.demo,
         auditEnabled: opts.audit,
+        ledgerWorker: opts.ledgerWorker,
       };
       const logger = createLogger({ pretty: process.stdout.isTTY === true, level: opts.logLevel });
       const bank = await startBank(config, { logger });

@@ -1,0 +1,106 @@
+/**
+ * Worker-thread entry: owns the ledger's write connection and runs the group-commit writer here,
+ * so a batch's SQLite work and fsync overlap with TLS and crypto on the main thread. Started by
+ * {@link LedgerWorkerClient}; not imported by anything else.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ProtocolError } from '../../protocol/index.js';
+import { applyMutation } from './apply-mutation.js';
+import { type LedgerStore, openLedger } from './ledger-store.js';
+import type { ErrorInfo, FromWorker, JobReply, LedgerWorkerData, ToWorker } from './ledger-worker-protocol.js';
+import { toErrorInfo } from './ledger-worker-protocol.js';
+import { LedgerWriter } from './ledger-writer.js';
+
+const port = parentPort;
+if (!port) throw new Error('ledger-worker must run in a worker thread');
+const data = workerData as LedgerWorkerData;
+
+const replies: JobReply[] = [];
+const batches: number[] = [];
+const errors: ErrorInfo[] = [];
+let flushQueued = false;
+
+function post(message: FromWorker): void {
+  port?.postMessage(message);
+}
+
+/** One message for everything settled since the last one. */
+function flush(): void {
+  flushQueued = false;
+  if (replies.length === 0 && batches.length === 0 && errors.length === 0) return;
+  post({
+    type: 'replies',
+    replies: replies.splice(0),
+    batches: batches.splice(0),
+    errors: errors.splice(0),
+  });
+}
+
+function queueFlush(): void {
+  if (flushQueued) return;
+  flushQueued = true;
+  // A batch settles all its jobs in one go; their reactions are already queued ahead of this
+  // microtask, so the whole batch leaves in one message.
+  queueMicrotask(flush);
+}
+
+let store: LedgerStore;
+let writer: LedgerWriter;
+try {
+  store = openLedger(data.path, data.requestHashKey ? { requestHashKey: data.requestHashKey } : {});
+  writer = new LedgerWriter(store, {
+    ...(data.maxBatch === undefined ? {} : { maxBatch: data.maxBatch }),
+    ...(data.maxQueue === undefined ? {} : { maxQueue: data.maxQueue }),
+    onBatch: (size, ms) => {
+      batches.push(size, ms);
+      queueFlush();
+    },
+    onJobError: (error) => {
+      errors.push(toErrorInfo(error));
+      queueFlush();
+    },
+  });
+} catch (error) {
+  post({ type: 'failed', error: toErrorInfo(error) });
+  port.close();
+  throw error;
+}
+
+const config = data.config;
+let closing = false;
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'close') {
+    if (closing) return;
+    closing = true;
+    void writer.close().then(() => {
+      // Every reply reaches the main thread before `closed` does.
+      flush();
+      store.close();
+      post({ type: 'closed' });
+      port.close();
+    });
+    return;
+  }
+  for (const job of message.jobs) {
+    const { id } = job;
+    writer
+      .submit((s) => applyMutation(s, { ...job.target, config }, job.request, job.prepared))
+      .then(
+        (outcome) => {
+          replies.push({ id, ok: true, outcome });
+          queueFlush();
+        },
+        (error: unknown) => {
+          replies.push({
+            id,
+            ok: false,
+            code: error instanceof ProtocolError && error.code === 'SERVER_BUSY' ? 'SERVER_BUSY' : 'INTERNAL',
+          });
+          queueFlush();
+        },
+      );
+  }
+});
+
+post({ type: 'ready' });
