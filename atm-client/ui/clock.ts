@@ -16,14 +16,25 @@ export const systemClock: Clock = {
   },
 };
 
-/** Resolves after `ms` on the given clock (used to bound waits such as a farewell logout). */
-export function sleepOn(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = clock.every(ms, () => {
+/**
+ * `work`, or undefined once `ms` pass first on the given clock (bounds waits such as a
+ * farewell logout). The timer stops as soon as either side settles: a pending one kept
+ * the process alive, so quitting the ATM took the whole bound even when the bank
+ * answered at once.
+ */
+export async function withinOn<T>(clock: Clock, ms: number, work: Promise<T>): Promise<T | undefined> {
+  let stop = () => {};
+  const timeout = new Promise<undefined>((resolve) => {
+    stop = clock.every(ms, () => {
       stop();
-      resolve();
+      resolve(undefined);
     });
   });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    stop();
+  }
 }
 
 /** Epoch ms → "2025-01-15 09:30:00 UTC", the form printed on receipts. */

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BankSession } from '../../client/types.js';
-import { type Clock, sleepOn } from '../clock.js';
+import { type Clock, withinOn } from '../clock.js';
 import type { UiError } from '../error-text.js';
 import { trackActivity } from '../tracked-session.js';
 
@@ -70,7 +70,7 @@ export function useBankSession(options: { clock: Clock; onLost: (error: UiError)
       if (!previous) return;
       if (mode === 'logout') {
         try {
-          await Promise.race([previous.logout(), sleepOn(clock, LOGOUT_WAIT_MS)]);
+          await withinOn(clock, LOGOUT_WAIT_MS, previous.logout());
         } catch {
           // The customer is leaving either way; closing below is what matters.
         }

@@ -19,7 +19,7 @@ export function useChangePassword(
 
   async function submit(values: { current: string; next: string; confirm: string }): Promise<void> {
     if (values.current === '') return setProblem('Enter your current password.');
-    if (!isStrongPassword(values.next)) return setProblem('The new password does not meet every rule below.');
+    if (!isStrongPassword(values.next)) return setProblem('The new password does not meet every rule above.');
     if (values.next !== values.confirm) return setProblem('The two new passwords are different.');
     if (values.next === values.current) return setProblem('The new password must differ from the current one.');
     const outcome = await run(() => session.changePassword(values.current, values.next));

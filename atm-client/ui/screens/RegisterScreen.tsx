@@ -31,7 +31,7 @@ export function RegisterScreen(props: {
     onEdit: () => setProblem(null),
     onSubmit: ({ user = '', password = '', confirm = '' }) => {
       if (!USER_PATTERN.test(user)) return setProblem(USER_RULE);
-      if (!isStrongPassword(password)) return setProblem('The password does not meet every rule below.');
+      if (!isStrongPassword(password)) return setProblem('The password does not meet every rule above.');
       if (password !== confirm) return setProblem('The two passwords are different.');
       void signIn.register({ user, password });
     },
