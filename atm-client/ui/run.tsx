@@ -36,6 +36,15 @@ export async function runAtmUi(options: RunAtmUiOptions): Promise<void> {
       'the ATM needs an interactive terminal; use `atm exec` or `atm script` instead',
     );
   }
+  // If the terminal goes away (ssh or tmux hang-up), writes fail with EIO/EPIPE: the customer is
+  // gone, so leave quietly instead of crashing with a stack trace on a closed terminal.
+  const stdout = options.stdout ?? process.stdout;
+  const onTerminalGone = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EIO' || err.code === 'EPIPE' || err.code === 'ENXIO') process.exit(0);
+    throw err;
+  };
+  stdout.on('error', onTerminalGone);
+  stdin.on('error', onTerminalGone);
   const instance = render(
     <App
       connector={options.connector}
@@ -56,5 +65,7 @@ export async function runAtmUi(options: RunAtmUiOptions): Promise<void> {
     await instance.waitUntilExit();
   } finally {
     instance.cleanup();
+    stdout.off('error', onTerminalGone);
+    stdin.off('error', onTerminalGone);
   }
 }
