@@ -236,7 +236,7 @@ export function parseHello(payload: Uint8Array | string): Result<ParsedHello> {
 /** Validate a welcome (client side). */
 export function parseWelcome(payload: Uint8Array | string): Result<ParsedWelcome> {
   const value = parseJsonObject(payload);
-  if (!value || value.type !== 'welcome') return fail('PROTOCOL_ERROR', 'expected welcome');
+  if (value?.type !== 'welcome') return fail('PROTOCOL_ERROR', 'expected welcome');
   if (value.protocol !== PROTOCOL_ID) return fail('UNSUPPORTED_PROTOCOL');
   const serverNonce = fromB64(value.serverNonce, NONCE_BYTES);
   const serverKey = fromB64(value.serverKey, X25519_KEY_BYTES);

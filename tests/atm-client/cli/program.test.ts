@@ -8,12 +8,7 @@ const fixture = peerFixture();
 
 describe('atm program', () => {
   it('has real help for every command, exit 0', async () => {
-    for (const argv of [
-      ['--help'],
-      ['exec', '--help'],
-      ['exec', 'transfer', '--help'],
-      ['script', '--help'],
-    ]) {
+    for (const argv of [['--help'], ['exec', '--help'], ['exec', 'transfer', '--help'], ['script', '--help']]) {
       const run = await runCli(argv);
       expect(run.code, argv.join(' ')).toBe(0);
       expect(run.stdout).toMatch(/^Usage: atm/);
