@@ -6,6 +6,13 @@ import { addConnectionOptions, collectOptions, resolveConnection } from '../conn
 
 /** Loaded only when the screens are wanted, so `atm exec` and `atm script` never pay for React and Ink. */
 async function loadUi(): Promise<RunAtmUi> {
+  // Ink decides once, when it is first imported, whether it runs "in CI" (CI or
+  // CONTINUOUS_INTEGRATION set), and then draws only the last frame. A customer at a real terminal
+  // must see every screen, whatever the shell exported.
+  if (process.stdin.isTTY && process.stdout.isTTY) {
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+  }
   const { runAtmUi } = await import('../../ui/run.js');
   return runAtmUi;
 }
