@@ -32,7 +32,7 @@ function connectionList(text: string): number[] {
  * `atm bench`: in one invocation, on this machine, with one load-client design, the raw TLS
  * 1.3 echo baseline and the full system (spawned `bank-server start`, durable commits, audit
  * on) for each C; the full system with audit off; logins per second at bcrypt cost 12. Prints
- * the table and writes JSON (--json, else .bench-results/). Needs `npm run build` (it spawns
+ * the table and writes JSON (--json, else tests/bench/results/). Needs `npm run build` (it spawns
  * the compiled programs).
  */
 export function registerBenchCommand(program: Command, io: AtmIo): void {
@@ -44,7 +44,7 @@ export function registerBenchCommand(program: Command, io: AtmIo): void {
     .option('--duration <sec>', 'measured seconds per run', '10')
     .option('--warmup <sec>', 'warm-up seconds before each measurement', '2')
     .option('--connections <list>', 'comma-separated connection counts', '1,10,100')
-    .option('--json <file>', 'write the results here (default: .bench-results/bench-<time>.json)')
+    .option('--json <file>', 'write the results here (default: tests/bench/results/bench-<time>.json)')
     .option('--logins <n>', 'logins to time at bcrypt cost 12 (0 = skip)', '24')
     .option('--no-audit-off', 'skip the extra full-system run with --no-audit')
     .option('--no-raw', 'skip the raw TLS baseline (e.g. while profiling; no ratios then)')
@@ -75,7 +75,7 @@ export function registerBenchCommand(program: Command, io: AtmIo): void {
       io.stdout(`${formatBenchTable(results)}\n`);
       if (profileDir) io.stdout(`\n${formatProfiles(results)}\n`);
       const jsonPath = resolve(
-        flags.json ?? join('.bench-results', `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`),
+        flags.json ?? join('tests', 'bench', 'results', `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`),
       );
       await mkdir(dirname(jsonPath), { recursive: true });
       await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
