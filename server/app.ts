@@ -2,7 +2,13 @@ import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
-import { AddressLimiter, Authenticator, createPasswordHasher, TotpService } from './auth/index.js';
+import {
+  AddressLimiter,
+  Authenticator,
+  createPasswordHasher,
+  generateStrongPassword,
+  TotpService,
+} from './auth/index.js';
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
 import {
@@ -131,7 +137,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
 
   let demoPassword: string | null = null;
   if (config.demo && !store.findAccount(DEMO_USER)) {
-    demoPassword = generateDemoPassword();
+    demoPassword = generateStrongPassword();
     store.createAccount({ user: DEMO_USER, passwordHash: await hasher.hash(demoPassword) });
     audit.record({
       kind: 'operator_action',
@@ -275,12 +281,4 @@ function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMu
     },
     close: () => writer.close(),
   };
-}
-
-/** A password that meets the policy, for the demo account only (printed once). */
-function generateDemoPassword(): string {
-  const alphabet = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  const core = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
-  return `Demo-${core}-7a`;
 }

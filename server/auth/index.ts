@@ -9,6 +9,8 @@
 export { AddressLimiter, FAILED_LOGIN_WINDOW_MS, MAX_TRACKED_ADDRESSES } from './address-limiter.js';
 /** Login and registration rules over an {@link AuthAccountStore}. */
 export { Authenticator, type AuthenticatorDeps } from './authenticator.js';
+/** Strong random passwords for accounts an operator (or the demo) creates. */
+export { generateStrongPassword } from './generate-password.js';
 /**
  * bcryptjs in a pool of worker threads (`createPasswordHasher({ cost, workers })`); its errors
  * carry `code` HASHER_CLOSED, HASHER_FAILED or HASH_INVALID (a stored hash bcrypt cannot parse).

@@ -1,9 +1,9 @@
-import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { hashSync } from 'bcryptjs';
 import { Command } from 'commander';
 import { passwordProblems, USER_PATTERN } from '../../../protocol/index.js';
+import { generateStrongPassword } from '../../auth/index.js';
 import { dataDirPaths, resolveDataDir } from '../../data-dir.js';
 import { closedUserName, type LedgerStore } from '../../ledger/index.js';
 import { readDataKey } from '../../secrets/data-key.js';
@@ -125,24 +125,6 @@ function requireUser(user: string): string {
 
 function noSuchAccount(user: string): CliError {
   return new CliError('UNKNOWN_ACCOUNT', `no account named ${user}`);
-}
-
-const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
-const LOWER = 'abcdefghijkmnopqrstuvwxyz';
-const DIGITS = '23456789';
-const SYMBOLS = '!#%+-=?@^_~';
-
-/** 20 characters from a CSPRNG with every class the policy asks for, shuffled. */
-export function generateStrongPassword(length = 20): string {
-  const all = UPPER + LOWER + DIGITS + SYMBOLS;
-  const pick = (set: string) => set.charAt(randomInt(set.length));
-  const chars = [pick(UPPER), pick(LOWER), pick(DIGITS), pick(SYMBOLS)];
-  while (chars.length < length) chars.push(pick(all));
-  for (let i = chars.length - 1; i > 0; i -= 1) {
-    const j = randomInt(i + 1);
-    [chars[i], chars[j]] = [chars[j] as string, chars[i] as string];
-  }
-  return chars.join('');
 }
 
 async function loadPiiBox(dataKeyPath: string): Promise<PiiBox | null> {
