@@ -101,6 +101,8 @@ export const IDEMPOTENT_OPS = [
   'change_password',
   'update_contact',
   'totp_confirm',
+  'totp_disable',
+  'open_account',
 ] as const;
 
 /** Every op a request may name. */
@@ -115,6 +117,16 @@ export const OPS = [
   'update_contact',
   'totp_enroll',
   'totp_confirm',
+  'totp_disable',
   'logout',
   'ping',
+  'serve',
+  'release',
+  'open_account',
 ] as const;
+
+/** Ops only a teller session may send (§5.2); a customer sending one gets INVALID_REQUEST. */
+export const TELLER_OPS = ['serve', 'release', 'open_account'] as const;
+
+/** Account roles (§5.2): `welcome.role`. */
+export const ROLES = ['customer', 'teller'] as const;

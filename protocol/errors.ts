@@ -27,6 +27,10 @@ export const WIRE_ERRORS = {
   IDEMPOTENCY_CONFLICT: 'request id already used for a different request',
   FRAUD_HOLD: 'request held for review',
   SERVER_BUSY: 'server busy; retry later with the same id',
+  TERMINAL_REQUIRED: 'cash moves only at an enrolled terminal',
+  TERMINAL_REFUSED: 'terminal certificate refused',
+  TERMINAL_OUT_OF_CASH: 'this terminal does not hold enough cash',
+  NOT_SERVING: 'serve a customer first',
   INTERNAL: 'internal error; the request was not applied',
 } as const;
 

@@ -11,6 +11,7 @@ import {
   PROTOCOL_ID,
   REQUEST_ID_PATTERN,
   REVERSAL_REASONS,
+  type ROLES,
   SESSION_ID_BYTES,
   TERMINAL_PATTERN,
   TOTP_CODE_PATTERN,
@@ -56,8 +57,12 @@ export interface WelcomeMessage {
   serverKey: string;
   sessionId: string;
   user: string;
+  /** Revision 2; a welcome without it (revision 1) is a customer session. */
+  role?: Role;
   idleTimeoutSec: number;
 }
+
+export type Role = (typeof ROLES)[number];
 
 export interface ParsedWelcome {
   message: WelcomeMessage;
@@ -70,6 +75,8 @@ export interface ErrorFrame {
   type: 'error';
   code: WireErrorCode;
   message: string;
+  /** With SERVER_BUSY and RATE_LIMITED: how long to wait before trying again. */
+  retryAfterMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -88,10 +95,14 @@ export type RequestBody =
   | { op: 'history'; limit?: number; before?: string }
   | { op: 'change_password'; current: string; new: string }
   | { op: 'update_contact'; email?: string; phone?: string }
-  | { op: 'totp_enroll' }
+  | { op: 'totp_enroll'; password?: string; totp?: string }
   | { op: 'totp_confirm'; code: string }
+  | { op: 'totp_disable'; password: string; totp: string }
   | { op: 'logout' }
-  | { op: 'ping' };
+  | { op: 'ping' }
+  | { op: 'serve'; user: string; password: string; totp?: string }
+  | { op: 'release' }
+  | { op: 'open_account'; user: string; password: string };
 
 export type Request = RequestBody & { id: string };
 export type RequestOf<O extends Op> = Extract<Request, { op: O }>;
@@ -108,12 +119,20 @@ export interface HistoryEntry {
   amountCents: number;
   balanceAfterCents: number;
   counterparty: string | null;
+  /** The terminal the entry was made at (revision 2), null for transfers and older entries. */
+  terminal?: string | null;
   at: string;
 }
 
 /** The result each op returns on success. `replayed` is added to a replayed idempotent result. */
 export interface ResultMap {
-  balance: { balanceCents: number; currency: string };
+  balance: {
+    balanceCents: number;
+    currency: string;
+    dailyWithdrawalRemainingCents: number;
+    maxAmountCents: number;
+    twoFactor: boolean;
+  };
   deposit: { balanceCents: number; txId: string };
   withdraw: { balanceCents: number; txId: string };
   transfer: { balanceCents: number; txId: string };
@@ -123,13 +142,25 @@ export interface ResultMap {
   update_contact: Record<string, never>;
   totp_enroll: { otpauthUri: string; secret: string };
   totp_confirm: Record<string, never>;
+  totp_disable: Record<string, never>;
   logout: Record<string, never>;
   ping: { serverTime: string };
+  serve: { user: string; balanceCents: number };
+  release: Record<string, never>;
+  open_account: { user: string };
 }
 
 export type OpResult<O extends Op> = ResultMap[O] & { replayed?: true };
 
-export interface WireError {
+/** Numbers that help the customer (§6); clients ignore fields they do not know. */
+export interface WireErrorDetails {
+  remainingCents?: number;
+  maxAmountCents?: number;
+  retryAfterMs?: number;
+  reason?: 'USED';
+}
+
+export interface WireError extends WireErrorDetails {
   code: WireErrorCode;
   message: string;
 }
@@ -243,6 +274,9 @@ export function parseWelcome(payload: Uint8Array | string): Result<ParsedWelcome
   const sessionId = fromB64(value.sessionId, SESSION_ID_BYTES);
   if (!serverNonce || !serverKey || !sessionId) return fail('PROTOCOL_ERROR', 'welcome key material malformed');
   if (!isString(value.user, USER_PATTERN)) return fail('PROTOCOL_ERROR', 'welcome.user malformed');
+  if (value.role !== undefined && value.role !== 'customer' && value.role !== 'teller') {
+    return fail('PROTOCOL_ERROR', 'welcome.role malformed');
+  }
   const idle = value.idleTimeoutSec;
   if (typeof idle !== 'number' || !Number.isSafeInteger(idle) || idle < 1) {
     return fail('PROTOCOL_ERROR', 'welcome.idleTimeoutSec malformed');
@@ -259,7 +293,9 @@ export function parseHandshakeReply(
     if (!isWireErrorCode(value.code) || typeof value.message !== 'string') {
       return fail('PROTOCOL_ERROR', 'error frame malformed');
     }
-    return ok({ kind: 'error', error: { type: 'error', code: value.code, message: value.message } });
+    const error: ErrorFrame = { type: 'error', code: value.code, message: value.message };
+    if (isDetailNumber(value.retryAfterMs)) error.retryAfterMs = value.retryAfterMs;
+    return ok({ kind: 'error', error });
   }
   const welcome = parseWelcome(payload);
   if (!welcome.ok) return welcome;
@@ -329,10 +365,21 @@ export const OP_SPECS: Readonly<Record<Op, OpSpec>> = {
         typeof v === 'string' && v.length <= MAX_PHONE_CHARS && PHONE_PATTERN.test(v) ? null : 'INVALID_REQUEST',
     },
   },
-  totp_enroll: { required: {}, optional: {} },
+  // Revision 2 makes `password` required (§5.1); optional until the server checks it.
+  totp_enroll: { required: {}, optional: { password: passwordField, totp: requiredString(TOTP_CODE_PATTERN) } },
   totp_confirm: { required: { code: requiredString(TOTP_CODE_PATTERN) }, optional: {} },
+  totp_disable: {
+    required: { password: passwordField, totp: requiredString(TOTP_CODE_PATTERN) },
+    optional: {},
+  },
   logout: { required: {}, optional: {} },
   ping: { required: {}, optional: {} },
+  serve: {
+    required: { user: requiredString(USER_PATTERN), password: passwordField },
+    optional: { totp: requiredString(TOTP_CODE_PATTERN) },
+  },
+  release: { required: {}, optional: {} },
+  open_account: { required: { user: requiredString(USER_PATTERN), password: passwordField }, optional: {} },
 };
 
 function isOp(value: unknown): value is Op {
@@ -414,7 +461,21 @@ export function parseServerMessage(payload: Uint8Array | string): Result<ServerM
     if (!isObject(error) || !isWireErrorCode(error.code) || typeof error.message !== 'string') {
       return fail('PROTOCOL_ERROR', 'response error malformed');
     }
-    return ok({ kind: 'response', response: { id, ok: false, error: { code: error.code, message: error.message } } });
+    return ok({ kind: 'response', response: { id, ok: false, error: wireErrorOf(error.code, error.message, error) } });
   }
   return fail('PROTOCOL_ERROR', 'response must say ok true or false');
+}
+
+function isDetailNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Keep the known detail fields of an error object (§6); anything else is ignored. */
+function wireErrorOf(code: WireErrorCode, message: string, raw: Obj): WireError {
+  const error: WireError = { code, message };
+  if (isDetailNumber(raw.remainingCents)) error.remainingCents = raw.remainingCents;
+  if (isDetailNumber(raw.maxAmountCents)) error.maxAmountCents = raw.maxAmountCents;
+  if (isDetailNumber(raw.retryAfterMs)) error.retryAfterMs = raw.retryAfterMs;
+  if (raw.reason === 'USED') error.reason = 'USED';
+  return error;
 }

@@ -158,6 +158,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     limits: {
       idleTimeoutSec: config.idleTimeoutSec,
       maxAmountCents: config.maxAmountCents,
+      dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       currency: CURRENCY,
     },

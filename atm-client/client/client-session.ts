@@ -161,8 +161,15 @@ export class ClientSession implements BankSession {
     return this.request(body, options);
   }
 
-  totpEnroll(): Promise<Outcome<OpResult<'totp_enroll'>>> {
-    return this.request({ op: 'totp_enroll' });
+  totpEnroll(password?: string, totp?: string): Promise<Outcome<OpResult<'totp_enroll'>>> {
+    const body: Extract<RequestBody, { op: 'totp_enroll' }> = { op: 'totp_enroll' };
+    if (password !== undefined) body.password = password;
+    if (totp !== undefined) body.totp = totp;
+    return this.request(body);
+  }
+
+  totpDisable(password: string, totp: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_disable'>>> {
+    return this.request({ op: 'totp_disable', password, totp }, options);
   }
 
   totpConfirm(code: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_confirm'>>> {

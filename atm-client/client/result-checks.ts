@@ -27,7 +27,12 @@ const moved = (r: Obj): boolean => isCents(r.balanceCents) && isText(r.txId);
  * typed as that op's result. Money must be integer cents: a float balance is a broken server.
  */
 const RESULT_CHECKS: Readonly<Record<Op, (r: Obj) => boolean>> = {
-  balance: (r) => isCents(r.balanceCents) && typeof r.currency === 'string',
+  balance: (r) =>
+    isCents(r.balanceCents) &&
+    typeof r.currency === 'string' &&
+    isCents(r.dailyWithdrawalRemainingCents) &&
+    isCents(r.maxAmountCents) &&
+    typeof r.twoFactor === 'boolean',
   deposit: moved,
   withdraw: moved,
   transfer: moved,
@@ -37,7 +42,11 @@ const RESULT_CHECKS: Readonly<Record<Op, (r: Obj) => boolean>> = {
   update_contact: () => true,
   totp_enroll: (r) => isText(r.otpauthUri) && isText(r.secret),
   totp_confirm: () => true,
+  totp_disable: () => true,
   logout: () => true,
+  serve: (r) => isText(r.user) && isCents(r.balanceCents),
+  release: () => true,
+  open_account: (r) => isText(r.user),
   ping: (r) => isText(r.serverTime),
 };
 

@@ -93,7 +93,9 @@ export interface BankSession {
     contact: { email?: string; phone?: string },
     options?: MutationOptions,
   ): Promise<Outcome<OpResult<'update_contact'>>>;
-  totpEnroll(): Promise<Outcome<OpResult<'totp_enroll'>>>;
+  /** Re-authenticates with the account's password (and current code when two-factor is on). */
+  totpEnroll(password?: string, totp?: string): Promise<Outcome<OpResult<'totp_enroll'>>>;
+  totpDisable(password: string, totp: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_disable'>>>;
   totpConfirm(code: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_confirm'>>>;
   ping(): Promise<Outcome<OpResult<'ping'>>>;
   /** Sends logout and closes. */

@@ -48,6 +48,26 @@ export const ERROR_TEXT: Readonly<Record<UiErrorCode, ErrorText>> = {
     advice: 'Codes change every 30 seconds. Enter the current code from your authenticator app.',
     endsSession: stays,
   },
+  TERMINAL_REQUIRED: {
+    title: 'Cash needs an enrolled ATM',
+    advice: "This session is not at one of the bank's ATMs, so cash cannot move here. Use a bank ATM.",
+    endsSession: stays,
+  },
+  TERMINAL_REFUSED: {
+    title: 'This ATM is not accepted',
+    advice: 'The bank does not recognise this machine. Please use another ATM and tell the bank.',
+    endsSession: ends,
+  },
+  TERMINAL_OUT_OF_CASH: {
+    title: 'Not enough cash in this ATM',
+    advice: 'This machine cannot pay out that much right now. Try a smaller amount or another ATM.',
+    endsSession: stays,
+  },
+  NOT_SERVING: {
+    title: 'No customer is being served',
+    advice: 'Serve a customer first, then try again.',
+    endsSession: stays,
+  },
   RATE_LIMITED: {
     title: 'Too many attempts',
     advice: 'Too many failed attempts came from this ATM. Please wait a few minutes and try again.',

@@ -229,6 +229,12 @@ export class LedgerStore {
     return row && row.kind === 'customer' ? toRecord(row) : null;
   }
 
+  /** What the account has withdrawn on the UTC day `day` (`YYYY-MM-DD`); the daily limit counts it. */
+  withdrawnOn(accountId: number, day: string): number {
+    const row = this.#s.accountById.get(accountId);
+    return row && row.withdrawn_day === day ? row.withdrawn_cents : 0;
+  }
+
   listAccounts(): AccountSummary[] {
     return this.#s.listAccounts.all().map((row) => ({
       user: row.username,

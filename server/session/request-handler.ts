@@ -8,6 +8,7 @@ import {
   WIRE_ERRORS,
   type WireErrorCode,
 } from '../../protocol/index.js';
+import { utcDay } from '../ledger/tx-id.js';
 import type {
   FraudAlertLike,
   MutatingRequest,
@@ -40,8 +41,14 @@ const MUTATING_OPS: ReadonlySet<Request['op']> = new Set(IDEMPOTENT_OPS);
 
 /** Ops that change state go through the serialised writer; the rest read directly. */
 export function isMutation(request: Request): request is MutatingRequest {
-  return MUTATING_OPS.has(request.op);
+  return MUTATING_OPS.has(request.op) && !NOT_YET_SERVED.has(request.op);
 }
+
+/**
+ * Revision-2 ops this server does not serve yet. Teller ops from a customer are
+ * INVALID_REQUEST by §5.2, which is what every session here is until tellers exist.
+ */
+const NOT_YET_SERVED: ReadonlySet<Request['op']> = new Set(['serve', 'release', 'open_account', 'totp_disable']);
 
 export function okResponse(id: string, result: Record<string, unknown>): Record<string, unknown> {
   return { id, ok: true, result };
@@ -65,9 +72,17 @@ export function handleRead(services: SessionServices, ctx: RequestContext, reque
   switch (request.op) {
     case 'balance': {
       const balanceCents = store.balance(ctx.account.id);
+      const withdrawn = store.withdrawnOn(ctx.account.id, utcDay(services.clock()));
+      const account = store.getAccount(ctx.account.id);
       return answered(
         request.id,
-        { balanceCents, currency: services.limits.currency },
+        {
+          balanceCents,
+          currency: services.limits.currency,
+          dailyWithdrawalRemainingCents: Math.max(0, services.limits.dailyWithdrawalLimitCents - withdrawn),
+          maxAmountCents: services.limits.maxAmountCents,
+          twoFactor: account?.totpEnabled ?? false,
+        },
         { audit: { balanceAfterCents: balanceCents } },
       );
     }
@@ -85,6 +100,11 @@ export function handleRead(services: SessionServices, ctx: RequestContext, reque
       store.setTotpPending(ctx.account.id, enrolment.sealedSecret);
       return answered(request.id, { otpauthUri: enrolment.otpauthUri, secret: enrolment.secret });
     }
+    case 'serve':
+    case 'release':
+    case 'open_account':
+    case 'totp_disable':
+      return refused(request.id, 'INVALID_REQUEST', `${request.op} is not available in this session`);
     default:
       return refused(request.id, 'INTERNAL');
   }

@@ -70,6 +70,7 @@ export interface PreparedChangeLike {
 export interface SessionStore {
   getAccount(id: number): SessionAccount | null;
   balance(accountId: number): number;
+  withdrawnOn(accountId: number, day: string): number;
   history(
     accountId: number,
     limit: number,
@@ -92,6 +93,7 @@ export interface SessionLedger {
 export interface SessionLimits {
   idleTimeoutSec: number;
   maxAmountCents: number;
+  dailyWithdrawalLimitCents: number;
   handshakeTimeoutMs: number;
   currency: string;
 }

@@ -54,6 +54,7 @@ export class FakeBank implements BankConnector {
   registrationOpen = true;
   /** Per-request maximum (cents), like the server's --max-amount. */
   maxAmountCents = 100_000_000;
+  dailyWithdrawalLimitCents = 200_000;
   /** Clock for history timestamps (ms). */
   now: () => number = () => Date.UTC(2025, 0, 15, 9, 30, 0);
   private readonly failures = new Map<string, ClientError[]>();
@@ -205,7 +206,16 @@ export class FakeSession implements BankSession {
   async balance() {
     const failure = await this.begin('balance', []);
     if (failure) return failure;
-    return { ok: true as const, value: { balanceCents: this.account.balanceCents, currency: 'USD' } };
+    return {
+      ok: true as const,
+      value: {
+        balanceCents: this.account.balanceCents,
+        currency: 'USD',
+        dailyWithdrawalRemainingCents: this.bank.dailyWithdrawalLimitCents,
+        maxAmountCents: this.bank.maxAmountCents,
+        twoFactor: this.account.totpCode !== null,
+      },
+    };
   }
 
   async deposit(amountCents: number) {
@@ -285,6 +295,13 @@ export class FakeSession implements BankSession {
         otpauthUri: `otpauth://totp/secure-atm:${this.user}?secret=${FAKE_TOTP_SECRET}&issuer=secure-atm`,
       },
     };
+  }
+
+  async totpDisable(password: string, totp: string) {
+    const failure = await this.begin('totp_disable', [password, totp]);
+    if (failure) return failure;
+    this.account.totpCode = null;
+    return { ok: true as const, value: {} };
   }
 
   async totpConfirm(code: string) {

@@ -188,7 +188,16 @@ export class MiniBank {
   private apply(account: MiniAccount, request: Request): PeerResponse {
     switch (request.op) {
       case 'balance':
-        return { ok: true, result: { balanceCents: account.balanceCents, currency: this.currency } };
+        return {
+          ok: true,
+          result: {
+            balanceCents: account.balanceCents,
+            currency: this.currency,
+            dailyWithdrawalRemainingCents: 200_000,
+            maxAmountCents: 100_000_000,
+            twoFactor: false,
+          },
+        };
       case 'deposit': {
         const txId = this.move(account, { kind: 'deposit', amountCents: request.amountCents, counterparty: null });
         return { ok: true, result: { balanceCents: account.balanceCents, txId } };
@@ -251,6 +260,12 @@ export class MiniBank {
         return { ok: true, result: {} };
       case 'ping':
         return { ok: true, result: { serverTime: new Date().toISOString() } };
+      case 'totp_disable':
+        return { ok: true, result: {} };
+      case 'serve':
+      case 'release':
+      case 'open_account':
+        return err('INVALID_REQUEST');
     }
   }
 }

@@ -25,8 +25,8 @@ export interface ProtocolVectors {
   sealed: SealedVector[];
 }
 
-/** Where the vectors live: `shared/` is a sibling of the repository root. */
-export const VECTORS_URL = new URL('../../../shared/protocol-vectors.json', import.meta.url);
+/** The protocol's test vectors, kept in the repository as data (copied unchanged). */
+export const VECTORS_URL = new URL('../fixtures/protocol-vectors.json', import.meta.url);
 
 /** PROTOCOL.md sits beside the vectors. */
 export const PROTOCOL_MD_URL = new URL('../../../shared/PROTOCOL.md', import.meta.url);

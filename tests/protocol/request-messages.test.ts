@@ -21,10 +21,14 @@ const FULL: Record<(typeof OPS)[number], Json> = {
   history: { op: 'history', limit: 20, before: 'T000000000042' },
   change_password: { op: 'change_password', current: 'old pw', new: 'New-Password-123' },
   update_contact: { op: 'update_contact', email: 'alice@example.com', phone: '+1 (555) 123-4567' },
-  totp_enroll: { op: 'totp_enroll' },
+  totp_enroll: { op: 'totp_enroll', password: 'pw', totp: '123456' },
   totp_confirm: { op: 'totp_confirm', code: '123456' },
+  totp_disable: { op: 'totp_disable', password: 'pw', totp: '123456' },
   logout: { op: 'logout' },
   ping: { op: 'ping' },
+  serve: { op: 'serve', user: 'carol', password: 'pw', totp: '123456' },
+  release: { op: 'release' },
+  open_account: { op: 'open_account', user: 'dave', password: 'Strong-Password-1' },
 };
 
 /** Further valid shapes: optional fields left out, edge values. */

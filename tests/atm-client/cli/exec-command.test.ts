@@ -22,11 +22,20 @@ describe('atm exec', () => {
     expect(await runCli(['exec', 'balance'], env)).toEqual({ code: 0, stdout: 'balance 100.00 EUR\n', stderr: '' });
     const json = await runCli(['exec', 'balance', '--json'], env);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ balanceCents: 10_000, currency: 'EUR' });
+    expect(JSON.parse(json.stdout)).toEqual({
+      balanceCents: 10_000,
+      currency: 'EUR',
+      dailyWithdrawalRemainingCents: 200_000,
+      maxAmountCents: 100_000_000,
+      twoFactor: false,
+    });
     // --json may also come before the op.
     expect(JSON.parse((await runCli(['exec', '--json', 'balance'], env)).stdout)).toEqual({
       balanceCents: 10_000,
       currency: 'EUR',
+      dailyWithdrawalRemainingCents: 200_000,
+      maxAmountCents: 100_000_000,
+      twoFactor: false,
     });
   });
 

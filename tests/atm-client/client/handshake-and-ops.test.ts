@@ -34,7 +34,16 @@ describe('handshake', () => {
 
     // The peer could only read this balance request if both sides derived the same keys.
     const balance = await session.balance();
-    expect(balance).toEqual({ ok: true, value: { balanceCents: 10_000, currency: 'EUR' } });
+    expect(balance).toEqual({
+      ok: true,
+      value: {
+        balanceCents: 10_000,
+        currency: 'EUR',
+        dailyWithdrawalRemainingCents: 200_000,
+        maxAmountCents: 100_000_000,
+        twoFactor: false,
+      },
+    });
     session.close();
   });
 

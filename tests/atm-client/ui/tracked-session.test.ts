@@ -13,7 +13,16 @@ describe('trackActivity', () => {
 
     expect(session.user).toBe('alice');
     expect(session.idleTimeoutSec).toBe(300);
-    await expect(session.balance()).resolves.toEqual({ ok: true, value: { balanceCents: 5000, currency: 'USD' } });
+    await expect(session.balance()).resolves.toEqual({
+      ok: true,
+      value: {
+        balanceCents: 5000,
+        currency: 'USD',
+        dailyWithdrawalRemainingCents: 200_000,
+        maxAmountCents: 100_000_000,
+        twoFactor: false,
+      },
+    });
     await session.withdraw(1000);
     await session.history({ limit: 2 });
     await session.ping();
