@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * The shared test vectors (../shared/protocol-vectors.json beside the repo), loaded and
+ * The protocol's test vectors (tests/fixtures/protocol-vectors.json), loaded and
  * shape-checked so a broken or moved file fails loudly instead of making tests vacuous.
  */
 
@@ -28,8 +28,8 @@ export interface ProtocolVectors {
 /** The protocol's test vectors, kept in the repository as data (copied unchanged). */
 export const VECTORS_URL = new URL('../fixtures/protocol-vectors.json', import.meta.url);
 
-/** PROTOCOL.md sits beside the vectors. */
-export const PROTOCOL_MD_URL = new URL('../../../shared/PROTOCOL.md', import.meta.url);
+/** The wire protocol as the repository itself states it. */
+export const PROTOCOL_MD_URL = new URL('../../protocol/README.md', import.meta.url);
 
 const HEX = /^(?:[0-9a-f]{2})+$/;
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { TELLER_OPS } from '../../protocol/constants.js';
 import {
   ERROR_MESSAGES,
   fail,
@@ -14,32 +15,43 @@ import {
   USER_PATTERN,
   WIRE_ERRORS,
 } from '../../protocol/index.js';
-import { PROTOCOL_MD_URL } from '../helpers/vectors.js';
+import { loadVectors, PROTOCOL_MD_URL } from '../helpers/vectors.js';
 
-// The contract is PROTOCOL.md itself: read its tables rather than restating them here.
+// The contract is the repository's own protocol/README.md: read its tables rather than restating them here.
 const spec = readFileSync(PROTOCOL_MD_URL, 'utf8');
 
 function section(title: string): string {
-  const start = spec.indexOf(title);
-  if (start < 0) throw new Error(`PROTOCOL.md has no section ${title}`);
-  const next = spec.indexOf('\n## ', start + title.length);
+  const start = spec.indexOf(`\n${title}`);
+  if (start < 0) throw new Error(`protocol/README.md has no section ${title}`);
+  const next = spec.indexOf('\n## ', start + title.length + 1);
   return spec.slice(start, next < 0 ? undefined : next);
 }
 
-/** First-column backticked names of every table row in a section. */
-function tableNames(text: string): string[] {
+/**
+ * First-column backticked names of the rows of every table in `text` whose header's first
+ * cell is `header` (other tables in the section, like the error-detail fields, are not read).
+ */
+function tableNames(text: string, header: string): string[] {
   const names: string[] = [];
+  let inTable = false;
   for (const line of text.split('\n')) {
     const first = /^\|\s*([^|]+?)\s*\|/.exec(line)?.[1];
-    if (!first) continue;
+    if (!first) {
+      inTable = false;
+      continue;
+    }
+    if (!inTable) {
+      inTable = first === header;
+      continue;
+    }
     for (const m of first.matchAll(/`([^`]+)`/g)) if (m[1]) names.push(m[1]);
   }
   return names;
 }
 
 describe('error table', () => {
-  it('has every code of PROTOCOL.md §6, and no other wire code', () => {
-    const specCodes = tableNames(section('## 6.'));
+  it('has every code of the protocol document §6, and no other wire code', () => {
+    const specCodes = tableNames(section('## 6.'), 'code');
     expect(specCodes.length).toBeGreaterThanOrEqual(20);
     expect(Object.keys(WIRE_ERRORS).sort()).toEqual([...new Set(specCodes)].sort());
   });
@@ -88,13 +100,39 @@ describe('error table', () => {
   });
 });
 
-describe('constants match PROTOCOL.md', () => {
-  it('OPS is the op table of §5', () => {
-    expect([...OPS].sort()).toEqual(
-      tableNames(section('## 5.'))
-        .filter((n) => /^[a-z_]+$/.test(n))
-        .sort(),
+describe('constants match the protocol document', () => {
+  it('OPS is the op tables of §5 (customer ops and teller ops), each op once', () => {
+    const specOps = tableNames(section('## 5.'), 'op');
+    expect(specOps.length).toBe(new Set(specOps).size);
+    expect([...OPS].sort()).toEqual([...specOps].sort());
+  });
+
+  it('TELLER_OPS is the op table of §5.2', () => {
+    const teller = section('## 5.').slice(section('## 5.').indexOf('### 5.2'));
+    expect([...TELLER_OPS].sort()).toEqual(tableNames(teller, 'op').sort());
+  });
+
+  it('the error-detail fields of §6 are the ones parseServerMessage keeps', () => {
+    expect(tableNames(section('## 6.'), 'field').sort()).toEqual(
+      ['maxAmountCents', 'reason', 'remainingCents', 'retryAfterMs'].sort(),
     );
+  });
+
+  it('the worked example of §8 quotes the vectors byte for byte', () => {
+    const example = section('## 8.');
+    const v = loadVectors();
+    for (const value of [
+      v.x25519.clientPublic,
+      v.x25519.serverPublic,
+      v.x25519.shared,
+      v.transcriptHash,
+      v.helloUtf8,
+      v.welcomeUtf8,
+      ...[0, 1, 2, 3].map((i) => v.okm.slice(i * 64, (i + 1) * 64)),
+      ...v.sealed.flatMap((s) => [s.plaintextUtf8, s.envelope.ct, s.envelope.mac]),
+    ]) {
+      expect(example, value).toContain(value);
+    }
   });
 
   it('protocol id, frame limit and last seq', () => {

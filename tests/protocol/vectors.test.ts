@@ -17,7 +17,7 @@ import {
 } from '../../protocol/index.js';
 import { hex, loadVectors, sealedInOrder } from '../helpers/vectors.js';
 
-// Expected bytes come from ../shared/protocol-vectors.json; where a step is recomputed here
+// Expected bytes come from tests/fixtures/protocol-vectors.json; where a step is recomputed here
 // it is with node:crypto or tweetnacl directly, never with the code under test.
 const v = loadVectors();
 const helloBytes = Buffer.from(v.helloUtf8, 'utf8');
