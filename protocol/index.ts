@@ -24,6 +24,8 @@ export {
 } from './errors.js';
 /** Length-prefixed framing: `encodeFrame` and the incremental `FrameDecoder`. */
 export { encodeFrame, type FrameDecodeResult, FrameDecoder } from './frame.js';
+export * from './handshake-messages.js';
+export { isValidAmount, parseJsonObject } from './json-fields.js';
 /** Handshake and key schedule (PROTOCOL.md §3). */
 export {
   completeKeyExchange,
@@ -37,10 +39,11 @@ export {
   x25519,
   x25519PublicKey,
 } from './key-schedule.js';
-/** Message types and validation (PROTOCOL.md §2, §5). */
-export * from './messages.js';
+export * from './message-types.js';
 /** Password policy for new passwords. */
 export { isStrongPassword, type PasswordProblem, passwordProblems } from './password-policy.js';
+export * from './request-messages.js';
+export * from './result-checks.js';
 /** Sealed frames (PROTOCOL.md §4). */
 export {
   type ChannelRole,
@@ -51,3 +54,4 @@ export {
   SealedChannel,
   type SealedEnvelope,
 } from './sealed-channel.js';
+export * from './server-messages.js';
