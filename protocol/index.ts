@@ -6,8 +6,18 @@
 
 /** Standard padded base64, with a strict canonical decoder. */
 export { fromB64, toB64 } from './base64.js';
+export {
+  CLIENT_HANDSHAKE_TRANSITIONS,
+  ClientHandshake,
+  type ClientHandshakeAction,
+  type ClientHandshakeParams,
+  type ClientHandshakeState,
+  type HandshakeFailure,
+} from './client-handshake.js';
+export type { Clock } from './clock.js';
 /** Wire constants, each with its rule. */
 export * from './constants.js';
+export type { AuditAction, CloseAction, EngineAuditKind, SendAction } from './engine-types.js';
 /** The error table, the base error and outcome values. */
 export {
   ERROR_MESSAGES,
@@ -55,3 +65,15 @@ export {
   type SealedEnvelope,
 } from './sealed-channel.js';
 export * from './server-messages.js';
+export {
+  MAX_EARLY_FRAMES,
+  SERVER_SESSION_TRANSITIONS,
+  ServerSessionEngine,
+  type ServerSessionState,
+} from './server-session-engine.js';
+export type {
+  CredentialsOutcome,
+  ServerSessionAction,
+  ServerSessionOptions,
+  SessionAnswer,
+} from './server-session-types.js';
