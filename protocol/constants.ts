@@ -89,6 +89,9 @@ export const DEFAULT_MAX_AMOUNT_CENTS = 100_000_000;
 /** Reasons a withdrawal may be reversed. */
 export const REVERSAL_REASONS = ['NOT_DISPENSED', 'TIMEOUT', 'CUSTOMER_CANCELLED'] as const;
 
+/** Kinds of history entry (§5), in the order PROTOCOL.md lists them. */
+export const HISTORY_KINDS = ['deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'reversal'] as const;
+
 /** Notices the server sends before it closes a session. */
 export const NOTICE_KINDS = ['SESSION_EXPIRED', 'SERVER_SHUTDOWN'] as const;
 

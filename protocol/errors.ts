@@ -73,6 +73,20 @@ export class ProtocolError extends Error {
   }
 }
 
+/**
+ * A refusal as a plain value: the `{ code, message }` a response's error carries. Used on
+ * the hot path (every refused request) where building an Error and its stack trace would
+ * cost several times the parse itself.
+ */
+export interface Refusal {
+  readonly code: WireErrorCode;
+  readonly message: string;
+}
+
+export function refusal(code: WireErrorCode, message?: string): Refusal {
+  return { code, message: message ?? WIRE_ERRORS[code] };
+}
+
 /** An outcome as a value: callers switch on `ok`, nothing is thrown. */
 export type Result<T, E = ProtocolError> = { ok: true; value: T } | { ok: false; error: E };
 

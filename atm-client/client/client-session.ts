@@ -1,11 +1,14 @@
 import {
+  encodeRequest,
   IDEMPOTENT_OPS,
+  isValidResult,
   isWireErrorCode,
   MAX_PIPELINED_REQUESTS,
   type Notice,
   type Op,
   type OpResult,
   parseRequest,
+  type Request,
   type RequestBody,
   type ReversalReason,
   type ServerMessage,
@@ -13,7 +16,6 @@ import {
 } from '../../protocol/index.js';
 import { clientError, failure } from './client-errors.js';
 import type { Clock } from './clock.js';
-import { isValidResult } from './result-checks.js';
 import type { SealedConnection } from './sealed-connection.js';
 import type { BankSession, ClientError, Credentials, MutationOptions, Outcome, RetryReport } from './types.js';
 
@@ -213,7 +215,7 @@ export class ClientSession implements BankSession {
   ): Promise<Outcome<OpResult<O>>> {
     if (this.phase === 'closed') return Promise.resolve({ ok: false, error: this.closedError() });
     const id = options?.id ?? this.deps.newId();
-    const json = JSON.stringify({ id, ...body });
+    const json = encodeRequest({ id, ...body } as Request);
     // The protocol's own validator: a request the server would refuse is refused here, unsent.
     const checked = parseRequest(json);
     if (!checked.ok) {

@@ -1,16 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import {
   type AuthMethod,
-  completeKeyExchange,
-  generateX25519KeyPair,
-  type HelloMessage,
-  NONCE_BYTES,
-  PROTOCOL_ID,
-  parseHandshakeReply,
-  SealedChannel,
-  toB64,
+  ClientHandshake,
+  type ClientHandshakeAction,
+  type SealedChannel,
   type WelcomeMessage,
-  wipeSessionKeys,
 } from '../../protocol/index.js';
 import { failure } from './client-errors.js';
 import type { Clock } from './clock.js';
@@ -22,7 +15,7 @@ export interface HandshakeParams {
   credentials: Credentials;
   terminal?: string | undefined;
   timeoutMs: number;
-  clock: Clock;
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /** A finished handshake: the sealed channel (keys already derived) and what `welcome` said. */
@@ -32,81 +25,48 @@ export interface Handshake {
 }
 
 /**
- * PROTOCOL.md §2–§3 for the client: send `hello`, read one frame, and either report the
- * server's error code or derive the keys from the exact bytes that crossed the wire.
- * On any failure the link is closed. On success it is left unlistened: frames that came
- * after `welcome` stay queued for the session.
+ * Drives protocol/'s client handshake engine over a FrameLink: every protocol decision
+ * (hello, reading the reply, the key schedule) is the engine's; this file only moves frames
+ * and arms the timer. On any failure the link is closed. On success it is left unlistened:
+ * frames that came after `welcome` stay queued for the session.
  */
-export async function runHandshake(link: FrameLink, params: HandshakeParams): Promise<Outcome<Handshake>> {
-  const keyPair = generateX25519KeyPair();
-  const clientNonce = randomBytes(NONCE_BYTES);
+export function runHandshake(link: FrameLink, params: HandshakeParams): Promise<Outcome<Handshake>> {
   const { user, password, totp } = params.credentials;
-  const hello: HelloMessage = {
-    type: 'hello',
-    protocol: PROTOCOL_ID,
-    clientNonce: toB64(clientNonce),
-    clientKey: toB64(keyPair.publicKey),
-    ...(params.terminal === undefined ? {} : { terminal: params.terminal }),
-    auth: { method: params.method, user, password, ...(totp === undefined ? {} : { totp }) },
-  };
-  const helloBytes = Buffer.from(JSON.stringify(hello), 'utf8');
-  try {
-    link.send([helloBytes]);
-    const event = await firstEvent(link, params.clock, params.timeoutMs);
-    if (event === 'timeout')
-      return closeWith(link, failure('TIMEOUT', 'the bank did not answer the handshake in time'));
-    if (event.kind === 'end') {
-      return closeWith(
-        link,
-        failure(
-          event.error?.code ?? 'CONNECT_FAILED',
-          event.error?.message ?? 'the bank closed the connection during the handshake',
-        ),
-      );
-    }
-    const reply = parseHandshakeReply(event.payload);
-    if (!reply.ok) {
-      return closeWith(link, failure('BAD_SERVER_MESSAGE', `bad handshake reply: ${reply.error.message}`));
-    }
-    if (reply.value.kind === 'error') {
-      return closeWith(link, failure(reply.value.error.code, reply.value.error.message));
-    }
-    const welcome = reply.value.welcome;
-    if (welcome.message.user !== user) {
-      return closeWith(link, failure('BAD_SERVER_MESSAGE', 'welcome names another user'));
-    }
-    const keys = completeKeyExchange(keyPair.secretKey, welcome.serverKey, {
-      clientNonce,
-      serverNonce: welcome.serverNonce,
-      helloBytes,
-      welcomeBytes: event.payload,
-    });
-    if (!keys.ok) return closeWith(link, failure('BAD_SERVER_MESSAGE', `key exchange failed: ${keys.error.message}`));
-    const channel = new SealedChannel('client', keys.value, welcome.sessionId);
-    wipeSessionKeys(keys.value);
-    return { ok: true, value: { channel, welcome: welcome.message } };
-  } finally {
-    // The hello carries the password; the X25519 secret must not outlive the exchange.
-    helloBytes.fill(0);
-    keyPair.secretKey.fill(0);
-  }
-}
-
-function firstEvent(link: FrameLink, clock: Clock, timeoutMs: number): Promise<LinkEvent | 'timeout'> {
+  const engine = new ClientHandshake({ method: params.method, user, password, totp, terminal: params.terminal });
   return new Promise((resolve) => {
-    const timer = clock.setTimeout(() => {
-      link.listen(null);
-      resolve('timeout');
-    }, timeoutMs);
+    let timer: unknown = null;
+    const perform = (actions: ClientHandshakeAction[], linkEvent?: LinkEvent): void => {
+      for (const action of actions) {
+        if (action.type === 'send') link.send([action.payload]);
+        else if (action.type === 'close') link.close();
+        else {
+          link.listen(null);
+          params.clock.clearTimeout(timer);
+          resolve(settle(action, linkEvent));
+        }
+      }
+    };
+    perform(engine.start());
+    if (engine.state !== 'awaiting_reply') return;
+    timer = params.clock.setTimeout(() => perform(engine.timeout()), params.timeoutMs);
     link.listen((event) => {
-      link.listen(null);
-      clock.clearTimeout(timer);
-      resolve(event);
+      if (event.kind === 'frame') perform(engine.receiveFrame(event.payload));
+      else perform(engine.closed(), event);
     });
   });
 }
 
-function closeWith<T>(link: FrameLink, outcome: T): T {
-  link.close();
-  return outcome;
+type Settled = Extract<ClientHandshakeAction, { type: 'established' | 'failed' }>;
+
+/** The engine's verdict in the library's words. */
+function settle(action: Settled, linkEvent: LinkEvent | undefined): Outcome<Handshake> {
+  if (action.type === 'established') return { ok: true, value: { channel: action.channel, welcome: action.welcome } };
+  if (action.reason === 'refused') return failure(action.error.code, action.error.message);
+  if (action.reason === 'bad_reply') return failure('BAD_SERVER_MESSAGE', action.message);
+  if (action.reason === 'timeout') return failure('TIMEOUT', 'the bank did not answer the handshake in time');
+  const error = linkEvent?.kind === 'end' ? linkEvent.error : null;
+  return failure(
+    error?.code ?? 'CONNECT_FAILED',
+    error?.message ?? 'the bank closed the connection during the handshake',
+  );
 }

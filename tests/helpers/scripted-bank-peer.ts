@@ -471,7 +471,7 @@ export async function startScriptedBankPeer(pki: TestPki, hooks: PeerHooks = {})
       }
       const parsed = parseRequest(plain.value);
       if (!parsed.ok) {
-        connection.sendSealed({ id: parsed.error.id, ok: false, error: parsed.error.error.toWire() });
+        connection.sendSealed({ id: parsed.error.id, ok: false, error: { ...parsed.error.error } });
         return;
       }
       const request = parsed.value;
