@@ -11,7 +11,7 @@ import {
   type ServerMessage,
   type WelcomeMessage,
 } from '../../protocol/index.js';
-import { clientError, failure } from './client-errors.js';
+import { clientError, failure, fromWireError } from './client-errors.js';
 import type { Clock } from './clock.js';
 import { isValidResult } from './result-checks.js';
 import type { SealedConnection } from './sealed-connection.js';
@@ -114,6 +114,11 @@ export class ClientSession implements BankSession {
 
   get idleTimeoutSec(): number {
     return this.welcome.idleTimeoutSec;
+  }
+
+  /** Set from the terminal certificate the connection presented; without one the session is remote. */
+  get terminal(): string | null {
+    return null;
   }
 
   balance(): Promise<Outcome<OpResult<'balance'>>> {
@@ -305,7 +310,7 @@ export class ClientSession implements BankSession {
     } else if (response.error.code === 'SERVER_BUSY' && call.busyRetries < this.deps.maxRetries) {
       this.park(call);
     } else {
-      this.complete(call, { ok: false, error: { code: response.error.code, message: response.error.message } });
+      this.complete(call, { ok: false, error: fromWireError(response.error) });
     }
     this.pump();
   }

@@ -12,7 +12,7 @@ import {
   type WelcomeMessage,
   wipeSessionKeys,
 } from '../../protocol/index.js';
-import { failure } from './client-errors.js';
+import { failure, fromWireError } from './client-errors.js';
 import type { Clock } from './clock.js';
 import type { FrameLink, LinkEvent } from './frame-link.js';
 import type { Credentials, Outcome } from './types.js';
@@ -69,7 +69,7 @@ export async function runHandshake(link: FrameLink, params: HandshakeParams): Pr
       return closeWith(link, failure('BAD_SERVER_MESSAGE', `bad handshake reply: ${reply.error.message}`));
     }
     if (reply.value.kind === 'error') {
-      return closeWith(link, failure(reply.value.error.code, reply.value.error.message));
+      return closeWith(link, { ok: false, error: fromWireError(reply.value.error) });
     }
     const welcome = reply.value.welcome;
     if (welcome.message.user !== user) {

@@ -3,6 +3,7 @@ import type {
   BankSession,
   ClientError,
   ClientErrorCode,
+  ClientErrorDetails,
   Credentials,
   Outcome,
   RetryReport,
@@ -51,7 +52,11 @@ export class FakeBank implements BankConnector {
   readonly calls: FakeCall[] = [];
   readonly sessions: FakeSession[] = [];
   idleTimeoutSec = 300;
+  /** The terminal id sessions open at, as a terminal certificate would give it; null = remote. */
+  terminal: string | null = 'ATM-FAKE';
   registrationOpen = true;
+  /** The URI enrolment hands out; a short one built from FAKE_TOTP_SECRET when null. */
+  otpauthUri: string | null = null;
   /** Per-request maximum (cents), like the server's --max-amount. */
   maxAmountCents = 100_000_000;
   dailyWithdrawalLimitCents = 200_000;
@@ -76,9 +81,9 @@ export class FakeBank implements BankConnector {
   }
 
   /** The next call of `op` fails with `code` (queued: several calls queue several failures). */
-  failNext(op: string, code: ClientErrorCode, message = `fake ${code}`): void {
+  failNext(op: string, code: ClientErrorCode, message = `fake ${code}`, details: ClientErrorDetails = {}): void {
     const queue = this.failures.get(op) ?? [];
-    queue.push({ code, message });
+    queue.push({ code, message, ...details });
     this.failures.set(op, queue);
   }
 
@@ -171,6 +176,8 @@ function err(code: ClientErrorCode, message = `fake ${code}`): { ok: false; erro
 
 export class FakeSession implements BankSession {
   readonly sessionId = 'ZmFrZS1zZXNzaW9uLWlk';
+  /** The terminal this session runs at (null: a remote session); from `FakeBank.terminal`. */
+  readonly terminal: string | null;
   closed = false;
   loggedOut = false;
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
@@ -179,7 +186,9 @@ export class FakeSession implements BankSession {
   constructor(
     private readonly bank: FakeBank,
     readonly user: string,
-  ) {}
+  ) {
+    this.terminal = bank.terminal;
+  }
 
   get idleTimeoutSec(): number {
     return this.bank.idleTimeoutSec;
@@ -285,14 +294,16 @@ export class FakeSession implements BankSession {
     return { ok: true as const, value: {} };
   }
 
-  async totpEnroll() {
-    const failure = await this.begin('totp_enroll', []);
+  async totpEnroll(password?: string, totp?: string) {
+    const failure = await this.begin('totp_enroll', [password, totp]);
     if (failure) return failure;
+    if (password !== this.account.password) return err('AUTH_FAILED');
     return {
       ok: true as const,
       value: {
         secret: FAKE_TOTP_SECRET,
-        otpauthUri: `otpauth://totp/secure-atm:${this.user}?secret=${FAKE_TOTP_SECRET}&issuer=secure-atm`,
+        otpauthUri:
+          this.bank.otpauthUri ?? `otpauth://totp/secure-atm:${this.user}?secret=${FAKE_TOTP_SECRET}&issuer=secure-atm`,
       },
     };
   }
@@ -300,6 +311,8 @@ export class FakeSession implements BankSession {
   async totpDisable(password: string, totp: string) {
     const failure = await this.begin('totp_disable', [password, totp]);
     if (failure) return failure;
+    if (password !== this.account.password) return err('AUTH_FAILED');
+    if (totp !== this.account.totpCode) return err('TOTP_INVALID');
     this.account.totpCode = null;
     return { ok: true as const, value: {} };
   }

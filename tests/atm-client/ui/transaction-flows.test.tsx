@@ -1,7 +1,6 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CashDispenser } from '../../../atm-client/ui/dispenser.js';
-import { FAKE_TOTP_CODE, FAKE_TOTP_SECRET } from '../../helpers/fake-bank.js';
 import { flat, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
@@ -354,38 +353,5 @@ describe('change password', () => {
     await atm.waitFor('not recognised');
     await atm.press(KEY.enter);
     await atm.waitFor('Current password');
-  });
-});
-
-describe('two-factor enrolment', () => {
-  it('draws the QR code, shows the secret and confirms a code', async () => {
-    const atm = await loggedIn();
-    await atm.press('7');
-    const screen = await atm.waitFor('or type this secret');
-    expect(screen).toContain('JBSW Y3DP EHPK 3PXP');
-    // The QR code is drawn with half-block characters over many lines.
-    const qrLines = screen.split('\n').filter((line) => /[▀▄█]{3}/.test(line));
-    expect(qrLines.length).toBeGreaterThan(10);
-    await atm.type('000000');
-    await atm.press(KEY.enter);
-    await atm.waitFor('That code is not right');
-    expect(atm.frame()).toContain('JBSW Y3DP EHPK 3PXP');
-    for (let i = 0; i < 6; i++) await atm.press(KEY.backspace);
-    await atm.type(FAKE_TOTP_CODE);
-    await atm.press(KEY.enter);
-    await atm.waitFor('Two-factor login is on');
-    expect(atm.bank.callsOf('totp_enroll')).toHaveLength(1);
-    expect(atm.bank.callsOf('totp_confirm').map((call) => call.args[0])).toEqual(['000000', FAKE_TOTP_CODE]);
-    expect(atm.bank.accounts.get('alice')?.totpCode).toBe(FAKE_TOTP_CODE);
-    expect(FAKE_TOTP_SECRET).toBe('JBSWY3DPEHPK3PXP');
-  });
-
-  it('Esc cancels enrolment', async () => {
-    const atm = await loggedIn();
-    await atm.press('7');
-    await atm.waitFor('or type this secret');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Main menu');
-    expect(atm.bank.callsOf('totp_confirm')).toHaveLength(0);
   });
 });
