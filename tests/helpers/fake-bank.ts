@@ -31,6 +31,8 @@ export interface FakeAccount {
   /** Newest first, as the server returns it. */
   history: HistoryEntry[];
   reversed: Set<string>;
+  /** Withdrawn so far today (cents), counted against the daily limit. */
+  withdrawnTodayCents: number;
 }
 
 export interface FakeCall {
@@ -74,6 +76,7 @@ export class FakeBank implements BankConnector {
       totpCode: options.totpCode ?? null,
       history: [],
       reversed: new Set(),
+      withdrawnTodayCents: 0,
     };
     this.accounts.set(user, account);
     if (options.balanceCents) this.post(account, 'deposit', options.balanceCents, null);
@@ -207,9 +210,18 @@ export class FakeSession implements BankSession {
   }
 
   private checkAmount(amountCents: number): { ok: false; error: ClientError } | null {
-    return Number.isSafeInteger(amountCents) && amountCents >= 1 && amountCents <= this.bank.maxAmountCents
-      ? null
-      : err('INVALID_AMOUNT');
+    if (!Number.isSafeInteger(amountCents) || amountCents < 1) return err('INVALID_AMOUNT');
+    if (amountCents > this.bank.maxAmountCents) {
+      return {
+        ok: false,
+        error: { code: 'INVALID_AMOUNT', message: 'fake', maxAmountCents: this.bank.maxAmountCents },
+      };
+    }
+    return null;
+  }
+
+  private get remainingTodayCents(): number {
+    return Math.max(0, this.bank.dailyWithdrawalLimitCents - this.account.withdrawnTodayCents);
   }
 
   async balance() {
@@ -220,7 +232,7 @@ export class FakeSession implements BankSession {
       value: {
         balanceCents: this.account.balanceCents,
         currency: 'USD',
-        dailyWithdrawalRemainingCents: this.bank.dailyWithdrawalLimitCents,
+        dailyWithdrawalRemainingCents: this.remainingTodayCents,
         maxAmountCents: this.bank.maxAmountCents,
         twoFactor: this.account.totpCode !== null,
       },
@@ -238,6 +250,13 @@ export class FakeSession implements BankSession {
     const failure = (await this.begin('withdraw', [amountCents])) ?? this.checkAmount(amountCents);
     if (failure) return failure;
     if (this.account.balanceCents < amountCents) return err('INSUFFICIENT_FUNDS');
+    if (amountCents > this.remainingTodayCents) {
+      return {
+        ok: false as const,
+        error: { code: 'LIMIT_EXCEEDED' as const, message: 'fake', remainingCents: this.remainingTodayCents },
+      };
+    }
+    this.account.withdrawnTodayCents += amountCents;
     const entry = this.bank.post(this.account, 'withdrawal', -amountCents, null);
     return { ok: true as const, value: { balanceCents: entry.balanceAfterCents, txId: entry.txId } };
   }

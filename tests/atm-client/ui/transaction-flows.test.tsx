@@ -41,6 +41,9 @@ describe('withdraw', () => {
     await atm.waitFor('Other amount');
     expect(atm.frame()).toMatch(/\$20\.00[\s\S]*\$40\.00[\s\S]*\$60\.00[\s\S]*\$100\.00[\s\S]*\$200\.00/);
     await atm.press(KEY.down, KEY.enter);
+    await atm.waitFor('Withdraw $40.00 in cash from your account?');
+    expect(atm.bank.callsOf('withdraw')).toHaveLength(0);
+    await atm.press(KEY.enter);
     const receipt = await atm.waitFor('Receipt');
     expect(receipt).toContain('Please take your cash');
     expect(receipt).toMatch(/Withdrawn\s+\$40\.00/);
@@ -59,6 +62,8 @@ describe('withdraw', () => {
     await atm.press('2');
     await atm.waitFor('Other amount');
     await atm.press('5');
+    await atm.waitFor('Withdraw $200.00 in cash');
+    await atm.press(KEY.enter);
     await atm.waitFor('Please take your cash');
     expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [20000] }]);
   });
@@ -77,6 +82,8 @@ describe('withdraw', () => {
     await atm.press(KEY.backspace);
     await atm.type('x'); // refused by the field
     expect(atm.frame()).toMatch(/Amount \$\s+12\.34/);
+    await atm.press(KEY.enter);
+    await atm.waitFor('Withdraw $12.34 in cash');
     await atm.press(KEY.enter);
     await atm.waitFor('Please take your cash');
     expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [1234] }]);
@@ -110,6 +117,7 @@ describe('withdraw', () => {
     await atm.press('2');
     await atm.waitFor('Other amount');
     await atm.press('2');
+    await atm.press(KEY.enter); // confirm
     const error = await atm.waitFor('Insufficient funds');
     expect(flat(error)).toContain('Your balance is too low');
     expect(error).toContain('Code: INSUFFICIENT_FUNDS');
@@ -124,6 +132,7 @@ describe('withdraw', () => {
     await atm.press('2');
     await atm.waitFor('Other amount');
     await atm.press('1');
+    await atm.press(KEY.enter); // confirm
     await atm.waitFor('Daily withdrawal limit reached');
   });
 
@@ -132,6 +141,7 @@ describe('withdraw', () => {
     await atm.press('2');
     await atm.waitFor('Other amount');
     await atm.press('3');
+    await atm.press(KEY.enter); // confirm
     const screen = await atm.waitFor('Your money is back in your account');
     expect(screen).toContain('could not be dispensed');
     expect(screen).toMatch(/Returned\s+\$60\.00/);
@@ -156,6 +166,7 @@ describe('withdraw', () => {
     await atm.press('2');
     await atm.waitFor('Other amount');
     await atm.press('1');
+    await atm.press(KEY.enter); // confirm
     await atm.waitFor('Your money is back in your account');
     expect(atm.frame()).not.toContain('motor stalled');
   });
@@ -166,6 +177,7 @@ describe('withdraw', () => {
     await atm.press('2');
     await atm.waitFor('Other amount');
     await atm.press('1');
+    await atm.press(KEY.enter); // confirm
     const screen = await atm.waitFor('cannot be reversed');
     const txId = atm.bank.accounts.get('alice')?.history[0]?.txId ?? 'missing';
     expect(flat(screen)).toContain(`Quote withdrawal ${txId} to the bank`);
@@ -177,6 +189,7 @@ describe('withdraw', () => {
     await atm.waitFor('Other amount');
     const gate = atm.bank.hold('withdraw');
     await atm.press('1');
+    await atm.press(KEY.enter); // confirm
     await atm.waitFor('Withdrawing $20.00');
     gate.release();
     await atm.waitFor('Counting your cash');
@@ -193,7 +206,9 @@ describe('deposit', () => {
     await atm.press(KEY.enter);
     await atm.waitFor('Deposit $1,250.50 into your account?');
     await atm.press(KEY.escape);
-    await atm.waitFor('How much are you depositing?');
+    // Back at the amount, which is kept for editing.
+    await atm.waitFor(/Amount \$\s+1250\.50/);
+    await atm.press(...Array(7).fill(KEY.backspace));
     await atm.type('250.50');
     await atm.press(KEY.enter);
     await atm.waitFor('Deposit $250.50 into your account?');
