@@ -1,5 +1,5 @@
 import { ERROR_MESSAGES, isWireErrorCode } from '../../protocol/index.js';
-import type { ClientError, ClientErrorCode, ClientOnlyCode } from './types.js';
+import type { ClientError, ClientErrorCode, ClientErrorDetails, ClientOnlyCode } from './types.js';
 
 /** Default words for the codes only the client reports. */
 export const CLIENT_ERROR_MESSAGES: Readonly<Record<ClientOnlyCode, string>> = {
@@ -30,4 +30,14 @@ export function failure(
   requestId?: string,
 ): { ok: false; error: ClientError } {
   return { ok: false, error: clientError(code, message, requestId) };
+}
+
+/** A server's error object as the caller sees it: code, message and the detail fields it carried. */
+export function fromWireError(wire: { code: ClientErrorCode; message: string } & ClientErrorDetails): ClientError {
+  const error: ClientError = { code: wire.code, message: wire.message };
+  if (wire.remainingCents !== undefined) error.remainingCents = wire.remainingCents;
+  if (wire.maxAmountCents !== undefined) error.maxAmountCents = wire.maxAmountCents;
+  if (wire.retryAfterMs !== undefined) error.retryAfterMs = wire.retryAfterMs;
+  if (wire.reason !== undefined) error.reason = wire.reason;
+  return error;
 }

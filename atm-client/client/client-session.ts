@@ -14,7 +14,7 @@ import {
   type ServerMessage,
   type WelcomeMessage,
 } from '../../protocol/index.js';
-import { clientError, failure } from './client-errors.js';
+import { clientError, failure, fromWireError } from './client-errors.js';
 import type { Clock } from './clock.js';
 import type { SealedConnection } from './sealed-connection.js';
 import type { BankSession, ClientError, Credentials, MutationOptions, Outcome, RetryReport } from './types.js';
@@ -116,6 +116,11 @@ export class ClientSession implements BankSession {
 
   get idleTimeoutSec(): number {
     return this.welcome.idleTimeoutSec;
+  }
+
+  /** Set from the terminal certificate the connection presented; without one the session is remote. */
+  get terminal(): string | null {
+    return null;
   }
 
   balance(): Promise<Outcome<OpResult<'balance'>>> {
@@ -307,7 +312,7 @@ export class ClientSession implements BankSession {
     } else if (response.error.code === 'SERVER_BUSY' && call.busyRetries < this.deps.maxRetries) {
       this.park(call);
     } else {
-      this.complete(call, { ok: false, error: { code: response.error.code, message: response.error.message } });
+      this.complete(call, { ok: false, error: fromWireError(response.error) });
     }
     this.pump();
   }

@@ -5,7 +5,7 @@ import {
   type SealedChannel,
   type WelcomeMessage,
 } from '../../protocol/index.js';
-import { failure } from './client-errors.js';
+import { failure, fromWireError } from './client-errors.js';
 import type { Clock } from './clock.js';
 import type { FrameLink, LinkEvent } from './frame-link.js';
 import type { Credentials, Outcome } from './types.js';
@@ -61,7 +61,7 @@ type Settled = Extract<ClientHandshakeAction, { type: 'established' | 'failed' }
 /** The engine's verdict in the library's words. */
 function settle(action: Settled, linkEvent: LinkEvent | undefined): Outcome<Handshake> {
   if (action.type === 'established') return { ok: true, value: { channel: action.channel, welcome: action.welcome } };
-  if (action.reason === 'refused') return failure(action.error.code, action.error.message);
+  if (action.reason === 'refused') return { ok: false, error: fromWireError(action.error) };
   if (action.reason === 'bad_reply') return failure('BAD_SERVER_MESSAGE', action.message);
   if (action.reason === 'timeout') return failure('TIMEOUT', 'the bank did not answer the handshake in time');
   const error = linkEvent?.kind === 'end' ? linkEvent.error : null;

@@ -19,7 +19,19 @@ export type ClientOnlyCode =
 
 export type ClientErrorCode = WireErrorCode | ClientOnlyCode;
 
-export interface ClientError {
+/** Numbers and reasons the server sent with an error (PROTOCOL.md §6), kept for the caller. */
+export interface ClientErrorDetails {
+  /** LIMIT_EXCEEDED: what is left of today's withdrawal limit. */
+  remainingCents?: number;
+  /** INVALID_AMOUNT: the per-request maximum the amount went over. */
+  maxAmountCents?: number;
+  /** SERVER_BUSY / RATE_LIMITED: how long to wait before trying again. */
+  retryAfterMs?: number;
+  /** TOTP_INVALID: the code was right but already used. */
+  reason?: 'USED';
+}
+
+export interface ClientError extends ClientErrorDetails {
   code: ClientErrorCode;
   message: string;
   /**
@@ -74,6 +86,8 @@ export interface BankSession {
   readonly user: string;
   readonly sessionId: string;
   readonly idleTimeoutSec: number;
+  /** The terminal id this session runs at, from its terminal certificate; null in a remote session. */
+  readonly terminal: string | null;
 
   balance(): Promise<Outcome<OpResult<'balance'>>>;
   deposit(amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'deposit'>>>;

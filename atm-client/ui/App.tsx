@@ -1,4 +1,4 @@
-import { useApp } from 'ink';
+import { Box, Text, useApp } from 'ink';
 import { useCallback, useMemo, useReducer, useState } from 'react';
 import type { BankConnector, BankSession } from '../client/types.js';
 import { type Clock, systemClock } from './clock.js';
@@ -9,6 +9,7 @@ import { describeError, type UiError } from './error-text.js';
 import { useBankSession } from './hooks/use-bank-session.js';
 import { useIdleCountdown } from './hooks/use-idle-countdown.js';
 import { useKeys } from './hooks/use-keys.js';
+import { fitsAtm, TerminalSizeContext, TOO_SMALL_TEXT, useTerminalSize } from './hooks/use-terminal-size.js';
 import type { MainAction, WelcomeAction } from './menu-model.js';
 import { navigate, needsSession, type Route } from './navigation.js';
 import { BalanceScreen } from './screens/BalanceScreen.js';
@@ -21,10 +22,11 @@ import { LoginScreen } from './screens/LoginScreen.js';
 import { MainMenuScreen } from './screens/MainMenuScreen.js';
 import { ReceiptScreen } from './screens/ReceiptScreen.js';
 import { RegisterScreen } from './screens/RegisterScreen.js';
-import type { Nav } from './screens/screen-props.js';
-import { TotpEnrolScreen } from './screens/TotpEnrolScreen.js';
+import type { Nav, OnSignedIn } from './screens/screen-props.js';
 import { TotpLoginScreen } from './screens/TotpLoginScreen.js';
 import { TransferScreen } from './screens/TransferScreen.js';
+import { TwoFactorScreen } from './screens/TwoFactorScreen.js';
+import { UpdateContactScreen } from './screens/UpdateContactScreen.js';
 import { WelcomeScreen } from './screens/WelcomeScreen.js';
 import { WithdrawScreen } from './screens/WithdrawScreen.js';
 import { StatusContext } from './status-context.js';
@@ -47,12 +49,20 @@ export const LOGOUT_BANNER = 'You are logged out. Thank you for banking with us.
 /** The whole ATM: every screen, inside an error boundary that never shows a stack trace. */
 export function App(props: AppProps) {
   const [generation, setGeneration] = useState(0);
+  const size = useTerminalSize();
+  const fits = fitsAtm(size);
+  // Too small, the ATM stays mounted (a half-typed form survives) but is not drawn.
   return (
-    <KeyboardRoot>
-      <ErrorBoundary onRestart={() => setGeneration((n) => n + 1)}>
-        <Atm key={generation} {...props} />
-      </ErrorBoundary>
-    </KeyboardRoot>
+    <TerminalSizeContext.Provider value={size}>
+      <KeyboardRoot paused={!fits}>
+        {fits || size.redrawing ? null : <Text>{TOO_SMALL_TEXT}</Text>}
+        <Box flexDirection="column" display={fits && !size.redrawing ? 'flex' : 'none'}>
+          <ErrorBoundary onRestart={() => setGeneration((n) => n + 1)}>
+            <Atm key={generation} {...props} />
+          </ErrorBoundary>
+        </Box>
+      </KeyboardRoot>
+    </TerminalSizeContext.Provider>
   );
 }
 
@@ -67,6 +77,8 @@ function Atm(props: AppProps) {
 
   const bank = useBankSession({ clock, onLost: (error) => dispatch({ type: 'session-lost', error }) });
   const { session, end } = bank;
+  // Known from the login (a code was needed) and kept up to date by the two-factor screen.
+  const [twoFactor, setTwoFactor] = useState(false);
 
   const countdown = useIdleCountdown({
     clock,
@@ -101,9 +113,11 @@ function Atm(props: AppProps) {
     [end],
   );
 
-  const signedIn = useCallback(
-    (next: BankSession, banner?: string) => {
+  const signedIn: OnSignedIn = useCallback(
+    (next, how) => {
       bank.begin(next);
+      setTwoFactor(how.twoFactor);
+      const { banner } = how;
       dispatch({ type: 'go', route: banner === undefined ? { screen: 'menu' } : { screen: 'menu', banner } });
     },
     [bank.begin],
@@ -125,7 +139,10 @@ function Atm(props: AppProps) {
 
   // A session can vanish between a notice and the route change it causes.
   const shown: Route = needsSession(route) && session === null ? { screen: 'welcome' } : route;
-  const status = { countdown, user: session?.user ?? null, terminal: props.terminal ?? null };
+  // The session's terminal comes from its certificate; an ATM started with a terminal id it
+  // could not log in without one, so either names the machine. Neither: a remote session.
+  const terminal = session?.terminal ?? props.terminal ?? null;
+  const status = { countdown, user: session?.user ?? null, terminal };
 
   return (
     <StatusContext.Provider value={status}>
@@ -135,7 +152,9 @@ function Atm(props: AppProps) {
         nav={nav}
         clock={clock}
         dispenser={dispenser}
-        terminal={props.terminal}
+        terminal={terminal}
+        twoFactor={twoFactor}
+        onTwoFactor={setTwoFactor}
         connector={props.connector}
         onWelcome={onWelcome}
         onMenu={onMenu}
@@ -152,11 +171,13 @@ function Screen(props: {
   nav: Nav;
   clock: Clock;
   dispenser: CashDispenser;
-  terminal: string | undefined;
+  terminal: string | null;
+  twoFactor: boolean;
+  onTwoFactor: (on: boolean) => void;
   connector: BankConnector;
   onWelcome: (action: WelcomeAction) => void;
   onMenu: (action: MainAction) => void;
-  onSignedIn: (session: BankSession, banner?: string) => void;
+  onSignedIn: OnSignedIn;
   onRestart: () => void;
 }) {
   const { route, session, nav, clock } = props;
@@ -196,7 +217,15 @@ function Screen(props: {
   const screenProps = { session, nav, clock };
   switch (route.screen) {
     case 'menu':
-      return <MainMenuScreen user={session.user} banner={route.banner} onChoose={props.onMenu} />;
+      return (
+        <MainMenuScreen
+          user={session.user}
+          banner={route.banner}
+          twoFactor={props.twoFactor}
+          remote={props.terminal === null}
+          onChoose={props.onMenu}
+        />
+      );
     case 'balance':
       return <BalanceScreen {...screenProps} />;
     case 'withdraw':
@@ -209,10 +238,12 @@ function Screen(props: {
       return <HistoryScreen {...screenProps} />;
     case 'change-password':
       return <ChangePasswordScreen {...screenProps} />;
-    case 'totp-enrol':
-      return <TotpEnrolScreen {...screenProps} />;
+    case 'update-contact':
+      return <UpdateContactScreen {...screenProps} />;
+    case 'two-factor':
+      return <TwoFactorScreen {...screenProps} twoFactor={props.twoFactor} onChanged={props.onTwoFactor} />;
     case 'receipt':
-      return <ReceiptScreen receipt={route.receipt} terminal={props.terminal} onDone={toMenu} />;
+      return <ReceiptScreen receipt={route.receipt} terminal={props.terminal ?? undefined} onDone={toMenu} />;
     case 'done':
       return <DoneScreen title={route.title} lines={route.lines} onDone={toMenu} />;
   }

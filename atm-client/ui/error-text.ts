@@ -1,4 +1,5 @@
-import type { ClientError, ClientErrorCode } from '../client/types.js';
+import type { ClientError, ClientErrorCode, ClientErrorDetails } from '../client/types.js';
+import { formatCents } from './money.js';
 
 /**
  * One table from every error code the ATM can meet to words a card holder understands.
@@ -10,7 +11,7 @@ export type UiOnlyCode = 'UNEXPECTED';
 
 export type UiErrorCode = ClientErrorCode | UiOnlyCode;
 
-export interface UiError {
+export interface UiError extends ClientErrorDetails {
   code: UiErrorCode;
   message: string;
   /** Extra facts for this case, e.g. the transaction id to quote to the bank. */
@@ -215,7 +216,33 @@ export function unexpectedError(): UiError {
   return { code: 'UNEXPECTED', message: 'unexpected failure inside the ATM' };
 }
 
-/** Widens a client error to a UI error. */
+/** Widens a client error to a UI error, keeping the numbers the bank sent with it. */
 export function fromClientError(error: ClientError): UiError {
-  return { code: error.code, message: error.message };
+  const { requestId: _requestId, ...rest } = error;
+  return rest;
+}
+
+/** The words for one error, with the numbers and reasons the bank sent put into them. */
+export function describeUiError(error: UiError): ErrorText {
+  const text = describeError(error.code);
+  if (error.code === 'TOTP_INVALID' && error.reason === 'USED') return { ...text, ...USED_CODE_TEXT };
+  if (error.code === 'LIMIT_EXCEEDED' && error.remainingCents !== undefined) {
+    return { ...text, advice: limitAdvice(error.remainingCents) };
+  }
+  if (error.code === 'INVALID_AMOUNT' && error.maxAmountCents !== undefined) {
+    return { ...text, advice: `The most one transaction can move is ${formatCents(error.maxAmountCents)}.` };
+  }
+  return text;
+}
+
+export const USED_CODE_TEXT = {
+  title: 'That code was already used',
+  advice: 'Each code works once. Wait for the next code (a new one every 30 seconds) and enter that.',
+} as const;
+
+/** "You can withdraw $120.00 more today", or that nothing is left. */
+export function limitAdvice(remainingCents: number): string {
+  return remainingCents > 0
+    ? `You can withdraw ${formatCents(remainingCents)} more today. Try that much or less, or come back tomorrow.`
+    : "You have used all of today's withdrawal limit. Please come back tomorrow.";
 }

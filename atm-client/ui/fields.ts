@@ -1,4 +1,4 @@
-import { type FieldSpec, isDigit, isUserChar } from './text-edit.js';
+import { type FieldSpec, isDigit, isPrintable, isUserChar } from './text-edit.js';
 
 /** Form fields more than one screen uses. */
 
@@ -13,3 +13,11 @@ export const USER_FIELD: FieldSpec = {
 export const USER_RULE = 'User names are 3–32 characters of a–z, 0–9, . _ - and start with a letter.';
 
 export const CODE_FIELDS: readonly FieldSpec[] = [{ name: 'code', label: 'Code', accept: isDigit, maxLength: 6 }];
+
+export const PASSWORD_FIELD: FieldSpec = {
+  name: 'password',
+  label: 'Password',
+  mask: true,
+  accept: isPrintable,
+  maxLength: 1024,
+};

@@ -15,19 +15,33 @@ export type MainAction =
   | 'transfer'
   | 'history'
   | 'change-password'
-  | 'totp-enrol'
+  | 'update-contact'
+  | 'two-factor'
   | 'logout';
 
-export const MAIN_MENU: readonly MenuItem<MainAction>[] = [
-  { action: 'balance', label: 'Balance' },
-  { action: 'withdraw', label: 'Withdraw cash' },
-  { action: 'deposit', label: 'Deposit' },
-  { action: 'transfer', label: 'Transfer' },
-  { action: 'history', label: 'Mini-statement' },
-  { action: 'change-password', label: 'Change password' },
-  { action: 'totp-enrol', label: 'Set up two-factor login' },
-  { action: 'logout', label: 'Log out' },
-];
+/** What the main menu needs to know about the session it serves. */
+export interface MenuContext {
+  /** Two-factor login is on for the account. */
+  twoFactor: boolean;
+  /** No terminal certificate: cash cannot move in this session (PROTOCOL.md §5.1). */
+  remote: boolean;
+}
+
+/** The main menu for a session: a remote one offers only what it may do. */
+export function mainMenu(context: MenuContext): MenuItem<MainAction>[] {
+  return [
+    { action: 'balance', label: 'Balance' },
+    ...(context.remote
+      ? []
+      : [{ action: 'withdraw', label: 'Withdraw cash' } as const, { action: 'deposit', label: 'Deposit' } as const]),
+    { action: 'transfer', label: 'Transfer' },
+    { action: 'history', label: 'Mini-statement' },
+    { action: 'change-password', label: 'Change password' },
+    { action: 'update-contact', label: 'Update e-mail and phone' },
+    { action: 'two-factor', label: context.twoFactor ? 'Two-factor login: on' : 'Set up two-factor login' },
+    { action: 'logout', label: 'Log out' },
+  ];
+}
 
 export type WelcomeAction = 'login' | 'register' | 'quit';
 

@@ -13,7 +13,8 @@ export type SessionScreen =
   | 'transfer'
   | 'history'
   | 'change-password'
-  | 'totp-enrol';
+  | 'update-contact'
+  | 'two-factor';
 
 export type Route =
   | { screen: 'welcome'; banner?: string }

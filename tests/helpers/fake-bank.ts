@@ -3,6 +3,7 @@ import type {
   BankSession,
   ClientError,
   ClientErrorCode,
+  ClientErrorDetails,
   Credentials,
   Outcome,
   RetryReport,
@@ -30,6 +31,8 @@ export interface FakeAccount {
   /** Newest first, as the server returns it. */
   history: HistoryEntry[];
   reversed: Set<string>;
+  /** Withdrawn so far today (cents), counted against the daily limit. */
+  withdrawnTodayCents: number;
 }
 
 export interface FakeCall {
@@ -51,7 +54,11 @@ export class FakeBank implements BankConnector {
   readonly calls: FakeCall[] = [];
   readonly sessions: FakeSession[] = [];
   idleTimeoutSec = 300;
+  /** The terminal id sessions open at, as a terminal certificate would give it; null = remote. */
+  terminal: string | null = 'ATM-FAKE';
   registrationOpen = true;
+  /** The URI enrolment hands out; a short one built from FAKE_TOTP_SECRET when null. */
+  otpauthUri: string | null = null;
   /** Per-request maximum (cents), like the server's --max-amount. */
   maxAmountCents = 100_000_000;
   dailyWithdrawalLimitCents = 200_000;
@@ -69,6 +76,7 @@ export class FakeBank implements BankConnector {
       totpCode: options.totpCode ?? null,
       history: [],
       reversed: new Set(),
+      withdrawnTodayCents: 0,
     };
     this.accounts.set(user, account);
     if (options.balanceCents) this.post(account, 'deposit', options.balanceCents, null);
@@ -76,9 +84,9 @@ export class FakeBank implements BankConnector {
   }
 
   /** The next call of `op` fails with `code` (queued: several calls queue several failures). */
-  failNext(op: string, code: ClientErrorCode, message = `fake ${code}`): void {
+  failNext(op: string, code: ClientErrorCode, message = `fake ${code}`, details: ClientErrorDetails = {}): void {
     const queue = this.failures.get(op) ?? [];
-    queue.push({ code, message });
+    queue.push({ code, message, ...details });
     this.failures.set(op, queue);
   }
 
@@ -171,6 +179,8 @@ function err(code: ClientErrorCode, message = `fake ${code}`): { ok: false; erro
 
 export class FakeSession implements BankSession {
   readonly sessionId = 'ZmFrZS1zZXNzaW9uLWlk';
+  /** The terminal this session runs at (null: a remote session); from `FakeBank.terminal`. */
+  readonly terminal: string | null;
   closed = false;
   loggedOut = false;
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
@@ -179,7 +189,9 @@ export class FakeSession implements BankSession {
   constructor(
     private readonly bank: FakeBank,
     readonly user: string,
-  ) {}
+  ) {
+    this.terminal = bank.terminal;
+  }
 
   get idleTimeoutSec(): number {
     return this.bank.idleTimeoutSec;
@@ -198,9 +210,18 @@ export class FakeSession implements BankSession {
   }
 
   private checkAmount(amountCents: number): { ok: false; error: ClientError } | null {
-    return Number.isSafeInteger(amountCents) && amountCents >= 1 && amountCents <= this.bank.maxAmountCents
-      ? null
-      : err('INVALID_AMOUNT');
+    if (!Number.isSafeInteger(amountCents) || amountCents < 1) return err('INVALID_AMOUNT');
+    if (amountCents > this.bank.maxAmountCents) {
+      return {
+        ok: false,
+        error: { code: 'INVALID_AMOUNT', message: 'fake', maxAmountCents: this.bank.maxAmountCents },
+      };
+    }
+    return null;
+  }
+
+  private get remainingTodayCents(): number {
+    return Math.max(0, this.bank.dailyWithdrawalLimitCents - this.account.withdrawnTodayCents);
   }
 
   async balance() {
@@ -211,7 +232,7 @@ export class FakeSession implements BankSession {
       value: {
         balanceCents: this.account.balanceCents,
         currency: 'USD',
-        dailyWithdrawalRemainingCents: this.bank.dailyWithdrawalLimitCents,
+        dailyWithdrawalRemainingCents: this.remainingTodayCents,
         maxAmountCents: this.bank.maxAmountCents,
         twoFactor: this.account.totpCode !== null,
       },
@@ -229,6 +250,13 @@ export class FakeSession implements BankSession {
     const failure = (await this.begin('withdraw', [amountCents])) ?? this.checkAmount(amountCents);
     if (failure) return failure;
     if (this.account.balanceCents < amountCents) return err('INSUFFICIENT_FUNDS');
+    if (amountCents > this.remainingTodayCents) {
+      return {
+        ok: false as const,
+        error: { code: 'LIMIT_EXCEEDED' as const, message: 'fake', remainingCents: this.remainingTodayCents },
+      };
+    }
+    this.account.withdrawnTodayCents += amountCents;
     const entry = this.bank.post(this.account, 'withdrawal', -amountCents, null);
     return { ok: true as const, value: { balanceCents: entry.balanceAfterCents, txId: entry.txId } };
   }
@@ -285,14 +313,16 @@ export class FakeSession implements BankSession {
     return { ok: true as const, value: {} };
   }
 
-  async totpEnroll() {
-    const failure = await this.begin('totp_enroll', []);
+  async totpEnroll(password?: string, totp?: string) {
+    const failure = await this.begin('totp_enroll', [password, totp]);
     if (failure) return failure;
+    if (password !== this.account.password) return err('AUTH_FAILED');
     return {
       ok: true as const,
       value: {
         secret: FAKE_TOTP_SECRET,
-        otpauthUri: `otpauth://totp/secure-atm:${this.user}?secret=${FAKE_TOTP_SECRET}&issuer=secure-atm`,
+        otpauthUri:
+          this.bank.otpauthUri ?? `otpauth://totp/secure-atm:${this.user}?secret=${FAKE_TOTP_SECRET}&issuer=secure-atm`,
       },
     };
   }
@@ -300,6 +330,8 @@ export class FakeSession implements BankSession {
   async totpDisable(password: string, totp: string) {
     const failure = await this.begin('totp_disable', [password, totp]);
     if (failure) return failure;
+    if (password !== this.account.password) return err('AUTH_FAILED');
+    if (totp !== this.account.totpCode) return err('TOTP_INVALID');
     this.account.totpCode = null;
     return { ok: true as const, value: {} };
   }

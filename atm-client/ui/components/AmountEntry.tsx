@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { useState } from 'react';
 import { useForm } from '../hooks/use-form.js';
-import { AMOUNT_PROBLEM_TEXT, isAmountChar, parseAmount } from '../money.js';
+import { AMOUNT_PROBLEM_TEXT, centsToDecimal, isAmountChar, parseAmount } from '../money.js';
 import type { FieldSpec } from '../text-edit.js';
 import { FormFields } from './FormFields.js';
 import { Frame } from './Frame.js';
@@ -15,14 +15,20 @@ const AMOUNT_FIELDS: readonly FieldSpec[] = [
 export function AmountEntry(props: {
   title: string;
   prompt: string;
-  onAmount: (cents: number) => void;
+  /** The amount to start from (coming back from a confirm step keeps it). */
+  initialCents?: number | undefined;
+  /** Lines under the prompt, e.g. the limits that apply. */
+  notes?: readonly string[];
+  /** Takes the amount; a problem it returns is shown and the amount stays for editing. */
+  onAmount: (cents: number) => string | null | undefined | void;
   onCancel: () => void;
 }) {
   const [problem, setProblem] = useState<string | null>(null);
   const { state } = useForm(AMOUNT_FIELDS, {
+    initial: props.initialCents === undefined ? undefined : { amount: centsToDecimal(props.initialCents) },
     onSubmit: (values) => {
       const parsed = parseAmount(values.amount ?? '');
-      if (parsed.ok) props.onAmount(parsed.cents);
+      if (parsed.ok) setProblem(props.onAmount(parsed.cents) || null);
       else setProblem(AMOUNT_PROBLEM_TEXT[parsed.problem]);
     },
     onCancel: props.onCancel,
@@ -31,6 +37,11 @@ export function AmountEntry(props: {
   return (
     <Frame title={props.title} hints={['type the amount, e.g. 25.50', 'Enter continue', 'Esc back']}>
       <Text>{props.prompt}</Text>
+      {props.notes?.map((note) => (
+        <Text key={note} dimColor>
+          {note}
+        </Text>
+      ))}
       <FormFields fields={AMOUNT_FIELDS} state={state} />
       <Notice problem={problem} />
     </Frame>

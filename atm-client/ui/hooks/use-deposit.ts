@@ -5,7 +5,7 @@ import type { Nav } from '../screens/screen-props.js';
 import { useRequest } from './use-request.js';
 
 export type DepositStep =
-  | { step: 'amount' }
+  | { step: 'amount'; amountCents?: number }
   | { step: 'confirm'; amountCents: number }
   | { step: 'working'; amountCents: number };
 
@@ -36,7 +36,7 @@ export function useDeposit(options: { session: BankSession; nav: Nav; clock: Clo
   return {
     step,
     setAmount: (amountCents) => setStep({ step: 'confirm', amountCents }),
-    changeAmount: () => setStep({ step: 'amount' }),
+    changeAmount: () => setStep(step.step === 'confirm' ? { step: 'amount', amountCents: step.amountCents } : step),
     confirm,
   };
 }

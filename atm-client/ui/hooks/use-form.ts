@@ -8,6 +8,8 @@ export interface FormHandlers {
   /** Called on every edit, e.g. to clear an old validation message. */
   onEdit?: () => void;
   isActive?: boolean;
+  /** Values the form starts with (read once, when it mounts). */
+  initial?: Record<string, string> | undefined;
 }
 
 /** A keyboard form over the pure `applyKey` rules. */
@@ -15,7 +17,7 @@ export function useForm(
   fields: readonly FieldSpec[],
   handlers: FormHandlers,
 ): { state: FormState; reset: (values?: Record<string, string>) => void } {
-  const [state, setState] = useState(() => initialForm(fields));
+  const [state, setState] = useState(() => initialForm(fields, handlers.initial));
   // Several keys can arrive before a re-render; each one must see the previous one's edit.
   const current = useRef(state);
 

@@ -6,7 +6,7 @@ import { useRequest } from './use-request.js';
 
 export type TransferStep =
   | { step: 'to' }
-  | { step: 'amount'; to: string }
+  | { step: 'amount'; to: string; amountCents?: number }
   | { step: 'confirm'; to: string; amountCents: number }
   | { step: 'working'; to: string; amountCents: number };
 
@@ -38,7 +38,7 @@ export function useTransfer(options: { session: BankSession; nav: Nav; clock: Cl
   function stepBack(): void {
     if (step.step === 'to') nav.back();
     else if (step.step === 'amount') setStep({ step: 'to' });
-    else if (step.step === 'confirm') setStep({ step: 'amount', to: step.to });
+    else if (step.step === 'confirm') setStep({ step: 'amount', to: step.to, amountCents: step.amountCents });
   }
 
   return {

@@ -9,26 +9,38 @@ import { useMounted } from './use-mounted.js';
 import type { UiOutcome } from './use-request.js';
 
 export type WithdrawStep =
-  | { step: 'choose' }
-  | { step: 'custom' }
+  | { step: 'choose'; problem?: string }
+  | { step: 'custom'; amountCents?: number }
+  | { step: 'confirm'; amountCents: number; from: 'choose' | 'custom' }
   | { step: 'working'; amountCents: number }
   | { step: 'dispensing'; amountCents: number }
   | { step: 'reversing'; amountCents: number; txId: string };
 
 /**
- * Withdraw, then dispense. When the notes do not come out the money must go back: the
+ * Amount (a quick one or typed) → confirm → withdraw, then dispense; Esc at the confirm
+ * step goes back to where the amount came from, keeping it. An amount over a limit the
+ * ATM knows of is refused with the number before anything is sent. When the notes do not come out the money must go back: the
  * ATM reverses the withdrawal with NOT_DISPENSED and says so on the receipt.
  *
  * Once the bank has taken the money, dispensing (or reversing) goes on even if the screen
  * is replaced meanwhile (a notice, the idle logout): only the screen updates are skipped.
  */
-export function useWithdraw(options: { session: BankSession; nav: Nav; clock: Clock; dispenser: CashDispenser }): {
+export function useWithdraw(options: {
+  session: BankSession;
+  nav: Nav;
+  clock: Clock;
+  dispenser: CashDispenser;
+  limits: WithdrawLimits | null;
+}): {
   step: WithdrawStep;
   chooseCustom: () => void;
   backToChoice: () => void;
-  withdraw: (amountCents: number) => Promise<void>;
+  /** A quick amount or a typed one; null when it is refused here (the problem is on the step). */
+  choose: (amountCents: number, from: 'choose' | 'custom') => string | null;
+  changeAmount: () => void;
+  confirm: () => Promise<void>;
 } {
-  const { session, nav, clock, dispenser } = options;
+  const { session, nav, clock, dispenser, limits } = options;
   const mounted = useMounted();
   const busy = useRef(false);
   const [step, setStep] = useState<WithdrawStep>({ step: 'choose' });
@@ -36,8 +48,24 @@ export function useWithdraw(options: { session: BankSession; nav: Nav; clock: Cl
     if (mounted.current) setStep(next);
   };
 
-  async function withdraw(amountCents: number): Promise<void> {
-    if (busy.current) return;
+  function choose(amountCents: number, from: 'choose' | 'custom'): string | null {
+    const problem = limitProblem(amountCents, limits);
+    if (problem !== null) {
+      if (from === 'choose') setStep({ step: 'choose', problem });
+      return problem;
+    }
+    setStep({ step: 'confirm', amountCents, from });
+    return null;
+  }
+
+  function changeAmount(): void {
+    if (step.step !== 'confirm') return;
+    setStep(step.from === 'custom' ? { step: 'custom', amountCents: step.amountCents } : { step: 'choose' });
+  }
+
+  async function confirm(): Promise<void> {
+    if (step.step !== 'confirm' || busy.current) return;
+    const { amountCents } = step;
     busy.current = true;
     try {
       await withdrawAndDispense(amountCents);
@@ -102,8 +130,30 @@ export function useWithdraw(options: { session: BankSession; nav: Nav; clock: Cl
     step,
     chooseCustom: () => setStep({ step: 'custom' }),
     backToChoice: () => setStep({ step: 'choose' }),
-    withdraw,
+    choose,
+    changeAmount,
+    confirm,
   };
+}
+
+/** What the bank said about this account's limits (the balance result). */
+export interface WithdrawLimits {
+  maxAmountCents: number;
+  dailyWithdrawalRemainingCents: number;
+}
+
+/** Why an amount is over a known limit, with the number; null when it is within them. */
+export function limitProblem(amountCents: number, limits: WithdrawLimits | null): string | null {
+  if (limits === null) return null;
+  if (amountCents > limits.dailyWithdrawalRemainingCents) {
+    return limits.dailyWithdrawalRemainingCents > 0
+      ? `Today you can withdraw at most ${formatCents(limits.dailyWithdrawalRemainingCents)} more.`
+      : "You have used all of today's withdrawal limit.";
+  }
+  if (amountCents > limits.maxAmountCents) {
+    return `The most for one withdrawal is ${formatCents(limits.maxAmountCents)}.`;
+  }
+  return null;
 }
 
 /** A bank call as a UI outcome; a throw (against the contract) becomes UNEXPECTED. */

@@ -14,6 +14,7 @@ export function DepositScreen(props: SessionScreenProps) {
         <AmountEntry
           title="Deposit"
           prompt="How much are you depositing?"
+          initialCents={step.amountCents}
           onAmount={flow.setAmount}
           onCancel={props.nav.back}
         />

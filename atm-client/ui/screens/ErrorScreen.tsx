@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { Frame } from '../components/Frame.js';
-import { describeError, type UiError } from '../error-text.js';
+import { describeUiError, type UiError } from '../error-text.js';
 import { useKeys } from '../hooks/use-keys.js';
 
 /** An error in plain words, with what to do next; the code is shown small for staff. */
@@ -8,7 +8,7 @@ export function ErrorScreen(props: { error: UiError; continueLabel: string; onCo
   useKeys((_input, key) => {
     if (key.return || key.escape) props.onContinue();
   });
-  const text = describeError(props.error.code);
+  const text = describeUiError(props.error);
   return (
     <Frame title="Sorry" hints={[`Enter or Esc ${props.continueLabel}`]}>
       <Text bold color="red">

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { USER_PATTERN } from '../../../protocol/index.js';
-import type { BankConnector, BankSession } from '../../client/types.js';
+import type { BankConnector } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
@@ -8,14 +8,14 @@ import { USER_FIELD, USER_RULE } from '../fields.js';
 import { useForm } from '../hooks/use-form.js';
 import { useSignIn } from '../hooks/use-sign-in.js';
 import { type FieldSpec, isPrintable } from '../text-edit.js';
-import type { Nav } from './screen-props.js';
+import type { Nav, OnSignedIn } from './screen-props.js';
 
 const LOGIN_FIELDS: readonly FieldSpec[] = [
   USER_FIELD,
   { name: 'password', label: 'Password', mask: true, accept: isPrintable, maxLength: 1024 },
 ];
 
-export function LoginScreen(props: { connector: BankConnector; nav: Nav; onSignedIn: (session: BankSession) => void }) {
+export function LoginScreen(props: { connector: BankConnector; nav: Nav; onSignedIn: OnSignedIn }) {
   const [problem, setProblem] = useState<string | null>(null);
   const signIn = useSignIn(props);
   const { state } = useForm(LOGIN_FIELDS, {

@@ -2,21 +2,27 @@ import { Box, Text } from 'ink';
 import { Frame } from '../components/Frame.js';
 import { MenuList } from '../components/MenuList.js';
 import { useMenu } from '../hooks/use-menu.js';
-import { MAIN_MENU, type MainAction } from '../menu-model.js';
+import { type MainAction, type MenuContext, mainMenu } from '../menu-model.js';
 
-export function MainMenuScreen(props: {
-  user: string;
-  banner?: string | undefined;
-  onChoose: (action: MainAction) => void;
-}) {
-  const selected = useMenu(MAIN_MENU.length, {
+export const REMOTE_NOTE =
+  'Cash needs an enrolled ATM: this session is not at a bank ATM, so no deposits or withdrawals.';
+
+export function MainMenuScreen(
+  props: MenuContext & {
+    user: string;
+    banner?: string | undefined;
+    onChoose: (action: MainAction) => void;
+  },
+) {
+  const items = mainMenu(props);
+  const selected = useMenu(items.length, {
     onChoose: (index) => {
-      const item = MAIN_MENU[index];
+      const item = items[index];
       if (item) props.onChoose(item.action);
     },
   });
   return (
-    <Frame title="Main menu" hints={['↑↓ move', 'Enter select', '1–8 choose']}>
+    <Frame title="Main menu" hints={['↑↓ move', 'Enter select', `1–${items.length} choose`]}>
       {props.banner ? (
         <Box marginBottom={1}>
           <Text color="green">{props.banner}</Text>
@@ -24,8 +30,13 @@ export function MainMenuScreen(props: {
       ) : null}
       <Text>Hello, {props.user}. What would you like to do?</Text>
       <Box marginTop={1}>
-        <MenuList labels={MAIN_MENU.map((item) => item.label)} selected={selected} />
+        <MenuList labels={items.map((item) => item.label)} selected={selected} />
       </Box>
+      {props.remote ? (
+        <Box marginTop={1}>
+          <Text color="yellow">{REMOTE_NOTE}</Text>
+        </Box>
+      ) : null}
     </Frame>
   );
 }

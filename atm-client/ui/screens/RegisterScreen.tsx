@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { useState } from 'react';
 import { isStrongPassword, USER_PATTERN } from '../../../protocol/index.js';
-import type { BankConnector, BankSession } from '../../client/types.js';
+import type { BankConnector } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
@@ -10,7 +10,7 @@ import { USER_FIELD, USER_RULE } from '../fields.js';
 import { useForm } from '../hooks/use-form.js';
 import { useSignIn } from '../hooks/use-sign-in.js';
 import { type FieldSpec, isPrintable } from '../text-edit.js';
-import type { Nav } from './screen-props.js';
+import type { Nav, OnSignedIn } from './screen-props.js';
 
 const REGISTER_FIELDS: readonly FieldSpec[] = [
   USER_FIELD,
@@ -18,11 +18,7 @@ const REGISTER_FIELDS: readonly FieldSpec[] = [
   { name: 'confirm', label: 'Repeat password', mask: true, accept: isPrintable, maxLength: 72 },
 ];
 
-export function RegisterScreen(props: {
-  connector: BankConnector;
-  nav: Nav;
-  onSignedIn: (session: BankSession, banner?: string) => void;
-}) {
+export function RegisterScreen(props: { connector: BankConnector; nav: Nav; onSignedIn: OnSignedIn }) {
   const [problem, setProblem] = useState<string | null>(null);
   const signIn = useSignIn(props);
   const { state } = useForm(REGISTER_FIELDS, {

@@ -1,20 +1,20 @@
 import { Text } from 'ink';
 import { useState } from 'react';
-import type { BankConnector, BankSession } from '../../client/types.js';
+import type { BankConnector } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { CODE_FIELDS } from '../fields.js';
 import { useForm } from '../hooks/use-form.js';
 import { useSignIn } from '../hooks/use-sign-in.js';
-import type { Nav } from './screen-props.js';
+import type { Nav, OnSignedIn } from './screen-props.js';
 
 export function TotpLoginScreen(props: {
   connector: BankConnector;
   nav: Nav;
   user: string;
   password: string;
-  onSignedIn: (session: BankSession) => void;
+  onSignedIn: OnSignedIn;
 }) {
   const [problem, setProblem] = useState<string | null>(null);
   const signIn = useSignIn(props);

@@ -27,6 +27,7 @@ export function TransferScreen(props: SessionScreenProps) {
         <AmountEntry
           title="Transfer"
           prompt={`How much would you like to send to ${step.to}?`}
+          initialCents={step.amountCents}
           onAmount={flow.setAmount}
           onCancel={flow.stepBack}
         />

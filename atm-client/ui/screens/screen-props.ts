@@ -11,6 +11,9 @@ export interface Nav {
   fail: (error: UiError, back?: Route) => void;
 }
 
+/** A login or registration succeeded: the App takes the session over. */
+export type OnSignedIn = (session: BankSession, how: { banner?: string; twoFactor: boolean }) => void;
+
 export interface SessionScreenProps {
   session: BankSession;
   nav: Nav;

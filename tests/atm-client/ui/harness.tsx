@@ -86,6 +86,8 @@ export async function renderAtm(
   const bank = options.bank ?? new FakeBank();
   const clock = options.clock instanceof FakeClock ? options.clock : new FakeClock();
   bank.now = () => clock.now();
+  // The session's terminal is what its certificate would say; the same id the ATM was started with.
+  if (options.terminal !== undefined) bank.terminal = options.terminal;
   const { bank: _bank, appDispenser, ...rest } = options;
   const props: AppProps = {
     connector: bank,

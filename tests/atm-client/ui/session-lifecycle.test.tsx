@@ -158,7 +158,7 @@ describe('notices and closes', () => {
 describe('leaving', () => {
   it('log out sends logout, closes and thanks the customer', async () => {
     const atm = await loggedIn();
-    await atm.press('8');
+    await atm.press('9');
     const screen = await atm.waitFor(LOGOUT_BANNER);
     expect(screen).toContain('Welcome to Secure ATM');
     await delay(20);

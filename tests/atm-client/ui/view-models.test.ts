@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatTimestamp } from '../../../atm-client/ui/clock.js';
 import { createSimulatedDispenser } from '../../../atm-client/ui/dispenser.js';
 import { cursorOf, FIRST_PAGE, historyRow, nextPage, previousPage } from '../../../atm-client/ui/history-view.js';
-import { indexForKey, MAIN_MENU, moveSelection, QUICK_AMOUNTS_CENTS } from '../../../atm-client/ui/menu-model.js';
+import { indexForKey, mainMenu, moveSelection, QUICK_AMOUNTS_CENTS } from '../../../atm-client/ui/menu-model.js';
 import { passwordChecklist } from '../../../atm-client/ui/password-checklist.js';
 import { groupSecret } from '../../../atm-client/ui/qr.js';
 import { receiptHeadline, receiptRows } from '../../../atm-client/ui/receipt.js';
@@ -11,16 +11,27 @@ import type { HistoryEntry } from '../../../protocol/index.js';
 describe('menu model', () => {
   it('offers the quick amounts of the brief', () => {
     expect(QUICK_AMOUNTS_CENTS).toEqual([2000, 4000, 6000, 10000, 20000]);
-    expect(MAIN_MENU.map((item) => item.action)).toEqual([
+    expect(mainMenu({ twoFactor: false, remote: false }).map((item) => item.action)).toEqual([
       'balance',
       'withdraw',
       'deposit',
       'transfer',
       'history',
       'change-password',
-      'totp-enrol',
+      'update-contact',
+      'two-factor',
       'logout',
     ]);
+  });
+
+  it('a remote session is offered no cash, and the two-factor item says whether it is on', () => {
+    const remote = mainMenu({ twoFactor: true, remote: true });
+    expect(remote.map((item) => item.action)).not.toContain('withdraw');
+    expect(remote.map((item) => item.action)).not.toContain('deposit');
+    expect(remote.find((item) => item.action === 'two-factor')?.label).toBe('Two-factor login: on');
+    expect(mainMenu({ twoFactor: false, remote: false }).find((item) => item.action === 'two-factor')?.label).toBe(
+      'Set up two-factor login',
+    );
   });
 
   it('wraps the highlight and maps number keys', () => {
