@@ -57,7 +57,7 @@ export class AdminHttp {
       res.end(ok ? 'ok\n' : 'stopping\n');
     } else if (path === '/status') {
       const body = JSON.stringify(await this.deps.status());
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(`${body}\n`);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
