@@ -4,12 +4,8 @@ import { fetchStatus } from './status-source.js';
 import { TopApp } from './TopApp.js';
 import { TopScreen } from './TopScreen.js';
 import { TopHistory } from './top-history.js';
+import { TopUiError } from './top-ui-error.js';
 import { linesAsText, TOP_WIDTH, topLines } from './top-view.js';
-
-/** A reason the console cannot start, with a stable code for the CLI. */
-export class TopUiError extends Error {
-  readonly code = 'NOT_A_TERMINAL';
-}
 
 /** Gap between the two polls --once needs to compute rates. */
 const ONCE_GAP_MS = 1_000;

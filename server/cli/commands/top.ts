@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { runTop, TopUiError, topOnce } from '../../console/run-top.js';
 import { StatusSourceError } from '../../console/status-source.js';
+import { TopUiError } from '../../console/top-ui-error.js';
 import { CliError, type CliIo, integerOption } from '../io.js';
 
 interface TopOptions {
@@ -21,6 +21,7 @@ export function topCommand(io: CliIo): Command {
     .action(async (opts: TopOptions) => {
       const endpoint = adminEndpoint(opts);
       try {
+        const { runTop, topOnce } = await loadTop();
         if (opts.once) io.out(await topOnce(endpoint, false));
         else await runTop(endpoint);
       } catch (err) {
@@ -31,6 +32,17 @@ export function topCommand(io: CliIo): Command {
         throw err;
       }
     });
+}
+
+/** Loaded only when wanted, so the other commands never pay for React and Ink. */
+async function loadTop(): Promise<typeof import('../../console/run-top.js')> {
+  // Ink decides once, when first imported, whether it runs "in CI" (CI or CONTINUOUS_INTEGRATION
+  // set) and then draws only the last frame; an operator at a real terminal must see every one.
+  if (process.stdin.isTTY && process.stdout.isTTY) {
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+  }
+  return import('../../console/run-top.js');
 }
 
 function adminEndpoint(opts: TopOptions): string {
