@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
+import { type AlertFigure, type LiveFigures, readLiveFigures, type TerminalFigure } from './admin/live-figures.js';
 import {
   AddressLimiter,
   Authenticator,
@@ -171,7 +172,15 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   const admin = new AdminHttp({
     registry: metrics.registry,
     healthy: () => !stopping,
-    status: async () => statusOf(server, metrics.registry, { startedAt, writer, config, stopping }),
+    status: async () => {
+      const figures = await readLiveFigures({
+        registry: metrics.registry,
+        clock,
+        terminals: () => terminalFigures(store),
+        alerts: (limit) => alertFigures(store, limit),
+      });
+      return statusOf(figures, { startedAt, writer, config, stopping });
+    },
   });
 
   // Operator actions taken by the CLI while we run (or while we were down) reach our audit log here.
@@ -227,28 +236,41 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   return { port, adminPort, dataDir: paths.root, caCert: prepared.tls.caCert, demoPassword, server, stop };
 }
 
-async function statusOf(
-  server: BankServer,
-  registry: import('prom-client').Registry,
+/** /status: the live figures (the same numbers /metrics exports) plus what only the process knows. */
+function statusOf(
+  figures: LiveFigures,
   extra: { startedAt: string; writer: { readonly queueDepth: number }; config: ServerConfig; stopping: boolean },
-): Promise<Record<string, unknown>> {
-  const requests = await registry.getSingleMetric('bank_requests_total')?.get();
-  const served = (requests?.values ?? []).reduce((sum, v) => sum + v.value, 0);
-  const stats = server.stats;
+): Record<string, unknown> {
   return {
     status: extra.stopping ? 'stopping' : 'serving',
     startedAt: extra.startedAt,
     uptimeSec: Math.round(process.uptime()),
-    connections: stats.connections,
-    sessions: stats.sessions,
-    connectionsAccepted: stats.acceptedTotal,
-    connectionsRefused: stats.refusedTotal,
-    requestsServed: served,
+    ...figures,
     writerQueueDepth: extra.writer.queueDepth,
     registration: extra.config.allowRegistration,
     fraudAction: extra.config.fraudAction,
     rssBytes: process.memoryUsage().rss,
   };
+}
+
+/**
+ * The terminals the console shows (id, status, cash position, last seen). Point this at the
+ * ledger's terminals once it keeps them; until then the bank has none to show.
+ */
+function terminalFigures(_store: LedgerStore): TerminalFigure[] {
+  return [];
+}
+
+/** The newest fraud alerts for the console: rule, user, op, amount and whether it was held. */
+function alertFigures(store: LedgerStore, limit: number): AlertFigure[] {
+  return store.listAlerts({ limit }).map((a) => ({
+    at: a.at,
+    rule: a.rule,
+    user: a.user,
+    op: a.op,
+    amountCents: a.amountCents,
+    action: a.blocked ? 'held' : 'alert',
+  }));
 }
 
 /** Where mutations are committed: the worker thread, or the main thread's own writer. */

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { serveDashboard } from './dashboard-assets.js';
 
 export interface AdminHttpDeps {
   registry: Registry;
@@ -10,7 +11,7 @@ export interface AdminHttpDeps {
   healthy: () => boolean;
 }
 
-/** Operators' HTTP: /metrics (Prometheus text), /healthz, /status. Bound to 127.0.0.1 only. */
+/** Operators' HTTP: the dashboard at /, /metrics (Prometheus text), /healthz, /status. Bound to 127.0.0.1 only. */
 export class AdminHttp {
   private readonly server: Server;
 
@@ -46,7 +47,8 @@ export class AdminHttp {
       res.end('method not allowed\n');
       return;
     }
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (await serveDashboard(path, res)) return;
     if (path === '/metrics') {
       const body = await this.deps.registry.metrics();
       res.writeHead(200, { 'content-type': this.deps.registry.contentType });
@@ -57,7 +59,7 @@ export class AdminHttp {
       res.end(ok ? 'ok\n' : 'stopping\n');
     } else if (path === '/status') {
       const body = JSON.stringify(await this.deps.status());
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(`${body}\n`);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });

@@ -6,6 +6,7 @@ import { initCommand } from './commands/init.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
+import { topCommand } from './commands/top.js';
 import { CliError, type CliIo, processIo } from './io.js';
 
 /** The `bank-server` program; `exitOverride` so tests can run commands in-process. */
@@ -20,6 +21,7 @@ export function buildBankServerProgram(io: CliIo = processIo): Command {
     initCommand(io),
     startCommand(io),
     statusCommand(io),
+    topCommand(io),
     accountsCommand(deps),
     alertsCommand(deps),
     ledgerCommand(deps),

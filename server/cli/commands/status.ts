@@ -23,7 +23,9 @@ export function statusCommand(io: CliIo): Command {
         io.out(JSON.stringify(body));
         return;
       }
-      const width = Math.max(...Object.keys(body).map((k) => k.length));
-      for (const [key, value] of Object.entries(body)) io.out(`${key.padEnd(width)}  ${String(value)}`);
+      // The nested figures (requests by op, histograms, terminals, alerts) are for --json and `bank-server top`.
+      const scalars = Object.entries(body).filter(([, value]) => value === null || typeof value !== 'object');
+      const width = Math.max(...scalars.map(([k]) => k.length));
+      for (const [key, value] of scalars) io.out(`${key.padEnd(width)}  ${String(value)}`);
     });
 }
