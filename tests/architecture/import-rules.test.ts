@@ -176,6 +176,11 @@ describe('import rules hold in this repository', () => {
     expect(checkImportRules(files)).toEqual([]);
   });
 
+  it('protocol/index.ts names what it exports (no export *)', () => {
+    const index = stripComments(files.find((f) => f.path === 'protocol/index.ts')?.text ?? 'export *');
+    expect(index).not.toMatch(/export\s*(?:type\s*)?\*/);
+  });
+
   it('no file outside protocol/ builds a hello, welcome or error frame by hand', () => {
     expect(handBuiltMessages(files)).toEqual([]);
   });
