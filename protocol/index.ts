@@ -192,5 +192,7 @@ export type {
 // Policy shared by both ends
 // ---------------------------------------------------------------------------------------
 
+/** Integer cents as text: the one formatter every program uses. */
+export { centsToDecimal, type FormatCentsOptions, formatCents } from './money.js';
 /** Password policy for new passwords. */
 export { isStrongPassword, type PasswordProblem, passwordProblems } from './password-policy.js';
