@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ServerError } from '../server-error.js';
 
 /** secretbox keys are 32 bytes. */
 export const DATA_KEY_BYTES = 32;
@@ -8,15 +9,9 @@ const KEY_MODE = 0o600;
 
 export type DataKeyErrorCode = 'DATA_KEY_INVALID' | 'DATA_KEY_MISSING';
 
-export class DataKeyError extends Error {
-  readonly code: DataKeyErrorCode;
-
-  constructor(code: DataKeyErrorCode, message: string) {
-    super(message);
-    this.name = 'DataKeyError';
-    this.code = code;
-  }
-}
+/** The data key's refusals: the server's one error class with one of these codes. */
+export const DataKeyError = ServerError<DataKeyErrorCode>;
+export type DataKeyError = ServerError<DataKeyErrorCode>;
 
 const CANONICAL_B64 = /^[A-Za-z0-9+/]{43}=$/;
 
