@@ -161,6 +161,17 @@ describe('ServerSessionEngine: early frames', () => {
     ]);
   });
 
+  it('behave the same split into two chunks at every offset', () => {
+    const stream = Buffer.concat([HELLO, ...EARLY]);
+    const expected = plain([...run('whole').before, ...run('whole').after]);
+    for (let at = 1; at < stream.length; at++) {
+      const h = new Harness();
+      const actions = [...h.receive(stream.subarray(0, at)), ...h.receive(stream.subarray(at))];
+      actions.push(...h.step((e) => e.credentialsChecked({ ok: true, user: 'alice' })));
+      expect(plain(actions)).toEqual(expected);
+    }
+  });
+
   it('more than 32 before welcome break the handshake with PROTOCOL_ERROR', () => {
     const h = new Harness();
     h.receive(HELLO);
