@@ -6,7 +6,7 @@
  */
 import { HISTORY_KINDS } from './constants.js';
 import type { Obj } from './json-fields.js';
-import type { HistoryEntry, Op, OpResult } from './message-types.js';
+import type { HistoryEntry, Op, OpResult, ResultMap } from './message-types.js';
 
 const isCents = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
@@ -29,8 +29,8 @@ export function isHistoryEntry(v: unknown): v is HistoryEntry {
 const moved = (r: Obj): boolean => isCents(r.balanceCents) && isText(r.txId);
 const empty = (): boolean => true;
 
-/** One check per op; each is a type guard for that op's entry in ResultMap. */
-export const RESULT_CHECKS: { readonly [O in Op]: (r: Obj) => boolean } = {
+/** One check per entry of ResultMap (so one per op): true when `r` holds that op's result. */
+export const RESULT_CHECKS: { readonly [O in keyof ResultMap]: (r: Obj) => boolean } = {
   balance: (r) =>
     isCents(r.balanceCents) &&
     typeof r.currency === 'string' &&

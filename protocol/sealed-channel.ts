@@ -49,17 +49,27 @@ function checkSessionId(sessionId: Uint8Array): Buffer {
   return Buffer.from(sessionId);
 }
 
-/** Seals frames for one direction. Holds its own copy of the keys, wiped by `destroy()`. */
-export class FrameSealer {
-  private readonly keys: DirectionKeys;
-  private readonly sessionId: Buffer;
-  private nextSeq = 0;
-  private destroyed = false;
+/** One direction's own copy of the keys and the session id, wiped by `destroy()`. */
+abstract class DirectionEnd {
+  protected readonly keys: DirectionKeys;
+  protected readonly sessionId: Buffer;
+  protected destroyed = false;
 
   constructor(keys: SessionKeys, direction: Direction, sessionId: Uint8Array) {
     this.keys = keysFor(keys, direction);
     this.sessionId = checkSessionId(sessionId);
   }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.keys.enc.fill(0);
+    this.keys.mac.fill(0);
+  }
+}
+
+/** Seals frames for one direction. Holds its own copy of the keys, wiped by `destroy()`. */
+export class FrameSealer extends DirectionEnd {
+  private nextSeq = 0;
 
   /** The seq the next sealed frame will carry. */
   get seq(): number {
@@ -90,29 +100,15 @@ export class FrameSealer {
     this.nextSeq = seq + 1;
     return ok({ seq, ct: toB64(ct), mac: toB64(mac) });
   }
-
-  destroy(): void {
-    this.destroyed = true;
-    this.keys.enc.fill(0);
-    this.keys.mac.fill(0);
-  }
 }
 
 /**
  * Opens frames for one direction, in PROTOCOL.md §4's order: envelope, seq, tag (constant
  * time), then decrypt. Any failure is final: the connection is to be closed.
  */
-export class FrameOpener {
-  private readonly keys: DirectionKeys;
-  private readonly sessionId: Buffer;
+export class FrameOpener extends DirectionEnd {
   private expectedSeq = 0;
   private broken: ProtocolError | null = null;
-  private destroyed = false;
-
-  constructor(keys: SessionKeys, direction: Direction, sessionId: Uint8Array) {
-    this.keys = keysFor(keys, direction);
-    this.sessionId = checkSessionId(sessionId);
-  }
 
   /** The seq the next frame must carry. */
   get seq(): number {
@@ -139,12 +135,6 @@ export class FrameOpener {
     this.expectedSeq = seq + 1;
     const decipher = createDecipheriv('aes-256-ctr', this.keys.enc, ivFor(seq));
     return ok(Buffer.concat([decipher.update(ct), decipher.final()]));
-  }
-
-  destroy(): void {
-    this.destroyed = true;
-    this.keys.enc.fill(0);
-    this.keys.mac.fill(0);
   }
 }
 

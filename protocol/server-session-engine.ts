@@ -7,6 +7,9 @@
  *
  *   awaiting_hello ──hello──▶ authenticating ──credentials ok──▶ open ──▶ closing ──▶ closed
  *         └─────────── bad frame, refusal, timeout: error frame or silence ──▶ closing
+ *
+ * Slightly over the usual file size on purpose: the transition table and every event that
+ * moves along it are read together (its types live in server-session-types.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { toB64 } from './base64.js';

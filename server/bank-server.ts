@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import { encodeFrame, WIRE_ERRORS } from '../protocol/index.js';
+import { encodeErrorFrame, encodeFrame } from '../protocol/index.js';
 import { ServerConnection } from './session/connection.js';
 import type { SessionServices } from './session/services.js';
 
@@ -88,7 +88,7 @@ export class BankServer {
       this.deps.metrics.connections.inc({ outcome: 'refused' });
       const code = this.closing ? 'SERVER_BUSY' : 'RATE_LIMITED';
       this.deps.audit.record({ kind: 'rate_limited', address, code, detail: { reason: 'connections per address' } });
-      socket.end(encodeFrame(JSON.stringify({ type: 'error', code, message: WIRE_ERRORS[code] })));
+      socket.end(encodeFrame(encodeErrorFrame(code)));
       setTimeout(() => socket.destroy(), 1_000).unref();
       return;
     }

@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import {
-  completeKeyExchange,
+  ClientHandshake,
+  type ClientHandshakeAction,
   encodeFrame,
-  generateX25519KeyPair,
-  NONCE_BYTES,
-  PROTOCOL_ID,
-  parseHandshakeReply,
-  SealedChannel,
-  toB64,
-  wipeSessionKeys,
+  encodeRequest,
+  parseServerMessage,
+  type Request,
+  type SealedChannel,
 } from '../../protocol/index.js';
 import type { BenchLink } from './bench-link.js';
 
@@ -16,40 +13,34 @@ export interface BenchCredentials {
   user: string;
   password: string;
   method: 'password' | 'register';
+  /** `hello.terminal`: 'BENCH' unless given; null leaves it out. */
+  terminal?: string | null;
 }
 
 export type BenchResponse = { ok: true; result: Record<string, unknown> } | { ok: false; code: string };
 
-/** Runs the secure-atm/1 handshake on a link; resolves with a sealed session or rejects with the server's code. */
+/**
+ * Runs protocol/'s client handshake engine over a strict request/response link: every
+ * protocol decision is the engine's. Resolves with a sealed session or rejects with the
+ * server's code.
+ */
 export async function openBenchSession(link: BenchLink, credentials: BenchCredentials): Promise<BenchSession> {
-  const keyPair = generateX25519KeyPair();
-  const clientNonce = randomBytes(NONCE_BYTES);
-  const helloBytes = Buffer.from(
-    JSON.stringify({
-      type: 'hello',
-      protocol: PROTOCOL_ID,
-      clientNonce: toB64(clientNonce),
-      clientKey: toB64(keyPair.publicKey),
-      terminal: 'BENCH',
-      auth: { method: credentials.method, user: credentials.user, password: credentials.password },
-    }),
-  );
-  const welcomeBytes = await link.roundTrip(encodeFrame(helloBytes));
-  const reply = parseHandshakeReply(welcomeBytes);
-  if (!reply.ok) throw new Error(`bad handshake reply: ${reply.error.message}`);
-  if (reply.value.kind === 'error') throw new Error(`login refused: ${reply.value.error.code}`);
-  const { welcome } = reply.value;
-  const keys = completeKeyExchange(keyPair.secretKey, welcome.serverKey, {
-    clientNonce,
-    serverNonce: welcome.serverNonce,
-    helloBytes,
-    welcomeBytes,
-  });
-  keyPair.secretKey.fill(0);
-  if (!keys.ok) throw new Error(keys.error.message);
-  const channel = new SealedChannel('client', keys.value, welcome.sessionId);
-  wipeSessionKeys(keys.value);
-  return new BenchSession(link, channel);
+  const { user, password, method } = credentials;
+  const terminal = credentials.terminal === undefined ? 'BENCH' : (credentials.terminal ?? undefined);
+  const engine = new ClientHandshake({ user, password, method, terminal });
+  const [hello] = engine.start();
+  if (hello?.type !== 'send') throw new Error('the handshake engine did not send hello');
+  const verdict = verdictOf(engine.receiveFrame(await link.roundTrip(hello.bytes)));
+  if (verdict.type === 'established') return new BenchSession(link, verdict.channel);
+  if (verdict.reason === 'refused') throw new Error(`login refused: ${verdict.error.code}`);
+  throw new Error(verdict.reason === 'bad_reply' ? verdict.message : `handshake ${verdict.reason}`);
+}
+
+function verdictOf(
+  actions: ClientHandshakeAction[],
+): Extract<ClientHandshakeAction, { type: 'established' | 'failed' }> {
+  for (const action of actions) if (action.type === 'established' || action.type === 'failed') return action;
+  throw new Error('the handshake engine gave no verdict');
 }
 
 /** A logged-in session for the load client: seal, one round trip, open. */
@@ -60,23 +51,17 @@ export class BenchSession {
   ) {}
 
   async call(message: Record<string, unknown>): Promise<BenchResponse> {
-    const sealed = this.channel.sealMessage(message);
+    const sealed = this.channel.sealer.seal(encodeRequest(message as unknown as Request));
     if (!sealed.ok) throw new Error(sealed.error.message);
     const payload = await this.link.roundTrip(encodeFrame(sealed.value));
     const opened = this.channel.open(payload);
     if (!opened.ok) throw new Error(`server frame failed to open: ${opened.error.code}`);
-    const response = JSON.parse(opened.value.toString('utf8')) as {
-      id?: unknown;
-      ok?: boolean;
-      result?: Record<string, unknown>;
-      error?: { code: string };
-      notice?: string;
-    };
-    if (response.notice) throw new Error(`notice ${response.notice}`);
+    const parsed = parseServerMessage(opened.value);
+    if (!parsed.ok) throw new Error(`malformed server message: ${parsed.error.message}`);
+    if (parsed.value.kind === 'notice') throw new Error(`notice ${parsed.value.notice.notice}`);
+    const response = parsed.value.response;
     if (response.id !== message.id) throw new Error(`answer to ${String(response.id)}, expected ${String(message.id)}`);
-    return response.ok === true
-      ? { ok: true, result: response.result ?? {} }
-      : { ok: false, code: response.error?.code ?? 'UNKNOWN' };
+    return response.ok ? { ok: true, result: response.result } : { ok: false, code: response.error.code };
   }
 
   close(): void {

@@ -15,7 +15,7 @@ export interface HandshakeParams {
   credentials: Credentials;
   terminal?: string | undefined;
   timeoutMs: number;
-  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  clock: Clock;
 }
 
 /** A finished handshake: the sealed channel (keys already derived) and what `welcome` said. */

@@ -3,6 +3,8 @@
  * cents). Parsing is string work only: no float ever holds an amount.
  */
 
+import { formatCents as formatProtocolCents } from '../../protocol/index.js';
+
 export type MoneyParse = { ok: true; cents: number } | { ok: false; message: string };
 
 const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?$/;
@@ -23,13 +25,8 @@ export function parseMoney(text: string): MoneyParse {
   return { ok: true, cents: Number(cents) };
 }
 
-/** 2050 → "20.50", -7 → "-0.07". The inverse of parseMoney for every safe integer ≥ 0. */
-export function formatCents(cents: number): string {
-  if (!Number.isSafeInteger(cents)) throw new RangeError('cents must be a safe integer');
-  const sign = cents < 0 ? '-' : '';
-  const digits = String(Math.abs(cents)).padStart(3, '0');
-  return `${sign}${digits.slice(0, -2)}.${digits.slice(-2)}`;
-}
+/** 2050 → "20.50", -7 → "-0.07": protocol/'s formatter, the inverse of parseMoney. */
+export const formatCents = (cents: number): string => formatProtocolCents(cents);
 
 /** formatCents with the currency code after it: "20.50 EUR". */
 export function formatMoney(cents: number, currency?: string): string {

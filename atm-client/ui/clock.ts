@@ -1,9 +1,10 @@
+import type { Clock as ProtocolClock } from '../../protocol/index.js';
+
 /**
  * Time as an injected dependency, so the idle countdown and receipts can be driven by a
- * fake clock in tests.
+ * fake clock in tests: `now` from the project's one Clock (protocol/clock.ts), plus `every`.
  */
-export interface Clock {
-  now(): number;
+export interface Clock extends Pick<ProtocolClock, 'now'> {
   /** Calls `tick` every `intervalMs` until the returned function is called. */
   every(intervalMs: number, tick: () => void): () => void;
 }

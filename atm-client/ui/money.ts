@@ -3,6 +3,8 @@
  * Parsing never goes through a float, so "0.29" is 29 cents and not 28.999….
  */
 
+import { formatCents as formatProtocolCents } from '../../protocol/index.js';
+
 export type AmountProblem = 'empty' | 'not_a_number' | 'too_many_decimals' | 'zero' | 'too_large';
 
 export type AmountParse = { ok: true; cents: number } | { ok: false; problem: AmountProblem };
@@ -38,31 +40,14 @@ export function parseAmount(text: string, maxCents: number = Number.MAX_SAFE_INT
 }
 
 /** Integer cents → plain decimal text without grouping or symbol: 123456 → "1234.56". */
-export function centsToDecimal(cents: number): string {
-  assertCents(cents);
-  const sign = cents < 0 ? '-' : '';
-  const digits = String(Math.abs(cents)).padStart(3, '0');
-  return `${sign}${digits.slice(0, -2)}.${digits.slice(-2)}`;
-}
-
-const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = { USD: '$', EUR: '€', GBP: '£' };
+export const centsToDecimal = (cents: number): string => formatProtocolCents(cents);
 
 /** Integer cents → currency text: 123456 → "$1,234.56", -500 → "-$5.00". */
 export function formatCents(cents: number, currency = 'USD'): string {
-  assertCents(cents);
-  const sign = cents < 0 ? '-' : '';
-  const digits = String(Math.abs(cents)).padStart(3, '0');
-  const whole = digits.slice(0, -2).replace(/\B(?=(\d{3})+$)/g, ',');
-  const symbol = CURRENCY_SYMBOLS[currency] ?? `${currency} `;
-  return `${sign}${symbol}${whole}.${digits.slice(-2)}`;
+  return formatProtocolCents(cents, { currency });
 }
 
 /** Characters an amount field accepts as the user types. */
 export function isAmountChar(char: string): boolean {
   return /^[0-9.,$]$/.test(char);
-}
-
-function assertCents(cents: number): void {
-  // A float here is a bug upstream; showing a rounded figure would hide it.
-  if (!Number.isSafeInteger(cents)) throw new RangeError('money must be a safe integer number of cents');
 }

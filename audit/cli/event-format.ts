@@ -1,3 +1,4 @@
+import { formatCents as formatProtocolCents } from '../../protocol/index.js';
 import type { AuditEvent } from '../events/audit-event.js';
 
 /** Filters shared by decrypt and tail. */
@@ -21,11 +22,10 @@ export function matchesFilter(event: AuditEvent, filter: EventFilter): boolean {
   return true;
 }
 
+/** Cents as "1234.56" (protocol/'s formatter); a number a damaged log holds that is not whole cents is shown as it is. */
 export function formatCents(cents: number | null | undefined): string {
   if (typeof cents !== 'number') return '';
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+  return Number.isSafeInteger(cents) ? formatProtocolCents(cents) : String(cents);
 }
 
 const COLUMNS: Array<{ title: string; value: (e: AuditEvent) => string; right?: boolean }> = [

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { genSaltSync } from 'bcryptjs';
+import { ServerError } from '../server-error.js';
 import { HASH_WORKER_SOURCE } from './hash-worker-source.js';
 
 export interface PasswordHasher {
@@ -14,15 +15,9 @@ export interface PasswordHasher {
 
 export type HasherErrorCode = 'HASHER_CLOSED' | 'HASHER_FAILED' | 'HASH_INVALID';
 
-export class HasherError extends Error {
-  readonly code: HasherErrorCode;
-
-  constructor(code: HasherErrorCode, message: string) {
-    super(message);
-    this.name = 'HasherError';
-    this.code = code;
-  }
-}
+/** The hasher's refusals: the server's one error class with one of these codes. */
+export const HasherError = ServerError<HasherErrorCode>;
+export type HasherError = ServerError<HasherErrorCode>;
 
 /** bcrypt's own bounds for the cost (log2 of the rounds). */
 export const MIN_BCRYPT_COST = 4;

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ServerError } from '../server-error.js';
+import { syncDir } from '../tls/write-file-atomic.js';
 
 /** secretbox keys are 32 bytes. */
 export const DATA_KEY_BYTES = 32;
@@ -8,15 +10,9 @@ const KEY_MODE = 0o600;
 
 export type DataKeyErrorCode = 'DATA_KEY_INVALID' | 'DATA_KEY_MISSING';
 
-export class DataKeyError extends Error {
-  readonly code: DataKeyErrorCode;
-
-  constructor(code: DataKeyErrorCode, message: string) {
-    super(message);
-    this.name = 'DataKeyError';
-    this.code = code;
-  }
-}
+/** The data key's refusals: the server's one error class with one of these codes. */
+export const DataKeyError = ServerError<DataKeyErrorCode>;
+export type DataKeyError = ServerError<DataKeyErrorCode>;
 
 const CANONICAL_B64 = /^[A-Za-z0-9+/]{43}=$/;
 
@@ -65,6 +61,7 @@ export async function loadOrCreateDataKey(path: string): Promise<{ key: Uint8Arr
   } finally {
     await rm(temp, { force: true });
   }
+  // The new directory entry must be durable before anything is sealed with the key.
   await syncDir(dirname(path));
   return { key: new Uint8Array(key), created: true };
 }
@@ -72,16 +69,6 @@ export async function loadOrCreateDataKey(path: string): Promise<{ key: Uint8Arr
 /** keys/data.key: 32 random bytes, base64 in one line, mode 0600; created if missing. */
 export async function ensureDataKey(path: string): Promise<Uint8Array> {
   return (await loadOrCreateDataKey(path)).key;
-}
-
-/** Makes the new directory entry durable before anything is sealed with the key. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function tightenMode(path: string): Promise<void> {

@@ -3,13 +3,14 @@ import type { Socket } from 'node:net';
 import type { AuditEventInput } from '../../audit/index.js';
 import {
   deriveSessionKeys,
+  encodeErrorFrame,
   encodeFrame,
+  encodeWelcome,
   FrameDecoder,
   generateX25519KeyPair,
   MAX_PIPELINED_REQUESTS,
   NONCE_BYTES,
   type ParsedHello,
-  PROTOCOL_ID,
   ProtocolError,
   parseHello,
   parseRequest,
@@ -17,7 +18,6 @@ import {
   SESSION_ID_BYTES,
   SealedChannel,
   toB64,
-  WIRE_ERRORS,
   type WireErrorCode,
   wipeSessionKeys,
   x25519,
@@ -207,18 +207,13 @@ export class ServerConnection {
     if (!shared.ok) return this.refuseHandshake('PROTOCOL_ERROR', 'key exchange failed');
     const serverNonce = randomBytes(NONCE_BYTES);
     const sessionId = randomBytes(SESSION_ID_BYTES);
-    const welcomeBytes = Buffer.from(
-      JSON.stringify({
-        type: 'welcome',
-        protocol: PROTOCOL_ID,
-        serverNonce: toB64(serverNonce),
-        serverKey: toB64(ephemeral.publicKey),
-        sessionId: toB64(sessionId),
-        user: outcome.account.user,
-        idleTimeoutSec: this.services.limits.idleTimeoutSec,
-      }),
-      'utf8',
-    );
+    const welcomeBytes = encodeWelcome({
+      serverNonce,
+      serverKey: ephemeral.publicKey,
+      sessionId,
+      user: outcome.account.user,
+      idleTimeoutSec: this.services.limits.idleTimeoutSec,
+    });
     const keys = deriveSessionKeys({
       shared: shared.value,
       clientNonce: hello.clientNonce,
@@ -407,9 +402,9 @@ export class ServerConnection {
 
   private refuseHandshake(code: WireErrorCode, message?: string): void {
     if (this.state === 'closed' || this.state === 'closing') return;
-    const frame = { type: 'error', code, message: code === 'PROTOCOL_ERROR' && message ? message : WIRE_ERRORS[code] };
+    const frame = encodeErrorFrame(code, code === 'PROTOCOL_ERROR' && message ? { message } : {});
     this.state = 'closing';
-    this.socket.write(encodeFrame(JSON.stringify(frame)));
+    this.socket.write(encodeFrame(frame));
     this.end();
   }
 

@@ -29,7 +29,8 @@ export async function writeFileAtomic(path: string, data: string, mode: number):
   await syncDir(dirname(path));
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** Makes a new directory entry durable (fsync of the directory). */
+export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
  * - server/ imports protocol/ and audit/ only (never atm-client/);
  * - atm-client/ imports protocol/ only (never server/ or audit/);
  * - a cross-folder import goes through the folder's index.ts ('../../protocol/index.js');
- * - nothing imports from tests/.
+ * - nothing imports from tests/;
+ * - nothing outside protocol/ builds a handshake message by hand: `hello`, `welcome` and `error`
+ *   frames come from protocol/'s encoders (an object literal with `type: 'hello'` or
+ *   `type: 'welcome'`, or `type: 'error'` beside a `code`, is a violation).
  */
 
 const AREAS = ['protocol', 'audit', 'server', 'atm-client'] as const;
@@ -108,6 +111,30 @@ function checkImportRules(files: readonly SourceFile[]): Violation[] {
   return violations;
 }
 
+/** `type: 'hello' | 'welcome'`, or `type: 'error'` in the same braces as a `code`, in either quote style. */
+const HAND_BUILT_HANDSHAKE = /\btype['"]?\s*:\s*(['"])(?:hello|welcome)\1/;
+const HAND_BUILT_ERROR_FRAME = /\{[^{}]*\btype['"]?\s*:\s*(['"])error\1[^{}]*\}/g;
+
+/** Files outside protocol/ that build a hello, welcome or error frame themselves. */
+function handBuiltMessages(files: readonly SourceFile[]): Violation[] {
+  const violations: Violation[] = [];
+  for (const file of files) {
+    const area = areaOf(file.path);
+    if (area === null || area === 'protocol') continue;
+    const code = stripComments(file.text);
+    const add = (found: string) =>
+      violations.push({
+        file: file.path,
+        specifier: found.trim(),
+        rule: 'protocol messages come from protocol/ encoders',
+      });
+    const handshake = HAND_BUILT_HANDSHAKE.exec(code);
+    if (handshake) add(handshake[0]);
+    for (const m of code.matchAll(HAND_BUILT_ERROR_FRAME)) if (/\bcode\b/.test(m[0])) add(m[0]);
+  }
+  return violations;
+}
+
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Every source file of the four areas, read from disk. */
@@ -147,6 +174,42 @@ describe('import rules hold in this repository', () => {
 
   it('no file breaks a rule', () => {
     expect(checkImportRules(files)).toEqual([]);
+  });
+
+  it('protocol/index.ts names what it exports (no export *)', () => {
+    const index = stripComments(files.find((f) => f.path === 'protocol/index.ts')?.text ?? 'export *');
+    expect(index).not.toMatch(/export\s*(?:type\s*)?\*/);
+  });
+
+  it('no file outside protocol/ builds a hello, welcome or error frame by hand', () => {
+    expect(handBuiltMessages(files)).toEqual([]);
+  });
+});
+
+describe('handBuiltMessages on fake files (the check can fail)', () => {
+  const file = (p: string, ...lines: string[]): SourceFile => ({ path: p, text: lines.join('\n') });
+
+  it.each<[string, SourceFile]>([
+    ['a hello literal', file('atm-client/x.ts', "const hello = { type: 'hello', protocol: PROTOCOL_ID };")],
+    ['a welcome literal', file('server/x.ts', 'JSON.stringify({', '  type: "welcome",', '  user,', '})')],
+    [
+      'an error frame literal',
+      file('server/x.ts', "socket.end(encodeFrame(JSON.stringify({ type: 'error', code })));"),
+    ],
+    ['an error frame as JSON keys', file('server/x.ts', 'const f = { "type": "error", "code": "AUTH_FAILED" };')],
+    ['a hello in a bench', file('atm-client/bench/x.ts', "JSON.stringify({ type: 'hello', auth })")],
+  ])('%s is a violation', (_name, bad) => {
+    expect(handBuiltMessages([bad]).map((v) => v.rule)).toEqual(['protocol messages come from protocol/ encoders']);
+  });
+
+  it.each<[string, SourceFile]>([
+    ['the encoders themselves', file('protocol/handshake-messages.ts', "const hello = { type: 'hello' };")],
+    ['a UI state named error', file('atm-client/ui/x.ts', "setStep({ type: 'error', message: 'no cash' });")],
+    ['a comment', file('server/x.ts', "// never { type: 'error', code } by hand")],
+    ['a test', file('tests/server/x.test.ts', "const hello = { type: 'hello' };")],
+    ['an encoder call', file('server/x.ts', "socket.end(encodeFrame(encodeErrorFrame('RATE_LIMITED')));")],
+  ])('%s is fine', (_name, good) => {
+    expect(handBuiltMessages([good])).toEqual([]);
   });
 });
 

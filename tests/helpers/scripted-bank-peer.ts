@@ -10,6 +10,7 @@ import {
   type HelloMessage,
   HISTORY_LIMIT_DEFAULT,
   type HistoryEntry,
+  IDEMPOTENT_OPS,
   isStrongPassword,
   NONCE_BYTES,
   PROTOCOL_ID,
@@ -100,15 +101,7 @@ export interface MiniAccount {
   phone?: string;
 }
 
-const IDEMPOTENT = new Set([
-  'deposit',
-  'withdraw',
-  'transfer',
-  'reverse',
-  'change_password',
-  'update_contact',
-  'totp_confirm',
-]);
+const IDEMPOTENT: ReadonlySet<string> = new Set(IDEMPOTENT_OPS);
 
 function err(code: WireErrorCode, message: string = code): PeerResponse {
   return { ok: false, error: { code, message } };

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   encodeErrorFrame,
@@ -139,6 +140,23 @@ describe('encodeRequest', () => {
   it('puts id and op first whatever order the object was built in', () => {
     const request = { to: 'bob', amountCents: 5, op: 'transfer', id: 'x' } as Request;
     expect(encodeRequest(request)).toBe('{"id":"x","op":"transfer","to":"bob","amountCents":5}');
+  });
+
+  it('round-trips any valid money request through parseRequest, id and op first', () => {
+    const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+    const amountCents = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
+    const to = fc.stringMatching(/^[a-z][a-z0-9_.-]{2,31}$/);
+    const request = fc.oneof(
+      fc.record({ id, op: fc.constantFrom('deposit' as const, 'withdraw' as const), amountCents }),
+      fc.record({ id, op: fc.constant('transfer' as const), amountCents, to }),
+    );
+    fc.assert(
+      fc.property(request, (r) => {
+        const text = encodeRequest(r as Request);
+        expect(text.startsWith(`{"id":${JSON.stringify(r.id)},"op":"${r.op}",`)).toBe(true);
+        expect(parseRequest(text)).toEqual({ ok: true, value: r });
+      }),
+    );
   });
 
   it.each<Request>([

@@ -42,9 +42,9 @@ class Harness {
   receive(bytes: Buffer, split: 'whole' | 'bytewise' = 'whole'): ServerSessionAction[] {
     return feed((chunk) => this.step((e) => e.receive(chunk)), bytes, split);
   }
-  /** hello, then a successful password check. */
-  open(): ServerSessionAction[] {
-    this.receive(HELLO);
+  /** hello (and any early frames), then a successful password check. */
+  open(...early: Buffer[]): ServerSessionAction[] {
+    this.receive(Buffer.concat([HELLO, ...early]));
     return this.step((e) => e.credentialsChecked({ ok: true, user: 'alice' }));
   }
 }
@@ -161,6 +161,17 @@ describe('ServerSessionEngine: early frames', () => {
     ]);
   });
 
+  it('behave the same split into two chunks at every offset', () => {
+    const stream = Buffer.concat([HELLO, ...EARLY]);
+    const expected = plain([...run('whole').before, ...run('whole').after]);
+    for (let at = 1; at < stream.length; at++) {
+      const h = new Harness();
+      const actions = [...h.receive(stream.subarray(0, at)), ...h.receive(stream.subarray(at))];
+      actions.push(...h.step((e) => e.credentialsChecked({ ok: true, user: 'alice' })));
+      expect(plain(actions)).toEqual(expected);
+    }
+  });
+
   it('more than 32 before welcome break the handshake with PROTOCOL_ERROR', () => {
     const h = new Harness();
     h.receive(HELLO);
@@ -266,11 +277,7 @@ describe('ServerSessionEngine: the open session', () => {
 
   it('end(): answers what was dispatched, then the notice, then closes', () => {
     const h = new Harness();
-    h.receive(Buffer.concat([HELLO, EARLY[0] as Buffer]));
-    const [d] = ofType(
-      h.step((e) => e.credentialsChecked({ ok: true, user: 'alice' })),
-      'dispatch',
-    );
+    const [d] = ofType(h.open(EARLY[0] as Buffer), 'dispatch');
     expect(h.step((e) => e.end('SERVER_SHUTDOWN', 'the bank server is shutting down'))).toEqual([]);
     expect(h.engine.state).toBe('closing');
     const actions = h.step((e) => e.dispatched(d?.ticket ?? -1, { ok: true, result: { balanceCents: 1 } }));
@@ -313,11 +320,7 @@ describe('ServerSessionEngine: timeouts on a fake clock', () => {
   it('idle: SESSION_EXPIRED after idleTimeoutSec of silence, not while an answer is pending', () => {
     // idleTimeoutSec 300 is the vector welcome's: other welcome bytes would give other keys.
     const h = new Harness();
-    h.receive(Buffer.concat([HELLO, EARLY[0] as Buffer]));
-    const [d] = ofType(
-      h.step((e) => e.credentialsChecked({ ok: true, user: 'alice' })),
-      'dispatch',
-    );
+    const [d] = ofType(h.open(EARLY[0] as Buffer), 'dispatch');
     h.clock.advance(300_000);
     expect(h.step((e) => e.timeout())).toEqual([]);
     expect(h.engine.deadline).toBe(h.clock.t + 300_000);

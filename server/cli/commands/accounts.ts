@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { hashSync } from 'bcryptjs';
 import { Command } from 'commander';
-import { passwordProblems, USER_PATTERN } from '../../../protocol/index.js';
+import { formatCents, passwordProblems, USER_PATTERN } from '../../../protocol/index.js';
 import { generateStrongPassword } from '../../auth/index.js';
 import { dataDirPaths, resolveDataDir } from '../../data-dir.js';
 import { closedUserName, type LedgerStore } from '../../ledger/index.js';
@@ -89,12 +89,8 @@ export function recordOperatorAction(
   deps.audit?.record({ kind: 'operator_action', actor: 'operator', detail });
 }
 
-/** Cents as a decimal amount, e.g. 123456 → "1234.56". */
-export function formatCents(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
+/** Cents as a decimal amount, e.g. 123456 → "1234.56" (protocol/'s one formatter). */
+export { formatCents };
 
 /** Left-aligned columns under a header; numbers in `rightAligned` columns are right-aligned. */
 export function printTable(
