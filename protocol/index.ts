@@ -51,3 +51,5 @@ export {
   SealedChannel,
   type SealedEnvelope,
 } from './sealed-channel.js';
+/** The package version `--version` prints. */
+export { PACKAGE_VERSION } from './version.js';

@@ -30,6 +30,7 @@ import type { SessionLedger } from './session/services.js';
 import { DeferredAudit } from './setup/deferred-audit.js';
 import { explainListenError } from './setup/listen-errors.js';
 import { DEFAULT_INSTANCE_ID, type OpenedDataDir, openDataDir } from './setup/open-data-dir.js';
+import { operatorIdentity } from './setup/operator-identity.js';
 import { prepareDataDir } from './setup/prepare-data-dir.js';
 
 /** A started bank: what the CLI and the integration tests hold on to. */
@@ -233,7 +234,7 @@ async function wireBank(
     audit.record({
       kind: 'data_dir_prepared',
       actor: 'operator',
-      detail: { created: opened.created, fromVersion: opened.previousVersion },
+      detail: { created: opened.created, fromVersion: opened.previousVersion, ...operatorIdentity() },
     });
   }
   if (manifest.changed.length > 0) {
@@ -247,7 +248,7 @@ async function wireBank(
     audit.record({
       kind: 'operator_action',
       actor: 'operator',
-      detail: { action: 'create_demo_account', user: DEMO_USER },
+      detail: { action: 'create_demo_account', user: DEMO_USER, ...operatorIdentity() },
     });
   }
 
@@ -264,6 +265,7 @@ async function wireBank(
       host: config.host,
       registration: config.allowRegistration,
       fraudAction: config.fraudAction,
+      ...operatorIdentity(),
     },
   });
 
@@ -277,7 +279,7 @@ async function wireBank(
       await writer.close();
       await admin.close();
       auditOperatorActions();
-      audit.record({ kind: 'server_stop', actor: 'operator' });
+      audit.record({ kind: 'server_stop', actor: 'operator', detail: { ...operatorIdentity() } });
       await audit.close();
       await hasher.close();
       store.close();

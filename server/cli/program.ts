@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { PACKAGE_VERSION } from '../../protocol/index.js';
 import { openLedger } from '../ledger/index.js';
 import { accountsCommand } from './commands/accounts.js';
 import { alertsCommand } from './commands/alerts.js';
@@ -12,6 +13,7 @@ import { CliError, type CliIo, processIo } from './io.js';
 export function buildBankServerProgram(io: CliIo = processIo): Command {
   const program = new Command('bank-server')
     .description('secure-atm bank server: TLS 1.3 ATM sessions, durable SQLite ledger, encrypted audit')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
