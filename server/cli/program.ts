@@ -3,6 +3,7 @@ import { PACKAGE_VERSION } from '../../protocol/index.js';
 import { openLedger } from '../ledger/index.js';
 import { accountsCommand } from './commands/accounts.js';
 import { alertsCommand } from './commands/alerts.js';
+import { backupCommand } from './commands/backup.js';
 import { initCommand } from './commands/init.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { startCommand } from './commands/start.js';
@@ -25,6 +26,7 @@ export function buildBankServerProgram(io: CliIo = processIo): Command {
     accountsCommand(deps),
     alertsCommand(deps),
     ledgerCommand(deps),
+    backupCommand(deps),
   ]) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }
