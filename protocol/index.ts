@@ -196,3 +196,5 @@ export type {
 export { centsToDecimal, type FormatCentsOptions, formatCents } from './money.js';
 /** Password policy for new passwords. */
 export { isStrongPassword, type PasswordProblem, passwordProblems } from './password-policy.js';
+/** The package version `--version` prints. */
+export { PACKAGE_VERSION } from './version.js';

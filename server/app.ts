@@ -28,6 +28,10 @@ import {
 import { createServerMetrics } from './metrics.js';
 import { PiiBox } from './secrets/pii-box.js';
 import type { SessionLedger } from './session/services.js';
+import { DeferredAudit } from './setup/deferred-audit.js';
+import { explainListenError } from './setup/listen-errors.js';
+import { DEFAULT_INSTANCE_ID, type OpenedDataDir, openDataDir } from './setup/open-data-dir.js';
+import { operatorIdentity } from './setup/operator-identity.js';
 import { prepareDataDir } from './setup/prepare-data-dir.js';
 
 /** A started bank: what the CLI and the integration tests hold on to. */
@@ -55,8 +59,38 @@ const APPLIED_ID_RETENTION_MS = 24 * 3600 * 1000;
 const PRUNE_INTERVAL_MS = 3600 * 1000;
 const OPERATOR_ACTION_POLL_MS = 1000;
 
-/** Wire every part of the server from its config: data dir, keys, ledger, auth, audit, listeners. */
+/**
+ * Wire every part of the server from its config: data dir, keys, ledger, auth, audit, listeners.
+ * The data dir is locked before anything in it is touched, and the audit log (a new segment)
+ * is opened only once the listeners are bound; a start that fails closes what it opened and
+ * leaves the data dir as it found it.
+ */
 export async function startBank(config: ServerConfig, options: StartBankOptions): Promise<RunningBank> {
+  const clock = options.clock ?? Date.now;
+  const opened = await openDataDir({
+    dataDir: config.dataDir,
+    instanceId: config.instanceId ?? DEFAULT_INSTANCE_ID,
+    auditorKeyFile: config.auditorKeyFile,
+    clock,
+  });
+  const undo: Array<() => unknown> = [() => opened.release()];
+  try {
+    return await wireBank(config, options, opened, undo);
+  } catch (err) {
+    for (const step of undo.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch(() => {});
+    throw err;
+  }
+}
+
+async function wireBank(
+  config: ServerConfig,
+  options: StartBankOptions,
+  opened: OpenedDataDir,
+  undo: Array<() => unknown>,
+): Promise<RunningBank> {
   const { logger } = options;
   const clock = options.clock ?? Date.now;
   const prepared = await prepareDataDir(config.dataDir);
@@ -71,7 +105,9 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       'DEMO AUDITOR KEY: the auditor secret key sits beside the logs it protects; generate one with `bank-audit keygen` and start with --auditor-key for real use',
     );
   }
-  const audit =
+  // Opened after the listeners are bound (below); until then events wait in the deferred sink.
+  const audit = new DeferredAudit();
+  const openAudit = async (): Promise<AuditSink> =>
     options.audit ??
     (config.auditEnabled
       ? await openAuditLog({
@@ -85,6 +121,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   // Request fingerprints are keyed so a stored hash cannot be brute-forced back to a password or phone.
   const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
   const store = openLedger(paths.ledgerDb, { clock, requestHashKey });
+  undo.push(() => store.close());
   const metrics = createServerMetrics();
   const ledgerConfig: LedgerConfig = {
     ...DEFAULT_LEDGER_CONFIG,
@@ -114,18 +151,22 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
         await LedgerWorkerClient.start({ path: paths.ledgerDb, requestHashKey, config: ledgerConfig, ...writerHooks }),
       )
     : inThreadMutations(new LedgerWriter(store, writerHooks), ledgerConfig);
+  undo.push(() => writer.close());
   // Applied request ids are kept for at least 24 h (PROTOCOL.md §5), then pruned.
   const pruneTimer = setInterval(() => {
     writer.prune(APPLIED_ID_RETENTION_MS, store).catch(() => {});
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
+  undo.push(() => clearInterval(pruneTimer));
   const ledger: SessionLedger = {
     store,
     mutate: (ctx, request, change) => writer.mutate(ctx, request, change),
   };
 
   const hasher = createPasswordHasher({ cost: config.bcryptCost });
+  undo.push(() => hasher.close());
   const pii = new PiiBox(prepared.dataKey);
+  undo.push(() => pii.wipe());
   const totp = new TotpService(pii, { clock });
   const policy = {
     allowRegistration: config.allowRegistration,
@@ -135,17 +176,6 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   };
   const limiter = new AddressLimiter(policy, clock);
   const authenticator = new Authenticator({ store, hasher, limiter, policy, totp, clock });
-
-  let demoPassword: string | null = null;
-  if (config.demo && !store.findAccount(DEMO_USER)) {
-    demoPassword = generateStrongPassword();
-    store.createAccount({ user: DEMO_USER, passwordHash: await hasher.hash(demoPassword) });
-    audit.record({
-      kind: 'operator_action',
-      actor: 'operator',
-      detail: { action: 'create_demo_account', user: DEMO_USER },
-    });
-  }
 
   const server = new BankServer({
     authenticator,
@@ -196,12 +226,45 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     const last = pending.at(-1);
     if (last) store.ackOperatorActions(last.id);
   };
+  const port = await server.listen(config.port, config.host).catch((err: unknown) => {
+    throw explainListenError(err, { host: config.host, port: config.port, option: '--port' });
+  });
+  undo.push(() => server.close());
+  const adminPort = await admin.listen(config.adminPort).catch((err: unknown) => {
+    throw explainListenError(err, { host: '127.0.0.1', port: config.adminPort, option: '--admin-port' });
+  });
+  undo.push(() => admin.close());
+
+  // Bound: from here on this start is real, so the audit chain and the manifest move on.
+  audit.attach(await openAudit());
+  undo.push(() => audit.close());
+  const manifest = await opened.commit();
+  if (opened.created.length > 0) {
+    audit.record({
+      kind: 'data_dir_prepared',
+      actor: 'operator',
+      detail: { created: opened.created, fromVersion: opened.previousVersion, ...operatorIdentity() },
+    });
+  }
+  if (manifest.changed.length > 0) {
+    logger.warn({ files: manifest.changed }, 'data dir files differ from the manifest (replaced since the last start)');
+    audit.record({ kind: 'data_dir_changed', actor: 'operator', detail: { files: manifest.changed } });
+  }
+  let demoPassword: string | null = null;
+  if (config.demo && !store.findAccount(DEMO_USER)) {
+    demoPassword = generateStrongPassword();
+    store.createAccount({ user: DEMO_USER, passwordHash: await hasher.hash(demoPassword) });
+    audit.record({
+      kind: 'operator_action',
+      actor: 'operator',
+      detail: { action: 'create_demo_account', user: DEMO_USER, ...operatorIdentity() },
+    });
+  }
+
   auditOperatorActions();
   const operatorTimer = setInterval(auditOperatorActions, OPERATOR_ACTION_POLL_MS);
   operatorTimer.unref();
 
-  const port = await server.listen(config.port, config.host);
-  const adminPort = await admin.listen(config.adminPort);
   audit.record({
     kind: 'server_start',
     actor: 'operator',
@@ -211,6 +274,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       host: config.host,
       registration: config.allowRegistration,
       fraudAction: config.fraudAction,
+      ...operatorIdentity(),
     },
   });
 
@@ -224,11 +288,12 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       await writer.close();
       await admin.close();
       auditOperatorActions();
-      audit.record({ kind: 'server_stop', actor: 'operator' });
+      audit.record({ kind: 'server_stop', actor: 'operator', detail: { ...operatorIdentity() } });
       await audit.close();
       await hasher.close();
       store.close();
       pii.wipe();
+      await opened.release();
     })();
     return stopped;
   };

@@ -31,6 +31,8 @@ export interface ServerConfig {
   handshakeTimeoutMs: number;
   /** Run the ledger's group-commit writer on a worker thread (false: on the main thread, for comparison). */
   ledgerWorker: boolean;
+  /** This instance's name (lock file, manifest); `main` when not given. */
+  instanceId?: string;
 }
 
 export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'dataDir'> = {

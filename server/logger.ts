@@ -42,9 +42,36 @@ export function prettyLine(json: string): string {
   }
 }
 
+let stdoutClosed = false;
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * `bank-server start | tee log` and Ctrl-C: the reader of our stdout is gone before our last
+ * lines (shutting down, stopped) are written, and the write fails with EPIPE. A log line is
+ * not worth the server: from then on lines are dropped, and the shutdown sequence runs on.
+ */
+export function guardStdout(stream: NodeJS.WriteStream = process.stdout): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  // EPIPE, EIO or anything else: a broken stdout is no reason to stop serving; stop writing to it.
+  stream.on('error', () => {
+    if (stream === process.stdout) stdoutClosed = true;
+  });
+}
+
+function writeStdout(line: string): void {
+  if (stdoutClosed || process.stdout.destroyed) return;
+  try {
+    process.stdout.write(line);
+  } catch {
+    stdoutClosed = true;
+  }
+}
+
 /** pino JSON lines on stdout (DESIGN.md: the ready line is `"msg":"listening"`), pretty in a TTY. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const write = options.write ?? ((line: string) => process.stdout.write(line));
+  if (!options.write) guardStdout();
+  const write = options.write ?? writeStdout;
   const pretty = options.pretty ?? false;
   return pino(
     {

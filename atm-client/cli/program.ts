@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { PACKAGE_VERSION } from '../../protocol/index.js';
 import type { AtmIo } from './atm-io.js';
 import { OperationFailed, UsageError } from './cli-errors.js';
 import { registerBenchCommand } from './commands/bench.js';
@@ -14,6 +15,7 @@ import { configureUiAction } from './commands/ui.js';
 export function buildAtmProgram(io: AtmIo): Command {
   const program = new Command('atm')
     .description('secure-atm terminal ATM (TLS 1.3 + sealed frames to the bank)')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({

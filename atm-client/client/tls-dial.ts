@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { loadCa } from './ca-source.js';
+import { DEFAULT_CA_PATH, loadCa } from './ca-source.js';
 import { clientError, failure } from './client-errors.js';
 import { type FrameLink, StreamFrameLink } from './frame-link.js';
 import type { ClientError, Outcome } from './types.js';
@@ -33,6 +33,25 @@ const CERT_ERROR_CODES = new Set([
   'HOSTNAME_MISMATCH',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
+
+// The chain does not lead to the CA the client trusts: almost always a --ca for another bank.
+const NOT_SIGNED_BY_CA = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** "the server's certificate is not signed by ./bank-data/tls/ca.crt: check --ca", for the codes above. */
+export function explainUntrustedServer(error: Error, ca: string | Buffer | undefined): ClientError | null {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (!NOT_SIGNED_BY_CA.has(code)) return null;
+  const name =
+    typeof ca === 'string' && !ca.includes('-----BEGIN') ? ca : ca === undefined ? DEFAULT_CA_PATH : 'the given CA';
+  return clientError('TLS_ERROR', `the server's certificate is not signed by ${name}: check --ca (${code})`);
+}
 
 type Phase = 'tcp' | 'tls' | 'open';
 
@@ -91,7 +110,7 @@ export const dialTls: Dialer = (target) => {
     });
     const onEarlyError = (error: Error): void => {
       socket.destroy();
-      settle({ ok: false, error: classifySocketError(error, phase) });
+      settle({ ok: false, error: explainUntrustedServer(error, target.ca) ?? classifySocketError(error, phase) });
     };
     socket.once('error', onEarlyError);
     socket.once('close', () => settle(failure(phase === 'tcp' ? 'CONNECT_FAILED' : 'TLS_ERROR')));

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { PACKAGE_VERSION } from '../../protocol/index.js';
 import { AuditError } from '../errors.js';
 import { CliError, type CliIo, processIo } from './cli-io.js';
 import { decryptCommand } from './commands/decrypt.js';
@@ -14,6 +15,7 @@ export function buildBankAuditProgram(io: CliIo = processIo): Command {
   };
   const program = new Command('bank-audit')
     .description('secure-atm auditor tools: keys, decrypting and verifying the encrypted audit segments')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .configureOutput(output)
     .exitOverride();
   for (const command of [keygenCommand(io), decryptCommand(io), verifyCommand(io), tailCommand(io)]) {

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { PACKAGE_VERSION } from '../../protocol/index.js';
 import { openLedger } from '../ledger/index.js';
 import { accountsCommand } from './commands/accounts.js';
 import { alertsCommand } from './commands/alerts.js';
+import { backupCommand } from './commands/backup.js';
 import { initCommand } from './commands/init.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { startCommand } from './commands/start.js';
@@ -13,6 +15,7 @@ import { CliError, type CliIo, processIo } from './io.js';
 export function buildBankServerProgram(io: CliIo = processIo): Command {
   const program = new Command('bank-server')
     .description('secure-atm bank server: TLS 1.3 ATM sessions, durable SQLite ledger, encrypted audit')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
@@ -25,6 +28,7 @@ export function buildBankServerProgram(io: CliIo = processIo): Command {
     accountsCommand(deps),
     alertsCommand(deps),
     ledgerCommand(deps),
+    backupCommand(deps),
   ]) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }

@@ -22,6 +22,7 @@ import {
   wipeSessionKeys,
   x25519,
 } from '../../protocol/index.js';
+import { describeAmountFault } from './amount-fault.js';
 import {
   errorResponse,
   type HandledRequest,
@@ -282,16 +283,26 @@ export class ServerConnection {
     if (!parsed.ok) {
       const { id, error } = parsed.error;
       const code = error.code as WireErrorCode;
+      const amount =
+        code === 'INVALID_AMOUNT' ? describeAmountFault(opened.value, this.services.limits.maxAmountCents) : null;
+      const message = amount?.message ?? error.message;
+      const response = errorResponse(id, code, message);
+      if (amount?.maxAmountCents != null)
+        (response.error as Record<string, unknown>).maxAmountCents = amount.maxAmountCents;
       this.respond(
         Promise.resolve({
-          response: errorResponse(id, code, error.message),
+          response,
           outcome: code,
-          audit: { detail: { reason: error.message } },
+          audit: {
+            ...(amount?.amountCents != null ? { amountCents: amount.amountCents } : {}),
+            detail: { reason: message },
+          },
           alerts: [],
           closeAfter: false,
         }),
         null,
         started,
+        amount?.op ?? undefined,
       );
       return;
     }
@@ -331,9 +342,9 @@ export class ServerConnection {
   // Outgoing frames
   // -------------------------------------------------------------------------------------
 
-  private respond(result: Promise<HandledRequest>, request: Request | null, started: number): void {
+  private respond(result: Promise<HandledRequest>, request: Request | null, started: number, opName?: string): void {
     this.inFlight++;
-    const op = request?.op ?? 'invalid';
+    const op = request?.op ?? opName ?? 'invalid';
     const safe = result.catch((err: unknown): HandledRequest => {
       const code: WireErrorCode =
         err instanceof ProtocolError && err.code === 'SERVER_BUSY' ? 'SERVER_BUSY' : 'INTERNAL';
@@ -367,7 +378,8 @@ export class ServerConnection {
       kind: 'request',
       actor: this.ctx?.account.user ?? null,
       op,
-      requestId: request?.id ?? null,
+      // A request that failed to parse still names its id when it was readable (the response carries it).
+      requestId: request?.id ?? (typeof handled.response.id === 'string' ? handled.response.id : null),
       outcome: handled.outcome === 'ok' ? 'ok' : 'error',
       code: handled.outcome === 'ok' ? null : handled.outcome,
       ...handled.audit,

@@ -378,7 +378,7 @@ describe('checkImportRules on fake trees (the checker can fail)', () => {
     ['protocol importing tests', file('protocol/x.ts', "import '../tests/setup.js';"), 'nothing imports from tests/'],
     [
       'a source file escaping the repo',
-      file('server/x.ts', "import v from '../../shared/protocol-vectors.json';"),
+      file('server/x.ts', "import v from '../../sibling/protocol-vectors.json';"),
       'imports stay inside the repository',
     ],
     [

@@ -11,7 +11,7 @@ describe('capacity', () => {
   const clients: RawClient[] = [];
   afterAll(async () => {
     for (const c of clients) c.destroy();
-    await server?.stop('SIGKILL');
+    await server?.dispose();
   });
 
   it('holds 1,000 concurrent idle sessions and reports its RSS', async () => {

@@ -10,7 +10,7 @@ describe('fuzz: 100,000+ generated frames at the decoder and at a live server', 
   const seed = fireSeed();
   let server: SpawnedServer | null = null;
   afterAll(async () => {
-    await server?.stop('SIGKILL');
+    await server?.dispose();
   });
 
   it(`the decoder and every parser: ${FRAMES}+ frames without a throw (seed ${seed})`, () => {

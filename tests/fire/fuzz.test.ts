@@ -9,7 +9,7 @@ describe('fuzz (quick)', () => {
   const seed = fireSeed();
   let server: SpawnedServer | null = null;
   afterAll(async () => {
-    await server?.stop('SIGKILL');
+    await server?.dispose();
   });
 
   it(`the decoder and every parser take arbitrary bytes without throwing (seed ${seed})`, () => {

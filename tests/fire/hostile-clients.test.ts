@@ -269,7 +269,7 @@ describe('hostile clients: the server keeps serving others', () => {
 describe('backpressure: a client that sends without reading', () => {
   let server: SpawnedServer | null = null;
   afterAll(async () => {
-    await server?.stop('SIGKILL');
+    await server?.dispose();
   });
 
   it('makes the server stop reading instead of buffering answers without bound', async () => {

@@ -31,7 +31,7 @@ describe('login storm at the default bcrypt cost (12)', () => {
   const seed = fireSeed();
   let server: SpawnedServer | null = null;
   afterAll(async () => {
-    await server?.stop('SIGKILL');
+    await server?.dispose();
   });
 
   it(`100 concurrent logins do not stall 20 transacting sessions (seed ${seed})`, async () => {

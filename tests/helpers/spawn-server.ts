@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -20,11 +21,33 @@ export interface SpawnedServer {
   stderr: string[];
   /** Send a signal and wait for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Stop (SIGKILL unless told) and delete the data dir if this helper made it. */
+  dispose(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Temp data dirs made here; whatever a test did not dispose of goes when the test process exits. */
+const madeDirs = new Set<string>();
+const liveProcs = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of liveProcs) proc.kill('SIGKILL');
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp dir for a test's data dir, removed when the test process exits (or by removeTempDir). */
+export async function makeTempDir(prefix = 'secure-atm-proc-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  madeDirs.add(dir);
+  return dir;
+}
+
+export async function removeTempDir(dir: string): Promise<void> {
+  madeDirs.delete(dir);
+  await rm(dir, { recursive: true, force: true });
 }
 
 /** Run the compiled `bank-server start` as its own process and wait for its "listening" line. */
 export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string): Promise<SpawnedServer> {
-  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'secure-atm-proc-')));
+  const dir = dataDir ?? (await makeTempDir());
   const proc = spawn(
     process.execPath,
     [
@@ -42,9 +65,15 @@ export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  liveProcs.add(proc);
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  const exited = new Promise<number | null>((res) =>
+    proc.once('exit', (code) => {
+      liveProcs.delete(proc);
+      res(code);
+    }),
+  );
   const ready = new Promise<{ port: number; adminPort: number }>((res, rej) => {
     let buffer = '';
     proc.stdout?.on('data', (chunk: Buffer) => {
@@ -70,6 +99,11 @@ export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string
     setTimeout(() => rej(new Error(`bank-server not listening after 60 s: ${stderr.join('')}`)), 60_000).unref();
   });
   const { port, adminPort } = await ready;
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+    proc.kill(signal);
+    return exited;
+  };
   return {
     proc,
     port,
@@ -78,10 +112,10 @@ export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string
     caPath: join(dir, 'tls', 'ca.crt'),
     stdout,
     stderr,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
-      proc.kill(signal);
-      return exited;
+    stop,
+    async dispose(signal: NodeJS.Signals = 'SIGKILL') {
+      await stop(signal);
+      if (dataDir === undefined) await removeTempDir(dir);
     },
   };
 }

@@ -8,6 +8,7 @@ import { dataDirPaths, resolveDataDir } from '../../data-dir.js';
 import { closedUserName, type LedgerStore } from '../../ledger/index.js';
 import { readDataKey } from '../../secrets/data-key.js';
 import { PiiBox } from '../../secrets/pii-box.js';
+import { operatorIdentity } from '../../setup/operator-identity.js';
 import { CliError, integerOption } from '../io.js';
 
 /** An operator action as the audit log takes it; `detail` never holds a secret. */
@@ -78,15 +79,17 @@ export async function withStore<T>(
 
 /**
  * Queue the action in the ledger (the running server, or the next one to start, writes it to the
- * audit log it owns) and tell any in-process audit sink.
+ * audit log it owns) and tell any in-process audit sink. The OS user and host that ran it go
+ * with it. Call it only once the action is done: a refused action is not an action taken.
  */
 export function recordOperatorAction(
   deps: LedgerCommandDeps,
   store: LedgerStore,
   detail: Record<string, unknown>,
 ): void {
-  store.enqueueOperatorAction(detail);
-  deps.audit?.record({ kind: 'operator_action', actor: 'operator', detail });
+  const attributed = { ...detail, ...operatorIdentity(deps.env) };
+  store.enqueueOperatorAction(attributed);
+  deps.audit?.record({ kind: 'operator_action', actor: 'operator', detail: attributed });
 }
 
 /** Cents as a decimal amount, e.g. 123456 → "1234.56" (protocol/'s one formatter). */
@@ -260,11 +263,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       .option('--out <file>', 'write to this new file (mode 0600) instead of stdout'),
   ).action(async (user: string, opts: DataDirOptions & { out?: string }) => {
     const paths = dataDirPaths(resolveDataDir(opts.dataDir, deps.env ?? process.env));
-    const held = await withStore(opts, deps, (store) => {
-      const found = store.exportAccount(requireUser(user));
-      if (found) recordOperatorAction(deps, store, { action: 'account_export', user, to: opts.out ?? 'stdout' });
-      return found;
-    });
+    const held = await withStore(opts, deps, (store) => store.exportAccount(requireUser(user)));
     if (!held) throw noSuchAccount(user);
     const box = await loadPiiBox(paths.dataKey);
     const { emailSealed, phoneSealed, ...rest } = held as Record<string, unknown>;
@@ -277,8 +276,14 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
     };
     box?.wipe();
     const text = JSON.stringify(document, null, 2);
+    // Audited once the data has left: an export refused (file exists) is not recorded as done.
+    const audited = () =>
+      withStore(opts, deps, (store) =>
+        recordOperatorAction(deps, store, { action: 'account_export', user, to: opts.out ?? 'stdout' }),
+      );
     if (opts.out === undefined) {
       deps.out(text);
+      await audited();
       return;
     }
     try {
@@ -292,6 +297,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
           : `cannot write ${opts.out}: ${code ?? error}`,
       );
     }
+    await audited();
     deps.out(opts.json ? JSON.stringify({ user, file: opts.out }) : `exported ${user} to ${opts.out}`);
   });
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { prepareAuditKeys } from '../../../audit/index.js';
-import { resolveDataDir } from '../../data-dir.js';
-import { openLedger } from '../../ledger/index.js';
+import { type DataDirPaths, resolveDataDir } from '../../data-dir.js';
+import { openDataDir } from '../../setup/open-data-dir.js';
 import { prepareDataDir } from '../../setup/prepare-data-dir.js';
 import type { CliIo } from '../io.js';
 
@@ -12,13 +12,25 @@ export function initCommand(io: CliIo): Command {
     .option('--data-dir <dir>', 'data dir (default: env BANK_DATA_DIR, else ./bank-data)')
     .option('--auditor-key <file>', "auditor's X25519 public key (else a demo auditor pair is made in the data dir)")
     .action(async (opts: { dataDir?: string; auditorKey?: string }) => {
-      const prepared = await prepareDataDir(resolveDataDir(opts.dataDir, io.env));
-      const { paths } = prepared;
-      const keys = await prepareAuditKeys({
-        keysDir: paths.keysDir,
-        ...(opts.auditorKey === undefined ? {} : { auditorKeyFile: opts.auditorKey }),
+      // Locked like a start, and checked against its manifest: init never replaces a listed file.
+      const opened = await openDataDir({
+        dataDir: resolveDataDir(opts.dataDir, io.env),
+        instanceId: null,
+        auditorKeyFile: opts.auditorKey,
       });
-      openLedger(paths.ledgerDb).close();
+      let keys: Awaited<ReturnType<typeof prepareAuditKeys>>;
+      let paths: DataDirPaths;
+      try {
+        paths = (await prepareDataDir(opened.paths.root)).paths;
+        keys = await prepareAuditKeys({
+          keysDir: paths.keysDir,
+          ...(opts.auditorKey === undefined ? {} : { auditorKeyFile: opts.auditorKey }),
+        });
+        keys.signingSecretKey.fill(0);
+        await opened.commit();
+      } finally {
+        await opened.release();
+      }
       io.out(`data dir ready: ${paths.root}`);
       io.out(`  CA certificate (give to ATMs): ${paths.caCert}`);
       io.out(`  ledger: ${paths.ledgerDb}`);

@@ -2,8 +2,10 @@ import { Command, Option } from 'commander';
 import { startBank } from '../../app.js';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from '../../config.js';
 import { resolveDataDir } from '../../data-dir.js';
-import { createLogger } from '../../logger.js';
+import { createLogger, guardStdout } from '../../logger.js';
+import { DEFAULT_INSTANCE_ID } from '../../setup/open-data-dir.js';
 import { type CliIo, integerOption } from '../io.js';
+import { ShutdownSignals } from '../shutdown-signals.js';
 
 interface StartOptions {
   dataDir?: string;
@@ -28,6 +30,7 @@ interface StartOptions {
   audit: boolean;
   ledgerWorker: boolean;
   logLevel: string;
+  instanceId?: string;
 }
 
 /** The ATM server's options, named as DESIGN.md fixes them. */
@@ -87,6 +90,10 @@ export function startCommand(io: CliIo): Command {
       d.fraudVelocityCount,
     )
     .option('--fraud-velocity-window <sec>', 'the velocity window', integerOption(1), d.fraudVelocityWindowSec)
+    .option(
+      '--instance-id <id>',
+      "this instance's name: lock, audit chain, metrics label (default: env BANK_INSTANCE_ID, else main)",
+    )
     .option('--demo', 'create the demo account (user "demo") on first start and print its password', false)
     .option('--no-audit', 'benchmark only: turn the audit logs off')
     .option('--no-ledger-worker', 'benchmark only: run the ledger writer on the main thread')
@@ -117,36 +124,36 @@ export function startCommand(io: CliIo): Command {
         demo: opts.demo,
         auditEnabled: opts.audit,
         ledgerWorker: opts.ledgerWorker,
+        instanceId: opts.instanceId ?? io.env.BANK_INSTANCE_ID ?? DEFAULT_INSTANCE_ID,
       };
+      // The demo password goes to stderr: a closed stderr must not take the server down either.
+      guardStdout(process.stderr);
       const logger = createLogger({ pretty: process.stdout.isTTY === true, level: opts.logLevel });
-      const bank = await startBank(config, { logger });
-      if (bank.demoPassword) {
-        // Shown once on the terminal, never through the logger: a password is not a log line.
-        io.err(`demo account created: user "demo", password "${bank.demoPassword}" (shown once; keep it)`);
+      // Signals are caught from the first moment: a Ctrl-C while the server starts, or a second
+      // one while it stops, must not kill it before it has written its audit close record.
+      const signals = new ShutdownSignals();
+      try {
+        const bank = await startBank(config, { logger });
+        if (bank.demoPassword) {
+          // Shown once on the terminal, never through the logger: a password is not a log line.
+          io.err(`demo account created: user demo, password ${bank.demoPassword} (shown once; keep it)`);
+        }
+        logger.info(
+          { port: bank.port, adminPort: bank.adminPort, host: config.host, dataDir: bank.dataDir },
+          'listening',
+        );
+        const signal = await signals.next();
+        logger.info({ signal }, 'shutting down');
+        signals.onRepeat((again) => logger.warn({ signal: again }, 'already shutting down'));
+        try {
+          await bank.stop();
+          logger.info('stopped');
+        } catch (err) {
+          logger.error({ err }, 'shutdown failed');
+          process.exitCode = 1;
+        }
+      } finally {
+        signals.dispose();
       }
-      logger.info(
-        { port: bank.port, adminPort: bank.adminPort, host: config.host, dataDir: bank.dataDir },
-        'listening',
-      );
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals) => {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          logger.info({ signal }, 'shutting down');
-          bank.stop().then(
-            () => {
-              logger.info('stopped');
-              resolve();
-            },
-            (err: unknown) => {
-              logger.error({ err }, 'shutdown failed');
-              process.exitCode = 1;
-              resolve();
-            },
-          );
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
     });
 }

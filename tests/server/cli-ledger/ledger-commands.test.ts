@@ -100,7 +100,11 @@ describe('accounts create', () => {
     expect(hash).toMatch(/^\$2b\$04\$/);
     expect(compareSync(password, hash)).toBe(true);
     expect(audit).toEqual([
-      { kind: 'operator_action', actor: 'operator', detail: { action: 'account_create', user: 'alice' } },
+      {
+        kind: 'operator_action',
+        actor: 'operator',
+        detail: { action: 'account_create', user: 'alice', osUser: expect.any(String), osHost: expect.any(String) },
+      },
     ]);
     expect(JSON.stringify(audit)).not.toContain(password);
   });

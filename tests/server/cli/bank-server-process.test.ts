@@ -12,7 +12,7 @@ describe('bank-server as a process', () => {
     ca = await readFile(server.caPath, 'utf8');
   });
   afterAll(async () => {
-    await server.stop('SIGKILL');
+    await server.dispose();
   });
 
   it('prints a pino "listening" line with the bound ports and creates the data dir layout', async () => {
@@ -49,6 +49,7 @@ describe('bank-server as a process', () => {
     const exit = own.stop('SIGTERM');
     expect(await client.receive()).toMatchObject({ notice: 'SERVER_SHUTDOWN' });
     expect(await exit).toBe(0);
+    await own.dispose();
   });
 });
 
