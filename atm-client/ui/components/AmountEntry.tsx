@@ -19,8 +19,8 @@ export function AmountEntry(props: {
   initialCents?: number | undefined;
   /** Lines under the prompt, e.g. the limits that apply. */
   notes?: readonly string[];
-  /** Takes the amount; a problem it returns is shown and the amount stays for editing. */
-  onAmount: (cents: number) => string | null | undefined | void;
+  /** Takes the amount; a problem (string) it returns is shown and the amount stays for editing. */
+  onAmount: (cents: number) => unknown;
   onCancel: () => void;
 }) {
   const [problem, setProblem] = useState<string | null>(null);
@@ -28,8 +28,9 @@ export function AmountEntry(props: {
     initial: props.initialCents === undefined ? undefined : { amount: centsToDecimal(props.initialCents) },
     onSubmit: (values) => {
       const parsed = parseAmount(values.amount ?? '');
-      if (parsed.ok) setProblem(props.onAmount(parsed.cents) || null);
-      else setProblem(AMOUNT_PROBLEM_TEXT[parsed.problem]);
+      if (!parsed.ok) return setProblem(AMOUNT_PROBLEM_TEXT[parsed.problem]);
+      const problem = props.onAmount(parsed.cents);
+      setProblem(typeof problem === 'string' ? problem : null);
     },
     onCancel: props.onCancel,
     onEdit: () => setProblem(null),
