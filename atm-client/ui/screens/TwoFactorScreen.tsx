@@ -116,9 +116,8 @@ function CodeEntry(props: { secret: string; flow: Flow; onBack: () => void }) {
   });
   return (
     <Frame title={TITLE} hints={['type the 6-digit code', 'Enter confirm', 'Esc QR code again']}>
-      <Text>
-        Secret (to type in by hand): <Text bold>{groupSecret(props.secret)}</Text>
-      </Text>
+      <Text>Or type this secret into the app by hand:</Text>
+      <Text bold>{groupSecret(props.secret)}</Text>
       <Box marginTop={1} flexDirection="column">
         <Text>Enter the 6-digit code your app shows now:</Text>
         <FormFields fields={CODE_FIELDS} state={state} disabled={flow.pending} />
