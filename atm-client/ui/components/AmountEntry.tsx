@@ -6,6 +6,7 @@ import type { FieldSpec } from '../text-edit.js';
 import { FormFields } from './FormFields.js';
 import { Frame } from './Frame.js';
 import { Notice } from './Notice.js';
+import { Para } from './Para.js';
 
 const AMOUNT_FIELDS: readonly FieldSpec[] = [
   { name: 'amount', label: 'Amount $', accept: isAmountChar, maxLength: 16 },
@@ -37,7 +38,7 @@ export function AmountEntry(props: {
   });
   return (
     <Frame title={props.title} hints={['type the amount, e.g. 25.50', 'Enter continue', 'Esc back']}>
-      <Text>{props.prompt}</Text>
+      <Para>{props.prompt}</Para>
       {props.notes?.map((note) => (
         <Text key={note} dimColor>
           {note}

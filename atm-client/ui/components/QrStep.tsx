@@ -62,9 +62,11 @@ export function QrStep(props: { otpauthUri: string; secret: string; onNext: () =
         </Text>
         <Text bold>Two-factor login</Text>
         <Text> </Text>
-        <Text>Scan this code with your authenticator app.</Text>
+        <Text>Scan this code with</Text>
+        <Text>your authenticator app.</Text>
         <Text> </Text>
-        <Text>Enter next: type the code the app shows</Text>
+        <Text>Enter then type the</Text>
+        <Text>code the app shows</Text>
         <Text>Esc cancel</Text>
       </Box>
     </Box>

@@ -3,6 +3,7 @@ import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { MenuList } from '../components/MenuList.js';
 import { Notice } from '../components/Notice.js';
+import { Para } from '../components/Para.js';
 import { QrStep } from '../components/QrStep.js';
 import { CODE_FIELDS, PASSWORD_FIELD } from '../fields.js';
 import { useForm } from '../hooks/use-form.js';
@@ -96,7 +97,7 @@ function PasswordForm(props: {
   return (
     <Frame title={TITLE} hints={props.hints}>
       {props.lines.map((line) => (
-        <Text key={line}>{line}</Text>
+        <Para key={line}>{line}</Para>
       ))}
       <Box marginTop={1}>
         <FormFields fields={props.fields} state={state} disabled={props.flow.pending} />
