@@ -240,7 +240,7 @@ function Screen(props: {
         />
       );
     case 'balance':
-      return <BalanceScreen {...screenProps} />;
+      return <BalanceScreen {...screenProps} onTwoFactor={props.onTwoFactor} />;
     case 'withdraw':
       return <WithdrawScreen {...screenProps} dispenser={props.dispenser} />;
     case 'deposit':

@@ -32,6 +32,22 @@ describe('remote and terminal sessions', () => {
   });
 });
 
+describe('two-factor status from the balance', () => {
+  it('the menu follows what the balance result says', async () => {
+    const atm = await renderAtm();
+    atm.bank.addAccount('alice');
+    await atm.login();
+    expect(atm.frame()).toContain('Set up two-factor login');
+    // Turned on elsewhere (another session): the next balance tells this one.
+    const account = atm.bank.accounts.get('alice');
+    if (account) account.totpCode = '135790';
+    await atm.press('1');
+    await atm.waitFor('Available balance');
+    await atm.press(KEY.escape);
+    expect(await atm.waitFor('Main menu')).toContain('Two-factor login: on');
+  });
+});
+
 describe('update e-mail and phone', () => {
   it('checks the fields, sends what was filled in and confirms', async () => {
     const atm = await renderAtm();
