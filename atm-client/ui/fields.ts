@@ -15,16 +15,14 @@ export const USER_FIELD: FieldSpec = {
   maxLength: 40,
 };
 
-export const USER_RULE = 'User names are 3–32 characters of a–z, 0–9, . _ - and start with a letter.';
-
-/** Why `name` is not a user name, in words; null when it is one. */
+/** Why `name` is not a user name, in one short line; null when it is one. */
 export function userNameProblem(name: string): string | null {
   if (name === '') return 'Enter a user name.';
-  if (/\s/.test(name)) return `A user name has no spaces (use . _ or - instead). ${USER_RULE}`;
+  if (/\s/.test(name)) return 'A user name has no spaces: use . _ or - instead.';
   const odd = [...name].find((char) => !isUserChar(char));
-  if (odd !== undefined) return `A user name cannot contain "${odd}". ${USER_RULE}`;
-  if (name.length < 3 || name.length > 32) return `That user name is ${name.length} characters long. ${USER_RULE}`;
-  if (!/^[a-z]/.test(name)) return `A user name starts with a letter. ${USER_RULE}`;
+  if (odd !== undefined) return `A user name cannot contain "${odd}": only a–z, 0–9, . _ and -.`;
+  if (name.length < 3 || name.length > 32) return `That user name is ${name.length} characters long: 3–32 are needed.`;
+  if (!/^[a-z]/.test(name)) return 'A user name starts with a letter (a–z).';
   return null;
 }
 
