@@ -143,6 +143,19 @@ describe('small things', () => {
     expect(await atm.waitFor('Log in')).toMatch(/User name\s+alice/);
   });
 
+  it('Esc from the transfer confirm step keeps the amount', async () => {
+    const atm = await loggedIn();
+    await atm.press('4');
+    await atm.type('bob\r');
+    await atm.type('12.50\r');
+    await atm.waitFor('Send $12.50 to bob?');
+    await atm.press(KEY.escape);
+    await atm.waitFor(/Amount \$\s+12\.50/);
+    await atm.press(KEY.enter);
+    await atm.waitFor('Send $12.50 to bob?');
+    expect(atm.bank.callsOf('transfer')).toHaveLength(0);
+  });
+
   it('the mini-statement has column headers', async () => {
     const atm = await loggedIn();
     await atm.press('5');
