@@ -163,6 +163,20 @@ describe('the atm binary in an 80×24 terminal, against a real bank', () => {
     });
     const tty = terminal;
     await tty.waitFor('Welcome to Secure ATM.');
+    // Open an account: the form with its password checklist fits.
+    await tty.press('2');
+    expectFramed(await tty.waitFor('Repeat password'), 'register form');
+    await tty.press('Escape');
+    await tty.waitFor('Welcome to Secure ATM.');
+    // A wrong password: the error screen fits, and going back keeps the user name.
+    await tty.press('1');
+    await tty.waitFor('User name');
+    await tty.type(`${USER}\rWrong-Password-1!\r`);
+    expectFramed(await tty.waitFor('User name or password not recognised'), 'login error');
+    await tty.press('Enter');
+    expect(await tty.waitFor(/Log in[\s\S]*User name\s+teller\.e2e/)).toContain(USER);
+    await tty.press('Escape');
+    await tty.waitFor('Welcome to Secure ATM.');
     const menu = await logIn(tty);
     collected.push(`## Main menu, remote session\n\n\`\`\`\n${menu}\n\`\`\`\n`);
     expectFramed(menu, 'remote menu');
