@@ -14,6 +14,11 @@ export interface ScriptRunDeps {
   connectorFor(target: ConnectTarget | null): BankConnector;
   /** One report line (no newline). */
   write(line: string): void;
+  /**
+   * Opens (and closes) a connection to the bank `connect` names, so that `connect` passes
+   * only when the bank is there. Without it `connect` only chooses the target.
+   */
+  reach?(target: ConnectTarget | null): Promise<Outcome<unknown>>;
 }
 
 export interface ScriptReport {
@@ -43,6 +48,8 @@ export async function runScript(script: Script, deps: ScriptRunDeps): Promise<Sc
   let session: BankSession | null = null;
   let last: AnyOutcome | null = null;
   let lastWithdrawal: string | null = null;
+  // Enrolment re-checks the password (PROTOCOL.md §5.1): the one the session logged in with.
+  let password = '';
 
   const record = (step: ScriptStep, verdict: Verdict, detail?: string): void => {
     if (verdict === 'PASS') report.passed += 1;
@@ -57,12 +64,14 @@ export async function runScript(script: Script, deps: ScriptRunDeps): Promise<Sc
   for (const [index, step] of script.steps.entries()) {
     const statement = step.statement;
     if (statement.kind === 'connect') {
-      connector = deps.connectorFor(
+      const target =
         statement.host !== undefined && statement.port !== undefined
           ? { host: statement.host, port: statement.port }
-          : null,
-      );
-      record(step, 'PASS');
+          : null;
+      connector = deps.connectorFor(target);
+      const reached = deps.reach ? await deps.reach(target) : null;
+      if (reached && !reached.ok) record(step, 'FAIL', formatError(reached.error));
+      else record(step, 'PASS', reached ? 'connected' : undefined);
       continue;
     }
     if (REQUEST_KINDS.has(statement.kind)) {
@@ -77,11 +86,12 @@ export async function runScript(script: Script, deps: ScriptRunDeps): Promise<Sc
         const opened =
           statement.kind === 'login' ? await conn().login(credentials) : await conn().register(credentials);
         session = opened.ok ? opened.value : null;
+        password = statement.password;
         outcome = opened.ok ? { ok: true, value: { user: opened.value.user } } : opened;
       } else if (statement.kind === 'reverse' && statement.txId === 'last' && lastWithdrawal === null) {
         outcome = { ok: false, error: { code: 'UNKNOWN_TX', message: 'no withdrawal to reverse yet' } };
       } else {
-        outcome = session ? await perform(session, statement, lastWithdrawal) : NOT_LOGGED_IN;
+        outcome = session ? await perform(session, statement, lastWithdrawal, password) : NOT_LOGGED_IN;
         if (statement.kind === 'logout') session = null;
       }
       if (statement.kind === 'withdraw' && outcome.ok) lastWithdrawal = String(outcome.value.txId);
@@ -129,7 +139,12 @@ function nextIsOutcomeCheck(step: ScriptStep | undefined): boolean {
   return step?.statement.kind === 'expect-ok' || step?.statement.kind === 'expect-error';
 }
 
-async function perform(session: BankSession, s: Statement, lastWithdrawal: string | null): Promise<AnyOutcome> {
+async function perform(
+  session: BankSession,
+  s: Statement,
+  lastWithdrawal: string | null,
+  password: string,
+): Promise<AnyOutcome> {
   const widen = (outcome: Outcome<object>): AnyOutcome => outcome as AnyOutcome;
   switch (s.kind) {
     case 'balance':
@@ -161,7 +176,7 @@ async function perform(session: BankSession, s: Statement, lastWithdrawal: strin
         }),
       );
     case 'totp-enroll':
-      return widen(await session.totpEnroll());
+      return widen(await session.totpEnroll(password));
     case 'totp-confirm':
       return widen(await session.totpConfirm(s.code));
     case 'logout':

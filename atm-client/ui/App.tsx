@@ -79,6 +79,8 @@ function Atm(props: AppProps) {
   const { session, end } = bank;
   // Known from the login (a code was needed) and kept up to date by the two-factor screen.
   const [twoFactor, setTwoFactor] = useState(false);
+  // Once the bank said it opens no accounts here, the next customer is told before typing anything.
+  const [registrationClosed, setRegistrationClosed] = useState(false);
 
   const countdown = useIdleCountdown({
     clock,
@@ -107,6 +109,7 @@ function Atm(props: AppProps) {
       back: () => dispatch({ type: 'back' }),
       fail: (error: UiError, back?: Route) => {
         if (describeError(error.code).endsSession) void end('close');
+        if (error.code === 'REGISTRATION_CLOSED') setRegistrationClosed(true);
         dispatch(back === undefined ? { type: 'fail', error } : { type: 'fail', error, back });
       },
     }),
@@ -125,7 +128,9 @@ function Atm(props: AppProps) {
 
   const onWelcome = (action: WelcomeAction) => {
     if (action === 'quit') quit();
-    else nav.go({ screen: action });
+    else if (action === 'register' && registrationClosed) {
+      nav.fail({ code: 'REGISTRATION_CLOSED', message: 'the bank opens no accounts here' }, { screen: 'welcome' });
+    } else nav.go({ screen: action });
   };
 
   const onMenu = (action: MainAction) => {
@@ -186,7 +191,15 @@ function Screen(props: {
     case 'welcome':
       return <WelcomeScreen banner={route.banner} onChoose={props.onWelcome} />;
     case 'login':
-      return <LoginScreen connector={props.connector} nav={nav} onSignedIn={props.onSignedIn} />;
+      return (
+        <LoginScreen
+          key={route.user ?? ''}
+          connector={props.connector}
+          nav={nav}
+          onSignedIn={props.onSignedIn}
+          {...(route.user === undefined ? {} : { user: route.user })}
+        />
+      );
     case 'login-totp':
       return (
         <TotpLoginScreen
@@ -227,7 +240,7 @@ function Screen(props: {
         />
       );
     case 'balance':
-      return <BalanceScreen {...screenProps} />;
+      return <BalanceScreen {...screenProps} onTwoFactor={props.onTwoFactor} />;
     case 'withdraw':
       return <WithdrawScreen {...screenProps} dispenser={props.dispenser} />;
     case 'deposit':

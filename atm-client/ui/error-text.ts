@@ -16,6 +16,8 @@ export interface UiError extends ClientErrorDetails {
   message: string;
   /** Extra facts for this case, e.g. the transaction id to quote to the bank. */
   detail?: string;
+  /** The connection dropped while no request was waiting for its answer. */
+  whileIdle?: boolean;
 }
 
 export interface ErrorText {
@@ -226,6 +228,13 @@ export function fromClientError(error: ClientError): UiError {
 export function describeUiError(error: UiError): ErrorText {
   const text = describeError(error.code);
   if (error.code === 'TOTP_INVALID' && error.reason === 'USED') return { ...text, ...USED_CODE_TEXT };
+  if (error.code === 'CONNECTION_LOST' && error.whileIdle) {
+    return {
+      ...text,
+      advice:
+        'The connection to the bank dropped while nothing was in progress, so nothing changed. Please log in again.',
+    };
+  }
   if (error.code === 'LIMIT_EXCEEDED' && error.remainingCents !== undefined) {
     return { ...text, advice: limitAdvice(error.remainingCents) };
   }

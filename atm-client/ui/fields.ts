@@ -2,15 +2,29 @@ import { type FieldSpec, isDigit, isPrintable, isUserChar } from './text-edit.js
 
 /** Form fields more than one screen uses. */
 
+/**
+ * User names take any character as typed (capitals become small letters, which is the same
+ * name), so that a space or a symbol is refused with a reason instead of vanishing.
+ */
 export const USER_FIELD: FieldSpec = {
   name: 'user',
   label: 'User name',
-  accept: isUserChar,
+  accept: isPrintable,
   normalise: (char) => char.toLowerCase(),
-  maxLength: 32,
+  // Longer than a name may be, so that an over-long one is said, not cut.
+  maxLength: 40,
 };
 
-export const USER_RULE = 'User names are 3–32 characters of a–z, 0–9, . _ - and start with a letter.';
+/** Why `name` is not a user name, in one short line; null when it is one. */
+export function userNameProblem(name: string): string | null {
+  if (name === '') return 'Enter a user name.';
+  if (/\s/.test(name)) return 'A user name has no spaces: use . _ or - instead.';
+  const odd = [...name].find((char) => !isUserChar(char));
+  if (odd !== undefined) return `A user name cannot contain "${odd}": only a–z, 0–9, . _ and -.`;
+  if (name.length < 3 || name.length > 32) return `That user name is ${name.length} characters long: 3–32 are needed.`;
+  if (!/^[a-z]/.test(name)) return 'A user name starts with a letter (a–z).';
+  return null;
+}
 
 export const CODE_FIELDS: readonly FieldSpec[] = [{ name: 'code', label: 'Code', accept: isDigit, maxLength: 6 }];
 

@@ -5,13 +5,14 @@
 
 import { formatCents as formatProtocolCents } from '../../protocol/index.js';
 
-export type AmountProblem = 'empty' | 'not_a_number' | 'too_many_decimals' | 'zero' | 'too_large';
+export type AmountProblem = 'empty' | 'negative' | 'not_a_number' | 'too_many_decimals' | 'zero' | 'too_large';
 
 export type AmountParse = { ok: true; cents: number } | { ok: false; problem: AmountProblem };
 
 /** Plain words for each problem, shown under the amount field. */
 export const AMOUNT_PROBLEM_TEXT: Readonly<Record<AmountProblem, string>> = {
   empty: 'Enter an amount.',
+  negative: 'An amount cannot be negative: enter how much, like 25 or 25.50.',
   not_a_number: 'Enter the amount in dollars and cents, like 25 or 25.50.',
   too_many_decimals: 'Use at most two digits after the decimal point.',
   zero: 'The amount must be more than $0.00.',
@@ -26,6 +27,7 @@ const AMOUNT_PATTERN = /^\$?(?:(\d{1,3}(?:,\d{3})+)|(\d*))(?:\.(\d*))?$/;
 export function parseAmount(text: string, maxCents: number = Number.MAX_SAFE_INTEGER): AmountParse {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: false, problem: 'empty' };
+  if (/^\$?-/.test(trimmed)) return { ok: false, problem: 'negative' };
   const match = AMOUNT_PATTERN.exec(trimmed);
   if (!match) return { ok: false, problem: 'not_a_number' };
   const whole = (match[1] ?? match[2] ?? '').replaceAll(',', '');
@@ -47,7 +49,7 @@ export function formatCents(cents: number, currency = 'USD'): string {
   return formatProtocolCents(cents, { currency });
 }
 
-/** Characters an amount field accepts as the user types. */
+/** Characters an amount field accepts as the user types ("-" too, so that it can be refused with a reason). */
 export function isAmountChar(char: string): boolean {
-  return /^[0-9.,$]$/.test(char);
+  return /^[0-9.,$-]$/.test(char);
 }

@@ -18,7 +18,7 @@ export type SessionScreen =
 
 export type Route =
   | { screen: 'welcome'; banner?: string }
-  | { screen: 'login' }
+  | { screen: 'login'; user?: string }
   | { screen: 'login-totp'; user: string; password: string }
   | { screen: 'register' }
   | { screen: 'menu'; banner?: string }
@@ -47,7 +47,7 @@ export function parentOf(route: Route): Route {
     case 'ended':
       return WELCOME;
     case 'login-totp':
-      return { screen: 'login' };
+      return { screen: 'login', user: route.user };
     case 'menu':
       return MENU;
     case 'error':

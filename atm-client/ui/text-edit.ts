@@ -1,7 +1,7 @@
 /**
  * Small forms with masked fields, as a pure key → state function so that editing rules
  * are tested without a terminal. Enter moves to the next field and submits on the last;
- * Tab/↓ and Shift+Tab/↑ move between fields; Esc cancels.
+ * Tab and Shift+Tab move between fields round and round, ↓ and ↑ up to the ends; Esc cancels.
  */
 
 export interface FieldSpec {
@@ -56,10 +56,12 @@ export function applyKey(
       ? { state, event: 'submit' }
       : { state: { ...state, focus: state.focus + 1 }, event: 'none' };
   }
-  if ((key.tab && key.shift) || key.upArrow) {
-    return { state: { ...state, focus: Math.max(0, state.focus - 1) }, event: 'none' };
-  }
-  if (key.tab || key.downArrow) return { state: { ...state, focus: Math.min(last, state.focus + 1) }, event: 'none' };
+  // Tab goes round (after the last field comes the first); the arrows stop at the ends.
+  if (key.tab && key.shift)
+    return { state: { ...state, focus: state.focus <= 0 ? last : state.focus - 1 }, event: 'none' };
+  if (key.tab) return { state: { ...state, focus: state.focus >= last ? 0 : state.focus + 1 }, event: 'none' };
+  if (key.upArrow) return { state: { ...state, focus: Math.max(0, state.focus - 1) }, event: 'none' };
+  if (key.downArrow) return { state: { ...state, focus: Math.min(last, state.focus + 1) }, event: 'none' };
   const field = fields[state.focus];
   if (!field) return { state, event: 'none' };
   const current = state.values[field.name] ?? '';

@@ -1,13 +1,26 @@
 import type { BankSession } from '../client/types.js';
 
+/** How many requests are waiting for their answer. */
+export interface InFlight {
+  count: number;
+}
+
 /**
  * Wraps a session so every request stamps "activity": the server's idle timer restarts
- * on each request, and so does the ATM's countdown.
+ * on each request, and so does the ATM's countdown. `inFlight` counts the requests still
+ * waiting, so a dropped connection can be told apart from a dropped request.
  */
-export function trackActivity(session: BankSession, onRequest: () => void): BankSession {
-  const stamp = <T>(call: () => T): T => {
+export function trackActivity(
+  session: BankSession,
+  onRequest: () => void,
+  inFlight: InFlight = { count: 0 },
+): BankSession {
+  const stamp = <T>(call: () => Promise<T>): Promise<T> => {
     onRequest();
-    return call();
+    inFlight.count += 1;
+    return call().finally(() => {
+      inFlight.count -= 1;
+    });
   };
   return {
     get user() {

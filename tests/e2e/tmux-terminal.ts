@@ -82,6 +82,19 @@ export class TmuxTerminal {
     return text.replace(/\s+$/, '');
   }
 
+  /** Resizes the window (and so the pane) as a user dragging the terminal's corner would. */
+  async resize(cols: number, rows: number): Promise<void> {
+    await tmux(this.socket, [
+      'resize-window',
+      '-t',
+      this.target.split(':')[0] ?? 'atm',
+      '-x',
+      String(cols),
+      '-y',
+      String(rows),
+    ]);
+  }
+
   /** Named keys, as tmux spells them: "Enter", "Escape", "Down", "C-c", or a single character. */
   async press(...keys: string[]): Promise<void> {
     await tmux(this.socket, ['send-keys', '-t', this.target, ...keys]);

@@ -20,6 +20,14 @@ type Result = Record<string, unknown>;
 interface OpRun {
   request(session: BankSession): Promise<Outcome<object>>;
   describe(result: Result): string;
+  /** What --json prints, when the bank's result alone (often `{}`) would not say what happened. */
+  json?(result: Result): Result;
+}
+
+/** A two-factor code as typed: exactly 6 digits, or a usage mistake. */
+function totpArg(code: string, what: string): string {
+  if (!/^[0-9]{6}$/.test(code)) throw new UsageError(`${what} must be 6 digits, not ${JSON.stringify(code)}`);
+  return code;
 }
 
 function amountArg(text: string): number {
@@ -74,6 +82,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
       const run = build(args, opts);
       const connection = resolveConnection(opts, io);
       const credentials = resolveCredentials(opts, io);
+      if (credentials.totp !== undefined) totpArg(credentials.totp, '--totp (or ATM_TOTP)');
       const json = opts.json === true;
       const connector = createConnector(connection);
       const opened = login === 'register' ? await connector.register(credentials) : await connector.login(credentials);
@@ -94,7 +103,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
         throw new OperationFailed();
       }
       const result = outcome.value as Result;
-      io.stdout(json ? `${JSON.stringify(result)}\n` : `${run.describe(result)}\n`);
+      io.stdout(json ? `${JSON.stringify(run.json ? run.json(result) : result)}\n` : `${run.describe(result)}\n`);
     });
   };
 
@@ -201,6 +210,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
       return {
         request: (s) => s.changePassword(resolveCredentials(opts, io).password, newPassword, mutationOptions(opts)),
         describe: (r) => `password changed${replayed(r)}`,
+        json: (r) => ({ ...r, passwordChanged: true }),
       };
     },
     (c) => c.option('--id <id>', ID_HELP),
@@ -219,6 +229,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
       return {
         request: (s) => s.updateContact(contact, mutationOptions(opts)),
         describe: (r) => `contact updated${replayed(r)}`,
+        json: (r) => ({ ...r, contactUpdated: true, ...contact }),
       };
     },
     (c) =>
@@ -228,19 +239,41 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
         .option('--id <id>', ID_HELP),
   );
 
-  op('totp-enroll', 'start two-factor enrolment: prints the otpauth URI and secret', () => ({
-    request: (s) => s.totpEnroll(),
-    describe: (r) =>
-      `otpauth URI: ${String(r.otpauthUri)}\nsecret: ${String(r.secret)}\nconfirm with: atm exec totp-confirm <code>`,
-  }));
+  op(
+    'totp-enroll',
+    'start two-factor enrolment (re-checks the password): prints the otpauth URI and secret',
+    (_a, opts) => ({
+      request: (s) => s.totpEnroll(resolveCredentials(opts, io).password),
+      describe: (r) =>
+        `otpauth URI: ${String(r.otpauthUri)}\nsecret: ${String(r.secret)}\nconfirm with: atm exec totp-confirm <code>`,
+    }),
+  );
 
   op(
     'totp-confirm <code>',
     'finish two-factor enrolment with a code from the authenticator',
-    ([code = ''], opts) => ({
-      request: (s) => s.totpConfirm(code, mutationOptions(opts)),
-      describe: (r) => `two-factor login enabled${replayed(r)}`,
-    }),
+    ([code = ''], opts) => {
+      const checked = totpArg(code, 'the code');
+      return {
+        request: (s) => s.totpConfirm(checked, mutationOptions(opts)),
+        describe: (r) => `two-factor login enabled${replayed(r)}`,
+        json: (r) => ({ ...r, twoFactor: true }),
+      };
+    },
+    (c) => c.option('--id <id>', ID_HELP),
+  );
+
+  op(
+    'totp-disable <code>',
+    'turn two-factor login off (the password and a current code from the authenticator)',
+    ([code = ''], opts) => {
+      const checked = totpArg(code, 'the code');
+      return {
+        request: (s) => s.totpDisable(resolveCredentials(opts, io).password, checked, mutationOptions(opts)),
+        describe: (r) => `two-factor login disabled${replayed(r)}`,
+        json: (r) => ({ ...r, twoFactor: false }),
+      };
+    },
     (c) => c.option('--id <id>', ID_HELP),
   );
 
@@ -249,7 +282,11 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
     'open an account with --user/--password (if the bank allows registration)',
     (_args, opts) => {
       const { user } = resolveCredentials(opts, io);
-      return { request: async () => ({ ok: true, value: {} }), describe: () => `registered ${user}` };
+      return {
+        request: async () => ({ ok: true, value: {} }),
+        describe: () => `registered ${user}`,
+        json: () => ({ registered: user }),
+      };
     },
     (c) => c,
     'register',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createConnector } from '../../client/connector.js';
+import { createConnector, DEFAULT_TIMEOUT_MS } from '../../client/connector.js';
+import { dialTls } from '../../client/tls-dial.js';
 import { parseScript, SCRIPT_USAGE } from '../../script/parse-script.js';
 import { runScript } from '../../script/run-script.js';
 import { scriptVariables } from '../../script/script-variables.js';
@@ -61,6 +62,21 @@ export function registerScriptCommand(program: Command, io: AtmIo): void {
     const report = await runScript(parsed.script, {
       connectorFor: (target) => createConnector(target ? { ...connection, ...target } : connection),
       write: (line) => io.stdout(`${line}\n`),
+      // TCP and TLS (the certificate checked) to the bank, then closed before any hello.
+      reach: async (target) => {
+        const where = target ? { ...connection, ...target } : connection;
+        const link = await dialTls({
+          host: where.host,
+          port: where.port,
+          timeoutMs: where.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          ...(where.ca === undefined ? {} : { ca: where.ca }),
+          ...(where.dangerouslySkipCertificateVerification === true
+            ? { dangerouslySkipCertificateVerification: true }
+            : {}),
+        });
+        if (link.ok) link.value.close();
+        return link;
+      },
     });
     if (report.failed > 0) throw new OperationFailed();
   });

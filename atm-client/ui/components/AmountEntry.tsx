@@ -6,6 +6,7 @@ import type { FieldSpec } from '../text-edit.js';
 import { FormFields } from './FormFields.js';
 import { Frame } from './Frame.js';
 import { Notice } from './Notice.js';
+import { Para } from './Para.js';
 
 const AMOUNT_FIELDS: readonly FieldSpec[] = [
   { name: 'amount', label: 'Amount $', accept: isAmountChar, maxLength: 16 },
@@ -19,8 +20,8 @@ export function AmountEntry(props: {
   initialCents?: number | undefined;
   /** Lines under the prompt, e.g. the limits that apply. */
   notes?: readonly string[];
-  /** Takes the amount; a problem it returns is shown and the amount stays for editing. */
-  onAmount: (cents: number) => string | null | undefined | void;
+  /** Takes the amount; a problem (string) it returns is shown and the amount stays for editing. */
+  onAmount: (cents: number) => unknown;
   onCancel: () => void;
 }) {
   const [problem, setProblem] = useState<string | null>(null);
@@ -28,15 +29,16 @@ export function AmountEntry(props: {
     initial: props.initialCents === undefined ? undefined : { amount: centsToDecimal(props.initialCents) },
     onSubmit: (values) => {
       const parsed = parseAmount(values.amount ?? '');
-      if (parsed.ok) setProblem(props.onAmount(parsed.cents) || null);
-      else setProblem(AMOUNT_PROBLEM_TEXT[parsed.problem]);
+      if (!parsed.ok) return setProblem(AMOUNT_PROBLEM_TEXT[parsed.problem]);
+      const problem = props.onAmount(parsed.cents);
+      setProblem(typeof problem === 'string' ? problem : null);
     },
     onCancel: props.onCancel,
     onEdit: () => setProblem(null),
   });
   return (
     <Frame title={props.title} hints={['type the amount, e.g. 25.50', 'Enter continue', 'Esc back']}>
-      <Text>{props.prompt}</Text>
+      <Para>{props.prompt}</Para>
       {props.notes?.map((note) => (
         <Text key={note} dimColor>
           {note}

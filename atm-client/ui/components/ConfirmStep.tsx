@@ -1,6 +1,6 @@
-import { Text } from 'ink';
 import { useKeys } from '../hooks/use-keys.js';
 import { Frame } from './Frame.js';
+import { Para } from './Para.js';
 
 /** "Is this right?": Enter goes ahead, Esc goes back to change it. */
 export function ConfirmStep(props: {
@@ -16,7 +16,7 @@ export function ConfirmStep(props: {
   return (
     <Frame title={props.title} hints={['Enter confirm', 'Esc change']}>
       {props.lines.map((line) => (
-        <Text key={line}>{line}</Text>
+        <Para key={line}>{line}</Para>
       ))}
     </Frame>
   );

@@ -1,8 +1,11 @@
 import { Box, Text } from 'ink';
 import { useContext, useMemo } from 'react';
+import { countdownMessage } from '../countdown.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { TerminalSizeContext } from '../hooks/use-terminal-size.js';
 import { drawQr, groupSecret } from '../qr.js';
+import { StatusContext } from '../status-context.js';
+import { wrapWords } from '../text-wrap.js';
 import { Frame } from './Frame.js';
 
 /** Room the words beside the code need; below that they go under it, on one line. */
@@ -16,6 +19,9 @@ const BELOW_TEXT = 'Scan with your authenticator app · Enter next · Esc cancel
  */
 export function QrStep(props: { otpauthUri: string; secret: string; onNext: () => void; onCancel: () => void }) {
   const size = useContext(TerminalSizeContext);
+  const { countdown } = useContext(StatusContext);
+  // Without the frame the idle warning would be lost: it goes beside (or under) the code.
+  const warning = countdown.kind === 'warning' ? countdownMessage(countdown.secondsLeft) : null;
   useKeys((_input, key) => {
     if (key.return) props.onNext();
     else if (key.escape) props.onCancel();
@@ -49,7 +55,9 @@ export function QrStep(props: { otpauthUri: string; secret: string; onNext: () =
     return (
       <Box flexDirection="column">
         {code}
-        <Text wrap="truncate">{BELOW_TEXT}</Text>
+        <Text wrap="truncate" {...(warning ? { color: 'yellow', bold: true } : {})}>
+          {warning ?? BELOW_TEXT}
+        </Text>
       </Box>
     );
   }
@@ -62,10 +70,19 @@ export function QrStep(props: { otpauthUri: string; secret: string; onNext: () =
         </Text>
         <Text bold>Two-factor login</Text>
         <Text> </Text>
-        <Text>Scan this code with your authenticator app.</Text>
+        <Text>Scan this code with</Text>
+        <Text>your authenticator app.</Text>
         <Text> </Text>
-        <Text>Enter next: type the code the app shows</Text>
+        <Text>Enter then type the</Text>
+        <Text>code the app shows</Text>
         <Text>Esc cancel</Text>
+        {warning ? (
+          <Box marginTop={1}>
+            <Text color="yellow" bold>
+              {wrapWords(warning, SIDE_TEXT_COLUMNS - 2).join('\n')}
+            </Text>
+          </Box>
+        ) : null}
       </Box>
     </Box>
   );

@@ -10,16 +10,23 @@ export interface BalanceView {
   at: number;
 }
 
-/** Asks for the balance once when the screen opens. */
-export function useBalance(session: BankSession, nav: Nav, clock: Clock): BalanceView | null {
+/** Asks for the balance once when the screen opens; the answer also says whether two-factor is on. */
+export function useBalance(
+  session: BankSession,
+  nav: Nav,
+  clock: Clock,
+  onTwoFactor?: (on: boolean) => void,
+): BalanceView | null {
   const { run } = useRequest();
   const [view, setView] = useState<BalanceView | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: one request per visit to the screen
   useEffect(() => {
     void run(() => session.balance()).then((outcome) => {
       if (!outcome) return;
-      if (outcome.ok) setView({ ...outcome.value, at: clock.now() });
-      else nav.fail(outcome.error, MENU_ROUTE);
+      if (outcome.ok) {
+        setView({ ...outcome.value, at: clock.now() });
+        if (typeof outcome.value.twoFactor === 'boolean') onTwoFactor?.(outcome.value.twoFactor);
+      } else nav.fail(outcome.error, MENU_ROUTE);
     });
   }, []);
   return view;

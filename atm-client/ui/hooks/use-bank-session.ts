@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BankSession } from '../../client/types.js';
 import { type Clock, withinOn } from '../clock.js';
 import type { UiError } from '../error-text.js';
-import { trackActivity } from '../tracked-session.js';
+import { type InFlight, trackActivity } from '../tracked-session.js';
 
 /** How long a farewell logout may take before the ATM just closes the connection. */
 const LOGOUT_WAIT_MS = 3000;
@@ -27,6 +27,7 @@ export function useBankSession(options: { clock: Clock; onLost: (error: UiError)
   const [lastActivityAt, setLastActivityAt] = useState(() => clock.now());
   const raw = useRef<BankSession | null>(null);
   const unsubscribe = useRef<Array<() => void>>([]);
+  const inFlight = useRef<InFlight>({ count: 0 });
   const onLost = useRef(options.onLost);
   onLost.current = options.onLost;
 
@@ -44,7 +45,10 @@ export function useBankSession(options: { clock: Clock; onLost: (error: UiError)
       if (!previous) return;
       previous.close();
       setSession(null);
-      onLost.current(error);
+      // Nothing was waiting for an answer: nothing can be unconfirmed, and the words say so.
+      onLost.current(
+        error.code === 'CONNECTION_LOST' && inFlight.current.count === 0 ? { ...error, whileIdle: true } : error,
+      );
     },
     [detach],
   );
@@ -58,7 +62,8 @@ export function useBankSession(options: { clock: Clock; onLost: (error: UiError)
         next.onClose((reason) => lose(reason ?? { code: 'SESSION_CLOSED', message: 'the bank closed the connection' })),
       ];
       setLastActivityAt(clock.now());
-      setSession(trackActivity(next, () => setLastActivityAt(clock.now())));
+      inFlight.current = { count: 0 };
+      setSession(trackActivity(next, () => setLastActivityAt(clock.now()), inFlight.current));
     },
     [clock, detach, lose],
   );

@@ -24,7 +24,13 @@ export function useChangePassword(
     if (values.next === values.current) return setProblem('The new password must differ from the current one.');
     const outcome = await run(() => session.changePassword(values.current, values.next));
     if (!outcome) return;
-    if (!outcome.ok) return nav.fail(outcome.error, { screen: 'change-password' });
+    if (!outcome.ok) {
+      // Here only the password can be wrong: there is no user name on this screen to blame.
+      if (outcome.error.code === 'AUTH_FAILED') {
+        return setProblem('Your current password is not right. Several wrong tries in a row lock the account.');
+      }
+      return nav.fail(outcome.error, { screen: 'change-password' });
+    }
     nav.go({
       screen: 'done',
       title: 'Password changed',

@@ -10,6 +10,8 @@ export interface FormHandlers {
   isActive?: boolean;
   /** Values the form starts with (read once, when it mounts). */
   initial?: Record<string, string> | undefined;
+  /** The field the cursor starts in (default the first). */
+  initialFocus?: number;
 }
 
 /** A keyboard form over the pure `applyKey` rules. */
@@ -17,7 +19,10 @@ export function useForm(
   fields: readonly FieldSpec[],
   handlers: FormHandlers,
 ): { state: FormState; reset: (values?: Record<string, string>) => void } {
-  const [state, setState] = useState(() => initialForm(fields, handlers.initial));
+  const [state, setState] = useState(() => ({
+    ...initialForm(fields, handlers.initial),
+    focus: handlers.initialFocus ?? 0,
+  }));
   // Several keys can arrive before a re-render; each one must see the previous one's edit.
   const current = useRef(state);
 

@@ -145,13 +145,14 @@ export interface WithdrawLimits {
 /** Why an amount is over a known limit, with the number; null when it is within them. */
 export function limitProblem(amountCents: number, limits: WithdrawLimits | null): string | null {
   if (limits === null) return null;
+  // In the bank's order (PROTOCOL.md §5.1): INVALID_AMOUNT before LIMIT_EXCEEDED.
+  if (amountCents > limits.maxAmountCents) {
+    return `The most for one withdrawal is ${formatCents(limits.maxAmountCents)}.`;
+  }
   if (amountCents > limits.dailyWithdrawalRemainingCents) {
     return limits.dailyWithdrawalRemainingCents > 0
       ? `Today you can withdraw at most ${formatCents(limits.dailyWithdrawalRemainingCents)} more.`
       : "You have used all of today's withdrawal limit.";
-  }
-  if (amountCents > limits.maxAmountCents) {
-    return `The most for one withdrawal is ${formatCents(limits.maxAmountCents)}.`;
   }
   return null;
 }

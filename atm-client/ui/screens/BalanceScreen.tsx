@@ -6,8 +6,8 @@ import { useKeys } from '../hooks/use-keys.js';
 import { formatCents } from '../money.js';
 import type { SessionScreenProps } from './screen-props.js';
 
-export function BalanceScreen(props: SessionScreenProps) {
-  const view = useBalance(props.session, props.nav, props.clock);
+export function BalanceScreen(props: SessionScreenProps & { onTwoFactor?: (on: boolean) => void }) {
+  const view = useBalance(props.session, props.nav, props.clock, props.onTwoFactor);
   useKeys((_input, key) => {
     if (key.return || key.escape) props.nav.back();
   });

@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import { Frame } from '../components/Frame.js';
+import { Para } from '../components/Para.js';
 import { useKeys } from '../hooks/use-keys.js';
 
 /** What the error boundary shows instead of a stack trace. */
@@ -12,7 +13,7 @@ export function CrashScreen(props: { onRestart: () => void }) {
       <Text bold color="red">
         Sorry, this ATM hit a problem.
       </Text>
-      <Text>For your safety the session was closed. Check your balance before trying again.</Text>
+      <Para>For your safety the session was closed. Check your balance before trying again.</Para>
     </Frame>
   );
 }

@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import { Frame } from '../components/Frame.js';
+import { Para } from '../components/Para.js';
 import { useKeys } from '../hooks/use-keys.js';
 
 /** A success without a receipt (password changed, two-factor on). */
@@ -13,7 +14,7 @@ export function DoneScreen(props: { title: string; lines: readonly string[]; onD
         ✓ {props.title}
       </Text>
       {props.lines.map((line) => (
-        <Text key={line}>{line}</Text>
+        <Para key={line}>{line}</Para>
       ))}
     </Frame>
   );

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { Frame } from '../components/Frame.js';
+import { Para } from '../components/Para.js';
 import { describeUiError, type UiError } from '../error-text.js';
 import { useKeys } from '../hooks/use-keys.js';
 
@@ -11,13 +12,13 @@ export function ErrorScreen(props: { error: UiError; continueLabel: string; onCo
   const text = describeUiError(props.error);
   return (
     <Frame title="Sorry" hints={[`Enter or Esc ${props.continueLabel}`]}>
-      <Text bold color="red">
+      <Para bold color="red">
         {text.title}
-      </Text>
-      <Text>{text.advice}</Text>
+      </Para>
+      <Para>{text.advice}</Para>
       {props.error.detail ? (
         <Box marginTop={1}>
-          <Text color="yellow">{props.error.detail}</Text>
+          <Para color="yellow">{props.error.detail}</Para>
         </Box>
       ) : null}
       <Box marginTop={1}>

@@ -5,6 +5,31 @@ import { useHistory } from '../hooks/use-history.js';
 import { useKeys } from '../hooks/use-keys.js';
 import type { SessionScreenProps } from './screen-props.js';
 
+/** One line of the statement, in fixed columns that add up to the frame's 60. */
+function Row(props: { date: string; what: string; amount: string; balance: string; header?: boolean; out?: boolean }) {
+  const style = props.header ? { bold: true } : {};
+  return (
+    <Box>
+      <Box width={17}>
+        <Text dimColor={!props.header} {...style}>
+          {props.date}
+        </Text>
+      </Box>
+      <Box width={20}>
+        <Text wrap="truncate-end" {...style}>
+          {props.what}
+        </Text>
+      </Box>
+      <Box width={11} justifyContent="flex-end">
+        <Text {...(props.header ? style : { color: props.out ? 'red' : 'green' })}>{props.amount}</Text>
+      </Box>
+      <Box width={12} justifyContent="flex-end">
+        <Text {...style}>{props.balance}</Text>
+      </Box>
+    </Box>
+  );
+}
+
 export function HistoryScreen(props: SessionScreenProps) {
   const history = useHistory(props.session, props.nav);
   useKeys((input, key) => {
@@ -26,24 +51,10 @@ export function HistoryScreen(props: SessionScreenProps) {
         <Text>No transactions yet.</Text>
       ) : (
         <Box flexDirection="column">
+          <Row date="Date (UTC)" what="Transaction" amount="Amount" balance="Balance" header />
           {page.entries.map((entry) => {
             const row = historyRow(entry);
-            return (
-              <Box key={row.txId}>
-                <Box width={17}>
-                  <Text dimColor>{row.date}</Text>
-                </Box>
-                <Box width={20}>
-                  <Text wrap="truncate-end">{row.what}</Text>
-                </Box>
-                <Box width={11} justifyContent="flex-end">
-                  <Text color={entry.amountCents < 0 ? 'red' : 'green'}>{row.amount}</Text>
-                </Box>
-                <Box width={12} justifyContent="flex-end">
-                  <Text>{row.balance}</Text>
-                </Box>
-              </Box>
-            );
+            return <Row key={row.txId} {...row} out={entry.amountCents < 0} />;
           })}
           {page.next === null ? <Text dimColor>— end of statement —</Text> : null}
         </Box>

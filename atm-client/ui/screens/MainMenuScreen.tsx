@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { Frame } from '../components/Frame.js';
 import { MenuList } from '../components/MenuList.js';
+import { Para } from '../components/Para.js';
 import { useMenu } from '../hooks/use-menu.js';
 import { type MainAction, type MenuContext, mainMenu } from '../menu-model.js';
 
@@ -25,7 +26,7 @@ export function MainMenuScreen(
     <Frame title="Main menu" hints={['↑↓ move', 'Enter select', `1–${items.length} choose`]}>
       {props.banner ? (
         <Box marginBottom={1}>
-          <Text color="green">{props.banner}</Text>
+          <Para color="green">{props.banner}</Para>
         </Box>
       ) : null}
       <Text>Hello, {props.user}. What would you like to do?</Text>
@@ -34,7 +35,7 @@ export function MainMenuScreen(
       </Box>
       {props.remote ? (
         <Box marginTop={1}>
-          <Text color="yellow">{REMOTE_NOTE}</Text>
+          <Para color="yellow">{REMOTE_NOTE}</Para>
         </Box>
       ) : null}
     </Frame>

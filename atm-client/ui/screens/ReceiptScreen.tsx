@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { Frame } from '../components/Frame.js';
+import { Para } from '../components/Para.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { type Receipt, receiptHeadline, receiptRows } from '../receipt.js';
 
@@ -15,7 +16,7 @@ export function ReceiptScreen(props: { receipt: Receipt; terminal?: string | und
         {receiptHeadline(receipt)}
       </Text>
       {receipt.kind === 'reversal' ? (
-        <Text>Sorry, the cash could not be dispensed. Nothing was taken from your account.</Text>
+        <Para>Sorry, the cash could not be dispensed. Nothing was taken from your account.</Para>
       ) : null}
       {receipt.replayed ? <Text dimColor>(The bank had already done this; nothing was done twice.)</Text> : null}
       <Box flexDirection="column" marginTop={1} borderStyle="single" borderDimColor paddingX={1}>

@@ -1,12 +1,12 @@
 import { Text } from 'ink';
 import { useState } from 'react';
-import { isStrongPassword, USER_PATTERN } from '../../../protocol/index.js';
+import { isStrongPassword } from '../../../protocol/index.js';
 import type { BankConnector } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { PasswordChecklist } from '../components/PasswordChecklist.js';
-import { USER_FIELD, USER_RULE } from '../fields.js';
+import { USER_FIELD, userNameProblem } from '../fields.js';
 import { useForm } from '../hooks/use-form.js';
 import { useSignIn } from '../hooks/use-sign-in.js';
 import { type FieldSpec, isPrintable } from '../text-edit.js';
@@ -26,7 +26,8 @@ export function RegisterScreen(props: { connector: BankConnector; nav: Nav; onSi
     onCancel: props.nav.back,
     onEdit: () => setProblem(null),
     onSubmit: ({ user = '', password = '', confirm = '' }) => {
-      if (!USER_PATTERN.test(user)) return setProblem(USER_RULE);
+      const wrongName = userNameProblem(user);
+      if (wrongName) return setProblem(wrongName);
       if (!isStrongPassword(password)) return setProblem('The password does not meet every rule above.');
       if (password !== confirm) return setProblem('The two passwords are different.');
       void signIn.register({ user, password });

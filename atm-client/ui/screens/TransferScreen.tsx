@@ -1,13 +1,12 @@
 import { Text } from 'ink';
 import { useState } from 'react';
-import { USER_PATTERN } from '../../../protocol/index.js';
 import { AmountEntry } from '../components/AmountEntry.js';
 import { ConfirmStep } from '../components/ConfirmStep.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { WorkingStep } from '../components/WorkingStep.js';
-import { USER_FIELD, USER_RULE } from '../fields.js';
+import { USER_FIELD, userNameProblem } from '../fields.js';
 import { useForm } from '../hooks/use-form.js';
 import { useTransfer } from '../hooks/use-transfer.js';
 import { formatCents } from '../money.js';
@@ -21,7 +20,7 @@ export function TransferScreen(props: SessionScreenProps) {
   const { step } = flow;
   switch (step.step) {
     case 'to':
-      return <Recipient onRecipient={flow.setRecipient} onCancel={flow.stepBack} />;
+      return <Recipient self={props.session.user} onRecipient={flow.setRecipient} onCancel={flow.stepBack} />;
     case 'amount':
       return (
         <AmountEntry
@@ -46,14 +45,17 @@ export function TransferScreen(props: SessionScreenProps) {
   }
 }
 
-function Recipient(props: { onRecipient: (to: string) => void; onCancel: () => void }) {
+function Recipient(props: { self: string; onRecipient: (to: string) => void; onCancel: () => void }) {
   const [problem, setProblem] = useState<string | null>(null);
   const { state } = useForm(RECIPIENT_FIELDS, {
     onCancel: props.onCancel,
     onEdit: () => setProblem(null),
     onSubmit: ({ to = '' }) => {
-      if (USER_PATTERN.test(to)) props.onRecipient(to);
-      else setProblem(USER_RULE);
+      // The bank would refuse one's own name (SAME_ACCOUNT) only after amount and confirm.
+      if (to === props.self) return setProblem('That is your own account: a transfer must go to someone else.');
+      const wrongName = userNameProblem(to);
+      if (wrongName) setProblem(wrongName);
+      else props.onRecipient(to);
     },
   });
   return (

@@ -3,6 +3,7 @@ import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { MenuList } from '../components/MenuList.js';
 import { Notice } from '../components/Notice.js';
+import { Para } from '../components/Para.js';
 import { QrStep } from '../components/QrStep.js';
 import { CODE_FIELDS, PASSWORD_FIELD } from '../fields.js';
 import { useForm } from '../hooks/use-form.js';
@@ -96,7 +97,7 @@ function PasswordForm(props: {
   return (
     <Frame title={TITLE} hints={props.hints}>
       {props.lines.map((line) => (
-        <Text key={line}>{line}</Text>
+        <Para key={line}>{line}</Para>
       ))}
       <Box marginTop={1}>
         <FormFields fields={props.fields} state={state} disabled={props.flow.pending} />
@@ -116,9 +117,8 @@ function CodeEntry(props: { secret: string; flow: Flow; onBack: () => void }) {
   });
   return (
     <Frame title={TITLE} hints={['type the 6-digit code', 'Enter confirm', 'Esc QR code again']}>
-      <Text>
-        Secret (to type in by hand): <Text bold>{groupSecret(props.secret)}</Text>
-      </Text>
+      <Text>Or type this secret into the app by hand:</Text>
+      <Text bold>{groupSecret(props.secret)}</Text>
       <Box marginTop={1} flexDirection="column">
         <Text>Enter the 6-digit code your app shows now:</Text>
         <FormFields fields={CODE_FIELDS} state={state} disabled={flow.pending} />

@@ -1,8 +1,8 @@
-import { Text } from 'ink';
 import { useState } from 'react';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
+import { Para } from '../components/Para.js';
 import { useForm } from '../hooks/use-form.js';
 import { useRequest } from '../hooks/use-request.js';
 import { type FieldSpec, isPrintable } from '../text-edit.js';
@@ -62,7 +62,7 @@ export function UpdateContactScreen(props: SessionScreenProps) {
   });
   return (
     <Frame title="Update e-mail and phone" hints={['Enter next / save', 'Tab switch field', 'Esc back']}>
-      <Text>Where can the bank reach you? Leave a field empty to keep it as it is.</Text>
+      <Para>Where can the bank reach you? Leave a field empty to keep it as it is.</Para>
       <FormFields fields={CONTACT_FIELDS} state={state} disabled={pending} />
       <Notice problem={problem} pending={pending} pendingText="Saving…" />
     </Frame>

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { Frame } from '../components/Frame.js';
 import { MenuList } from '../components/MenuList.js';
+import { Para } from '../components/Para.js';
 import { useMenu } from '../hooks/use-menu.js';
 import { WELCOME_MENU, type WelcomeAction } from '../menu-model.js';
 
@@ -15,7 +16,7 @@ export function WelcomeScreen(props: { banner?: string | undefined; onChoose: (a
     <Frame title="Welcome" hints={['↑↓ move', 'Enter select', '1–3 choose']}>
       {props.banner ? (
         <Box marginBottom={1}>
-          <Text color="green">{props.banner}</Text>
+          <Para color="green">{props.banner}</Para>
         </Box>
       ) : null}
       <Text>Welcome to Secure ATM.</Text>

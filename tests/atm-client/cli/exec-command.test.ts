@@ -129,11 +129,24 @@ describe('atm exec', () => {
       { op: 'history', limit: 2, before: 'T000000000009' },
       { op: 'ping' },
       { op: 'update_contact', email: 'a@b.example', phone: '+15550100' },
-      { op: 'totp_enroll' },
+      { op: 'totp_enroll', password: PASSWORD },
       { op: 'totp_confirm', code: '123456' },
       { op: 'change_password', current: PASSWORD, new: 'Next-Password-1!' },
       { op: 'reverse', txId: 'T000000000002', reason: 'NOT_DISPENSED' },
     ]);
+  });
+
+  it('--json says what happened for ops whose result is empty', async () => {
+    const peer = await fixture.start();
+    const env = envFor(peer, { ATM_NEW_PASSWORD: 'Next-Password-1!' });
+    const confirmed = await runCli(['exec', 'totp-confirm', '123456', '--json'], env);
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    expect(JSON.parse(confirmed.stdout)).toEqual({ twoFactor: true });
+    const contact = await runCli(['exec', 'update-contact', '--phone', '+15550100', '--json'], env);
+    expect(JSON.parse(contact.stdout)).toEqual({ contactUpdated: true, phone: '+15550100' });
+    const changed = await runCli(['exec', 'change-password', '--json'], env);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(JSON.parse(changed.stdout)).toEqual({ passwordChanged: true });
   });
 
   it('prints history newest first with signed amounts', async () => {
@@ -182,6 +195,9 @@ describe('atm exec usage mistakes: one line, exit 2, nothing sent', () => {
     [['exec', 'balance', '--port', 'http'], /^error: port must be 1-65535, not http\n$/],
     [['exec', 'fly'], /^error: unknown command 'fly'/],
     [['exec', 'balance', '--colour'], /^error: unknown option '--colour'/],
+    [['exec', 'balance', '--totp', '12345'], /^error: --totp \(or ATM_TOTP\) must be 6 digits, not "12345"\n$/],
+    [['exec', 'totp-confirm', 'abc'], /^error: the code must be 6 digits, not "abc"\n$/],
+    [['exec', 'totp-disable', '1234567'], /^error: the code must be 6 digits, not "1234567"\n$/],
   ])('%j', async (argv, stderr) => {
     const peer = await fixture.start();
     const run = await runCli(argv, {

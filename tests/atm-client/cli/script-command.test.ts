@@ -42,6 +42,21 @@ describe('atm script', () => {
     expect(new Set(users).size).toBe(4);
   });
 
+  it('`connect` really connects: it passes against the bank and fails when nothing listens', async () => {
+    const peer = await fixture.start();
+    const path = await scriptFile(
+      'connect.atm',
+      ['connect', 'connect 127.0.0.1 1', 'connect 127.0.0.1 $PORT'].join('\n'),
+    );
+    const run = await runCli(['script', path], envFor(peer, { PORT: String(peer.port) }));
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('PASS line 1: connect -> connected');
+    expect(lines[1]).toMatch(/^FAIL line 2: connect 127\.0\.0\.1 1 -> error CONNECT_FAILED: /);
+    expect(lines[2]).toBe(`PASS line 3: connect 127.0.0.1 ${peer.port} -> connected`);
+    expect(lines.at(-1)).toBe('2 passed, 1 failed');
+  });
+
   it('prints PASS/FAIL per step and the summary alone on its line, and exits 1 on a failure', async () => {
     const peer = await fixture.start();
     const path = await scriptFile(

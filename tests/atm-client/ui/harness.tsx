@@ -103,7 +103,7 @@ export async function renderAtm(
   const frame = (): string => stripVTControlCharacters(ui.lastFrame() ?? '');
 
   /** Waits until the screen satisfies `check` (a substring or predicate); fails with the screen. */
-  async function waitFor(check: string | RegExp | ((screen: string) => boolean), timeoutMs = 3000): Promise<string> {
+  async function waitFor(check: string | RegExp | ((screen: string) => boolean), timeoutMs = 5000): Promise<string> {
     const test =
       typeof check === 'string'
         ? (s: string) => s.includes(check)

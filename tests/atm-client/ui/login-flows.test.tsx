@@ -64,7 +64,7 @@ describe('welcome and login', () => {
     await atm.press(KEY.enter);
     await atm.type('whatever');
     await atm.press(KEY.enter);
-    await atm.waitFor('User names are 3–32 characters');
+    await atm.waitFor('That user name is 2 characters long');
     expect(atm.bank.callsOf('login')).toHaveLength(0);
   });
 

@@ -30,7 +30,8 @@ describe('parseAmount', () => {
     ['', 'empty'],
     ['   ', 'empty'],
     ['abc', 'not_a_number'],
-    ['-5', 'not_a_number'],
+    ['-5', 'negative'],
+    ['$-5', 'negative'],
     ['1e3', 'not_a_number'],
     ['.', 'not_a_number'],
     ['$', 'not_a_number'],
@@ -117,7 +118,8 @@ describe('formatCents', () => {
 
 describe('isAmountChar', () => {
   it('takes digits and money punctuation only', () => {
-    expect([...'0123456789.,$'].every(isAmountChar)).toBe(true);
-    expect([...'a-e \t'].some(isAmountChar)).toBe(false);
+    // "-" is taken so that a negative amount is refused with a reason, not silently made positive.
+    expect([...'0123456789.,$-'].every(isAmountChar)).toBe(true);
+    expect([...'ae \t'].some(isAmountChar)).toBe(false);
   });
 });

@@ -10,7 +10,10 @@ describe('navigation', () => {
   it('Esc leads to the parent of each screen', () => {
     expect(parentOf({ screen: 'login' })).toEqual({ screen: 'welcome' });
     expect(parentOf({ screen: 'register' })).toEqual({ screen: 'welcome' });
-    expect(parentOf({ screen: 'login-totp', user: 'alice', password: 'x' })).toEqual({ screen: 'login' });
+    expect(parentOf({ screen: 'login-totp', user: 'alice', password: 'x' })).toEqual({
+      screen: 'login',
+      user: 'alice',
+    });
     expect(parentOf({ screen: 'withdraw' })).toEqual({ screen: 'menu' });
     expect(parentOf({ screen: 'history' })).toEqual({ screen: 'menu' });
     expect(parentOf(receipt)).toEqual({ screen: 'menu' });

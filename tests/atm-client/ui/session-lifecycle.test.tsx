@@ -116,7 +116,7 @@ describe('notices and closes', () => {
     await atm.login();
     await atm.press('2');
     await atm.waitFor('Other amount');
-    await atm.press('1');
+    await atm.press('1', KEY.enter);
     await atm.waitFor('Counting your cash');
     atm.bank.session.sendNotice('SERVER_SHUTDOWN');
     await atm.waitFor('The bank is closing');
@@ -146,7 +146,7 @@ describe('notices and closes', () => {
     atm.bank.failNext('withdraw', 'CONNECTION_LOST');
     await atm.press('2');
     await atm.waitFor('Other amount');
-    await atm.press('1');
+    await atm.press('1', KEY.enter);
     const screen = await atm.waitFor('Connection lost');
     expect(flat(screen)).toContain('check your balance');
     expect(atm.bank.session.closed).toBe(true);

@@ -51,6 +51,14 @@ describe('applyKey', () => {
     expect(applyKey(FIELDS, state, '', key({ escape: true })).event).toBe('cancel');
   });
 
+  it('Tab goes round the fields in both directions', () => {
+    let state = { ...initialForm(FIELDS), focus: 2 };
+    state = applyKey(FIELDS, state, '', key({ tab: true })).state;
+    expect(state.focus).toBe(0);
+    state = applyKey(FIELDS, state, '', key({ tab: true, shift: true })).state;
+    expect(state.focus).toBe(2);
+  });
+
   it('Tab and arrows move focus without leaving the form', () => {
     let state = initialForm(FIELDS);
     state = applyKey(FIELDS, state, '', key({ upArrow: true })).state;

@@ -135,6 +135,17 @@ describe('turning two-factor login on', () => {
     expect(screen).not.toContain('not right');
   });
 
+  it('the QR screen, without the frame, still shows the idle countdown', async () => {
+    const atm = await loggedIn();
+    await atm.press('8');
+    await atm.type(`${PASSWORD}\r`);
+    await atm.waitFor('Scan this code');
+    atm.clock.advance(241_000);
+    const screen = await atm.waitFor('Session ends in');
+    expect(flat(screen)).toContain('press any key');
+    expect(screen.split('\n').length).toBeLessThanOrEqual(24);
+  });
+
   it('Esc on the QR screen cancels; Esc at the code shows the QR again', async () => {
     const atm = await loggedIn();
     await atm.press('8');

@@ -72,7 +72,7 @@ describe('the numbers', () => {
     await atm.press('3'); // $60
     await atm.waitFor('Today you can withdraw at most $50.00 more.');
     await atm.press('6');
-    await atm.type('1500');
+    await atm.type('150');
     await atm.press(KEY.enter);
     await atm.waitFor('Today you can withdraw at most $50.00 more.');
     expect(atm.bank.callsOf('withdraw')).toHaveLength(0);
