@@ -81,12 +81,15 @@ export interface ErrorFrameOptions {
   message?: string | undefined;
   /** With SERVER_BUSY and RATE_LIMITED (§2.1, §6). */
   retryAfterMs?: number | undefined;
+  /** With TOTP_INVALID when the code was already used (§7.7). */
+  reason?: 'USED' | undefined;
 }
 
 /** The `error` frame that answers a handshake (or a connection over a cap) before the server closes. */
 export function encodeErrorFrame(code: WireErrorCode, options: ErrorFrameOptions = {}): Buffer {
   const frame: ErrorFrame = { type: 'error', code, message: options.message ?? WIRE_ERRORS[code] };
   if (options.retryAfterMs !== undefined) frame.retryAfterMs = options.retryAfterMs;
+  if (options.reason !== undefined) frame.reason = options.reason;
   return Buffer.from(JSON.stringify(frame), 'utf8');
 }
 
@@ -163,6 +166,7 @@ export function parseHandshakeReply(payload: Uint8Array | string): Result<Handsh
     }
     const error: ErrorFrame = { type: 'error', code: value.code, message: value.message };
     if (isDetailNumber(value.retryAfterMs)) error.retryAfterMs = value.retryAfterMs;
+    if (value.reason === 'USED') error.reason = 'USED';
     return ok({ kind: 'error', error });
   }
   const welcome = parseWelcome(payload);

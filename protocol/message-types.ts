@@ -61,6 +61,8 @@ export interface ErrorFrame {
   message: string;
   /** With SERVER_BUSY and RATE_LIMITED: how long to wait before trying again. */
   retryAfterMs?: number;
+  /** With TOTP_INVALID: the code was right but already used (§7.7). */
+  reason?: 'USED';
 }
 
 // ---------------------------------------------------------------------------------------

@@ -124,6 +124,18 @@ describe('encodeErrorFrame', () => {
     });
   });
 
+  it('carries reason USED with TOTP_INVALID and round-trips it (§7.7)', () => {
+    const bytes = encodeErrorFrame('TOTP_INVALID', { reason: 'USED' });
+    expect(bytes.toString('utf8')).toBe(
+      '{"type":"error","code":"TOTP_INVALID","message":"the two-factor code is wrong","reason":"USED"}',
+    );
+    const parsed = parseHandshakeReply(bytes);
+    expect(parsed.ok && parsed.value.kind === 'error' && parsed.value.error.reason).toBe('USED');
+    // Any other reason is not one the protocol knows: it is ignored.
+    const other = parseHandshakeReply('{"type":"error","code":"TOTP_INVALID","message":"m","reason":"X"}');
+    expect(other.ok && other.value.kind === 'error' && 'reason' in other.value.error).toBe(false);
+  });
+
   it('takes a given message', () => {
     const reply = parseHandshakeReply(encodeErrorFrame('PROTOCOL_ERROR', { message: 'first frame must be hello' }));
     expect(reply.ok && reply.value.kind === 'error' && reply.value.error.message).toBe('first frame must be hello');
