@@ -14,6 +14,7 @@ import { CURRENCY, type ServerConfig } from './config.js';
 import {
   applyMutation,
   DEFAULT_LEDGER_CONFIG,
+  findTerminal,
   type LedgerConfig,
   type LedgerStore,
   LedgerWorkerClient,
@@ -28,6 +29,8 @@ import { createServerMetrics } from './metrics.js';
 import { PiiBox } from './secrets/pii-box.js';
 import type { SessionLedger } from './session/services.js';
 import { prepareDataDir } from './setup/prepare-data-dir.js';
+import { ensureDemoTerminal } from './terminals/demo-terminal.js';
+import { startRevocationSweep } from './terminals/index.js';
 
 /** A started bank: what the CLI and the integration tests hold on to. */
 export interface RunningBank {
@@ -135,6 +138,8 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   const limiter = new AddressLimiter(policy, clock);
   const authenticator = new Authenticator({ store, hasher, limiter, policy, totp, clock });
 
+  const terminalLookup = (id: string) => findTerminal(store, id);
+
   let demoPassword: string | null = null;
   if (config.demo && !store.findAccount(DEMO_USER)) {
     demoPassword = generateStrongPassword();
@@ -144,6 +149,23 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       actor: 'operator',
       detail: { action: 'create_demo_account', user: DEMO_USER },
     });
+  }
+
+  if (config.demo) {
+    const demo = await ensureDemoTerminal({ paths, store, now: new Date(clock()) });
+    if (demo) {
+      audit.record({
+        kind: 'operator_action',
+        actor: 'operator',
+        detail: {
+          action: 'enroll_demo_terminal',
+          terminal: demo.enrolled.id,
+          fingerprint: demo.enrolled.fingerprint,
+          loadedCents: demo.loadedCents,
+        },
+      });
+      logger.info({ terminal: demo.enrolled.id, cert: demo.enrolled.certPath }, 'demo terminal enrolled');
+    }
   }
 
   const server = new BankServer({
@@ -165,6 +187,12 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     clock,
     tls: { cert: prepared.tls.serverCert, key: prepared.tls.serverKey },
     limiter,
+    terminals: { caCert: prepared.tls.terminalCaCert, lookup: terminalLookup },
+  });
+  const revocationSweep = startRevocationSweep({
+    sessions: () => server.terminalConnections(),
+    lookup: terminalLookup,
+    onError: (err) => logger.error({ err }, 'terminal revocation sweep failed'),
   });
   const startedAt = new Date(clock()).toISOString();
   let stopping = false;
@@ -211,6 +239,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       stopping = true;
       clearInterval(pruneTimer);
       clearInterval(operatorTimer);
+      revocationSweep.stop();
       await server.close();
       await writer.close();
       await admin.close();

@@ -16,6 +16,8 @@ export interface BenchCredentials {
   user: string;
   password: string;
   method: 'password' | 'register';
+  /** The CN of the terminal certificate the link presented; absent for a remote session. */
+  terminal?: string;
 }
 
 export type BenchResponse = { ok: true; result: Record<string, unknown> } | { ok: false; code: string };
@@ -30,7 +32,7 @@ export async function openBenchSession(link: BenchLink, credentials: BenchCreden
       protocol: PROTOCOL_ID,
       clientNonce: toB64(clientNonce),
       clientKey: toB64(keyPair.publicKey),
-      terminal: 'BENCH',
+      ...(credentials.terminal === undefined ? {} : { terminal: credentials.terminal }),
       auth: { method: credentials.method, user: credentials.user, password: credentials.password },
     }),
   );

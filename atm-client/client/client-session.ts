@@ -26,6 +26,8 @@ export interface OpenedConnection {
 export interface SessionDeps {
   /** Logs in again on a fresh connection (always `method: password`). */
   reopen(credentials: Credentials): Promise<Outcome<OpenedConnection>>;
+  /** The terminal id of the ATM's certificate; null for a remote session. */
+  terminal?: string | null;
   clock: Clock;
   newId(): string;
   timeoutMs: number;
@@ -114,6 +116,10 @@ export class ClientSession implements BankSession {
 
   get idleTimeoutSec(): number {
     return this.welcome.idleTimeoutSec;
+  }
+
+  get terminal(): string | null {
+    return this.deps.terminal ?? null;
   }
 
   balance(): Promise<Outcome<OpResult<'balance'>>> {

@@ -19,6 +19,9 @@ export function trackActivity(session: BankSession, onRequest: () => void): Bank
     get idleTimeoutSec() {
       return session.idleTimeoutSec;
     },
+    get terminal() {
+      return session.terminal;
+    },
     balance: () => stamp(() => session.balance()),
     deposit: (amountCents, options) => stamp(() => session.deposit(amountCents, options)),
     withdraw: (amountCents, options) => stamp(() => session.withdraw(amountCents, options)),

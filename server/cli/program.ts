@@ -6,6 +6,7 @@ import { initCommand } from './commands/init.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
+import { terminalsCommand } from './commands/terminals.js';
 import { CliError, type CliIo, processIo } from './io.js';
 
 /** The `bank-server` program; `exitOverride` so tests can run commands in-process. */
@@ -23,6 +24,7 @@ export function buildBankServerProgram(io: CliIo = processIo): Command {
     accountsCommand(deps),
     alertsCommand(deps),
     ledgerCommand(deps),
+    terminalsCommand(deps),
   ]) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }

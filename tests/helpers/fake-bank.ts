@@ -55,6 +55,8 @@ export class FakeBank implements BankConnector {
   /** Per-request maximum (cents), like the server's --max-amount. */
   maxAmountCents = 100_000_000;
   dailyWithdrawalLimitCents = 200_000;
+  /** The terminal id of the ATM's certificate; null = a remote session, where cash is TERMINAL_REQUIRED. */
+  terminal: string | null = 'ATM-0001';
   /** Clock for history timestamps (ms). */
   now: () => number = () => Date.UTC(2025, 0, 15, 9, 30, 0);
   private readonly failures = new Map<string, ClientError[]>();
@@ -185,6 +187,10 @@ export class FakeSession implements BankSession {
     return this.bank.idleTimeoutSec;
   }
 
+  get terminal(): string | null {
+    return this.bank.terminal;
+  }
+
   private get account(): FakeAccount {
     const account = this.bank.accounts.get(this.user);
     if (!account) throw new Error(`fake account ${this.user} vanished`);
@@ -195,6 +201,11 @@ export class FakeSession implements BankSession {
     const failure = await this.bank.enter(op, args);
     if (failure) return failure;
     return this.closed ? err('SESSION_CLOSED') : null;
+  }
+
+  /** Cash moves only in a terminal session (PROTOCOL.md §5.1). */
+  private needTerminal(): { ok: false; error: ClientError } | null {
+    return this.bank.terminal === null ? err('TERMINAL_REQUIRED') : null;
   }
 
   private checkAmount(amountCents: number): { ok: false; error: ClientError } | null {
@@ -219,14 +230,16 @@ export class FakeSession implements BankSession {
   }
 
   async deposit(amountCents: number) {
-    const failure = (await this.begin('deposit', [amountCents])) ?? this.checkAmount(amountCents);
+    const failure =
+      (await this.begin('deposit', [amountCents])) ?? this.checkAmount(amountCents) ?? this.needTerminal();
     if (failure) return failure;
     const entry = this.bank.post(this.account, 'deposit', amountCents, null);
     return { ok: true as const, value: { balanceCents: entry.balanceAfterCents, txId: entry.txId } };
   }
 
   async withdraw(amountCents: number) {
-    const failure = (await this.begin('withdraw', [amountCents])) ?? this.checkAmount(amountCents);
+    const failure =
+      (await this.begin('withdraw', [amountCents])) ?? this.checkAmount(amountCents) ?? this.needTerminal();
     if (failure) return failure;
     if (this.account.balanceCents < amountCents) return err('INSUFFICIENT_FUNDS');
     const entry = this.bank.post(this.account, 'withdrawal', -amountCents, null);
@@ -246,7 +259,7 @@ export class FakeSession implements BankSession {
   }
 
   async reverse(txId: string, reason: ReversalReason) {
-    const failure = await this.begin('reverse', [txId, reason]);
+    const failure = (await this.begin('reverse', [txId, reason])) ?? this.needTerminal();
     if (failure) return failure;
     const original = this.account.history.find((entry) => entry.txId === txId && entry.kind === 'withdrawal');
     if (!original) return err('UNKNOWN_TX');

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { enrolTestTerminal, type TestTerminal } from './test-terminal.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = {
@@ -16,6 +17,8 @@ export interface SpawnedServer {
   adminPort: number;
   dataDir: string;
   caPath: string;
+  /** An enrolled terminal (ATM-TEST-1, loaded with ample cash): present its cert/key to move cash. */
+  terminal: TestTerminal;
   stdout: string[];
   stderr: string[];
   /** Send a signal and wait for the exit code. */
@@ -70,7 +73,10 @@ export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string
     setTimeout(() => rej(new Error(`bank-server not listening after 60 s: ${stderr.join('')}`)), 60_000).unref();
   });
   const { port, adminPort } = await ready;
+  // Enrolled while the server runs, as an operator would (`bank-server terminals enroll`).
+  const terminal = await enrolTestTerminal(dir, 'ATM-TEST-1');
   return {
+    terminal,
     proc,
     port,
     adminPort,

@@ -51,6 +51,7 @@ export class FakeBankConnector implements BankConnector {
       user: credentials.user,
       sessionId: 'ZmFrZQ==',
       idleTimeoutSec: 300,
+      terminal: null,
       balance: () => call({ op: 'balance' }),
       deposit: (amountCents) => call({ op: 'deposit', amountCents }),
       withdraw: (amountCents) => call({ op: 'withdraw', amountCents }),
