@@ -1,5 +1,5 @@
 import { RawClient } from '../../helpers/raw-client.js';
-import { atTerminal, type TestBank, withLedger } from '../../helpers/test-bank.js';
+import { type TestBank, withLedger } from '../../helpers/test-bank.js';
 import type { TestTerminal } from '../../helpers/test-terminal.js';
 
 export const PASSWORD = 'Correct-Horse-42!';
@@ -18,8 +18,19 @@ export function remote(bank: TestBank, user: string): Promise<RawClient> {
 }
 
 /** A session at an enrolled terminal (the bank's own ATM-TEST-1 unless given). */
-export function at(bank: TestBank, user: string, terminal: TestTerminal = bank.terminal): Promise<RawClient> {
-  return RawClient.login({ ...atTerminal(bank, terminal), user, password: PASSWORD });
+export function at(
+  bank: TestBank,
+  user: string,
+  terminal: Pick<TestTerminal, 'cert' | 'key'> = bank.terminal,
+): Promise<RawClient> {
+  return RawClient.login({
+    port: bank.port,
+    ca: bank.caCert,
+    cert: terminal.cert,
+    key: terminal.key,
+    user,
+    password: PASSWORD,
+  });
 }
 
 export function codeOf(response: Record<string, unknown> | null): string | null {
