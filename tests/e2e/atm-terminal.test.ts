@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
 import { BIN, REPO_ROOT, type SpawnedServer, spawnBankServer } from '../helpers/spawn-server.js';
+import { enrolTestTerminal } from '../helpers/test-terminal.js';
 import { assertTmuxInstalled, shellQuote, TmuxTerminal } from './tmux-terminal.js';
 
 /**
@@ -47,7 +48,16 @@ beforeAll(async () => {
   ca = await readFile(server.caPath, 'utf8');
 
   // The account and its opening balance come from outside the ATM under test.
-  const client = await RawClient.login({ port: server.port, ca, user: USER, password: PASSWORD, method: 'register' });
+  const { cert, key } = server.terminal;
+  const client = await RawClient.login({
+    port: server.port,
+    ca,
+    cert,
+    key,
+    user: USER,
+    password: PASSWORD,
+    method: 'register',
+  });
   try {
     const opened = await client.call({ op: 'deposit', amountCents: OPENING_CENTS });
     expect(opened.ok).toBe(true);
@@ -55,6 +65,8 @@ beforeAll(async () => {
     client.destroy();
   }
 
+  // The ATM under test is an enrolled terminal; its id comes from its certificate.
+  const atmTerminal = await enrolTestTerminal(server.dataDir, TERMINAL_ID);
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', FORCE_COLOR: '0' };
   // The developer's own ATM_* settings must not steer the binary under test.
   for (const name of Object.keys(env)) if (name.startsWith('ATM_')) delete env[name];
@@ -66,8 +78,10 @@ beforeAll(async () => {
     String(server.port),
     '--ca',
     shellQuote(server.caPath),
-    '--terminal',
-    TERMINAL_ID,
+    '--terminal-cert',
+    shellQuote(atmTerminal.certPath),
+    '--terminal-key',
+    shellQuote(atmTerminal.keyPath),
     `2>${shellQuote(join(workDir, 'atm.stderr'))}`,
   ].join(' ');
   // The pane outlives the ATM so the test can read how it exited.
