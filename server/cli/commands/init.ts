@@ -21,6 +21,7 @@ export function initCommand(io: CliIo): Command {
       openLedger(paths.ledgerDb).close();
       io.out(`data dir ready: ${paths.root}`);
       io.out(`  CA certificate (give to ATMs): ${paths.caCert}`);
+      io.out(`  terminal CA (signs ATM certificates: \`bank-server terminals enroll\`): ${paths.terminalCaCert}`);
       io.out(`  ledger: ${paths.ledgerDb}`);
       if (keys.demoAuditorSecretPath) {
         io.err(
