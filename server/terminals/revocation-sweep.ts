@@ -28,7 +28,8 @@ export function startRevocationSweep(input: {
       if (!identity) continue;
       if (!seen.has(identity.id)) seen.set(identity.id, input.lookup(identity.id));
       const record = seen.get(identity.id) ?? null;
-      if (record?.status !== 'active') session.endForTerminal('this terminal was revoked');
+      if (!record) session.endForTerminal('this terminal is no longer enrolled');
+      else if (record.status !== 'active') session.endForTerminal('this terminal was revoked');
       else if (record.fingerprint !== identity.fingerprint) session.endForTerminal('this terminal was re-enrolled');
     }
   };
