@@ -22,7 +22,7 @@ function pemOrFile(
   } catch (error) {
     return {
       ok: false,
-      message: `cannot read the terminal ${what} ${source} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      message: `cannot read the terminal ${what} ${source} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); \`bank-server terminals enroll <id>\` issues one`,
     };
   }
 }

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataDirPaths } from '../data-dir.js';
 import { enrollTerminal, type LedgerStore } from '../ledger/index.js';
-import { issueTerminalCertificate, loadTerminalCa, writeFileAtomic } from '../tls/index.js';
+import { ensureTerminalCa, issueTerminalCertificate, loadTerminalCa, writeFileAtomic } from '../tls/index.js';
 
 export interface EnrolledTerminal {
   id: string;
@@ -33,6 +33,8 @@ export async function enrollTerminalFiles(input: {
   csrPem?: string;
   now: Date;
 }): Promise<EnrolledTerminal> {
+  // A data dir no server of this version has started yet gets its terminal CA here.
+  await ensureTerminalCa(input.paths);
   const ca = await loadTerminalCa(input.paths);
   const issued = await issueTerminalCertificate(ca, {
     id: input.id,

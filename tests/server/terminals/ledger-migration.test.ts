@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -110,6 +111,28 @@ describe('a ledger from before terminals, after the upgrade', () => {
     expect(again.tls.terminalCaCert).toBe(await readFile(paths.terminalCaCert, 'utf8'));
     expect(again.tls.terminalCaCert).not.toBe(serverCa);
     expect(await readFile(paths.caCert, 'utf8')).toBe(serverCa);
+  });
+});
+
+describe('enrolment in an upgraded data dir no server has started yet', () => {
+  it('makes the terminal CA first, then issues from it', async () => {
+    const dataDir = join(dir, 'old');
+    await prepareDataDir(dataDir);
+    const paths = dataDirPaths(dataDir);
+    await rm(paths.terminalCaCert);
+    await rm(paths.terminalCaKey);
+    copyFileSync(FIXTURE, paths.ledgerDb);
+    const err: string[] = [];
+    const code = await main(['node', 'bank-server', 'terminals', 'enroll', 'ATM-0001', '--data-dir', dataDir], {
+      out: () => {},
+      err: (l) => err.push(l),
+      env: {},
+    });
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    const ca = new X509Certificate(await readFile(paths.terminalCaCert));
+    const cert = new X509Certificate(await readFile(join(paths.terminalsDir, 'ATM-0001.crt')));
+    expect(cert.checkIssued(ca) && cert.verify(ca.publicKey)).toBe(true);
+    expect(verifyLedgerFile(paths.ledgerDb)).toMatchObject({ ok: true });
   });
 });
 
