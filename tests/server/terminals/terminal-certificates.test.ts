@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryAudit } from '../../../audit/index.js';
 import { main } from '../../../server/cli/program.js';
 import { dataDirPaths } from '../../../server/data-dir.js';
 import { issueTerminalCertificate, loadTerminalCa } from '../../../server/tls/index.js';
@@ -151,6 +152,28 @@ describe('terminal certificates', () => {
       second.destroy();
     } finally {
       await capped.dispose();
+    }
+  });
+});
+
+describe('refused terminals are audited', () => {
+  it('records terminal_refused with the reason and the claimed id, and the certificate CN as the terminal of a session', async () => {
+    const audit = createMemoryAudit();
+    const bank = await startTestBank({}, { audit });
+    try {
+      await register(bank, 'alice');
+      expect(await firstAnswer(bank, await throwawayTerminalCertificate('ATM-FAKE'))).toBe('TERMINAL_REFUSED');
+      expect(await firstAnswer(bank, bank.terminal, { terminal: 'ATM-LIE' })).toBe('TERMINAL_REFUSED');
+      expect(await firstAnswer(bank, bank.terminal)).toBe('WELCOME');
+      await audit.flush();
+      const refused = audit.events.filter((e) => e.kind === 'terminal_refused').map((e) => e.detail);
+      expect(refused).toEqual([
+        { reason: expect.any(String), claimed: null },
+        { reason: 'hello.terminal differs from the certificate', claimed: 'ATM-LIE' },
+      ]);
+      expect(audit.events.filter((e) => e.kind === 'login').map((e) => e.terminal)).toEqual([bank.terminal.id]);
+    } finally {
+      await bank.dispose();
     }
   });
 });
