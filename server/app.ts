@@ -15,10 +15,12 @@ import { CURRENCY, type ServerConfig } from './config.js';
 import {
   applyMutation,
   DEFAULT_LEDGER_CONFIG,
+  findTerminal,
   type LedgerConfig,
   type LedgerStore,
   LedgerWorkerClient,
   LedgerWriter,
+  listTerminals,
   type MutatingRequest,
   type MutationOutcome,
   type MutationTarget,
@@ -33,6 +35,8 @@ import { explainListenError } from './setup/listen-errors.js';
 import { DEFAULT_INSTANCE_ID, type OpenedDataDir, openDataDir } from './setup/open-data-dir.js';
 import { operatorIdentity } from './setup/operator-identity.js';
 import { prepareDataDir } from './setup/prepare-data-dir.js';
+import { ensureDemoTerminal } from './terminals/demo-terminal.js';
+import { startRevocationSweep } from './terminals/index.js';
 
 /** A started bank: what the CLI and the integration tests hold on to. */
 export interface RunningBank {
@@ -177,6 +181,8 @@ async function wireBank(
   const limiter = new AddressLimiter(policy, clock);
   const authenticator = new Authenticator({ store, hasher, limiter, policy, totp, clock });
 
+  const terminalLookup = (id: string) => findTerminal(store, id);
+
   const server = new BankServer({
     authenticator,
     hasher,
@@ -196,6 +202,12 @@ async function wireBank(
     clock,
     tls: { cert: prepared.tls.serverCert, key: prepared.tls.serverKey },
     limiter,
+    terminals: { caCert: prepared.tls.terminalCaCert, lookup: terminalLookup },
+  });
+  const revocationSweep = startRevocationSweep({
+    sessions: () => server.terminalConnections(),
+    lookup: terminalLookup,
+    onError: (err) => logger.error({ err }, 'terminal revocation sweep failed'),
   });
   const startedAt = new Date(clock()).toISOString();
   let stopping = false;
@@ -260,6 +272,23 @@ async function wireBank(
       detail: { action: 'create_demo_account', user: DEMO_USER, ...operatorIdentity() },
     });
   }
+  if (config.demo) {
+    const demo = await ensureDemoTerminal({ paths, store, now: new Date(clock()) });
+    if (demo) {
+      audit.record({
+        kind: 'operator_action',
+        actor: 'operator',
+        detail: {
+          action: 'enroll_demo_terminal',
+          terminal: demo.enrolled.id,
+          fingerprint: demo.enrolled.fingerprint,
+          loadedCents: demo.loadedCents,
+          ...operatorIdentity(),
+        },
+      });
+      logger.info({ terminal: demo.enrolled.id, cert: demo.enrolled.certPath }, 'demo terminal enrolled');
+    }
+  }
 
   auditOperatorActions();
   const operatorTimer = setInterval(auditOperatorActions, OPERATOR_ACTION_POLL_MS);
@@ -284,6 +313,7 @@ async function wireBank(
       stopping = true;
       clearInterval(pruneTimer);
       clearInterval(operatorTimer);
+      revocationSweep.stop();
       await server.close();
       await writer.close();
       await admin.close();
@@ -318,12 +348,9 @@ function statusOf(
   };
 }
 
-/**
- * The terminals the console shows (id, status, cash position, last seen). Point this at the
- * ledger's terminals once it keeps them; until then the bank has none to show.
- */
-function terminalFigures(_store: LedgerStore): TerminalFigure[] {
-  return [];
+/** The terminals the console shows: id, status and cash position from the ledger (no last-seen record yet). */
+function terminalFigures(store: LedgerStore): TerminalFigure[] {
+  return listTerminals(store).map((t) => ({ id: t.id, status: t.status, cashCents: t.cashCents, lastSeenAt: null }));
 }
 
 /** The newest fraud alerts for the console: rule, user, op, amount and whether it was held. */

@@ -3,6 +3,7 @@ import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { encodeErrorFrame, encodeFrame } from '../protocol/index.js';
 import { ServerConnection } from './session/connection.js';
 import type { SessionServices } from './session/services.js';
+import { identifyTerminal, type TerminalLookup } from './terminals/terminal-gate.js';
 
 export interface ConnectionLimiter {
   tryOpenConnection(address: string): boolean;
@@ -12,6 +13,8 @@ export interface ConnectionLimiter {
 export interface BankServerDeps extends SessionServices {
   tls: { cert: string; key: string };
   limiter: ConnectionLimiter;
+  /** The terminal CA that ATM client certificates must chain to, and the enrolment records. */
+  terminals: { caCert: string; lookup: TerminalLookup };
 }
 
 export interface BankServerStats {
@@ -38,6 +41,11 @@ export class BankServer {
       key: deps.tls.key,
       minVersion: 'TLSv1.3',
       maxVersion: 'TLSv1.3',
+      // Ask every client for a terminal certificate, require none (PROTOCOL.md §1.1): a refused
+      // one is answered with TERMINAL_REFUSED on the first frame rather than a TLS alert.
+      requestCert: true,
+      rejectUnauthorized: false,
+      ca: deps.terminals.caCert,
       // The TLS handshake is part of the 10 s the protocol gives the whole handshake.
       handshakeTimeout: deps.limits.handshakeTimeoutMs,
     });
@@ -68,6 +76,11 @@ export class BankServer {
     };
   }
 
+  /** Open connections that present an enrolled terminal's certificate (for the revocation sweep). */
+  terminalConnections(): ServerConnection[] {
+    return [...this.connections].filter((c) => c.terminalIdentity !== null);
+  }
+
   /** Stop accepting, send SERVER_SHUTDOWN to open sessions after their in-flight answers, wait for all to close. */
   close(): Promise<void> {
     if (!this.closing) {
@@ -95,7 +108,8 @@ export class BankServer {
     this.acceptedTotal++;
     this.deps.metrics.connections.inc({ outcome: 'accepted' });
     this.deps.metrics.activeConnections.inc();
-    const connection = new ServerConnection(socket, address, this.deps);
+    const verdict = identifyTerminal(socket, this.deps.terminals.lookup, this.deps.clock());
+    const connection = new ServerConnection(socket, address, this.deps, verdict);
     this.connections.add(connection);
     void connection.whenClosed().then(() => {
       this.connections.delete(connection);

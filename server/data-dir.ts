@@ -8,6 +8,11 @@ export interface DataDirPaths {
   caKey: string;
   serverCert: string;
   serverKey: string;
+  /** The terminal CA (separate from the server CA): it signs ATM client certificates only. */
+  terminalCaCert: string;
+  terminalCaKey: string;
+  /** Where `terminals enroll` writes certificates and keys by default. */
+  terminalsDir: string;
   keysDir: string;
   /** Ed25519 secret that signs audit checkpoints, 0600. */
   signingKey: string;
@@ -41,6 +46,9 @@ export function dataDirPaths(dataDir: string): DataDirPaths {
     caKey: join(tlsDir, 'ca.key'),
     serverCert: join(tlsDir, 'server.crt'),
     serverKey: join(tlsDir, 'server.key'),
+    terminalCaCert: join(tlsDir, 'terminal-ca.crt'),
+    terminalCaKey: join(tlsDir, 'terminal-ca.key'),
+    terminalsDir: join(root, 'terminals'),
     keysDir,
     signingKey: join(keysDir, 'audit-signing.key'),
     dataKey: join(keysDir, 'data.key'),

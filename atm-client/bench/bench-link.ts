@@ -6,6 +6,9 @@ export interface LinkTarget {
   port: number;
   /** CA certificate PEM. */
   ca: string | Buffer;
+  /** A terminal certificate and key (PEM), for sessions that move cash. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
 }
 
 /**
@@ -35,6 +38,7 @@ export class BenchLink {
         ca: target.ca,
         servername: 'localhost',
         minVersion: 'TLSv1.3',
+        ...(target.cert === undefined || target.key === undefined ? {} : { cert: target.cert, key: target.key }),
       });
       socket.once('secureConnect', () => {
         socket.removeListener('error', reject);

@@ -165,10 +165,24 @@ async function runRaw(ctx: BenchContext, connections: number): Promise<RunResult
   }
 }
 
+/**
+ * Enrolled bench terminals, each loaded with more cash than a run can take: sessions spread over
+ * them, so cash movements do not all lock one terminal's cash row (as they once did the vault's).
+ */
+const BENCH_TERMINALS = 8;
+const BENCH_TERMINAL_CASH = '100000000000.00';
+
+interface BenchTerminal {
+  id: string;
+  cert: string;
+  key: string;
+}
+
 interface StartedBank {
   bank: SpawnedListener;
   dataDir: string;
   ca: string;
+  terminals: BenchTerminal[];
   /** Stop the bank and delete its data dir. */
   dispose(): Promise<number | null>;
 }
@@ -190,11 +204,28 @@ async function startBank(extraArgs: string[], nodeArgs: string[] = []): Promise<
       { nodeArgs },
     );
     const ca = await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8');
-    return { bank, dataDir, ca, dispose };
+    const terminals = await enrolBenchTerminals(dataDir);
+    return { bank, dataDir, ca, terminals, dispose };
   } catch (error) {
     await dispose();
     throw error;
   }
+}
+
+/** `bank-server terminals enroll` and `load` for each bench terminal, against the running bank. */
+async function enrolBenchTerminals(dataDir: string): Promise<BenchTerminal[]> {
+  const program = compiledProgram(BANK_SERVER_PROGRAM);
+  return inBatches(BENCH_TERMINALS, 4, async (i) => {
+    const id = `BENCH-${i + 1}`;
+    await runProgram(program, ['terminals', 'enroll', id, '--data-dir', dataDir]);
+    await runProgram(program, ['terminals', 'load', id, BENCH_TERMINAL_CASH, '--data-dir', dataDir]);
+    const dir = join(dataDir, 'terminals');
+    const [cert, key] = await Promise.all([
+      readFile(join(dir, `${id}.crt`), 'utf8'),
+      readFile(join(dir, `${id}.key`), 'utf8'),
+    ]);
+    return { id, cert, key };
+  });
 }
 
 async function runFull(
@@ -209,13 +240,25 @@ async function runFull(
       : [];
   const extra = ['--bcrypt-cost', '4', '--max-connections-per-address', String(Math.max(256, connections + 16))];
   if (system === 'full-no-audit') extra.push('--no-audit');
-  const { bank, ca, dispose } = await startBank(extra, nodeArgs);
+  const { bank, ca, terminals, dispose } = await startBank(extra, nodeArgs);
   const accounts = connections + 1; // one more, so that even C = 1 has someone to transfer to
   let sessions: BenchSession[] = [];
   try {
     sessions = await inBatches(accounts, 16, async (i) => {
-      const link = await BenchLink.open({ host: '127.0.0.1', port: bank.port, ca });
-      const session = await openBenchSession(link, { user: benchUser(i), password: PASSWORD, method: 'register' });
+      const terminal = terminals[i % terminals.length] as BenchTerminal;
+      const link = await BenchLink.open({
+        host: '127.0.0.1',
+        port: bank.port,
+        ca,
+        cert: terminal.cert,
+        key: terminal.key,
+      });
+      const session = await openBenchSession(link, {
+        user: benchUser(i),
+        password: PASSWORD,
+        method: 'register',
+        terminal: terminal.id,
+      });
       const opened = await session.call({ id: `open-${i}`, op: 'deposit', amountCents: OPENING_CENTS });
       if (!opened.ok) throw new Error(`opening deposit refused: ${opened.code}`);
       return session;

@@ -13,8 +13,8 @@ export interface BenchCredentials {
   user: string;
   password: string;
   method: 'password' | 'register';
-  /** `hello.terminal`: 'BENCH' unless given; null leaves it out. */
-  terminal?: string | null;
+  /** The CN of the terminal certificate the link presented; absent for a remote session. */
+  terminal?: string;
 }
 
 export type BenchResponse = { ok: true; result: Record<string, unknown> } | { ok: false; code: string };
@@ -26,8 +26,7 @@ export type BenchResponse = { ok: true; result: Record<string, unknown> } | { ok
  */
 export async function openBenchSession(link: BenchLink, credentials: BenchCredentials): Promise<BenchSession> {
   const { user, password, method } = credentials;
-  const terminal = credentials.terminal === undefined ? 'BENCH' : (credentials.terminal ?? undefined);
-  const engine = new ClientHandshake({ user, password, method, terminal });
+  const engine = new ClientHandshake({ user, password, method, terminal: credentials.terminal });
   const [hello] = engine.start();
   if (hello?.type !== 'send') throw new Error('the handshake engine did not send hello');
   const verdict = verdictOf(engine.receiveFrame(await link.roundTrip(hello.bytes)));

@@ -13,7 +13,8 @@ export interface RawConnectionOptions {
   host?: string;
   port?: string;
   ca?: string;
-  terminal?: string;
+  terminalCert?: string;
+  terminalKey?: string;
   insecureSkipCertificateVerification?: boolean;
   timeout?: string;
   user?: string;
@@ -21,13 +22,20 @@ export interface RawConnectionOptions {
   totp?: string;
 }
 
-/** --host, --port, --ca, --terminal, --timeout and the loudly named switch that turns verification off. */
+/**
+ * --host, --port, --ca, --terminal-cert/--terminal-key, --timeout and the loudly named switch that
+ * turns verification off. There is no --terminal: the terminal id is the certificate's CN.
+ */
 export function addConnectionOptions(command: Command): Command {
   return command
     .option('--host <host>', `bank host (env ATM_HOST, default ${DEFAULT_HOST})`)
     .option('--port <port>', `bank port (env ATM_PORT, default ${DEFAULT_PORT})`)
     .option('--ca <file>', `CA certificate that signed the bank's certificate (env ATM_CA, default ${DEFAULT_CA_PATH})`)
-    .option('--terminal <id>', 'terminal id recorded in the audit log, 1-32 of [A-Za-z0-9_-] (env ATM_TERMINAL)')
+    .option(
+      '--terminal-cert <file>',
+      "this ATM's terminal certificate from `bank-server terminals enroll` (env ATM_TERMINAL_CERT); without it a remote session: no cash",
+    )
+    .option('--terminal-key <file>', 'the key of the terminal certificate (env ATM_TERMINAL_KEY)')
     .option('--timeout <ms>', 'how long to wait to connect and for each answer (default 10000)')
     .addOption(
       new Option(INSECURE_FLAG, 'DANGER: do not verify the bank certificate (anyone can impersonate the bank)'),
@@ -62,8 +70,13 @@ export function resolveConnection(raw: RawConnectionOptions, io: AtmIo): Connect
     port: positiveInt(raw.port ?? env.ATM_PORT ?? String(DEFAULT_PORT), 'port', 65_535),
     ca: raw.ca ?? env.ATM_CA ?? DEFAULT_CA_PATH,
   };
-  const terminal = raw.terminal ?? env.ATM_TERMINAL;
-  if (terminal !== undefined) options.terminal = terminal;
+  const terminalCert = raw.terminalCert ?? env.ATM_TERMINAL_CERT;
+  const terminalKey = raw.terminalKey ?? env.ATM_TERMINAL_KEY;
+  if ((terminalCert === undefined) !== (terminalKey === undefined)) {
+    throw new UsageError('--terminal-cert and --terminal-key go together (or ATM_TERMINAL_CERT and ATM_TERMINAL_KEY)');
+  }
+  if (terminalCert !== undefined) options.terminalCert = terminalCert;
+  if (terminalKey !== undefined) options.terminalKey = terminalKey;
   if (raw.timeout !== undefined) options.timeoutMs = positiveInt(raw.timeout, 'timeout', 3_600_000);
   if (raw.insecureSkipCertificateVerification === true) {
     options.dangerouslySkipCertificateVerification = true;

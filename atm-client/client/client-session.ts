@@ -28,6 +28,8 @@ export interface OpenedConnection {
 export interface SessionDeps {
   /** Logs in again on a fresh connection (always `method: password`). */
   reopen(credentials: Credentials): Promise<Outcome<OpenedConnection>>;
+  /** The terminal id of the ATM's certificate; null for a remote session. */
+  terminal?: string | null;
   clock: Clock;
   newId(): string;
   timeoutMs: number;
@@ -118,9 +120,8 @@ export class ClientSession implements BankSession {
     return this.welcome.idleTimeoutSec;
   }
 
-  /** Set from the terminal certificate the connection presented; without one the session is remote. */
   get terminal(): string | null {
-    return null;
+    return this.deps.terminal ?? null;
   }
 
   balance(): Promise<Outcome<OpResult<'balance'>>> {

@@ -4,6 +4,7 @@ import { ClientSession, type OpenedConnection } from './client-session.js';
 import { type Clock, systemClock } from './clock.js';
 import { runHandshake } from './handshake.js';
 import { SealedConnection } from './sealed-connection.js';
+import { loadTerminalIdentity } from './terminal-identity.js';
 import { type Dialer, dialTls } from './tls-dial.js';
 import type { BankConnector, BankSession, ConnectOptions, Credentials, Outcome } from './types.js';
 
@@ -28,12 +29,18 @@ export function createConnector(options: ConnectOptions, deps: ConnectorDeps = {
   const newId = deps.newId ?? randomUUID;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
+  // Read once: the id the certificate names is what hello.terminal repeats (PROTOCOL.md §1.1).
+  const terminal = loadTerminalIdentity(options.terminalCert, options.terminalKey);
+  const identity = terminal.ok ? terminal.identity : null;
+
   const open = async (method: AuthMethod, credentials: Credentials): Promise<Outcome<OpenedConnection>> => {
+    if (!terminal.ok) return { ok: false, error: { code: 'TLS_ERROR', message: terminal.message } };
     const link = await dial({
       host: options.host,
       port: options.port,
       timeoutMs,
       ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(identity ? { clientCert: { cert: identity.cert, key: identity.key } } : {}),
       ...(options.dangerouslySkipCertificateVerification === true
         ? { dangerouslySkipCertificateVerification: true }
         : {}),
@@ -42,7 +49,7 @@ export function createConnector(options: ConnectOptions, deps: ConnectorDeps = {
     const handshake = await runHandshake(link.value, {
       method,
       credentials,
-      terminal: options.terminal,
+      terminal: identity?.id,
       timeoutMs,
       clock,
     });
@@ -55,6 +62,7 @@ export function createConnector(options: ConnectOptions, deps: ConnectorDeps = {
     const opened = await open(method, credentials);
     if (!opened.ok) return opened;
     const session = new ClientSession(opened.value, credentials, {
+      terminal: identity?.id ?? null,
       // Whatever opened the account, getting back in after a drop is a plain login.
       reopen: (again) => open('password', again),
       clock,

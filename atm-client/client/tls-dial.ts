@@ -9,6 +9,8 @@ export interface DialTarget {
   host: string;
   port: number;
   ca?: string | Buffer;
+  /** The terminal certificate and key (PEM) presented to the server; absent = remote session. */
+  clientCert?: { cert: string | Buffer; key: string | Buffer };
   dangerouslySkipCertificateVerification?: boolean;
   timeoutMs: number;
 }
@@ -76,6 +78,10 @@ export const dialTls: Dialer = (target) => {
     minVersion: 'TLSv1.3',
     rejectUnauthorized: !skipVerify,
   };
+  if (target.clientCert) {
+    options.cert = target.clientCert.cert;
+    options.key = target.clientCert.key;
+  }
   if (!skipVerify) {
     const ca = loadCa(target.ca);
     if (!ca.ok) return Promise.resolve(failure('TLS_ERROR', ca.message));

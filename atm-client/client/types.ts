@@ -49,8 +49,13 @@ export interface ConnectOptions {
   port: number;
   /** CA certificate PEM (contents or a path); default `./bank-data/tls/ca.crt`. */
   ca?: string | Buffer;
-  /** Terminal id recorded in the audit log. */
-  terminal?: string;
+  /**
+   * The ATM's terminal certificate and its key (PEM contents or paths), issued by
+   * `bank-server terminals enroll`. With them the session is a terminal session (cash moves; the
+   * terminal id is the certificate's CN); without them a remote session (no cash).
+   */
+  terminalCert?: string | Buffer;
+  terminalKey?: string | Buffer;
   /** Turns certificate verification off. Never the default; the CLI flag says so loudly. */
   dangerouslySkipCertificateVerification?: boolean;
   /** How long to wait for connect + handshake, and for each response (ms). */
@@ -86,7 +91,7 @@ export interface BankSession {
   readonly user: string;
   readonly sessionId: string;
   readonly idleTimeoutSec: number;
-  /** The terminal id this session runs at, from its terminal certificate; null in a remote session. */
+  /** The terminal id from this ATM's certificate (a terminal session); null for a remote session. */
   readonly terminal: string | null;
 
   balance(): Promise<Outcome<OpResult<'balance'>>>;

@@ -8,6 +8,7 @@ import { initCommand } from './commands/init.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
+import { terminalsCommand } from './commands/terminals.js';
 import { topCommand } from './commands/top.js';
 import { CliError, type CliIo, processIo } from './io.js';
 
@@ -29,6 +30,7 @@ export function buildBankServerProgram(io: CliIo = processIo): Command {
     alertsCommand(deps),
     ledgerCommand(deps),
     backupCommand(deps),
+    terminalsCommand(deps),
   ]) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }

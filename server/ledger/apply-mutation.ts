@@ -3,6 +3,7 @@ import { evaluateFraud, type FraudAlert, type FraudOp, velocityWindowStart } fro
 import type { LedgerConfig } from './ledger-config.js';
 import type { AccountRow, LedgerStore } from './ledger-store.js';
 import { requestHash } from './request-hash.js';
+import { type SessionTerminal, type TerminalRecord, terminalServes } from './terminal-ledger.js';
 import { formatTxId, parseTxId, utcDay } from './tx-id.js';
 
 /** The ops that change state and are applied at most once per (account, id). */
@@ -43,6 +44,8 @@ export interface MutationContext {
   user: string;
   nowMs: number;
   config: LedgerConfig;
+  /** The enrolled terminal of a terminal session (from its certificate); absent or null = remote session. */
+  terminal?: SessionTerminal | null;
 }
 
 type Refusal = Extract<MutationOutcome, { ok: false }>;
@@ -144,6 +147,16 @@ function screen(
   return { alerts, held: block ? refuse('FRAUD_HOLD', undefined, alerts) : null };
 }
 
+/**
+ * Cash moves only in a terminal session whose certificate is still the one on record for an
+ * active terminal (PROTOCOL.md §5.1). Checked in the writer's transaction, so a revocation or
+ * re-enrolment stops cash at once, before the sweep closes the session.
+ */
+function cashTerminal(store: LedgerStore, ctx: MutationContext): TerminalRecord | Refusal {
+  if (!ctx.terminal) return refuse('TERMINAL_REQUIRED');
+  return terminalServes(store, ctx.terminal) ?? refuse('TERMINAL_REQUIRED', 'this terminal is no longer enrolled');
+}
+
 function amountProblem(amountCents: number, config: LedgerConfig): Refusal | null {
   return isValidAmount(amountCents, config.maxAmountCents) ? null : refuse('INVALID_AMOUNT');
 }
@@ -162,11 +175,14 @@ function deposit(
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
   if (overflows(account.balance_cents, amount)) return refuse('INVALID_AMOUNT', 'the balance would overflow');
+  const terminal = cashTerminal(store, ctx);
+  if ('code' in terminal) return terminal;
+  if (overflows(terminal.cashCents, amount)) return refuse('INVALID_AMOUNT', "the terminal's cash would overflow");
   const { alerts, held } = screen(store, ctx, account, 'deposit', amount, request.id);
   if (held) return held;
-  const seq = store.insertTransaction('deposit', account.id, null, amount, null, ctx.nowMs);
-  const vaultAfter = store.adjustBalance(store.vaultId, -amount);
-  store.insertEntry(seq, store.vaultId, 'deposit', -amount, vaultAfter, null, ctx.nowMs);
+  const seq = store.insertTransaction('deposit', account.id, null, amount, null, ctx.nowMs, terminal.id);
+  const cashAfter = store.adjustBalance(terminal.accountId, -amount);
+  store.insertEntry(seq, terminal.accountId, 'deposit', -amount, cashAfter, account.id, ctx.nowMs);
   const after = store.adjustBalance(account.id, amount);
   store.insertEntry(seq, account.id, 'deposit', amount, after, null, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
@@ -181,6 +197,8 @@ function withdraw(
   const amount = request.amountCents;
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
+  const terminal = cashTerminal(store, ctx);
+  if ('code' in terminal) return terminal;
   if (account.balance_cents < amount) return refuse('INSUFFICIENT_FUNDS');
   const day = utcDay(ctx.nowMs);
   const withdrawnToday = account.withdrawn_day === day ? account.withdrawn_cents : 0;
@@ -188,13 +206,14 @@ function withdraw(
     const left = Math.max(0, ctx.config.dailyWithdrawalLimitCents - withdrawnToday);
     return refuse('LIMIT_EXCEEDED', `daily withdrawal limit reached; ${left} cents left today`);
   }
+  if (terminal.cashCents < amount) return refuse('TERMINAL_OUT_OF_CASH');
   const { alerts, held } = screen(store, ctx, account, 'withdraw', amount, request.id);
   if (held) return held;
-  const seq = store.insertTransaction('withdrawal', account.id, null, amount, null, ctx.nowMs);
+  const seq = store.insertTransaction('withdrawal', account.id, null, amount, null, ctx.nowMs, terminal.id);
   const after = store.adjustBalanceAndDay(account.id, -amount, day, withdrawnToday + amount);
   store.insertEntry(seq, account.id, 'withdrawal', -amount, after, null, ctx.nowMs);
-  const vaultAfter = store.adjustBalance(store.vaultId, amount);
-  store.insertEntry(seq, store.vaultId, 'withdrawal', amount, vaultAfter, null, ctx.nowMs);
+  const cashAfter = store.adjustBalance(terminal.accountId, amount);
+  store.insertEntry(seq, terminal.accountId, 'withdrawal', amount, cashAfter, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
 }
 
@@ -229,9 +248,14 @@ function reverse(
   account: AccountRow,
   request: RequestOf<'reverse'>,
 ): MutationOutcome {
+  const terminal = cashTerminal(store, ctx);
+  if ('code' in terminal) return terminal;
   const seq = parseTxId(request.txId);
   const original = seq === null ? undefined : store.transactionRow(seq);
-  if (original?.kind !== 'withdrawal' || original.account_id !== account.id) return refuse('UNKNOWN_TX');
+  // Only the machine that dispensed can say it did not: from anywhere else the withdrawal does not exist.
+  if (original?.kind !== 'withdrawal' || original.account_id !== account.id || original.terminal !== terminal.id) {
+    return refuse('UNKNOWN_TX');
+  }
   if (store.isReversed(original.seq)) return refuse('NOT_REVERSIBLE', 'that withdrawal was already reversed');
   if (ctx.nowMs - original.created_ms > ctx.config.reversalWindowSec * 1000) {
     return refuse('NOT_REVERSIBLE', 'that withdrawal is outside the reversal window');
@@ -241,11 +265,19 @@ function reverse(
   // Give the amount back to the day it was counted against; a new day's counter never held it.
   const sameDay = account.withdrawn_day === utcDay(original.created_ms);
   const withdrawn = sameDay ? Math.max(0, account.withdrawn_cents - amount) : account.withdrawn_cents;
-  const reversalSeq = store.insertTransaction('reversal', account.id, null, amount, original.seq, ctx.nowMs);
+  const reversalSeq = store.insertTransaction(
+    'reversal',
+    account.id,
+    null,
+    amount,
+    original.seq,
+    ctx.nowMs,
+    terminal.id,
+  );
   const after = store.adjustBalanceAndDay(account.id, amount, account.withdrawn_day, withdrawn);
   store.insertEntry(reversalSeq, account.id, 'reversal', amount, after, null, ctx.nowMs);
-  const vaultAfter = store.adjustBalance(store.vaultId, -amount);
-  store.insertEntry(reversalSeq, store.vaultId, 'reversal', -amount, vaultAfter, null, ctx.nowMs);
+  const cashAfter = store.adjustBalance(terminal.accountId, -amount);
+  store.insertEntry(reversalSeq, terminal.accountId, 'reversal', -amount, cashAfter, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(reversalSeq), reversedTxId: formatTxId(original.seq) });
 }
 

@@ -48,6 +48,20 @@ export { LedgerWriter, type LedgerWriterOptions } from './ledger-writer.js';
 /** Request fingerprints for idempotency (HMAC with a key, else SHA-256 without secrets). */
 export { requestHash } from './request-hash.js';
 /** Schema version and the reserved user names of the vault and of closed accounts. */
-export { closedUserName, SCHEMA_VERSION, VAULT_USER } from './schema.js';
+export { closedUserName, SCHEMA_VERSION, terminalAccountName, VAULT_USER } from './schema.js';
+/** Terminals: enrolment, revocation, cash accounts, loads, unloads and counts. */
+export {
+  type CashMoveOutcome,
+  enrollTerminal,
+  findTerminal,
+  listTerminals,
+  moveTerminalCash,
+  recordTerminalCount,
+  revokeTerminal,
+  type SessionTerminal,
+  type TerminalRecord,
+  type TerminalStatus,
+  terminalServes,
+} from './terminal-ledger.js';
 /** Transaction ids on the wire: `T` + 12 digits. */
 export { formatTxId, parseTxId, utcDay } from './tx-id.js';

@@ -61,7 +61,7 @@ export const MIN_APPLIED_RETENTION_MS = 24 * 60 * 60 * 1000;
 export interface AccountRow {
   id: number;
   username: string;
-  kind: 'customer' | 'vault';
+  kind: 'customer' | 'vault' | 'terminal';
   password_hash: string;
   status: 'active' | 'closed';
   locked: number;
@@ -81,10 +81,12 @@ export interface AccountRow {
 /** @internal A journal row, as the reversal rule reads it. */
 export interface TransactionRow {
   seq: number;
-  kind: 'deposit' | 'withdrawal' | 'transfer' | 'reversal';
+  kind: 'deposit' | 'withdrawal' | 'transfer' | 'reversal' | 'load' | 'unload';
   account_id: number;
   amount_cents: number;
   created_ms: number;
+  /** The terminal the cash moved at; null for transfers and for entries made before terminals. */
+  terminal: string | null;
 }
 
 interface HistoryRow {
@@ -94,6 +96,7 @@ interface HistoryRow {
   balance_after: number;
   counterparty: string | null;
   created_ms: number;
+  terminal: string | null;
 }
 
 interface AlertRow {
@@ -150,6 +153,7 @@ function toHistory(row: HistoryRow): HistoryEntry {
     balanceAfterCents: row.balance_after,
     counterparty: row.counterparty,
     at: new Date(row.created_ms).toISOString(),
+    terminal: row.terminal,
   };
 }
 
@@ -456,8 +460,9 @@ export class LedgerStore {
     amountCents: number,
     reversesSeq: number | null,
     nowMs: number,
+    terminal: string | null = null,
   ): number {
-    const info = this.#s.insertTx.run(kind, accountId, counterpartyId, amountCents, reversesSeq, nowMs);
+    const info = this.#s.insertTx.run(kind, accountId, counterpartyId, amountCents, reversesSeq, nowMs, terminal);
     if (kind === 'withdrawal' || kind === 'transfer') {
       // Only accounts already asked about are tracked; the others are read from the ledger when
       // first asked. A job rolled back after this leaves one extra time: more alerts, never fewer.
@@ -488,7 +493,7 @@ export class LedgerStore {
   insertEntry(
     seq: number,
     accountId: number,
-    kind: HistoryKind,
+    kind: HistoryKind | 'load' | 'unload',
     amountCents: number,
     balanceAfter: number,
     counterpartyId: number | null,
@@ -573,13 +578,13 @@ function prepareStatements(db: Db) {
     balance: db.prepare<[number], number>('SELECT balance_cents FROM accounts WHERE id = ?').pluck(),
     entryOf: db.prepare<[number, number], number>('SELECT 1 FROM entries WHERE account_id = ? AND tx_seq = ?').pluck(),
     historyPage: db.prepare<[number, number, number], HistoryRow>(
-      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms
-       FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id
+      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms, t.terminal
+       FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id JOIN transactions t ON t.seq = e.tx_seq
        WHERE e.account_id = ? AND e.tx_seq < ? ORDER BY e.tx_seq DESC LIMIT ?`,
     ),
     allEntries: db.prepare<[number], HistoryRow>(
-      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms
-       FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id
+      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms, t.terminal
+       FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id JOIN transactions t ON t.seq = e.tx_seq
        WHERE e.account_id = ? ORDER BY e.tx_seq DESC`,
     ),
     findApplied: db.prepare<[number, string], { request_hash: string; response: string }>(
@@ -593,7 +598,7 @@ function prepareStatements(db: Db) {
     ),
     pruneApplied: db.prepare<[number]>('DELETE FROM applied_requests WHERE created_ms < ?'),
     txBySeq: db.prepare<[number], TransactionRow>(
-      'SELECT seq, kind, account_id, amount_cents, created_ms FROM transactions WHERE seq = ?',
+      'SELECT seq, kind, account_id, amount_cents, created_ms, terminal FROM transactions WHERE seq = ?',
     ),
     reversalOf: db.prepare<[number], number>('SELECT seq FROM transactions WHERE reverses_seq = ?').pluck(),
     // Newest first along the account's entry index; capped to what the velocity rule needs.
@@ -603,9 +608,9 @@ function prepareStatements(db: Db) {
            ORDER BY tx_seq DESC LIMIT ?`,
       )
       .pluck(),
-    insertTx: db.prepare<[string, number, number | null, number, number | null, number]>(
-      `INSERT INTO transactions (kind, account_id, counterparty_id, amount_cents, reverses_seq, created_ms)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+    insertTx: db.prepare<[string, number, number | null, number, number | null, number, string | null]>(
+      `INSERT INTO transactions (kind, account_id, counterparty_id, amount_cents, reverses_seq, created_ms, terminal)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     adjustBalance: db
       .prepare<[number, number], number>(

@@ -31,8 +31,8 @@ interface TxFault {
 /**
  * Check the ledger's invariants inside one read transaction (one snapshot, so a running server
  * cannot make a clean ledger look broken), and name the first fault found, in this order:
- * file integrity, `balance_after` chains, each balance against its entries, each transaction
- * balanced (two entries, summing to 0, of its amount), and the sum of all balances being 0.
+ * file integrity, `balance_after` chains, each balance against its entries, each terminal's cash
+ * position (never negative, equal to its entries), each transaction balanced (two entries, summing to 0, of its amount), and the sum of all balances being 0.
  */
 export function verifyDatabase(db: Db): VerifyReport {
   const check = db.transaction((): VerifyReport => {
@@ -71,6 +71,24 @@ export function verifyDatabase(db: Db): VerifyReport {
       return {
         ok: false,
         fault: `balance mismatch: account ${balance.username} has balance ${balance.balance_cents} but its entries sum to ${balance.total}`,
+      };
+    }
+
+    const position = db
+      .prepare<[], { name: string; balance_cents: number; total: number }>(
+        `SELECT COALESCE(t.id, a.username) AS name, a.balance_cents,
+           (SELECT COALESCE(SUM(e.amount_cents), 0) FROM entries e WHERE e.account_id = a.id) AS total
+         FROM accounts a LEFT JOIN terminals t ON t.account_id = a.id
+         WHERE a.kind = 'terminal' AND (a.balance_cents > 0 OR a.balance_cents <> total) ORDER BY a.id LIMIT 1`,
+      )
+      .get();
+    if (position) {
+      return {
+        ok: false,
+        fault:
+          position.balance_cents > 0
+            ? `negative cash position: terminal ${position.name} holds ${-position.balance_cents} cents`
+            : `cash position mismatch: terminal ${position.name} holds ${-position.balance_cents} cents but its entries say ${-position.total}`,
       };
     }
 

@@ -1,5 +1,6 @@
 import type { MutatingRequest, MutationOutcome, PreparedChange } from './apply-mutation.js';
 import type { LedgerConfig } from './ledger-config.js';
+import type { SessionTerminal } from './terminal-ledger.js';
 
 /**
  * The messages between the main thread and the ledger worker. Both directions carry arrays: one
@@ -21,6 +22,8 @@ export interface MutationTarget {
   accountId: number;
   user: string;
   nowMs: number;
+  /** The session's enrolled terminal; absent or null for a remote session (no cash). */
+  terminal?: SessionTerminal | null;
 }
 
 export interface MutationJob {

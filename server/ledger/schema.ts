@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { widenTableChecks } from './widen-checks.js';
 
 /** The vault's user name can never be a customer's: USER_PATTERN requires a leading letter. */
 export const VAULT_USER = '~vault';
@@ -8,11 +9,19 @@ export function closedUserName(accountId: number): string {
   return `~closed-${accountId}`;
 }
 
+/** Terminal cash accounts are named out of the customer name space like the vault. */
+export function terminalAccountName(terminalId: string): string {
+  return `~terminal-${terminalId}`;
+}
+
+/** A migration: SQL to run, or a function for the rare change SQL alone cannot make. */
+export type Migration = string | ((db: Database) => void);
+
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` holds how many have run. Append
  * only: a released migration never changes, a fix is a new one.
  */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   // 1: accounts with their running balance, double-entry journal, applied ids, fraud alerts.
   `
   CREATE TABLE accounts (
@@ -94,6 +103,55 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX transactions_velocity;
   `,
+  // 4: terminals (enrolled ATMs) and one cash account per terminal (kind 'terminal', balance <= 0:
+  // the cash in the machine is its negative) on the other side of each cash movement made there.
+  // Loads and unloads move money between a terminal and ~vault. Old entries against ~vault stay as
+  // they are. The CHECK constraints are widened in place (every existing row still satisfies them),
+  // so no table is rebuilt and columns added by other migrations are kept.
+  (db: Database) => {
+    widenTableChecks(db, [
+      {
+        table: 'accounts',
+        from: "CHECK (kind IN ('customer', 'vault'))",
+        to: "CHECK (kind IN ('customer', 'vault', 'terminal'))",
+      },
+      {
+        table: 'accounts',
+        from: "CHECK (kind = 'vault' OR balance_cents >= 0)",
+        to: "CHECK (CASE kind WHEN 'vault' THEN 1 WHEN 'terminal' THEN balance_cents <= 0 ELSE balance_cents >= 0 END)",
+      },
+      {
+        table: 'transactions',
+        from: "CHECK (kind IN ('deposit', 'withdrawal', 'transfer', 'reversal'))",
+        to: "CHECK (kind IN ('deposit', 'withdrawal', 'transfer', 'reversal', 'load', 'unload'))",
+      },
+      {
+        table: 'entries',
+        from: "CHECK (kind IN ('deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'reversal'))",
+        to: "CHECK (kind IN ('deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'reversal', 'load', 'unload'))",
+      },
+    ]);
+    db.exec(`
+      ALTER TABLE transactions ADD COLUMN terminal TEXT;
+      CREATE INDEX transactions_terminal ON transactions (terminal, created_ms) WHERE terminal IS NOT NULL;
+      CREATE TABLE terminals (
+        id TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL UNIQUE REFERENCES accounts (id),
+        status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+        fingerprint TEXT NOT NULL,
+        enrolled_at TEXT NOT NULL,
+        revoked_at TEXT
+      ) WITHOUT ROWID;
+      CREATE TABLE terminal_counts (
+        id INTEGER PRIMARY KEY,
+        terminal_id TEXT NOT NULL REFERENCES terminals (id),
+        counted_cents INTEGER NOT NULL CHECK (counted_cents >= 0),
+        position_cents INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL
+      );
+      CREATE INDEX terminal_counts_terminal ON terminal_counts (terminal_id, created_ms);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -109,7 +167,9 @@ export function migrate(db: Database, nowIso: string): void {
       throw new Error(`ledger schema version ${version} is newer than this program knows (${SCHEMA_VERSION})`);
     }
     for (let next = version; next < SCHEMA_VERSION; next += 1) {
-      db.exec(MIGRATIONS[next] as string);
+      const migration = MIGRATIONS[next] as Migration;
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       db.pragma(`user_version = ${next + 1}`);
     }
     db.prepare(

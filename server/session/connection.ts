@@ -22,6 +22,7 @@ import {
   wipeSessionKeys,
   x25519,
 } from '../../protocol/index.js';
+import { helloTerminalProblem, type TerminalVerdict } from '../terminals/terminal-gate.js';
 import { describeAmountFault } from './amount-fault.js';
 import {
   errorResponse,
@@ -78,8 +79,12 @@ export class ServerConnection {
     private readonly socket: Socket,
     readonly address: string,
     private readonly services: SessionServices,
+    /** What the TLS client certificate made of this connection (PROTOCOL.md §1.1). */
+    private readonly verdict: TerminalVerdict = { kind: 'remote' },
   ) {
     this.openedAt = services.clock();
+    // The terminal id comes from the certificate only, never from hello.
+    this.terminal = verdict.kind === 'terminal' ? verdict.id : null;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -91,6 +96,24 @@ export class ServerConnection {
 
   get user(): string | null {
     return this.ctx?.account.user ?? null;
+  }
+
+  /** The enrolled terminal this connection's certificate names; null for a remote session. */
+  get terminalIdentity(): { id: string; fingerprint: string } | null {
+    return this.verdict.kind === 'terminal' ? { id: this.verdict.id, fingerprint: this.verdict.fingerprint } : null;
+  }
+
+  /** The terminal was revoked or re-enrolled: end the session now (SESSION_EXPIRED once open). */
+  endForTerminal(reason: string): void {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.audit({ kind: 'terminal_session_ended', actor: this.user, detail: { reason } });
+    if (this.state !== 'open') {
+      this.destroy();
+      return;
+    }
+    this.sendNotice('SESSION_EXPIRED', `session ended: ${reason}`);
+    this.state = 'closing';
+    this.end();
   }
 
   /** Resolves once the socket is closed and cleaned up. */
@@ -133,6 +156,11 @@ export class ServerConnection {
   private onData(chunk: Buffer): void {
     if (this.state === 'closed' || this.state === 'closing') return;
     const { frames, error } = this.decoder.push(chunk);
+    if (this.state === 'awaiting_hello' && this.verdict.kind === 'refused' && (error || frames.length > 0)) {
+      // The certificate decides before anything the client says (PROTOCOL.md §2.1).
+      this.refuseTerminal(this.verdict.reason, this.verdict.id);
+      return;
+    }
     if (this.state === 'awaiting_hello') {
       if (error || frames.length > 1) {
         this.refuseHandshake('PROTOCOL_ERROR', error?.message);
@@ -163,8 +191,12 @@ export class ServerConnection {
       this.refuseHandshake(parsed.error.code as WireErrorCode, parsed.error.message);
       return;
     }
+    const terminalProblem = helloTerminalProblem(this.verdict, parsed.value.message.terminal);
+    if (terminalProblem) {
+      this.refuseTerminal(terminalProblem, parsed.value.message.terminal ?? null);
+      return;
+    }
     this.state = 'authenticating';
-    this.terminal = parsed.value.message.terminal ?? null;
     // Nothing legitimate arrives before welcome; stop reading while bcrypt runs.
     this.socket.pause();
     this.authenticate(parsed.value, Buffer.from(payload)).catch((err: unknown) => {
@@ -230,6 +262,7 @@ export class ServerConnection {
       sessionId: toB64(sessionId),
       address: this.address,
       terminal: this.terminal,
+      terminalFingerprint: this.verdict.kind === 'terminal' ? this.verdict.fingerprint : null,
     };
 
     this.socket.write(encodeFrame(welcomeBytes));
@@ -410,6 +443,12 @@ export class ServerConnection {
   private sendNotice(notice: 'SESSION_EXPIRED' | 'SERVER_SHUTDOWN', message: string): void {
     this.sendSealed({ notice, message });
     this.audit({ kind: 'session_notice', actor: this.user, code: notice });
+  }
+
+  private refuseTerminal(reason: string, claimed: string | null): void {
+    this.services.metrics.connections.inc({ outcome: 'terminal_refused' });
+    this.audit({ kind: 'terminal_refused', code: 'TERMINAL_REFUSED', detail: { reason, claimed } });
+    this.refuseHandshake('TERMINAL_REFUSED');
   }
 
   private refuseHandshake(code: WireErrorCode, message?: string): void {

@@ -23,7 +23,10 @@ export interface RequestContext {
   account: SessionAccount;
   sessionId: string;
   address: string;
+  /** The enrolled terminal's id, from the session's certificate; null in a remote session. */
   terminal: string | null;
+  /** That certificate's SHA-256 fingerprint: cash moves only while it is still the one on record. */
+  terminalFingerprint?: string | null;
 }
 
 /** A response ready to seal, plus what the audit log and metrics need to know about it. */
@@ -128,7 +131,13 @@ export async function submitMutation(
 ): Promise<HandledRequest> {
   if ('refuse' in prepared) return refused(request.id, prepared.refuse);
   const outcome = await services.ledger.mutate(
-    { accountId: ctx.account.id, user: ctx.account.user, nowMs: services.clock() },
+    {
+      accountId: ctx.account.id,
+      user: ctx.account.user,
+      nowMs: services.clock(),
+      terminal:
+        ctx.terminal && ctx.terminalFingerprint ? { id: ctx.terminal, fingerprint: ctx.terminalFingerprint } : null,
+    },
     request,
     prepared.change,
   );

@@ -84,7 +84,13 @@ export interface SessionLedger {
   store: SessionStore;
   /** Queue a mutation for the serialised writer; resolves after its batch commits. */
   mutate(
-    ctx: { accountId: number; user: string; nowMs: number },
+    ctx: {
+      accountId: number;
+      user: string;
+      nowMs: number;
+      /** The session's enrolled terminal; null in a remote session, which moves no cash. */
+      terminal?: { id: string; fingerprint: string } | null;
+    },
     request: MutatingRequest,
     prepared?: PreparedChangeLike,
   ): Promise<MutationOutcomeLike>;

@@ -1,11 +1,11 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { type DataDirPaths, dataDirPaths } from '../data-dir.js';
 import { DataKeyError, loadOrCreateDataKey } from '../secrets/data-key.js';
-import { ensureDevCertificates, ensurePrivateDir } from '../tls/index.js';
+import { ensureDevCertificates, ensurePrivateDir, ensureTerminalCa } from '../tls/index.js';
 
 export interface PreparedDataDir {
   paths: DataDirPaths;
-  tls: { caCert: string; serverCert: string; serverKey: string };
+  tls: { caCert: string; serverCert: string; serverKey: string; terminalCaCert: string };
   dataKey: Uint8Array;
   /** True when this call created the data dir or any file in it. */
   created: boolean;
@@ -29,6 +29,8 @@ export async function prepareDataDir(
   for (const dir of [paths.tlsDir, paths.keysDir, paths.auditDir, paths.segmentsDir]) await ensurePrivateDir(dir);
 
   const tls = await ensureDevCertificates(paths, options);
+  // Data dirs made before terminals existed get their terminal CA on the next start.
+  const terminalCa = await ensureTerminalCa(paths, options);
   // A ledger without its data key would silently lose every sealed e-mail, phone and TOTP secret.
   if ((await exists(paths.ledgerDb)) && !(await exists(paths.dataKey))) {
     throw new DataKeyError(
@@ -39,9 +41,14 @@ export async function prepareDataDir(
   const dataKey = await loadOrCreateDataKey(paths.dataKey);
   return {
     paths,
-    tls: { caCert: tls.caCert, serverCert: tls.serverCert, serverKey: tls.serverKey },
+    tls: {
+      caCert: tls.caCert,
+      serverCert: tls.serverCert,
+      serverKey: tls.serverKey,
+      terminalCaCert: terminalCa.cert,
+    },
     dataKey: dataKey.key,
-    created: !rootExisted || tls.created || dataKey.created,
+    created: !rootExisted || tls.created || terminalCa.created || dataKey.created,
   };
 }
 

@@ -22,7 +22,6 @@ describe('bench session', () => {
       user: 'benchy',
       password: PASSWORD,
       method: 'register',
-      terminal: null,
     });
     try {
       const balance = await session.call({ id: 'b-1', op: 'balance' });
@@ -41,7 +40,6 @@ describe('bench session', () => {
         user: 'benchy',
         password: 'Wrong-Password-1!',
         method: 'password',
-        terminal: null,
       }),
     ).rejects.toThrow('login refused: AUTH_FAILED');
   });

@@ -5,6 +5,7 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
 import { BIN, REPO_ROOT, type SpawnedServer, spawnBankServer } from '../helpers/spawn-server.js';
+import { enrolTestTerminal } from '../helpers/test-terminal.js';
 import { assertTmuxInstalled, shellQuote, TmuxTerminal } from './tmux-terminal.js';
 
 /**
@@ -101,7 +102,16 @@ beforeAll(async () => {
   ca = await readFile(server.caPath, 'utf8');
 
   // The account and its opening balance come from outside the ATM under test.
-  const client = await RawClient.login({ port: server.port, ca, user: USER, password: PASSWORD, method: 'register' });
+  const { cert, key } = server.terminal;
+  const client = await RawClient.login({
+    port: server.port,
+    ca,
+    cert,
+    key,
+    user: USER,
+    password: PASSWORD,
+    method: 'register',
+  });
   try {
     const opened = await client.call({ op: 'deposit', amountCents: OPENING_CENTS });
     expect(opened.ok).toBe(true);
@@ -111,6 +121,8 @@ beforeAll(async () => {
 
   const port = server.port;
   const caPath = server.caPath;
+  // The ATM under test is an enrolled terminal; its id comes from its certificate.
+  const atmTerminal = await enrolTestTerminal(server.dataDir, TERMINAL_ID);
   atmCommand = (terminalId) =>
     [
       'env TERM=xterm-256color FORCE_COLOR=0',
@@ -120,7 +132,9 @@ beforeAll(async () => {
       String(port),
       '--ca',
       shellQuote(caPath),
-      ...(terminalId === null ? [] : ['--terminal', terminalId]),
+      ...(terminalId === null
+        ? []
+        : ['--terminal-cert', shellQuote(atmTerminal.certPath), '--terminal-key', shellQuote(atmTerminal.keyPath)]),
       `2>${shellQuote(join(workDir, `atm-${terminalId ?? 'remote'}.stderr`))}`,
     ].join(' ');
 });

@@ -37,9 +37,10 @@ describe('concurrency invariants: 100 sessions, random transfers among 10 accoun
   it(`money is conserved, no balance goes negative, every history chains to its balance (seed ${seed})`, async () => {
     bank = await startTestBank();
     const { port, caCert: ca } = bank;
+    const { cert, key } = bank.terminal;
     const users = Array.from({ length: ACCOUNTS }, (_, i) => `conc${i}`);
     for (const user of users) {
-      const opener = await RawClient.connect({ port, ca });
+      const opener = await RawClient.connect({ port, ca, cert, key });
       expect((await opener.hello({ user, password: FIRE_PASSWORD, method: 'register' })).kind).toBe('welcome');
       expect((await opener.call({ op: 'deposit', amountCents: OPENING_CENTS })).ok).toBe(true);
       opener.destroy();
@@ -47,7 +48,7 @@ describe('concurrency invariants: 100 sessions, random transfers among 10 accoun
     const sessions = await Promise.all(
       Array.from({ length: SESSIONS }, async (_, i) => {
         const user = users[i % ACCOUNTS] as string;
-        return { user, client: await RawClient.login({ port, ca, user, password: FIRE_PASSWORD }) };
+        return { user, client: await RawClient.login({ port, ca, cert, key, user, password: FIRE_PASSWORD }) };
       }),
     );
 

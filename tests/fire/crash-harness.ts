@@ -106,7 +106,7 @@ export async function runCrashScenario(scenario: CrashScenario): Promise<CrashSu
     const ca = await readFile(s.caPath, 'utf8');
     return Promise.all(
       users.map(async (user) => {
-        const client = await RawClient.connect({ port: s.port, ca });
+        const client = await RawClient.connect({ port: s.port, ca, cert: s.terminal.cert, key: s.terminal.key });
         const reply = await client.hello({ user, password: FIRE_PASSWORD, method });
         if (reply.kind !== 'welcome') throw new Error(`${user}: ${reply.code}`);
         return client;

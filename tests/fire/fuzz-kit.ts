@@ -323,7 +323,14 @@ export async function fuzzLiveServer(plan: LiveFuzzPlan): Promise<LiveFuzzReport
     const perWorker = Math.ceil(plan.sealed / workers);
     await Promise.all(
       Array.from({ length: workers }, async (_, w) => {
-        const client = await RawClient.login({ port: server.port, ca, user: 'fuzzpeer', password: FIRE_PASSWORD });
+        const client = await RawClient.login({
+          port: server.port,
+          ca,
+          cert: server.terminal.cert,
+          key: server.terminal.key,
+          user: 'fuzzpeer',
+          password: FIRE_PASSWORD,
+        });
         const channel = client.channel as SealedChannel;
         try {
           for (let done = 0; done < perWorker; ) {
@@ -420,7 +427,8 @@ export async function fuzzLiveServer(plan: LiveFuzzPlan): Promise<LiveFuzzReport
 /** A fresh client can still log in and transact: the server survived. */
 export async function stillServes(server: SpawnedServer): Promise<boolean> {
   const ca = await readFile(server.caPath, 'utf8');
-  const client = await RawClient.connect({ port: server.port, ca });
+  const { cert, key } = server.terminal;
+  const client = await RawClient.connect({ port: server.port, ca, cert, key });
   try {
     const reply = await client.hello({ user: 'survivor', password: FIRE_PASSWORD, method: 'register' });
     if (reply.kind !== 'welcome') return false;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../protocol/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type SpawnedServer, spawnBankServer } from '../helpers/spawn-server.js';
-import { startTestBank, type TestBank, withLedger } from '../helpers/test-bank.js';
+import { atTerminal, startTestBank, type TestBank, withLedger } from '../helpers/test-bank.js';
 import {
   adminStatus,
   errorCodeOf,
@@ -26,7 +26,7 @@ const MAX_FAILED_LOGINS = 10;
  * the latencies are printed (not asserted: machines here are shared and noisy).
  */
 async function controlTraffic(bank: TestBank, user: string, requests: number, gapMs: number): Promise<number[]> {
-  const client = await RawClient.login({ port: bank.port, ca: bank.caCert, user, password: FIRE_PASSWORD });
+  const client = await RawClient.login({ ...atTerminal(bank), user, password: FIRE_PASSWORD });
   const latencies: number[] = [];
   try {
     for (let i = 0; i < requests; i++) {
@@ -63,7 +63,7 @@ describe('hostile clients: the server keeps serving others', () => {
       lockoutThreshold: 3,
     });
     for (const user of ['control', 'victim']) {
-      const c = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+      const c = await RawClient.connect(atTerminal(bank));
       expect((await c.hello({ user, password: FIRE_PASSWORD, method: 'register' })).kind).toBe('welcome');
       c.destroy();
     }
@@ -89,8 +89,7 @@ describe('hostile clients: the server keeps serving others', () => {
     }, 1_000);
     // A logged-in session that starts a frame and then stalls: the idle timer must still fire.
     const staller = await RawClient.login({
-      port: bank.port,
-      ca: bank.caCert,
+      ...atTerminal(bank),
       user: 'victim',
       password: FIRE_PASSWORD,
     });
@@ -125,7 +124,7 @@ describe('hostile clients: the server keeps serving others', () => {
     // Its own bank with the default 10 s handshake timeout: no held slot frees up while this runs.
     const floodBank = await startTestBank({ maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS });
     try {
-      const c = await RawClient.connect({ port: floodBank.port, ca: floodBank.caCert });
+      const c = await RawClient.connect(atTerminal(floodBank));
       expect((await c.hello({ user: 'control', password: FIRE_PASSWORD, method: 'register' })).kind).toBe('welcome');
       c.destroy();
       const flood = await Promise.all(
@@ -216,8 +215,7 @@ describe('hostile clients: the server keeps serving others', () => {
       vanishing.push(
         (async () => {
           const c = await RawClient.login({
-            port: bank.port,
-            ca: bank.caCert,
+            ...atTerminal(bank),
             user: 'control',
             password: FIRE_PASSWORD,
           });
@@ -230,8 +228,7 @@ describe('hostile clients: the server keeps serving others', () => {
       vanishing.push(
         (async () => {
           const c = await RawClient.login({
-            port: bank.port,
-            ca: bank.caCert,
+            ...atTerminal(bank),
             user: 'control',
             password: FIRE_PASSWORD,
           });
@@ -252,7 +249,7 @@ describe('hostile clients: the server keeps serving others', () => {
   }, 30_000);
 
   it('100 pipelined requests are all answered, in order', async () => {
-    const c = await RawClient.login({ port: bank.port, ca: bank.caCert, user: 'control', password: FIRE_PASSWORD });
+    const c = await RawClient.login({ ...atTerminal(bank), user: 'control', password: FIRE_PASSWORD });
     try {
       const ids: string[] = [];
       for (let i = 0; i < 100; i++)
@@ -276,7 +273,12 @@ describe('backpressure: a client that sends without reading', () => {
     server = await spawnBankServer(['--allow-registration']);
     const ca = await readFile(server.caPath, 'utf8');
     const pid = server.proc.pid as number;
-    const client = await RawClient.connect({ port: server.port, ca });
+    const client = await RawClient.connect({
+      port: server.port,
+      ca,
+      cert: server.terminal.cert,
+      key: server.terminal.key,
+    });
     expect((await client.hello({ user: 'hoarder', password: FIRE_PASSWORD, method: 'register' })).kind).toBe('welcome');
     // 100 entries make each history answer ~20 KB while the request stays ~120 bytes.
     for (let i = 0; i < 100; i++) client.send({ id: `fill-${i}`, op: 'deposit', amountCents: 1 });

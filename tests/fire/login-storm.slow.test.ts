@@ -38,8 +38,9 @@ describe('login storm at the default bcrypt cost (12)', () => {
     server = await spawnBankServer(['--allow-registration', '--bcrypt-cost', '12']);
     const { port } = server;
     const ca = await readFile(server.caPath, 'utf8');
+    const { cert, key } = server.terminal;
     for (const user of ACCOUNTS) {
-      const c = await RawClient.connect({ port, ca });
+      const c = await RawClient.connect({ port, ca, cert, key });
       expect((await c.hello({ user, password: FIRE_PASSWORD, method: 'register' })).kind).toBe('welcome');
       expect((await c.call({ op: 'deposit', amountCents: 1_000_000 })).ok).toBe(true);
       c.destroy();
@@ -49,7 +50,7 @@ describe('login storm at the default bcrypt cost (12)', () => {
     for (let i = 0; i < SESSIONS; i += 2) {
       const pair = [i, i + 1].map(async (n) => {
         const user = ACCOUNTS[n % ACCOUNTS.length] as string;
-        return { user, client: await RawClient.login({ port, ca, user, password: FIRE_PASSWORD }) };
+        return { user, client: await RawClient.login({ port, ca, cert, key, user, password: FIRE_PASSWORD }) };
       });
       sessions.push(...(await Promise.all(pair)));
     }

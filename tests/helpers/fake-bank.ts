@@ -179,8 +179,6 @@ function err(code: ClientErrorCode, message = `fake ${code}`): { ok: false; erro
 
 export class FakeSession implements BankSession {
   readonly sessionId = 'ZmFrZS1zZXNzaW9uLWlk';
-  /** The terminal this session runs at (null: a remote session); from `FakeBank.terminal`. */
-  readonly terminal: string | null;
   closed = false;
   loggedOut = false;
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
@@ -189,12 +187,14 @@ export class FakeSession implements BankSession {
   constructor(
     private readonly bank: FakeBank,
     readonly user: string,
-  ) {
-    this.terminal = bank.terminal;
-  }
+  ) {}
 
   get idleTimeoutSec(): number {
     return this.bank.idleTimeoutSec;
+  }
+
+  get terminal(): string | null {
+    return this.bank.terminal;
   }
 
   private get account(): FakeAccount {
@@ -207,6 +207,11 @@ export class FakeSession implements BankSession {
     const failure = await this.bank.enter(op, args);
     if (failure) return failure;
     return this.closed ? err('SESSION_CLOSED') : null;
+  }
+
+  /** Cash moves only in a terminal session (PROTOCOL.md §5.1). */
+  private needTerminal(): { ok: false; error: ClientError } | null {
+    return this.bank.terminal === null ? err('TERMINAL_REQUIRED') : null;
   }
 
   private checkAmount(amountCents: number): { ok: false; error: ClientError } | null {
@@ -240,14 +245,16 @@ export class FakeSession implements BankSession {
   }
 
   async deposit(amountCents: number) {
-    const failure = (await this.begin('deposit', [amountCents])) ?? this.checkAmount(amountCents);
+    const failure =
+      (await this.begin('deposit', [amountCents])) ?? this.checkAmount(amountCents) ?? this.needTerminal();
     if (failure) return failure;
     const entry = this.bank.post(this.account, 'deposit', amountCents, null);
     return { ok: true as const, value: { balanceCents: entry.balanceAfterCents, txId: entry.txId } };
   }
 
   async withdraw(amountCents: number) {
-    const failure = (await this.begin('withdraw', [amountCents])) ?? this.checkAmount(amountCents);
+    const failure =
+      (await this.begin('withdraw', [amountCents])) ?? this.checkAmount(amountCents) ?? this.needTerminal();
     if (failure) return failure;
     if (this.account.balanceCents < amountCents) return err('INSUFFICIENT_FUNDS');
     if (amountCents > this.remainingTodayCents) {
@@ -274,7 +281,7 @@ export class FakeSession implements BankSession {
   }
 
   async reverse(txId: string, reason: ReversalReason) {
-    const failure = await this.begin('reverse', [txId, reason]);
+    const failure = (await this.begin('reverse', [txId, reason])) ?? this.needTerminal();
     if (failure) return failure;
     const original = this.account.history.find((entry) => entry.txId === txId && entry.kind === 'withdrawal');
     if (!original) return err('UNKNOWN_TX');

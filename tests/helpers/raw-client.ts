@@ -56,7 +56,14 @@ export class RawClient {
     });
   }
 
-  static connect(options: { port: number; ca: string; host?: string }): Promise<RawClient> {
+  /** `cert`/`key`: a terminal certificate (PEM) to present; without them a remote session. */
+  static connect(options: {
+    port: number;
+    ca: string;
+    host?: string;
+    cert?: string;
+    key?: string;
+  }): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({
         host: options.host ?? '127.0.0.1',
@@ -64,6 +71,7 @@ export class RawClient {
         ca: options.ca,
         servername: 'localhost',
         minVersion: 'TLSv1.3',
+        ...(options.cert && options.key ? { cert: options.cert, key: options.key } : {}),
       });
       socket.once('secureConnect', () => resolve(new RawClient(socket)));
       socket.once('error', reject);
@@ -71,7 +79,9 @@ export class RawClient {
   }
 
   /** Connect and log in; throws unless the server says welcome. */
-  static async login(options: { port: number; ca: string } & HelloOptions): Promise<RawClient> {
+  static async login(
+    options: { port: number; ca: string; cert?: string; key?: string } & HelloOptions,
+  ): Promise<RawClient> {
     const client = await RawClient.connect(options);
     const reply = await client.hello(options);
     if (reply.kind !== 'welcome') {

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { enrolTestTerminal, type TestTerminal } from './test-terminal.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = {
@@ -17,6 +18,8 @@ export interface SpawnedServer {
   adminPort: number;
   dataDir: string;
   caPath: string;
+  /** An enrolled terminal (ATM-TEST-1, loaded with ample cash): present its cert/key to move cash. */
+  terminal: TestTerminal;
   stdout: string[];
   stderr: string[];
   /** Send a signal and wait for the exit code. */
@@ -104,7 +107,10 @@ export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string
     proc.kill(signal);
     return exited;
   };
+  // Enrolled while the server runs, as an operator would (`bank-server terminals enroll`).
+  const terminal = await enrolTestTerminal(dir, 'ATM-TEST-1');
   return {
+    terminal,
     proc,
     port,
     adminPort,

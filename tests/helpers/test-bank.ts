@@ -10,9 +10,14 @@ import {
   type ServerConfig,
   startBank,
 } from '../../server/index.js';
+import { enrolTestTerminal, type TestTerminal } from './test-terminal.js';
 
 export interface TestBank extends RunningBank {
   config: ServerConfig;
+  /** An enrolled terminal (ATM-TEST-1) loaded with ample cash: pass `cert`/`key` to move cash. */
+  terminal: TestTerminal;
+  /** Enrol one more terminal in this bank's data dir (it may be running). */
+  enrolTerminal(id: string, options?: Parameters<typeof enrolTestTerminal>[2]): Promise<TestTerminal>;
   /** Stop the bank and delete its data dir (unless keepDir). */
   dispose(options?: { keepDir?: boolean }): Promise<void>;
 }
@@ -37,9 +42,12 @@ export async function startTestBank(
     ...(options.audit ? { audit: options.audit } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const terminal = await enrolTestTerminal(dataDir, 'ATM-TEST-1');
   return {
     ...bank,
     config,
+    terminal,
+    enrolTerminal: (id, opts) => enrolTestTerminal(dataDir, id, opts),
     async dispose(opts = {}) {
       await bank.stop();
       if (!opts.keepDir) await rm(dataDir, { recursive: true, force: true });
@@ -55,4 +63,12 @@ export function withLedger<T>(bank: { dataDir: string }, fn: (store: ReturnType<
   } finally {
     store.close();
   }
+}
+
+/** RawClient.connect/login options for a session at one of the bank's enrolled terminals (cash allowed). */
+export function atTerminal(
+  bank: TestBank,
+  terminal: TestTerminal = bank.terminal,
+): { port: number; ca: string; cert: string; key: string } {
+  return { port: bank.port, ca: bank.caCert, cert: terminal.cert, key: terminal.key };
 }

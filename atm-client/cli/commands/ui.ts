@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createConnector } from '../../client/connector.js';
+import { loadTerminalIdentity } from '../../client/terminal-identity.js';
 import type { AtmIo, RunAtmUi } from '../atm-io.js';
 import { UsageError } from '../cli-errors.js';
 import { addConnectionOptions, collectOptions, resolveConnection } from '../connection-options.js';
@@ -25,11 +26,14 @@ export function configureUiAction(program: Command, io: AtmIo): void {
     .action(async (_options: unknown, self: Command) => {
       const opts = collectOptions(self);
       const connection = resolveConnection(opts, io);
+      // The screens show the terminal id of the certificate (none: a remote session).
+      const terminal = loadTerminalIdentity(connection.terminalCert, connection.terminalKey);
+      if (!terminal.ok) throw new UsageError(terminal.message);
       const runUi = io.runUi ?? (await loadUi());
       try {
         await runUi({
           connector: createConnector(connection),
-          ...(connection.terminal === undefined ? {} : { terminal: connection.terminal }),
+          ...(terminal.identity ? { terminal: terminal.identity.id } : {}),
           ...(opts.simulateDispenseFailure === true ? { simulateDispenseFailure: true } : {}),
         });
       } catch (error) {

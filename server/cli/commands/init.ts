@@ -33,6 +33,7 @@ export function initCommand(io: CliIo): Command {
       }
       io.out(`data dir ready: ${paths.root}`);
       io.out(`  CA certificate (give to ATMs): ${paths.caCert}`);
+      io.out(`  terminal CA (signs ATM certificates: \`bank-server terminals enroll\`): ${paths.terminalCaCert}`);
       io.out(`  ledger: ${paths.ledgerDb}`);
       if (keys.demoAuditorSecretPath) {
         io.err(

@@ -1,6 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import type { AtmIo, RunAtmUi } from '../../../atm-client/cli/atm-io.js';
 import { runAtm } from '../../../atm-client/cli/program.js';
+import { throwawayTerminalCertificate } from '../../helpers/test-terminal.js';
 
 export interface CliRun {
   code: number;
@@ -29,4 +33,16 @@ export async function runCli(
   };
   const code = await runAtm(argv, io);
   return { code, stdout, stderr };
+}
+
+/** A throwaway terminal certificate and key for `id`, written to a temp dir removed after the test. */
+export async function terminalFiles(id: string): Promise<{ certPath: string; keyPath: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'atm-terminal-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const { cert, key } = await throwawayTerminalCertificate(id);
+  const certPath = join(dir, `${id}.crt`);
+  const keyPath = join(dir, `${id}.key`);
+  await writeFile(certPath, cert);
+  await writeFile(keyPath, key, { mode: 0o600 });
+  return { certPath, keyPath };
 }

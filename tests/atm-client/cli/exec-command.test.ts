@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PASSWORD, peerFixture } from '../client/peer-fixture.js';
-import { runCli } from './cli-harness.js';
+import { runCli, terminalFiles } from './cli-harness.js';
 
 const fixture = peerFixture();
 
@@ -51,6 +51,7 @@ describe('atm exec', () => {
 
   it('takes the connection and credentials from flags over the environment', async () => {
     const peer = await fixture.start();
+    const atm = await terminalFiles('ATM-7');
     const run = await runCli(
       [
         'exec',
@@ -66,14 +67,25 @@ describe('atm exec', () => {
         'bob',
         '--password',
         PASSWORD,
-        '--terminal',
-        'ATM-7',
+        '--terminal-cert',
+        atm.certPath,
+        '--terminal-key',
+        atm.keyPath,
       ],
-      { ATM_PORT: '1', ATM_USER: 'alice', ATM_PASSWORD: 'wrong', ATM_CA: 'nope' },
+      {
+        ATM_PORT: '1',
+        ATM_USER: 'alice',
+        ATM_PASSWORD: 'wrong',
+        ATM_CA: 'nope',
+        ATM_TERMINAL_CERT: 'nope.crt',
+        ATM_TERMINAL_KEY: 'nope.key',
+      },
     );
     expect(run.stderr).toBe('error INSUFFICIENT_FUNDS: balance too low\n');
     expect(run.code).toBe(1);
+    // The terminal id in hello is the certificate's CN; there is no --terminal option.
     expect(peer.hellos[0]).toMatchObject({ terminal: 'ATM-7', auth: { user: 'bob' } });
+    expect((await runCli(['exec', 'balance', '--terminal', 'ATM-7'])).stderr).toMatch(/unknown option '--terminal'/);
   });
 
   it('exits 1 with `error CODE: message` on stderr when the bank refuses', async () => {

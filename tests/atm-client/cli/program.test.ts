@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { RunAtmUi } from '../../../atm-client/cli/atm-io.js';
 import { buildAtmProgram } from '../../../atm-client/cli/program.js';
 import { PASSWORD, peerFixture } from '../client/peer-fixture.js';
-import { runCli } from './cli-harness.js';
+import { runCli, terminalFiles } from './cli-harness.js';
 
 const fixture = peerFixture();
 
@@ -32,13 +32,14 @@ describe('atm program', () => {
 
   it('opens the ATM screens with a connector built from the connection options', async () => {
     const peer = await fixture.start();
+    const atm = await terminalFiles('ATM-9');
     const runUi = vi.fn<RunAtmUi>(async ({ connector }) => {
       const session = await connector.login({ user: 'alice', password: PASSWORD });
       if (session.ok) session.value.close();
     });
     const run = await runCli(
-      ['--port', String(peer.port), '--terminal', 'ATM-9', '--simulate-dispense-failure'],
-      { ATM_CA: peer.pki.caPem },
+      ['--port', String(peer.port), '--simulate-dispense-failure'],
+      { ATM_CA: peer.pki.caPem, ATM_TERMINAL_CERT: atm.certPath, ATM_TERMINAL_KEY: atm.keyPath },
       { runUi },
     );
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { connect, createConnector } from '../../../atm-client/client/index.js';
 import { parseEnvelope, SealedChannel } from '../../../protocol/index.js';
+import { throwawayTerminalCertificate } from '../../helpers/test-terminal.js';
 import { PASSWORD, peerFixture } from './peer-fixture.js';
 
 const fixture = peerFixture();
@@ -11,8 +12,9 @@ const fixture = peerFixture();
 describe('handshake', () => {
   it('sends a hello the server accepts and opens a session from the welcome', async () => {
     const peer = await fixture.start();
+    const atm = await throwawayTerminalCertificate('ATM-0042');
     const outcome = await fixture
-      .connector(peer, { terminal: 'ATM-0042' })
+      .connector(peer, { terminalCert: atm.cert, terminalKey: atm.key })
       .login({ user: 'alice', password: PASSWORD });
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
@@ -20,6 +22,8 @@ describe('handshake', () => {
     expect(session.user).toBe('alice');
     expect(Buffer.from(session.sessionId, 'base64')).toHaveLength(16);
     expect(session.idleTimeoutSec).toBe(300);
+    // The terminal id is the certificate's CN, repeated in hello.terminal.
+    expect(session.terminal).toBe('ATM-0042');
 
     const [hello] = peer.hellos;
     expect(hello).toMatchObject({

@@ -50,6 +50,9 @@ describe('the dashboard page in a real headless Chromium', () => {
     client = await RawClient.login({
       port: server.port,
       ca: await readFile(server.caPath, 'utf8'),
+      // Cash moves only at an enrolled terminal: the spawned bank enrolled one for tests.
+      cert: server.terminal.cert,
+      key: server.terminal.key,
       user: 'dashboard',
       password: 'Correct-Horse-42!',
       method: 'register',
@@ -111,9 +114,11 @@ describe('the dashboard page in a real headless Chromium', () => {
     const text = (await page.evaluate('document.body.innerText')) as string;
     expect(text).toContain('LARGE_AMOUNT');
     expect(text).toContain('dashboard');
-    expect(text).toContain('no terminals enrolled');
-    expect(text).not.toContain('18,345.67');
-    expect(text).not.toContain('1834567');
+    // The spawned bank's test terminal, with its cash (the bank's money, not a balance).
+    expect(text).toContain(server.terminal.id);
+    // The customer's balance (18,345.67) appears nowhere as such; the terminal holds it plus its float.
+    expect(text).not.toMatch(/(?<![0-9,])18,345\.67/);
+    expect(text).not.toMatch(/(?<![0-9])1834567(?![0-9])/);
     const lineCount = await page.evaluate(`document.querySelectorAll('svg polyline').length`);
     expect(lineCount).toBe(4);
 

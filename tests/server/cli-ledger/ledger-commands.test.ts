@@ -19,6 +19,7 @@ import {
   openLedger,
 } from '../../../server/ledger/index.js';
 import { PiiBox } from '../../../server/secrets/pii-box.js';
+import { enrolTerminal, TEST_TERMINAL, TEST_TERMINAL_CASH } from '../ledger/ledger-fixture.js';
 
 interface Run {
   code: number;
@@ -31,7 +32,9 @@ let audit: OperatorAuditEvent[];
 
 beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'cli-ledger-'));
-  openLedger(dataDirPaths(dataDir).ledgerDb).close(); // what `bank-server init` leaves behind
+  const store = openLedger(dataDirPaths(dataDir).ledgerDb); // what `bank-server init` leaves behind
+  enrolTerminal(store, TEST_TERMINAL, TEST_TERMINAL_CASH); // and a terminal to move cash at
+  store.close();
   audit = [];
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -82,7 +85,7 @@ function deposit(user: string, amountCents: number, config = DEFAULT_LEDGER_CONF
     if (!account) throw new Error(`no ${user}`);
     const outcome = applyMutation(
       store,
-      { accountId: account.id, user, nowMs: Date.now(), config },
+      { accountId: account.id, user, nowMs: Date.now(), config, terminal: TEST_TERMINAL },
       { id: `dep-${Math.random().toString(36).slice(2)}`, op: 'deposit', amountCents },
     );
     if (!outcome.ok) throw new Error(outcome.code);
@@ -209,7 +212,13 @@ describe('accounts list / show / lock / unlock', () => {
       writer.submit((s) =>
         applyMutation(
           s,
-          { accountId: alice, user: 'alice', nowMs: Date.now(), config: DEFAULT_LEDGER_CONFIG },
+          {
+            accountId: alice,
+            user: 'alice',
+            nowMs: Date.now(),
+            config: DEFAULT_LEDGER_CONFIG,
+            terminal: TEST_TERMINAL,
+          },
           { id: `busy-${i}`, op: 'deposit', amountCents: 1 },
         ),
       ),
@@ -328,7 +337,7 @@ describe('alerts and ledger verify', () => {
     deposit('alice', 1000);
     expect(await run('ledger', 'verify')).toMatchObject({
       code: 0,
-      out: ['ledger OK: 1 accounts, 2 entries, balances sum to 0'],
+      out: ['ledger OK: 1 accounts, 4 entries, balances sum to 0'], // the deposit and the terminal's cash load
     });
     const raw = new Database(dataDirPaths(dataDir).ledgerDb);
     raw.exec(`UPDATE accounts SET balance_cents = 5 WHERE username = 'alice'`);

@@ -27,7 +27,8 @@ describe('bank-server as a process', () => {
   });
 
   it('serves a client and reports it in `bank-server status`', async () => {
-    const client = await RawClient.connect({ port: server.port, ca });
+    const { cert, key } = server.terminal;
+    const client = await RawClient.connect({ port: server.port, ca, cert, key });
     const reply = await client.hello({ user: 'procuser', password: 'Correct-Horse-42!', method: 'register' });
     expect(reply.kind).toBe('welcome');
     expect((await client.call({ op: 'deposit', amountCents: 100 })).ok).toBe(true);

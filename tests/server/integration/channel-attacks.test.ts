@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameSealer } from '../../../protocol/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -13,7 +13,7 @@ describe('after welcome, a broken frame is never answered: the server closes at 
     const audit = createMemoryAudit();
     bank = await startTestBank({}, { audit });
     Object.defineProperty(events, 'source', { value: audit.events });
-    const c = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+    const c = await RawClient.connect({ ...atTerminal(bank) });
     await c.hello({ user: 'mallory', password: PASSWORD, method: 'register' });
     await c.call({ op: 'deposit', amountCents: 10_000 });
     c.destroy();
@@ -25,7 +25,7 @@ describe('after welcome, a broken frame is never answered: the server closes at 
   const auditKinds = () => ((events as unknown as { source: Array<{ kind: string }> }).source ?? []).map((e) => e.kind);
 
   async function session(): Promise<RawClient> {
-    return RawClient.login({ port: bank.port, ca: bank.caCert, user: 'mallory', password: PASSWORD });
+    return RawClient.login({ ...atTerminal(bank), user: 'mallory', password: PASSWORD });
   }
 
   it('tampered ciphertext → silent close and an integrity_failure audit event', async () => {
@@ -133,7 +133,7 @@ describe('idle sessions', () => {
   });
 
   it('get a SESSION_EXPIRED notice and are closed', async () => {
-    const c = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+    const c = await RawClient.connect({ ...atTerminal(bank) });
     const reply = await c.hello({ user: 'sleepy', password: PASSWORD, method: 'register' });
     expect(reply.kind === 'welcome' && reply.welcome.idleTimeoutSec).toBe(1);
     const notice = await c.receive(5_000);
@@ -145,7 +145,7 @@ describe('idle sessions', () => {
 describe('shutdown', () => {
   it('sends SERVER_SHUTDOWN to open sessions and closes them', async () => {
     const bank = await startTestBank();
-    const c = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+    const c = await RawClient.connect({ ...atTerminal(bank) });
     await c.hello({ user: 'late', password: PASSWORD, method: 'register' });
     expect((await c.call({ op: 'deposit', amountCents: 100 })).ok).toBe(true);
     const id = c.send({ op: 'deposit', amountCents: 100 });

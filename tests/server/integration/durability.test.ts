@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, type TestBank, withLedger } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, type TestBank, withLedger } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -27,7 +27,7 @@ describe('durability and concurrency', () => {
     const users = Array.from({ length: 20 }, (_, i) => `user${String(i).padStart(2, '0')}`);
     const clients = await Promise.all(
       users.map(async (user) => {
-        const c = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+        const c = await RawClient.connect({ ...atTerminal(bank) });
         const reply = await c.hello({ user, password: PASSWORD, method: 'register' });
         if (reply.kind !== 'welcome') throw new Error(reply.code);
         expect((await c.call({ op: 'deposit', amountCents: 10_000 })).ok).toBe(true);
@@ -67,7 +67,7 @@ describe('durability and concurrency', () => {
   it('a retry with the same id on a new connection applies once', async () => {
     const bank = await startTestBank();
     banks.push(bank);
-    const first = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+    const first = await RawClient.connect({ ...atTerminal(bank) });
     await first.hello({ user: 'retrier', password: PASSWORD, method: 'register' });
     await first.call({ op: 'deposit', amountCents: 5_000 });
     // The response to this withdrawal is "lost": the client vanishes before reading it.
@@ -75,7 +75,7 @@ describe('durability and concurrency', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     first.destroy();
 
-    const second = await RawClient.login({ port: bank.port, ca: bank.caCert, user: 'retrier', password: PASSWORD });
+    const second = await RawClient.login({ ...atTerminal(bank), user: 'retrier', password: PASSWORD });
     const retry = await second.call({ id: 'atm-7-000123', op: 'withdraw', amountCents: 2_000 });
     expect(retry).toMatchObject({ ok: true, result: { balanceCents: 3_000, replayed: true } });
     expect(await second.call({ op: 'balance' })).toMatchObject({ result: { balanceCents: 3_000 } });
@@ -84,7 +84,7 @@ describe('durability and concurrency', () => {
 
   it('balances and applied ids survive a restart', async () => {
     const bank = await startTestBank();
-    const c = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+    const c = await RawClient.connect({ ...atTerminal(bank) });
     await c.hello({ user: 'keeper', password: PASSWORD, method: 'register' });
     const deposit = await c.call({ id: 'keep-1', op: 'deposit', amountCents: 4_242 });
     c.destroy();
@@ -92,7 +92,7 @@ describe('durability and concurrency', () => {
 
     const again = await startTestBank({ dataDir: bank.dataDir });
     banks.push(again);
-    const d = await RawClient.login({ port: again.port, ca: again.caCert, user: 'keeper', password: PASSWORD });
+    const d = await RawClient.login({ ...atTerminal(again), user: 'keeper', password: PASSWORD });
     expect(await d.call({ op: 'balance' })).toMatchObject({ result: { balanceCents: 4_242 } });
     expect(await d.call({ id: 'keep-1', op: 'deposit', amountCents: 4_242 })).toMatchObject({
       result: { ...(deposit.result as object), replayed: true },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_ID, toB64 } from '../../../protocol/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -38,8 +38,9 @@ describe('handshake', () => {
   });
 
   it('logs in and says welcome with the fields PROTOCOL.md lists', async () => {
-    const client = await RawClient.connect({ port: bank.port, ca: bank.caCert });
-    const reply = await client.hello({ user: 'alice', password: PASSWORD, terminal: 'ATM-0001' });
+    // At an enrolled terminal, hello.terminal repeats the certificate's CN.
+    const client = await RawClient.connect(atTerminal(bank));
+    const reply = await client.hello({ user: 'alice', password: PASSWORD, terminal: bank.terminal.id });
     expect(reply.kind).toBe('welcome');
     if (reply.kind !== 'welcome') return;
     expect(Object.keys(reply.welcome).sort()).toEqual(

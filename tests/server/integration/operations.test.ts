@@ -2,19 +2,23 @@ import { TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TX_ID_PATTERN } from '../../../protocol/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
 async function register(bank: TestBank, user: string, password = PASSWORD): Promise<RawClient> {
-  const client = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+  const client = await RawClient.connect({ ...atTerminal(bank) });
   const reply = await client.hello({ user, password, method: 'register' });
   if (reply.kind !== 'welcome') throw new Error(`register ${user}: ${reply.code}`);
   return client;
 }
 
 function login(bank: TestBank, user: string, password = PASSWORD, totp?: string) {
-  return RawClient.login({ port: bank.port, ca: bank.caCert, user, password, ...(totp ? { totp } : {}) });
+  return RawClient.login({ ...atTerminal(bank), user, password, ...(totp ? { totp } : {}) });
+}
+
+function entriesOf(response: Record<string, unknown>): unknown[] | undefined {
+  return (response.result as { entries?: unknown[] } | undefined)?.entries;
 }
 
 function errorCode(response: Record<string, unknown>): string | undefined {
@@ -125,8 +129,15 @@ describe('every op of PROTOCOL.md §5', () => {
     expect(next).toMatch(TX_ID_PATTERN);
     for (const e of entries) {
       expect(Object.keys(e).sort()).toEqual(
-        ['txId', 'kind', 'amountCents', 'balanceAfterCents', 'counterparty', 'at'].sort(),
+        ['txId', 'kind', 'amountCents', 'balanceAfterCents', 'counterparty', 'at', 'terminal'].sort(),
       );
+    }
+    // Entries carry the terminal the cash moved at (none for transfers).
+    for (const e of [
+      ...entries,
+      ...((entriesOf(await alice.call({ op: 'history', limit: 100 })) ?? []) as Array<Record<string, unknown>>),
+    ]) {
+      expect(e.terminal).toBe(e.kind === 'transfer_in' || e.kind === 'transfer_out' ? null : bank.terminal.id);
     }
     const page2 = await alice.call({ op: 'history', limit: 100, before: next });
     const older = (page2.result as { entries: Array<{ txId: string; kind: string; amountCents: number }> }).entries;
@@ -205,9 +216,9 @@ describe('two-factor login', () => {
     expect((await erin.call({ op: 'totp_confirm', code: totp.generate() })).ok).toBe(true);
     erin.destroy();
 
-    const noCode = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+    const noCode = await RawClient.connect({ ...atTerminal(bank) });
     expect(await noCode.hello({ user: 'erin', password: PASSWORD })).toMatchObject({ code: 'TOTP_REQUIRED' });
-    const wrong = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+    const wrong = await RawClient.connect({ ...atTerminal(bank) });
     expect(
       await wrong.hello({ user: 'erin', password: PASSWORD, totp: '000000' === totp.generate() ? '111111' : '000000' }),
     ).toMatchObject({
@@ -215,7 +226,7 @@ describe('two-factor login', () => {
     });
     // The confirming code's step is spent; the next step's code logs in.
     const next = totp.generate({ timestamp: Date.now() + 30_000 });
-    const ok = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+    const ok = await RawClient.connect({ ...atTerminal(bank) });
     expect((await ok.hello({ user: 'erin', password: PASSWORD, totp: next })).kind).toBe('welcome');
     ok.destroy();
   });
@@ -234,12 +245,12 @@ describe('lockout', () => {
     (await register(bank, 'frank')).destroy();
     const codes: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const c = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+      const c = await RawClient.connect({ ...atTerminal(bank) });
       const r = await c.hello({ user: 'frank', password: 'Wrong-Horse-99!' });
       codes.push(r.kind === 'error' ? r.code : 'welcome');
     }
     expect(codes).toEqual(['AUTH_FAILED', 'AUTH_FAILED', 'ACCOUNT_LOCKED']);
-    const right = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+    const right = await RawClient.connect({ ...atTerminal(bank) });
     expect(await right.hello({ user: 'frank', password: PASSWORD })).toMatchObject({ code: 'ACCOUNT_LOCKED' });
   });
 });

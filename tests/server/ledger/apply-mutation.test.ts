@@ -1,7 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TX_ID_PATTERN } from '../../../protocol/index.js';
-import { applyMutation, checkReplay, closedUserName, type MutationOutcome } from '../../../server/ledger/index.js';
-import { apply, codeOf, config, customer, okResult, req, type TempLedger, tempLedger } from './ledger-fixture.js';
+import {
+  applyMutation,
+  checkReplay,
+  closedUserName,
+  findTerminal,
+  type MutationOutcome,
+} from '../../../server/ledger/index.js';
+import {
+  apply,
+  codeOf,
+  config,
+  customer,
+  okResult,
+  req,
+  TEST_TERMINAL,
+  TEST_TERMINAL_CASH,
+  type TempLedger,
+  tempLedger,
+} from './ledger-fixture.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -31,13 +48,15 @@ function expectRefused(outcome: MutationOutcome, code: string, before: Record<st
 }
 
 describe('deposit and withdraw', () => {
-  it('deposits: returns balance and a T+12-digit txId, double entry against the vault', () => {
+  it("deposits: returns balance and a T+12-digit txId, double entry against the terminal's cash", () => {
+    // T000000000001 is the test terminal's cash load.
     const result = okResult(apply(fx, 'alice', req({ op: 'deposit', amountCents: 12_345 })));
-    expect(result).toEqual({ balanceCents: 12_345, txId: 'T000000000001' });
+    expect(result).toEqual({ balanceCents: 12_345, txId: 'T000000000002' });
     expect(String(result.txId)).toMatch(TX_ID_PATTERN);
     const second = okResult(apply(fx, 'alice', req({ op: 'deposit', amountCents: 5 })));
-    expect(second).toEqual({ balanceCents: 12_350, txId: 'T000000000002' });
-    expect(fx.store.verify()).toEqual({ ok: true, accounts: 2, entries: 4 });
+    expect(second).toEqual({ balanceCents: 12_350, txId: 'T000000000003' });
+    expect(fx.store.verify()).toEqual({ ok: true, accounts: 2, entries: 6 });
+    expect(findTerminal(fx.store, TEST_TERMINAL.id)?.cashCents).toBe(TEST_TERMINAL_CASH + 12_350);
   });
 
   it('withdraws within the balance and refuses an overdraft with INSUFFICIENT_FUNDS', () => {
@@ -158,7 +177,7 @@ describe('reverse', () => {
     fund('alice', 1000);
     const txId = withdrawal('alice', 300);
     const result = okResult(apply(fx, 'alice', req({ op: 'reverse', txId, reason: 'NOT_DISPENSED' })));
-    expect(result).toEqual({ balanceCents: 1000, txId: 'T000000000003', reversedTxId: txId });
+    expect(result).toEqual({ balanceCents: 1000, txId: 'T000000000004', reversedTxId: txId });
     const alice = fx.store.findAccount('alice');
     if (!alice) throw new Error('missing');
     const history = fx.store.history(alice.id, 1);
@@ -229,7 +248,7 @@ describe('idempotency', () => {
     const again = apply(fx, 'alice', { ...request });
     expect(again).toEqual({ ok: true, result: { ...first, replayed: true }, replayed: true, alerts: [] });
     expect(balanceOf('alice')).toBe(700);
-    expect(fx.store.verify()).toMatchObject({ ok: true, entries: 2 });
+    expect(fx.store.verify()).toMatchObject({ ok: true, entries: 4 }); // the terminal's load and the deposit
   });
 
   it('refuses the same id with other params or another op with IDEMPOTENCY_CONFLICT', () => {

@@ -5,13 +5,17 @@ import type { Request } from '../../../protocol/index.js';
 import {
   applyMutation,
   DEFAULT_LEDGER_CONFIG,
+  enrollTerminal,
+  findTerminal,
   type LedgerConfig,
   type LedgerOptions,
   type LedgerStore,
   type MutatingRequest,
   type MutationOutcome,
+  moveTerminalCash,
   openLedger,
   type PreparedChange,
+  type SessionTerminal,
 } from '../../../server/ledger/index.js';
 
 /** 2026-03-10T12:00:00Z: a fixed midday so tests can step across the UTC day on purpose. */
@@ -88,19 +92,42 @@ export function req<B extends Body<MutatingRequest>>(body: B): Omit<B, 'id'> & {
   return { id: freshId(), ...body } as Omit<B, 'id'> & { id: string } & MutatingRequest;
 }
 
-/** applyMutation for `user` at the fixture's clock. */
+/** The terminal unit tests move cash at unless they say otherwise. */
+export const TEST_TERMINAL: SessionTerminal = { id: 'ATM-TEST', fingerprint: 'TEST:FINGERPRINT' };
+/** What it holds when first used: more than any test takes out. */
+export const TEST_TERMINAL_CASH = 10_000_000_000;
+
+/** Enrol a terminal in the ledger (with a made-up fingerprint) and load `cashCents` into it. */
+export function enrolTerminal(store: LedgerStore, terminal: SessionTerminal, cashCents: number, nowMs = T0): void {
+  enrollTerminal(store, { id: terminal.id, fingerprint: terminal.fingerprint, nowIso: new Date(nowMs).toISOString() });
+  if (cashCents > 0) moveTerminalCash(store, { id: terminal.id, kind: 'load', amountCents: cashCents, nowMs });
+}
+
+/**
+ * applyMutation for `user` at the fixture's clock, in a terminal session at TEST_TERMINAL
+ * (enrolled and loaded on first use) unless `terminal` says otherwise (null = remote session).
+ */
 export function apply(
   fx: TempLedger,
   user: string,
   request: MutatingRequest,
-  options: { config?: LedgerConfig; prepared?: PreparedChange; store?: LedgerStore } = {},
+  options: {
+    config?: LedgerConfig;
+    prepared?: PreparedChange;
+    store?: LedgerStore;
+    terminal?: SessionTerminal | null;
+  } = {},
 ): MutationOutcome {
   const store = options.store ?? fx.store;
   const account = store.findAccount(user);
   if (!account) throw new Error(`no account ${user}`);
+  const terminal = options.terminal === undefined ? TEST_TERMINAL : options.terminal;
+  if (terminal === TEST_TERMINAL && !findTerminal(store, TEST_TERMINAL.id)) {
+    enrolTerminal(store, TEST_TERMINAL, TEST_TERMINAL_CASH, fx.clock.now);
+  }
   return applyMutation(
     store,
-    { accountId: account.id, user, nowMs: fx.clock.now, config: options.config ?? config() },
+    { accountId: account.id, user, nowMs: fx.clock.now, config: options.config ?? config(), terminal },
     request,
     options.prepared,
   );

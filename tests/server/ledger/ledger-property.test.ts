@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyMutation, type LedgerConfig, LedgerWriter, type MutatingRequest } from '../../../server/ledger/index.js';
-import { config, customer, tempLedger } from './ledger-fixture.js';
+import { config, customer, enrolTerminal, TEST_TERMINAL, TEST_TERMINAL_CASH, tempLedger } from './ledger-fixture.js';
 
 const USERS = ['alice', 'bob', 'carol', 'dave'] as const;
 
@@ -46,6 +46,7 @@ describe('ledger properties', () => {
         const fx = tempLedger();
         try {
           const ids = USERS.map((name) => customer(fx.store, name));
+          enrolTerminal(fx.store, TEST_TERMINAL, TEST_TERMINAL_CASH);
           const writer = new LedgerWriter(fx.store, { maxBatch: 7 });
           const withdrawals: Array<{ user: number; txId: string }> = [];
           const usedIds: Array<{ user: number; request: MutatingRequest }> = [];
@@ -64,7 +65,13 @@ describe('ledger properties', () => {
                   const before = USERS.map((_, i) => store.balance(ids[i] as number));
                   const outcome = applyMutation(
                     store,
-                    { accountId: ids[who] as number, user: USERS[who] as string, nowMs, config: ledgerConfig },
+                    {
+                      accountId: ids[who] as number,
+                      user: USERS[who] as string,
+                      nowMs,
+                      config: ledgerConfig,
+                      terminal: TEST_TERMINAL,
+                    },
                     request,
                   );
                   const after = USERS.map((_, i) => store.balance(ids[i] as number));
@@ -121,7 +128,7 @@ describe('ledger properties', () => {
           expect(
             customers +
               (fx.store.database
-                .prepare(`SELECT balance_cents FROM accounts WHERE kind = 'vault'`)
+                .prepare(`SELECT SUM(balance_cents) FROM accounts WHERE kind IN ('vault', 'terminal')`)
                 .pluck()
                 .get() as number),
           ).toBe(0);

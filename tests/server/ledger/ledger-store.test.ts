@@ -122,6 +122,7 @@ describe('history', () => {
       balanceAfterCents: 1500,
       counterparty: null,
       at: new Date(fx.clock.now).toISOString(),
+      terminal: 'ATM-TEST',
     });
     expect(page1.next).toBe(txIds[3]);
     const page2 = fx.store.history(alice, 2, page1.next ?? undefined);

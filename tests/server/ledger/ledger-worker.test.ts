@@ -7,7 +7,15 @@ import {
   type MutatingRequest,
   requestHash,
 } from '../../../server/ledger/index.js';
-import { config, customer, type TempLedger, tempLedger } from './ledger-fixture.js';
+import {
+  config,
+  customer,
+  enrolTerminal,
+  TEST_TERMINAL,
+  TEST_TERMINAL_CASH,
+  type TempLedger,
+  tempLedger,
+} from './ledger-fixture.js';
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 
@@ -20,6 +28,7 @@ beforeEach(() => {
   fx = tempLedger({ requestHashKey: KEY });
   alice = customer(fx.store, 'alice');
   bob = customer(fx.store, 'bob');
+  enrolTerminal(fx.store, TEST_TERMINAL, TEST_TERMINAL_CASH);
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -33,7 +42,7 @@ async function startWorker(options: Partial<LedgerWorkerOptions> = {}): Promise<
 }
 
 function as(accountId: number, user: string) {
-  return { accountId, user, nowMs: fx.clock.now };
+  return { accountId, user, nowMs: fx.clock.now, terminal: TEST_TERMINAL };
 }
 
 function deposit(id: string, amountCents: number): MutatingRequest {

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, withLedger } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, withLedger } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -14,7 +14,7 @@ describe.each([
   it('answers mutations after they commit, replays retries, and stops cleanly', async () => {
     const bank = await startTestBank({ ledgerWorker });
     try {
-      const client = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+      const client = await RawClient.connect({ ...atTerminal(bank) });
       const reply = await client.hello({ user: 'erin', password: PASSWORD, method: 'register' });
       expect(reply.kind).toBe('welcome');
       // Pipelined: the balance is read on the main connection right after the deposit's commit.

@@ -1,13 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../protocol/index.js';
 import { applyMutation, LedgerWriter, openLedger } from '../../../server/ledger/index.js';
-import { config, customer, okResult, type TempLedger, tempLedger } from './ledger-fixture.js';
+import {
+  config,
+  customer,
+  enrolTerminal,
+  okResult,
+  TEST_TERMINAL,
+  TEST_TERMINAL_CASH,
+  type TempLedger,
+  tempLedger,
+} from './ledger-fixture.js';
 
 let fx: TempLedger;
 let alice: number;
 beforeEach(() => {
   fx = tempLedger();
   alice = customer(fx.store, 'alice');
+  enrolTerminal(fx.store, TEST_TERMINAL, TEST_TERMINAL_CASH);
 });
 afterEach(() => fx.cleanup());
 
@@ -15,7 +25,7 @@ function depositJob(id: string, amountCents: number, accountId = alice, user = '
   return (store: typeof fx.store) =>
     applyMutation(
       store,
-      { accountId, user, nowMs: fx.clock.now, config: config() },
+      { accountId, user, nowMs: fx.clock.now, config: config(), terminal: TEST_TERMINAL },
       { id, op: 'deposit', amountCents },
     );
 }
@@ -84,7 +94,7 @@ describe('LedgerWriter group commit', () => {
     expect(batches).toEqual([4]);
     expect(fx.store.balance(alice)).toBe(12);
     expect(fx.store.findApplied(alice, 'bad')).toBeNull();
-    expect(fx.store.verify()).toMatchObject({ ok: true, entries: 4 });
+    expect(fx.store.verify()).toMatchObject({ ok: true, entries: 6 }); // 4 + the terminal's cash load
     expect(errors.map((e) => String(e))).toEqual(['Error: boom', 'TypeError: ledger jobs must be synchronous']);
     await writer.close();
   });
@@ -148,7 +158,7 @@ describe('restart', () => {
     expect(replay).toMatchObject({ ok: true, replayed: true, result: { ...okResult(first), replayed: true } });
     expect(await writer.submit(depositJob('keep-me', 1))).toMatchObject({ ok: false, code: 'IDEMPOTENCY_CONFLICT' });
     expect(store.balance(alice)).toBe(1000);
-    expect(store.verify()).toEqual({ ok: true, accounts: 2, entries: 4 });
+    expect(store.verify()).toEqual({ ok: true, accounts: 2, entries: 6 }); // 4 + the terminal's cash load
     await writer.close();
   });
 });
@@ -172,7 +182,7 @@ describe('throughput (logged, not asserted)', () => {
     );
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(batches).toBeLessThan(total / 10);
-    expect(fx.store.verify()).toMatchObject({ ok: true, entries: 2 * total });
+    expect(fx.store.verify()).toMatchObject({ ok: true, entries: 2 * total + 2 }); // + the terminal's cash load
     await writer.close();
   });
 });

@@ -1,0 +1,142 @@
+import type { LedgerStore } from '../ledger/index.js';
+import { listTerminals } from '../ledger/index.js';
+
+/** A count and a sum of cents. */
+export interface Totals {
+  count: number;
+  cents: number;
+}
+
+export interface TerminalDayReport {
+  id: string;
+  deposits: Totals;
+  withdrawals: Totals;
+  reversals: Totals;
+  loads: Totals;
+  unloads: Totals;
+  openingCashCents: number;
+  closingCashCents: number;
+  /** The day's last count by an operator, or null when nobody counted this machine that day. */
+  countedCashCents: number | null;
+  /** Counted minus the ledger's position when it was counted; null without a count. */
+  differenceCents: number | null;
+  /** True when counted and equal and the position matches its entries; null without a count. */
+  reconciled: boolean | null;
+  /** False when the account's balance is not the sum of its entries (a damaged ledger). */
+  positionMatchesEntries: boolean;
+}
+
+export interface DayReport {
+  day: string;
+  terminals: TerminalDayReport[];
+  /** Per teller; empty until teller sessions exist. */
+  byTeller: Array<{ teller: string; deposits: Totals; withdrawals: Totals }>;
+  bank: {
+    deposits: Totals;
+    withdrawals: Totals;
+    reversals: Totals;
+    loads: Totals;
+    unloads: Totals;
+    openingCashCents: number;
+    closingCashCents: number;
+    countedCashCents: number | null;
+    differenceCents: number | null;
+  };
+}
+
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+const KINDS = {
+  deposit: 'deposits',
+  withdrawal: 'withdrawals',
+  reversal: 'reversals',
+  load: 'loads',
+  unload: 'unloads',
+} as const;
+
+/** Start of a UTC day `YYYY-MM-DD` in ms, or null when it is not a real date. */
+export function dayStartMs(day: string): number | null {
+  if (!DAY_PATTERN.test(day)) return null;
+  const ms = Date.parse(`${day}T00:00:00.000Z`);
+  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day ? null : ms;
+}
+
+const zero = (): Totals => ({ count: 0, cents: 0 });
+
+/**
+ * End-of-day totals per terminal and for the bank on UTC day `day`, read in one snapshot: what
+ * moved at each machine, its cash at the start and end of the day, and the day's last count
+ * against the position the ledger had when it was taken.
+ */
+export function buildDayReport(store: LedgerStore, day: string): DayReport {
+  const start = dayStartMs(day);
+  if (start === null) throw new RangeError(`not a day: ${day}`);
+  const end = start + DAY_MS;
+  const db = store.database;
+  const read = db.transaction((): DayReport => {
+    const moves = db.prepare<[string, number, number], { kind: keyof typeof KINDS; n: number; cents: number }>(
+      `SELECT kind, COUNT(*) AS n, SUM(amount_cents) AS cents FROM transactions
+       WHERE terminal = ? AND created_ms >= ? AND created_ms < ? GROUP BY kind`,
+    );
+    const positionBefore = db
+      .prepare<[number, number], number>(
+        'SELECT -COALESCE(SUM(amount_cents), 0) FROM entries WHERE account_id = ? AND created_ms < ?',
+      )
+      .pluck();
+    const entrySum = db
+      .prepare<[number], number>('SELECT COALESCE(SUM(amount_cents), 0) FROM entries WHERE account_id = ?')
+      .pluck();
+    const lastCount = db.prepare<[string, number, number], { counted_cents: number; position_cents: number }>(
+      `SELECT counted_cents, position_cents FROM terminal_counts
+       WHERE terminal_id = ? AND created_ms >= ? AND created_ms < ? ORDER BY id DESC LIMIT 1`,
+    );
+    const terminals = listTerminals(store).map((t): TerminalDayReport => {
+      const row: TerminalDayReport = {
+        id: t.id,
+        deposits: zero(),
+        withdrawals: zero(),
+        reversals: zero(),
+        loads: zero(),
+        unloads: zero(),
+        openingCashCents: positionBefore.get(t.accountId, start) ?? 0,
+        closingCashCents: positionBefore.get(t.accountId, end) ?? 0,
+        countedCashCents: null,
+        differenceCents: null,
+        reconciled: null,
+        positionMatchesEntries: -(entrySum.get(t.accountId) ?? 0) === t.cashCents,
+      };
+      for (const m of moves.all(t.id, start, end)) row[KINDS[m.kind]] = { count: m.n, cents: m.cents };
+      const count = lastCount.get(t.id, start, end);
+      if (count) {
+        row.countedCashCents = count.counted_cents;
+        row.differenceCents = count.counted_cents - count.position_cents;
+        row.reconciled = row.differenceCents === 0 && row.positionMatchesEntries;
+      }
+      return row;
+    });
+    return { day, terminals, byTeller: [], bank: bankTotals(terminals) };
+  });
+  return read.deferred();
+}
+
+function bankTotals(terminals: readonly TerminalDayReport[]): DayReport['bank'] {
+  const sum = (pick: (t: TerminalDayReport) => Totals): Totals =>
+    terminals.reduce((acc, t) => ({ count: acc.count + pick(t).count, cents: acc.cents + pick(t).cents }), zero());
+  const counted = terminals.filter((t) => t.countedCashCents !== null);
+  return {
+    deposits: sum((t) => t.deposits),
+    withdrawals: sum((t) => t.withdrawals),
+    reversals: sum((t) => t.reversals),
+    loads: sum((t) => t.loads),
+    unloads: sum((t) => t.unloads),
+    openingCashCents: terminals.reduce((a, t) => a + t.openingCashCents, 0),
+    closingCashCents: terminals.reduce((a, t) => a + t.closingCashCents, 0),
+    countedCashCents: counted.length === 0 ? null : counted.reduce((a, t) => a + (t.countedCashCents ?? 0), 0),
+    differenceCents: counted.length === 0 ? null : counted.reduce((a, t) => a + (t.differenceCents ?? 0), 0),
+  };
+}
+
+/** The terminals whose count differs from the position, or whose position does not match its entries. */
+export function unreconciled(report: DayReport): TerminalDayReport[] {
+  return report.terminals.filter((t) => t.reconciled === false || !t.positionMatchesEntries);
+}
