@@ -4,7 +4,8 @@
  * Kept in step with apply-mutation.ts: the same checks in the same order, the same codes and
  * messages, the same fraud alert texts. Longer than the house limit because it is one SQL body.
  *
- * Locks: the account (and a transfer's target) first, in id order, then ~vault, and only then a
+ * Locks: the account (and a transfer's target) first, in id order (FOR NO KEY UPDATE, what an
+ * UPDATE of a balance takes anyway, so inserts that only reference the row are not held up), then ~vault, and only then a
  * transaction sequence number, so for every account sequence order is commit order and the
  * `balance_after` chain holds under concurrency. The applied-id check runs after the account lock,
  * so a concurrent duplicate waits and then sees the first one's row; the (account, request id)
@@ -48,7 +49,7 @@ BEGIN
   IF p_op = 'transfer' THEN
     SELECT id INTO v_target_id FROM accounts WHERE username = p_to AND kind = 'customer';
   END IF;
-  PERFORM 1 FROM accounts WHERE id = p_account_id OR id = v_target_id ORDER BY id FOR UPDATE;
+  PERFORM 1 FROM accounts WHERE id = p_account_id OR id = v_target_id ORDER BY id FOR NO KEY UPDATE;
   v_now := COALESCE(p_now_ms, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint);
 
   SELECT * INTO v_prev FROM applied_requests WHERE account_id = p_account_id AND request_id = p_request_id;
