@@ -7,6 +7,6 @@
 /** Schema version and the migration entry point (also run by `open`). */
 export { migratePostgres, PG_SCHEMA_VERSION } from './pg-schema.js';
 /** `ledger verify` as SQL. */
-export { verifyPostgres } from './pg-verify.js';
+export { verifyPostgres, verifyPostgresUrl } from './pg-verify.js';
 /** The backend: open, mutate in one round trip, read, verify. */
 export { PostgresLedger, type PostgresLedgerOptions } from './postgres-ledger.js';

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { VerifyReport } from '../ledger-verify.js';
 import { formatTxId } from '../tx-id.js';
 import { PG_SCHEMA_VERSION } from './pg-schema.js';
+import { PG_TYPES } from './pg-types.js';
 
 /**
  * `ledger verify` on PostgreSQL: the invariants of ledger-verify.ts as SQL, with the same fault
@@ -118,4 +119,19 @@ async function check(client: pg.PoolClient): Promise<VerifyReport> {
             (SELECT COUNT(*) FROM entries)::int AS entries`,
   );
   return { ok: true, accounts: counts?.accounts ?? 0, entries: counts?.entries ?? 0 };
+}
+
+/**
+ * Verify the ledger at a `postgres://` URL without changing it: no migration, one read-only
+ * snapshot, then the connection closes. A database that cannot be reached is a fault like any other.
+ */
+export async function verifyPostgresUrl(url: string): Promise<VerifyReport> {
+  const { default: pgModule } = await import('pg');
+  const pool = new pgModule.Pool({ connectionString: url, max: 1, types: PG_TYPES });
+  pool.on('error', () => undefined);
+  try {
+    return await verifyPostgres(pool);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }

@@ -24,6 +24,7 @@ import { parseTxId } from '../tx-id.js';
 import { configJson, MUTATE_SQL, mutateParams, replayOutcome, toOutcome } from './pg-mutate.js';
 import { type AccountRow, type AlertRow, type HistoryRow, toAlert, toHistory, toRecord } from './pg-rows.js';
 import { migratePostgres } from './pg-schema.js';
+import { PG_TYPES } from './pg-types.js';
 import { verifyPostgres } from './pg-verify.js';
 
 export interface PostgresLedgerOptions {
@@ -39,10 +40,6 @@ export interface PostgresLedgerOptions {
   /** What failed inside a call that rejected with INTERNAL/SERVER_BUSY; for logging. */
   onError?: (error: unknown) => void;
 }
-
-/** BIGINT columns come back as JavaScript numbers: every amount is bounded to safe integers by CHECK. */
-const TYPES = new pg.TypeOverrides();
-TYPES.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
 /** Errors after which the whole transaction rolled back and a retry with the same id is safe. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -80,7 +77,7 @@ export class PostgresLedger implements LedgerBackend {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
-      types: TYPES,
+      types: PG_TYPES,
       // Acknowledge only what is durable, whatever the database's default says.
       options: '-c synchronous_commit=on -c TimeZone=UTC',
     });
