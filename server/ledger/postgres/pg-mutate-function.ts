@@ -5,7 +5,8 @@
  * messages, the same fraud alert texts. Longer than the house limit because it is one SQL body.
  *
  * Locks: the account (and a transfer's target) first, in id order (FOR NO KEY UPDATE, what an
- * UPDATE of a balance takes anyway, so inserts that only reference the row are not held up), then ~vault, and only then a
+ * UPDATE of a balance takes anyway, so inserts that only reference the row are not held up), then
+ * the cash side (the session's terminal's cash account, or ~vault without a terminal), and only then a
  * transaction sequence number, so for every account sequence order is commit order and the
  * `balance_after` chain holds under concurrency. The applied-id check runs after the account lock,
  * so a concurrent duplicate waits and then sees the first one's row; the (account, request id)
@@ -22,14 +23,13 @@ CREATE OR REPLACE FUNCTION ledger_mutate(
   p_refusal_code text, p_refusal_message text,
   p_new_password_hash text, p_set_email boolean, p_email text, p_set_phone boolean, p_phone text,
   p_totp_secret text, p_totp_step bigint,
-  p_now_ms bigint, p_config json
+  p_now_ms bigint, p_config json, p_terminal_id text, p_terminal_fingerprint text
 ) RETURNS json LANGUAGE plpgsql AS $fn$
 DECLARE
   a accounts%ROWTYPE;
   t accounts%ROWTYPE;
   o transactions%ROWTYPE;
   v_target_id bigint;
-  v_vault_id bigint;
   v_prev applied_requests%ROWTYPE;
   v_now bigint;
   v_day text;
@@ -44,6 +44,11 @@ DECLARE
   v_cap bigint;
   v_block boolean;
   v_fraud_op text;
+  v_cash_id bigint;
+  v_cash bigint;
+  v_term_status text;
+  v_term_fp text;
+  v_cash_party bigint;
   c_max_safe constant bigint := 9007199254740991;
 BEGIN
   IF p_op = 'transfer' THEN
@@ -68,10 +73,31 @@ BEGIN
     RETURN json_build_object('kind', 'refused', 'code', p_refusal_code, 'message', p_refusal_message);
   END IF;
 
+  -- Cash moves against the session's terminal's cash account (locked after the customer's), or
+  -- ~vault for a session without one unless the config asks for a terminal.
+  IF p_op IN ('deposit', 'withdraw', 'reverse') AND NOT (p_op = 'deposit' AND a.balance_cents + p_amount > c_max_safe) THEN
+    IF p_terminal_id IS NOT NULL THEN
+      SELECT tm.account_id, -c.balance_cents, tm.status, tm.fingerprint INTO v_cash_id, v_cash, v_term_status, v_term_fp
+        FROM terminals tm JOIN accounts c ON c.id = tm.account_id WHERE tm.id = p_terminal_id
+        FOR SHARE OF tm FOR NO KEY UPDATE OF c;
+      IF NOT FOUND OR v_term_status <> 'active' OR v_term_fp <> p_terminal_fingerprint THEN
+        RETURN json_build_object('kind', 'refused', 'code', 'TERMINAL_REQUIRED', 'message', 'this terminal is no longer enrolled');
+      END IF;
+      v_cash_party := a.id;
+    ELSIF (p_config->>'cashNeedsTerminal')::boolean THEN
+      RETURN json_build_object('kind', 'refused', 'code', 'TERMINAL_REQUIRED');
+    ELSE
+      SELECT id INTO v_cash_id FROM accounts WHERE kind = 'vault';
+    END IF;
+  END IF;
+
   IF p_op IN ('deposit', 'withdraw', 'transfer') THEN
     -- Every check but fraud, in apply-mutation.ts order.
     IF p_op = 'deposit' AND a.balance_cents + p_amount > c_max_safe THEN
       RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT', 'message', 'the balance would overflow');
+    END IF;
+    IF p_op = 'deposit' AND v_cash + p_amount > c_max_safe THEN
+      RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT', 'message', 'the terminal''s cash would overflow');
     END IF;
     IF p_op = 'transfer' THEN
       SELECT * INTO t FROM accounts WHERE id = v_target_id;
@@ -91,6 +117,9 @@ BEGIN
       v_left := greatest(0, (p_config->>'dailyWithdrawalLimitCents')::bigint - v_withdrawn);
       RETURN json_build_object('kind', 'refused', 'code', 'LIMIT_EXCEEDED',
         'message', format('daily withdrawal limit reached; %s cents left today', v_left));
+    END IF;
+    IF p_op = 'withdraw' AND v_cash < p_amount THEN
+      RETURN json_build_object('kind', 'refused', 'code', 'TERMINAL_OUT_OF_CASH');
     END IF;
     IF p_op = 'transfer' AND t.balance_cents + p_amount > c_max_safe THEN
       RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT',
@@ -131,12 +160,12 @@ BEGIN
     -- The movement: guarded updates, then the sequence number, then one entry per side.
     IF p_op = 'deposit' THEN
       UPDATE accounts SET balance_cents = balance_cents + p_amount WHERE id = a.id RETURNING balance_cents INTO v_after;
-      UPDATE accounts SET balance_cents = balance_cents - p_amount WHERE kind = 'vault'
-        RETURNING id, balance_cents INTO v_vault_id, v_other_after;
-      INSERT INTO transactions (kind, account_id, amount_cents, created_ms)
-        VALUES ('deposit', a.id, p_amount, v_now) RETURNING seq INTO v_seq;
+      UPDATE accounts SET balance_cents = balance_cents - p_amount WHERE id = v_cash_id
+        RETURNING balance_cents INTO v_other_after;
+      INSERT INTO transactions (kind, account_id, amount_cents, created_ms, terminal)
+        VALUES ('deposit', a.id, p_amount, v_now, p_terminal_id) RETURNING seq INTO v_seq;
       INSERT INTO entries (tx_seq, account_id, kind, amount_cents, balance_after, counterparty_id, created_ms) VALUES
-        (v_seq, v_vault_id, 'deposit', -p_amount, v_other_after, NULL, v_now),
+        (v_seq, v_cash_id, 'deposit', -p_amount, v_other_after, v_cash_party, v_now),
         (v_seq, a.id, 'deposit', p_amount, v_after, NULL, v_now);
     ELSIF p_op = 'withdraw' THEN
       UPDATE accounts SET balance_cents = balance_cents - p_amount, withdrawn_day = v_day,
@@ -145,13 +174,18 @@ BEGIN
       IF NOT FOUND THEN
         RETURN json_build_object('kind', 'refused', 'code', 'INSUFFICIENT_FUNDS');
       END IF;
-      UPDATE accounts SET balance_cents = balance_cents + p_amount WHERE kind = 'vault'
-        RETURNING id, balance_cents INTO v_vault_id, v_other_after;
-      INSERT INTO transactions (kind, account_id, amount_cents, created_ms)
-        VALUES ('withdrawal', a.id, p_amount, v_now) RETURNING seq INTO v_seq;
+      -- Guarded: a terminal's cash position never goes below 0.
+      UPDATE accounts SET balance_cents = balance_cents + p_amount
+        WHERE id = v_cash_id AND (kind <> 'terminal' OR balance_cents + p_amount <= 0)
+        RETURNING balance_cents INTO v_other_after;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'terminal cash changed under its lock' USING ERRCODE = '40001';
+      END IF;
+      INSERT INTO transactions (kind, account_id, amount_cents, created_ms, terminal)
+        VALUES ('withdrawal', a.id, p_amount, v_now, p_terminal_id) RETURNING seq INTO v_seq;
       INSERT INTO entries (tx_seq, account_id, kind, amount_cents, balance_after, counterparty_id, created_ms) VALUES
         (v_seq, a.id, 'withdrawal', -p_amount, v_after, NULL, v_now),
-        (v_seq, v_vault_id, 'withdrawal', p_amount, v_other_after, NULL, v_now);
+        (v_seq, v_cash_id, 'withdrawal', p_amount, v_other_after, v_cash_party, v_now);
     ELSE
       UPDATE accounts SET balance_cents = balance_cents - p_amount
         WHERE id = a.id AND balance_cents >= p_amount RETURNING balance_cents INTO v_after;
@@ -169,7 +203,9 @@ BEGIN
 
   ELSIF p_op = 'reverse' THEN
     SELECT * INTO o FROM transactions WHERE seq = p_tx_seq;
-    IF NOT FOUND OR o.kind <> 'withdrawal' OR o.account_id <> a.id THEN
+    -- Only the machine that dispensed can say it did not: from anywhere else the withdrawal does not exist.
+    IF NOT FOUND OR o.kind <> 'withdrawal' OR o.account_id <> a.id
+      OR (p_terminal_id IS NOT NULL AND o.terminal IS DISTINCT FROM p_terminal_id) THEN
       RETURN json_build_object('kind', 'refused', 'code', 'UNKNOWN_TX');
     END IF;
     IF EXISTS (SELECT 1 FROM transactions WHERE reverses_seq = o.seq) THEN
@@ -188,13 +224,13 @@ BEGIN
       THEN greatest(0, a.withdrawn_cents - o.amount_cents) ELSE a.withdrawn_cents END;
     UPDATE accounts SET balance_cents = balance_cents + o.amount_cents, withdrawn_cents = v_withdrawn
       WHERE id = a.id RETURNING balance_cents INTO v_after;
-    UPDATE accounts SET balance_cents = balance_cents - o.amount_cents WHERE kind = 'vault'
-      RETURNING id, balance_cents INTO v_vault_id, v_other_after;
-    INSERT INTO transactions (kind, account_id, amount_cents, reverses_seq, created_ms)
-      VALUES ('reversal', a.id, o.amount_cents, o.seq, v_now) RETURNING seq INTO v_seq;
+    UPDATE accounts SET balance_cents = balance_cents - o.amount_cents WHERE id = v_cash_id
+      RETURNING balance_cents INTO v_other_after;
+    INSERT INTO transactions (kind, account_id, amount_cents, reverses_seq, created_ms, terminal)
+      VALUES ('reversal', a.id, o.amount_cents, o.seq, v_now, p_terminal_id) RETURNING seq INTO v_seq;
     INSERT INTO entries (tx_seq, account_id, kind, amount_cents, balance_after, counterparty_id, created_ms) VALUES
       (v_seq, a.id, 'reversal', o.amount_cents, v_after, NULL, v_now),
-      (v_seq, v_vault_id, 'reversal', -o.amount_cents, v_other_after, NULL, v_now);
+      (v_seq, v_cash_id, 'reversal', -o.amount_cents, v_other_after, v_cash_party, v_now);
     v_result := json_build_object('balanceCents', v_after, 'txId', 'T' || lpad(v_seq::text, 12, '0'),
       'reversedTxId', 'T' || lpad(o.seq::text, 12, '0'));
 

@@ -4,12 +4,18 @@ import type { MutatingRequest, MutationOutcome, PreparedChange } from '../apply-
 import type { LedgerConfig } from '../ledger-config.js';
 import { parseTxId } from '../tx-id.js';
 
+/** The enrolled terminal a session's certificate named (the terminals' SessionTerminal). */
+export interface SessionTerminal {
+  id: string;
+  fingerprint: string;
+}
+
 /** The call: one round trip per mutation. */
 export const MUTATE_SQL =
-  'SELECT ledger_mutate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) AS r';
+  'SELECT ledger_mutate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) AS r';
 
 /** The rules' settings as the function reads them (numbers kept as JavaScript prints them, for the alert texts). */
-export function configJson(config: LedgerConfig): string {
+export function configJson(config: LedgerConfig, cashNeedsTerminal: boolean): string {
   return JSON.stringify({
     dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
     maxAmountCents: config.maxAmountCents,
@@ -18,6 +24,7 @@ export function configJson(config: LedgerConfig): string {
     velocityCount: config.fraud.velocityCount,
     velocityWindowSec: config.fraud.velocityWindowSec,
     fraudAction: config.fraudAction,
+    cashNeedsTerminal,
   });
 }
 
@@ -39,7 +46,8 @@ function refusalFromRequest(
         ? null
         : { code: 'INVALID_AMOUNT', message: null };
     case 'reverse':
-      return parseTxId(request.txId) === null ? { code: 'UNKNOWN_TX', message: null } : null;
+      // An unparsable txId is UNKNOWN_TX after the terminal check, as for one that is not there.
+      return null;
     case 'change_password':
       return prepared.newPasswordHash
         ? null
@@ -58,7 +66,7 @@ function refusalFromRequest(
   }
 }
 
-/** The function's 19 arguments, in order. */
+/** The function's 21 arguments, in order. */
 export function mutateParams(
   accountId: number,
   user: string,
@@ -68,6 +76,7 @@ export function mutateParams(
   nowMs: number | null,
   config: LedgerConfig,
   configText: string,
+  terminal: SessionTerminal | null,
 ): unknown[] {
   const refusal = refusalFromRequest(request, prepared, config);
   const amount = 'amountCents' in request && refusal === null ? request.amountCents : null;
@@ -91,6 +100,8 @@ export function mutateParams(
     prepared.totpStep ?? null,
     nowMs,
     configText,
+    terminal?.id ?? null,
+    terminal?.fingerprint ?? null,
   ];
 }
 

@@ -7,7 +7,7 @@ import { formatTxId } from '../tx-id.js';
 export interface AccountRow {
   id: number;
   username: string;
-  kind: 'customer' | 'vault';
+  kind: 'customer' | 'vault' | 'terminal';
   password_hash: string;
   status: 'active' | 'closed';
   locked: boolean;
@@ -31,6 +31,8 @@ export interface HistoryRow {
   balance_after: number;
   counterparty: string | null;
   created_ms: number;
+  /** The terminal the cash moved at; null for transfers and cash moved without one. */
+  terminal?: string | null;
 }
 
 export interface AlertRow {
@@ -78,7 +80,7 @@ export function toAlert(row: AlertRow): FraudAlertRecord {
 }
 
 export function toHistory(row: HistoryRow): HistoryEntry {
-  return {
+  const entry: HistoryEntry = {
     txId: formatTxId(row.tx_seq),
     kind: row.kind,
     amountCents: row.amount_cents,
@@ -86,4 +88,6 @@ export function toHistory(row: HistoryRow): HistoryEntry {
     counterparty: row.counterparty,
     at: new Date(row.created_ms).toISOString(),
   };
+  if (typeof row.terminal === 'string') entry.terminal = row.terminal;
+  return entry;
 }

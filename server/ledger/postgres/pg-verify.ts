@@ -8,7 +8,8 @@ import { PG_TYPES } from './pg-types.js';
  * `ledger verify` on PostgreSQL: the invariants of ledger-verify.ts as SQL, with the same fault
  * texts, inside one REPEATABLE READ READ ONLY transaction (one snapshot, so running instances
  * cannot make a clean ledger look broken). Checked in order: schema version, `balance_after`
- * chains, each balance against its entries, each transaction balanced, entries without a
+ * chains, each balance against its entries, each terminal's cash position (never negative, equal
+ * to its entries), each transaction balanced, entries without a
  * transaction, applied ids whose recorded txId has no transaction of that account, and the sum of
  * all balances being 0.
  */
@@ -68,6 +69,24 @@ async function check(client: pg.PoolClient): Promise<VerifyReport> {
     return {
       ok: false,
       fault: `balance mismatch: account ${balance.username} has balance ${balance.balance_cents} but its entries sum to ${balance.total}`,
+    };
+  }
+
+  const position = await one<{ name: string; balance_cents: number; total: number }>(
+    client,
+    `SELECT COALESCE(t.id, a.username) AS name, a.balance_cents, COALESCE(e.total, 0)::bigint AS total
+     FROM accounts a LEFT JOIN terminals t ON t.account_id = a.id
+       LEFT JOIN (SELECT account_id, SUM(amount_cents) AS total FROM entries GROUP BY account_id) e ON e.account_id = a.id
+     WHERE a.kind = 'terminal' AND (a.balance_cents > 0 OR a.balance_cents <> COALESCE(e.total, 0))
+     ORDER BY a.id LIMIT 1`,
+  );
+  if (position) {
+    return {
+      ok: false,
+      fault:
+        position.balance_cents > 0
+          ? `negative cash position: terminal ${position.name} holds ${-position.balance_cents} cents`
+          : `cash position mismatch: terminal ${position.name} holds ${-position.balance_cents} cents but its entries say ${-position.total}`,
     };
   }
 

@@ -19,44 +19,24 @@ import {
 } from '../ledger-store.js';
 import type { VerifyReport } from '../ledger-verify.js';
 import { requestHash } from '../request-hash.js';
-import { closedUserName } from '../schema.js';
 import { parseTxId } from '../tx-id.js';
-import { configJson, MUTATE_SQL, mutateParams, replayOutcome, toOutcome } from './pg-mutate.js';
+import { closeAccount, exportAccount } from './pg-accounts.js';
+import { PostgresLogins } from './pg-logins.js';
+import { configJson, MUTATE_SQL, mutateParams, replayOutcome, type SessionTerminal, toOutcome } from './pg-mutate.js';
 import { type AccountRow, type AlertRow, type HistoryRow, toAlert, toHistory, toRecord } from './pg-rows.js';
 import { migratePostgres } from './pg-schema.js';
-import { PG_TYPES } from './pg-types.js';
+import { PostgresTerminals } from './pg-terminals.js';
+import { BUSY, codeOf, PG_TYPES, type PostgresLedgerOptions, RETRYABLE } from './pg-types.js';
 import { verifyPostgres } from './pg-verify.js';
-
-export interface PostgresLedgerOptions {
-  config: LedgerConfig;
-  /** Same key as every other instance's, so request fingerprints match across instances. */
-  requestHashKey?: Uint8Array;
-  /**
-   * A test clock (ms since the epoch). Without it every time the ledger stores or compares (daily
-   * limits, reversal window, velocity, retention) is the database's clock, never the instance's.
-   */
-  clock?: () => number;
-  poolSize?: number;
-  /** What failed inside a call that rejected with INTERNAL/SERVER_BUSY; for logging. */
-  onError?: (error: unknown) => void;
-}
-
-/** Errors after which the whole transaction rolled back and a retry with the same id is safe. */
-const RETRYABLE = new Set(['40001', '40P01']);
-/** Load or an unreachable database rather than a bug: the client may retry later. */
-const BUSY = new Set(['53300', '57P01', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET']);
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-const ACCOUNT_COLUMNS = '*';
 
 /** The ledger on PostgreSQL (pg Pool): one round trip per mutation, acknowledged after COMMIT. */
 export class PostgresLedger implements LedgerBackend {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
+  /** Per-name failed-login counters and lock periods, shared by every instance. */
+  readonly logins: PostgresLogins;
+  /** Terminals and their cash accounts. */
+  readonly terminals: PostgresTerminals;
   readonly #config: LedgerConfig;
   readonly #configText: string;
   readonly #key: Uint8Array | undefined;
@@ -66,7 +46,9 @@ export class PostgresLedger implements LedgerBackend {
   private constructor(pool: pg.Pool, options: PostgresLedgerOptions) {
     this.pool = pool;
     this.#config = options.config;
-    this.#configText = configJson(options.config);
+    this.#configText = configJson(options.config, options.cashNeedsTerminal ?? false);
+    this.logins = new PostgresLogins(pool, options.clock);
+    this.terminals = new PostgresTerminals(pool, options.clock);
     this.#key = options.requestHashKey ? Uint8Array.from(options.requestHashKey) : undefined;
     this.#clock = options.clock;
     this.#onError = options.onError;
@@ -109,6 +91,15 @@ export class PostgresLedger implements LedgerBackend {
     }
   }
 
+  /** A call's rejection as SERVER_BUSY or INTERNAL, like every other method's. */
+  async #guard<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw error instanceof ProtocolError ? error : this.#wrap(error);
+    }
+  }
+
   #wrap(error: unknown): ProtocolError {
     this.#onError?.(error);
     const code = codeOf(error);
@@ -120,7 +111,7 @@ export class PostgresLedger implements LedgerBackend {
   async createAccount(input: { user: string; passwordHash: string }): Promise<CreateAccountResult> {
     const rows = await this.#query<AccountRow>(
       `INSERT INTO accounts (username, kind, password_hash, created_at) VALUES ($1, 'customer', $2, $3)
-       ON CONFLICT (username) DO NOTHING RETURNING ${ACCOUNT_COLUMNS}`,
+       ON CONFLICT (username) DO NOTHING RETURNING *`,
       [input.user, input.passwordHash, this.#nowIso()],
     );
     const row = rows[0];
@@ -166,8 +157,8 @@ export class PostgresLedger implements LedgerBackend {
       beforeSeq = seq;
     }
     const rows = await this.#query<HistoryRow>(
-      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms
-       FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id
+      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms, t.terminal
+       FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id JOIN transactions t ON t.seq = e.tx_seq
        WHERE e.account_id = $1 AND e.tx_seq < $2 ORDER BY e.tx_seq DESC LIMIT $3`,
       [accountId, beforeSeq, pageSize + 1],
     );
@@ -217,46 +208,13 @@ export class PostgresLedger implements LedgerBackend {
     return rows.map(toAlert);
   }
 
-  async exportAccount(user: string): Promise<object | null> {
-    const rows = await this.#query<AccountRow>(`SELECT * FROM accounts WHERE username = $1 AND kind = 'customer'`, [
-      user,
-    ]);
-    const row = rows[0];
-    if (!row) return null;
-    const entries = await this.#query<HistoryRow>(
-      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms
-       FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id WHERE e.account_id = $1 ORDER BY e.tx_seq DESC`,
-      [row.id],
-    );
-    const alerts = await this.#query<AlertRow>('SELECT * FROM fraud_alerts WHERE account_id = $1 ORDER BY id', [
-      row.id,
-    ]);
-    const applied = await this.#query<{ request_id: string; response: string; created_ms: number }>(
-      'SELECT request_id, response, created_ms FROM applied_requests WHERE account_id = $1 ORDER BY created_ms',
-      [row.id],
-    );
-    return {
-      user: row.username,
-      status: row.status,
-      createdAt: row.created_at,
-      balanceCents: row.balance_cents,
-      locked: row.locked,
-      failedLogins: row.failed_logins,
-      totpEnabled: row.totp_enabled,
-      emailSealed: row.email_sealed,
-      phoneSealed: row.phone_sealed,
-      entries: entries.map(toHistory),
-      fraudAlerts: alerts.map(toAlert),
-      appliedRequests: applied.map((r) => ({
-        requestId: r.request_id,
-        at: new Date(r.created_ms).toISOString(),
-        response: JSON.parse(r.response) as unknown,
-      })),
-    };
+  exportAccount(user: string): Promise<object | null> {
+    return this.#guard(exportAccount(this.pool, user));
   }
 
+  /** `target.terminal`: the session's enrolled terminal (its cash account is the other side of cash). */
   async mutate(
-    target: MutationTarget,
+    target: MutationTarget & { terminal?: SessionTerminal | null },
     request: MutatingRequest,
     prepared: PreparedChange = {},
   ): Promise<MutationOutcome> {
@@ -271,6 +229,7 @@ export class PostgresLedger implements LedgerBackend {
         this.#nowMs(),
         this.#config,
         this.#configText,
+        target.terminal ?? null,
       );
       try {
         const { rows } = await this.pool.query<{ r: unknown }>(MUTATE_SQL, params);
@@ -307,47 +266,20 @@ export class PostgresLedger implements LedgerBackend {
   }
 
   async setLocked(user: string, locked: boolean): Promise<boolean> {
-    const rows = await this.#query(
-      `UPDATE accounts SET locked = $1, failed_logins = CASE WHEN $1 THEN failed_logins ELSE 0 END
-       WHERE username = $2 AND kind = 'customer' AND status = 'active' RETURNING id`,
+    // An unlock also ends a lock from failed logins (PROTOCOL.md §2.1) and forgets the count.
+    const rows = await this.#query<{ n: number }>(
+      `WITH changed AS (
+         UPDATE accounts SET locked = $1, failed_logins = CASE WHEN $1 THEN failed_logins ELSE 0 END
+         WHERE username = $2 AND kind = 'customer' AND status = 'active' RETURNING id),
+       forgot AS (DELETE FROM login_failures WHERE username = $2 AND NOT $1 AND EXISTS (SELECT 1 FROM changed))
+       SELECT COUNT(*)::int AS n FROM changed`,
       [locked, user],
     );
-    return rows.length > 0;
+    return (rows[0]?.n ?? 0) > 0;
   }
 
-  async closeAccount(user: string): Promise<CloseResult> {
-    const client = await this.pool.connect().catch((error: unknown) => {
-      throw this.#wrap(error);
-    });
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<AccountRow>(
-        `SELECT * FROM accounts WHERE username = $1 AND kind = 'customer' FOR UPDATE`,
-        [user],
-      );
-      const row = rows[0];
-      let result: CloseResult = { ok: true };
-      if (row?.status !== 'active') result = { ok: false, code: 'UNKNOWN_ACCOUNT' };
-      else if (row.balance_cents !== 0) result = { ok: false, code: 'NONZERO_BALANCE' };
-      else {
-        const anonymous = closedUserName(row.id);
-        await client.query(
-          `UPDATE accounts SET username = $1, password_hash = '!', status = 'closed', locked = true, failed_logins = 0,
-             totp_enabled = false, totp_secret_sealed = NULL, totp_pending_sealed = NULL, totp_last_step = NULL,
-             email_sealed = NULL, phone_sealed = NULL, withdrawn_day = NULL, withdrawn_cents = 0
-           WHERE id = $2`,
-          [anonymous, row.id],
-        );
-        await client.query('UPDATE fraud_alerts SET username = $1 WHERE account_id = $2', [anonymous, row.id]);
-      }
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw this.#wrap(error);
-    } finally {
-      client.release();
-    }
+  closeAccount(user: string): Promise<CloseResult> {
+    return this.#guard(closeAccount(this.pool, user));
   }
 
   async setTotpPending(accountId: number, sealedSecret: string): Promise<void> {
