@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_LEDGER_CONFIG,
@@ -5,7 +8,7 @@ import {
   type MutationOutcome,
   requestHash,
 } from '../../../server/ledger/index.js';
-import type { LedgerBackend } from '../../../server/ledger/ledger-backend.js';
+import { type LedgerBackend, openLedgerBackend } from '../../../server/ledger/ledger-backend.js';
 import { PG_SCHEMA_VERSION, PostgresLedger } from '../../../server/ledger/postgres/index.js';
 import { BACKENDS, backendEnv } from './backend-fixture.js';
 import { Bank, freshId } from './bank-under-test.js';
@@ -199,5 +202,42 @@ describe('PostgreSQL specifics', () => {
         /^applied request .* of account alice names T000000000099, which is not a transaction of that account$/,
       ),
     });
+  });
+
+  it('sets synchronous_commit=on on its own connections even where the database default is off', async () => {
+    const url = await env.cluster().createDatabase('durable');
+    const admin = await PostgresLedger.open(url, { config: DEFAULT_LEDGER_CONFIG, poolSize: 1 });
+    const name = new URL(url).pathname.slice(1);
+    await admin.pool.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
+    await admin.close();
+    const ledger = await PostgresLedger.open(url, { config: DEFAULT_LEDGER_CONFIG, poolSize: 1 });
+    try {
+      const { rows } = await ledger.pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+      expect(rows[0]?.synchronous_commit).toBe('on');
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('opens the backend a --ledger URL names, and refuses other schemes without echoing the URL', async () => {
+    const url = await env.cluster().createDatabase('byurl');
+    const pgLedger = await openLedgerBackend(url, { config: DEFAULT_LEDGER_CONFIG });
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-url-'));
+    try {
+      expect(pgLedger.kind).toBe('postgres');
+      expect(await pgLedger.verify()).toEqual({ ok: true, accounts: 0, entries: 0 });
+      const sqlite = await openLedgerBackend(`sqlite:${join(dir, 'ledger.db')}`, { config: DEFAULT_LEDGER_CONFIG });
+      expect(sqlite.kind).toBe('sqlite');
+      await sqlite.close();
+      await expect(openLedgerBackend('mysql://u:secret@h/db', { config: DEFAULT_LEDGER_CONFIG })).rejects.toThrow(
+        /^unsupported ledger URL scheme "mysql"/,
+      );
+      await expect(openLedgerBackend('mysql://u:secret@h/db', { config: DEFAULT_LEDGER_CONFIG })).rejects.not.toThrow(
+        /secret/,
+      );
+    } finally {
+      await pgLedger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
