@@ -137,7 +137,8 @@ export const PG_MIGRATIONS: readonly string[] = [
 
 /**
  * The functions, (re)installed by every migrate after the tables: code, not data, so they follow
- * the program that runs them (the tables they use are versioned above).
+ * the program that runs them (the tables they use are versioned above). CREATE OR REPLACE keeps
+ * a function's argument list: one that changes its arguments must DROP the old signature here.
  */
 const FUNCTIONS_SQL = [MUTATE_FUNCTION_SQL, LOGIN_FUNCTION_SQL];
 
