@@ -1,0 +1,219 @@
+/**
+ * The ledger behind one asynchronous interface, whatever holds it: the embedded SQLite file
+ * (store + serialised writer, wrapped here) or PostgreSQL (server/ledger/postgres/). Every method
+ * means the same on both; the shared suite in tests/server/ledger-backends/ runs against each.
+ */
+import type { HistoryEntry } from '../../protocol/index.js';
+import {
+  applyMutation,
+  checkReplay,
+  type MutatingRequest,
+  type MutationOutcome,
+  type PreparedChange,
+} from './apply-mutation.js';
+import type { LedgerConfig } from './ledger-config.js';
+import {
+  type AccountRecord,
+  type AccountSummary,
+  type FraudAlertRecord,
+  type LedgerOptions,
+  type LedgerStore,
+  openLedger,
+} from './ledger-store.js';
+import type { VerifyReport } from './ledger-verify.js';
+import type { MutationTarget } from './ledger-worker-protocol.js';
+import { LedgerWriter, type LedgerWriterOptions } from './ledger-writer.js';
+
+export type { MutationTarget } from './ledger-worker-protocol.js';
+
+export type CreateAccountResult = { ok: true; account: AccountRecord } | { ok: false; code: 'USER_EXISTS' };
+export type HistoryPage = { entries: HistoryEntry[]; next: string | null } | { error: 'UNKNOWN_TX' };
+export type CloseResult = { ok: true } | { ok: false; code: 'UNKNOWN_ACCOUNT' | 'NONZERO_BALANCE' };
+export interface FailedLoginResult {
+  failedLogins: number;
+  locked: boolean;
+  justLocked: boolean;
+}
+export interface OperatorAction {
+  id: number;
+  atMs: number;
+  detail: Record<string, unknown>;
+}
+
+export interface LedgerBackend {
+  readonly kind: 'sqlite' | 'postgres';
+  createAccount(input: { user: string; passwordHash: string }): Promise<CreateAccountResult>;
+  /** A customer by user name; never the vault; closed accounts are renamed, so not found by their old name. */
+  findAccount(user: string): Promise<AccountRecord | null>;
+  /** A customer by id; never the vault. */
+  getAccount(id: number): Promise<AccountRecord | null>;
+  /** Any account's balance; RangeError when there is no such account. */
+  balance(accountId: number): Promise<number>;
+  /** What the account withdrew on the UTC day `day` (`YYYY-MM-DD`). */
+  withdrawnOn(accountId: number, day: string): Promise<number>;
+  history(accountId: number, limit: number, before?: string): Promise<HistoryPage>;
+  findApplied(
+    accountId: number,
+    requestId: string,
+  ): Promise<{ requestHash: string; response: Record<string, unknown> } | null>;
+  /** The replay (or IDEMPOTENCY_CONFLICT) an applied id answers with; null if the id is new. */
+  checkReplay(accountId: number, request: MutatingRequest): Promise<MutationOutcome | null>;
+  listAccounts(): Promise<AccountSummary[]>;
+  listAlerts(options?: { limit?: number }): Promise<FraudAlertRecord[]>;
+  exportAccount(user: string): Promise<object | null>;
+  /**
+   * Apply one state-changing request under the ledger rules (apply-mutation.ts) and resolve once
+   * it is committed and durable. Business refusals are outcomes; SERVER_BUSY/INTERNAL reject.
+   */
+  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome>;
+  recordFailedLogin(accountId: number, threshold: number): Promise<FailedLoginResult>;
+  resetFailedLogins(accountId: number): Promise<void>;
+  setLocked(user: string, locked: boolean): Promise<boolean>;
+  closeAccount(user: string): Promise<CloseResult>;
+  setTotpPending(accountId: number, sealedSecret: string): Promise<void>;
+  /**
+   * The TOTP replay guard: record `step` as the account's last used step only if it is newer than
+   * the one recorded. False means the code's step was already used (or an older one), so the login
+   * must be refused, even when two sessions present the same code at once.
+   */
+  acceptTotpStep(accountId: number, step: number): Promise<boolean>;
+  enqueueOperatorAction(detail: Record<string, unknown>): Promise<void>;
+  pendingOperatorActions(limit?: number): Promise<OperatorAction[]>;
+  ackOperatorActions(upToId: number): Promise<void>;
+  /** Forget applied ids older than `olderThanMs` (never less than 24 h). Returns how many went. */
+  pruneApplied(olderThanMs: number): Promise<number>;
+  verify(): Promise<VerifyReport>;
+  close(): Promise<void>;
+}
+
+export interface SqliteBackendOptions extends LedgerOptions {
+  config: LedgerConfig;
+  writer?: LedgerWriterOptions;
+}
+
+/**
+ * The SQLite store and its writer behind {@link LedgerBackend}: reads are the store's synchronous
+ * ones, mutations and other writes go through the one serialised writer (group commit).
+ */
+export class SqliteLedgerBackend implements LedgerBackend {
+  readonly kind = 'sqlite' as const;
+  readonly store: LedgerStore;
+  readonly writer: LedgerWriter;
+  readonly #config: LedgerConfig;
+
+  constructor(store: LedgerStore, config: LedgerConfig, writerOptions: LedgerWriterOptions = {}) {
+    this.store = store;
+    this.#config = config;
+    this.writer = new LedgerWriter(store, writerOptions);
+  }
+
+  static open(path: string, options: SqliteBackendOptions): SqliteLedgerBackend {
+    const { config, writer, ...ledgerOptions } = options;
+    return new SqliteLedgerBackend(openLedger(path, ledgerOptions), config, writer);
+  }
+
+  async createAccount(input: { user: string; passwordHash: string }): Promise<CreateAccountResult> {
+    return this.writer.submit((s) => s.createAccount(input));
+  }
+  async findAccount(user: string) {
+    return this.store.findAccount(user);
+  }
+  async getAccount(id: number) {
+    return this.store.getAccount(id);
+  }
+  async balance(accountId: number) {
+    return this.store.balance(accountId);
+  }
+  async withdrawnOn(accountId: number, day: string) {
+    return this.store.withdrawnOn(accountId, day);
+  }
+  async history(accountId: number, limit: number, before?: string) {
+    return this.store.history(accountId, limit, before);
+  }
+  async findApplied(accountId: number, requestId: string) {
+    return this.store.findApplied(accountId, requestId);
+  }
+  async checkReplay(accountId: number, request: MutatingRequest) {
+    return checkReplay(this.store, accountId, request);
+  }
+  async listAccounts() {
+    return this.store.listAccounts();
+  }
+  async listAlerts(options?: { limit?: number }) {
+    return this.store.listAlerts(options);
+  }
+  async exportAccount(user: string) {
+    return this.store.exportAccount(user);
+  }
+  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome> {
+    return this.writer.submit((s) => applyMutation(s, { ...target, config: this.#config }, request, prepared));
+  }
+  recordFailedLogin(accountId: number, threshold: number) {
+    return this.writer.submit((s) => s.recordFailedLogin(accountId, threshold));
+  }
+  resetFailedLogins(accountId: number) {
+    return this.writer.submit((s) => s.resetFailedLogins(accountId));
+  }
+  setLocked(user: string, locked: boolean) {
+    return this.writer.submit((s) => s.setLocked(user, locked));
+  }
+  closeAccount(user: string) {
+    return this.writer.submit((s) => s.closeAccount(user));
+  }
+  setTotpPending(accountId: number, sealedSecret: string) {
+    return this.writer.submit((s) => s.setTotpPending(accountId, sealedSecret));
+  }
+  acceptTotpStep(accountId: number, step: number) {
+    return this.writer.submit((s) => {
+      const last = s.accountRow(accountId)?.totp_last_step ?? null;
+      if (last !== null && step <= last) return false;
+      s.setTotpLastStep(accountId, step);
+      return true;
+    });
+  }
+  enqueueOperatorAction(detail: Record<string, unknown>) {
+    return this.writer.submit((s) => s.enqueueOperatorAction(detail));
+  }
+  async pendingOperatorActions(limit?: number) {
+    return this.store.pendingOperatorActions(limit);
+  }
+  ackOperatorActions(upToId: number) {
+    return this.writer.submit((s) => s.ackOperatorActions(upToId));
+  }
+  pruneApplied(olderThanMs: number) {
+    return this.writer.submit((s) => s.pruneApplied(olderThanMs));
+  }
+  async verify() {
+    return this.store.verify();
+  }
+  async close() {
+    await this.writer.close();
+    this.store.close();
+  }
+}
+
+export type BackendOptions = SqliteBackendOptions & {
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+};
+
+/** True for the URL forms DESIGN.md gives PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/**
+ * Open the ledger a `--ledger` URL names: `sqlite:<file>` or `postgres://…` / `postgresql://…`.
+ * The PostgreSQL driver is loaded only when asked for.
+ */
+export async function openLedgerBackend(url: string, options: BackendOptions): Promise<LedgerBackend> {
+  if (isPostgresUrl(url)) {
+    const { PostgresLedger } = await import('./postgres/postgres-ledger.js');
+    return PostgresLedger.open(url, options);
+  }
+  if (url.startsWith('sqlite:')) {
+    const { poolSize: _unused, ...sqlite } = options;
+    return SqliteLedgerBackend.open(url.slice('sqlite:'.length), sqlite);
+  }
+  throw new Error(`unsupported ledger URL scheme "${url.split(':')[0]}" (use sqlite:<file> or postgres://…)`);
+}

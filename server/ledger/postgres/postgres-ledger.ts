@@ -1,0 +1,341 @@
+import pg from 'pg';
+import { ProtocolError } from '../../../protocol/index.js';
+import type { MutatingRequest, MutationOutcome, PreparedChange } from '../apply-mutation.js';
+import type {
+  CloseResult,
+  CreateAccountResult,
+  FailedLoginResult,
+  HistoryPage,
+  LedgerBackend,
+  MutationTarget,
+  OperatorAction,
+} from '../ledger-backend.js';
+import type { LedgerConfig } from '../ledger-config.js';
+import {
+  type AccountRecord,
+  type AccountSummary,
+  type FraudAlertRecord,
+  MIN_APPLIED_RETENTION_MS,
+} from '../ledger-store.js';
+import type { VerifyReport } from '../ledger-verify.js';
+import { requestHash } from '../request-hash.js';
+import { parseTxId } from '../tx-id.js';
+import { closeAccount, exportAccount } from './pg-accounts.js';
+import { PostgresLogins } from './pg-logins.js';
+import { configJson, MUTATE_SQL, mutateParams, replayOutcome, type SessionTerminal, toOutcome } from './pg-mutate.js';
+import { type AccountRow, type AlertRow, type HistoryRow, toAlert, toHistory, toRecord } from './pg-rows.js';
+import { migratePostgres } from './pg-schema.js';
+import { PostgresTerminals } from './pg-terminals.js';
+import { BUSY, codeOf, PG_TYPES, type PostgresLedgerOptions, RETRYABLE } from './pg-types.js';
+import { verifyPostgres } from './pg-verify.js';
+
+/** The ledger on PostgreSQL (pg Pool): one round trip per mutation, acknowledged after COMMIT. */
+export class PostgresLedger implements LedgerBackend {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+  /** Per-name failed-login counters and lock periods, shared by every instance. */
+  readonly logins: PostgresLogins;
+  /** Terminals and their cash accounts. */
+  readonly terminals: PostgresTerminals;
+  readonly #config: LedgerConfig;
+  readonly #configText: string;
+  readonly #key: Uint8Array | undefined;
+  readonly #clock: (() => number) | undefined;
+  readonly #onError: ((error: unknown) => void) | undefined;
+
+  private constructor(pool: pg.Pool, options: PostgresLedgerOptions) {
+    this.pool = pool;
+    this.#config = options.config;
+    this.#configText = configJson(options.config, options.cashNeedsTerminal ?? false);
+    this.logins = new PostgresLogins(pool, options.clock);
+    this.terminals = new PostgresTerminals(pool, options.clock);
+    this.#key = options.requestHashKey ? Uint8Array.from(options.requestHashKey) : undefined;
+    this.#clock = options.clock;
+    this.#onError = options.onError;
+  }
+
+  /** Connect, migrate (under the advisory lock), and check the vault is there. */
+  static async open(url: string, options: PostgresLedgerOptions): Promise<PostgresLedger> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      types: PG_TYPES,
+      // Acknowledge only what is durable, whatever the database's default says.
+      options: '-c synchronous_commit=on -c TimeZone=UTC',
+    });
+    // An idle client losing its connection must not take the process down; the next query reconnects.
+    pool.on('error', (error) => options.onError?.(error));
+    const ledger = new PostgresLedger(pool, options);
+    try {
+      await migratePostgres(pool, ledger.#nowIso());
+      return ledger;
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  #nowMs(): number | null {
+    return this.#clock ? this.#clock() : null;
+  }
+
+  #nowIso(): string {
+    return new Date(this.#clock ? this.#clock() : Date.now()).toISOString();
+  }
+
+  async #query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (error) {
+      throw this.#wrap(error);
+    }
+  }
+
+  /** A call's rejection as SERVER_BUSY or INTERNAL, like every other method's. */
+  async #guard<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw error instanceof ProtocolError ? error : this.#wrap(error);
+    }
+  }
+
+  #wrap(error: unknown): ProtocolError {
+    this.#onError?.(error);
+    const code = codeOf(error);
+    return new ProtocolError(
+      code !== undefined && (BUSY.has(code) || RETRYABLE.has(code)) ? 'SERVER_BUSY' : 'INTERNAL',
+    );
+  }
+
+  async createAccount(input: { user: string; passwordHash: string }): Promise<CreateAccountResult> {
+    const rows = await this.#query<AccountRow>(
+      `INSERT INTO accounts (username, kind, password_hash, created_at) VALUES ($1, 'customer', $2, $3)
+       ON CONFLICT (username) DO NOTHING RETURNING *`,
+      [input.user, input.passwordHash, this.#nowIso()],
+    );
+    const row = rows[0];
+    return row ? { ok: true, account: toRecord(row) } : { ok: false, code: 'USER_EXISTS' };
+  }
+
+  async findAccount(user: string): Promise<AccountRecord | null> {
+    const rows = await this.#query<AccountRow>(`SELECT * FROM accounts WHERE username = $1 AND kind = 'customer'`, [
+      user,
+    ]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async getAccount(id: number): Promise<AccountRecord | null> {
+    const rows = await this.#query<AccountRow>(`SELECT * FROM accounts WHERE id = $1 AND kind = 'customer'`, [id]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async balance(accountId: number): Promise<number> {
+    const rows = await this.#query<{ balance_cents: number }>('SELECT balance_cents FROM accounts WHERE id = $1', [
+      accountId,
+    ]);
+    if (!rows[0]) throw new RangeError(`no account with id ${accountId}`);
+    return rows[0].balance_cents;
+  }
+
+  async withdrawnOn(accountId: number, day: string): Promise<number> {
+    const rows = await this.#query<{ w: number }>(
+      'SELECT withdrawn_cents AS w FROM accounts WHERE id = $1 AND withdrawn_day = $2',
+      [accountId, day],
+    );
+    return rows[0]?.w ?? 0;
+  }
+
+  async history(accountId: number, limit: number, before?: string): Promise<HistoryPage> {
+    const pageSize = Math.max(1, Math.min(100, Math.floor(limit)));
+    let beforeSeq = Number.MAX_SAFE_INTEGER;
+    if (before !== undefined) {
+      const seq = parseTxId(before);
+      if (seq === null) return { error: 'UNKNOWN_TX' };
+      const own = await this.#query('SELECT 1 FROM entries WHERE account_id = $1 AND tx_seq = $2', [accountId, seq]);
+      if (own.length === 0) return { error: 'UNKNOWN_TX' };
+      beforeSeq = seq;
+    }
+    const rows = await this.#query<HistoryRow>(
+      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms, t.terminal
+       FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id JOIN transactions t ON t.seq = e.tx_seq
+       WHERE e.account_id = $1 AND e.tx_seq < $2 ORDER BY e.tx_seq DESC LIMIT $3`,
+      [accountId, beforeSeq, pageSize + 1],
+    );
+    const page = rows.slice(0, pageSize).map(toHistory);
+    const last = page[page.length - 1];
+    return { entries: page, next: rows.length > pageSize && last ? last.txId : null };
+  }
+
+  async findApplied(accountId: number, requestId: string) {
+    const rows = await this.#query<{ request_hash: string; response: string }>(
+      'SELECT request_hash, response FROM applied_requests WHERE account_id = $1 AND request_id = $2',
+      [accountId, requestId],
+    );
+    const row = rows[0];
+    return row
+      ? { requestHash: row.request_hash, response: JSON.parse(row.response) as Record<string, unknown> }
+      : null;
+  }
+
+  async checkReplay(accountId: number, request: MutatingRequest): Promise<MutationOutcome | null> {
+    const previous = await this.findApplied(accountId, request.id);
+    if (!previous) return null;
+    if (previous.requestHash !== requestHash(request, this.#key)) {
+      return { ok: false, code: 'IDEMPOTENCY_CONFLICT', alerts: [] };
+    }
+    return replayOutcome(previous.response);
+  }
+
+  async listAccounts(): Promise<AccountSummary[]> {
+    const rows = await this.#query<AccountRow>(
+      `SELECT * FROM accounts WHERE kind = 'customer' ORDER BY username COLLATE "C"`,
+    );
+    return rows.map((row) => ({
+      user: row.username,
+      balanceCents: row.balance_cents,
+      status: row.status,
+      locked: row.locked,
+      failedLogins: row.failed_logins,
+      totpEnabled: row.totp_enabled,
+      createdAt: row.created_at,
+    }));
+  }
+
+  async listAlerts(options: { limit?: number } = {}): Promise<FraudAlertRecord[]> {
+    const limit = Math.max(1, Math.floor(options.limit ?? 100));
+    const rows = await this.#query<AlertRow>('SELECT * FROM fraud_alerts ORDER BY id DESC LIMIT $1', [limit]);
+    return rows.map(toAlert);
+  }
+
+  exportAccount(user: string): Promise<object | null> {
+    return this.#guard(exportAccount(this.pool, user));
+  }
+
+  /** `target.terminal`: the session's enrolled terminal (its cash account is the other side of cash). */
+  async mutate(
+    target: MutationTarget & { terminal?: SessionTerminal | null },
+    request: MutatingRequest,
+    prepared: PreparedChange = {},
+  ): Promise<MutationOutcome> {
+    const hash = requestHash(request, this.#key);
+    for (let attempt = 1; ; attempt += 1) {
+      const params = mutateParams(
+        target.accountId,
+        target.user,
+        request,
+        hash,
+        prepared,
+        this.#nowMs(),
+        this.#config,
+        this.#configText,
+        target.terminal ?? null,
+      );
+      try {
+        const { rows } = await this.pool.query<{ r: unknown }>(MUTATE_SQL, params);
+        return toOutcome(rows[0]?.r);
+      } catch (error) {
+        const code = codeOf(error);
+        // A concurrent duplicate of this id committed first: answer as its replay (or a conflict).
+        if (code === '23505') {
+          const replay = await this.checkReplay(target.accountId, request);
+          if (replay) return replay;
+        }
+        if (code !== undefined && RETRYABLE.has(code) && attempt < 3) continue;
+        throw this.#wrap(error);
+      }
+    }
+  }
+
+  async recordFailedLogin(accountId: number, threshold: number): Promise<FailedLoginResult> {
+    const rows = await this.#query<{ failed_logins: number; locked: boolean; just_locked: boolean }>(
+      `WITH before AS (SELECT id, locked FROM accounts WHERE id = $1 AND kind = 'customer' FOR UPDATE)
+       UPDATE accounts a SET failed_logins = a.failed_logins + 1, locked = a.locked OR a.failed_logins + 1 >= $2
+       FROM before WHERE a.id = before.id
+       RETURNING a.failed_logins, a.locked, (a.locked AND NOT before.locked) AS just_locked`,
+      [accountId, threshold],
+    );
+    const row = rows[0];
+    return row
+      ? { failedLogins: row.failed_logins, locked: row.locked, justLocked: row.just_locked }
+      : { failedLogins: 0, locked: false, justLocked: false };
+  }
+
+  async resetFailedLogins(accountId: number): Promise<void> {
+    await this.#query('UPDATE accounts SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0', [accountId]);
+  }
+
+  async setLocked(user: string, locked: boolean): Promise<boolean> {
+    // An unlock also ends a lock from failed logins (PROTOCOL.md §2.1) and forgets the count.
+    const rows = await this.#query<{ n: number }>(
+      `WITH changed AS (
+         UPDATE accounts SET locked = $1, failed_logins = CASE WHEN $1 THEN failed_logins ELSE 0 END
+         WHERE username = $2 AND kind = 'customer' AND status = 'active' RETURNING id),
+       forgot AS (DELETE FROM login_failures WHERE username = $2 AND NOT $1 AND EXISTS (SELECT 1 FROM changed))
+       SELECT COUNT(*)::int AS n FROM changed`,
+      [locked, user],
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
+  closeAccount(user: string): Promise<CloseResult> {
+    return this.#guard(closeAccount(this.pool, user));
+  }
+
+  async setTotpPending(accountId: number, sealedSecret: string): Promise<void> {
+    await this.#query('UPDATE accounts SET totp_pending_sealed = $1 WHERE id = $2', [sealedSecret, accountId]);
+  }
+
+  async acceptTotpStep(accountId: number, step: number): Promise<boolean> {
+    // One guarded statement: of two instances checking the same code at once, only one wins.
+    const rows = await this.#query(
+      `UPDATE accounts SET totp_last_step = $2
+       WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING id`,
+      [accountId, step],
+    );
+    return rows.length > 0;
+  }
+
+  async enqueueOperatorAction(detail: Record<string, unknown>): Promise<void> {
+    await this.#query(
+      `INSERT INTO operator_actions (created_ms, detail)
+       VALUES (COALESCE($1, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), $2)`,
+      [this.#nowMs(), JSON.stringify(detail)],
+    );
+  }
+
+  async pendingOperatorActions(limit = 100): Promise<OperatorAction[]> {
+    const rows = await this.#query<{ id: number; created_ms: number; detail: string }>(
+      'SELECT id, created_ms, detail FROM operator_actions ORDER BY id LIMIT $1',
+      [limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      atMs: row.created_ms,
+      detail: JSON.parse(row.detail) as Record<string, unknown>,
+    }));
+  }
+
+  async ackOperatorActions(upToId: number): Promise<void> {
+    await this.#query('DELETE FROM operator_actions WHERE id <= $1', [upToId]);
+  }
+
+  async pruneApplied(olderThanMs: number): Promise<number> {
+    const age = Math.max(olderThanMs, MIN_APPLIED_RETENTION_MS);
+    const rows = await this.#query(
+      `DELETE FROM applied_requests
+       WHERE created_ms < COALESCE($1, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) - $2
+       RETURNING 1`,
+      [this.#nowMs(), age],
+    );
+    return rows.length;
+  }
+
+  verify(): Promise<VerifyReport> {
+    return verifyPostgres(this.pool);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import type { MutationOutcome } from '../../../server/ledger/index.js';
+import type { PostgresLedger, SessionTerminal } from '../../../server/ledger/postgres/index.js';
+import { backendEnv } from './backend-fixture.js';
+import { Bank, freshId } from './bank-under-test.js';
+
+// PostgreSQL only for now: the terminals' cash accounts and the per-name lockout counters mirror
+// what the SQLite ledger gains with them (PROTOCOL.md §5.1, §2.1).
+const env = backendEnv('postgres');
+
+const ATM: SessionTerminal = { id: 'ATM-1', fingerprint: 'sha256:aa' };
+const OTHER: SessionTerminal = { id: 'ATM-2', fingerprint: 'sha256:bb' };
+
+async function openBank(options: { cashNeedsTerminal?: boolean } = {}): Promise<{ bank: Bank; pg: PostgresLedger }> {
+  const bank = await Bank.open(env, ['alice', 'bob']);
+  let pg = bank.ledger as PostgresLedger;
+  if (options.cashNeedsTerminal) {
+    const { PostgresLedger: Ledger } = await import('../../../server/ledger/postgres/index.js');
+    const { DEFAULT_LEDGER_CONFIG } = await import('../../../server/ledger/index.js');
+    pg = await Ledger.open(env.url(), {
+      config: DEFAULT_LEDGER_CONFIG,
+      clock: env.clock.read,
+      cashNeedsTerminal: true,
+    });
+  }
+  for (const t of [ATM, OTHER]) await pg.terminals.enroll(t);
+  expect(await pg.terminals.moveCash({ id: ATM.id, kind: 'load', amountCents: 50_000 })).toMatchObject({
+    ok: true,
+    cashCents: 50_000,
+  });
+  return { bank, pg };
+}
+
+function at(
+  bank: Bank,
+  pg: PostgresLedger,
+  user: string,
+  terminal: SessionTerminal | null,
+  body: object,
+): Promise<MutationOutcome> {
+  return pg.mutate({ ...bank.target(user), terminal }, { id: freshId(), ...body } as never);
+}
+
+describe('terminal cash accounts on PostgreSQL', () => {
+  it('moves cash against the terminal, names it in history, and keeps every position by its entries', async () => {
+    const { bank, pg } = await openBank();
+    expect(await at(bank, pg, 'alice', ATM, { op: 'deposit', amountCents: 30_000 })).toMatchObject({
+      ok: true,
+      result: { balanceCents: 30_000 },
+    });
+    const w = await at(bank, pg, 'alice', ATM, { op: 'withdraw', amountCents: 2_000 });
+    if (!w.ok) throw new Error(w.code);
+    expect((await pg.terminals.find(ATM.id))?.cashCents).toBe(78_000);
+    expect(
+      await at(bank, pg, 'alice', OTHER, { op: 'reverse', txId: w.result.txId, reason: 'NOT_DISPENSED' }),
+    ).toMatchObject({ ok: false, code: 'UNKNOWN_TX' });
+    expect(
+      await at(bank, pg, 'alice', ATM, { op: 'reverse', txId: w.result.txId, reason: 'NOT_DISPENSED' }),
+    ).toMatchObject({ ok: true, result: { balanceCents: 30_000 } });
+    const history = await pg.history(bank.target('alice').accountId, 10);
+    if ('error' in history) throw new Error('history');
+    expect(history.entries.map((e) => [e.kind, e.terminal])).toEqual([
+      ['reversal', 'ATM-1'],
+      ['withdrawal', 'ATM-1'],
+      ['deposit', 'ATM-1'],
+    ]);
+    expect((await pg.terminals.find(ATM.id))?.cashCents).toBe(80_000);
+    expect(await pg.verify()).toMatchObject({ ok: true, accounts: 2 });
+  });
+
+  it('refuses a withdrawal beyond the machine with TERMINAL_OUT_OF_CASH after the account checks', async () => {
+    const { bank, pg } = await openBank();
+    await at(bank, pg, 'alice', OTHER, { op: 'deposit', amountCents: 100_000 });
+    await at(bank, pg, 'bob', ATM, { op: 'deposit', amountCents: 100 });
+    expect(await at(bank, pg, 'bob', ATM, { op: 'withdraw', amountCents: 50_101 })).toMatchObject({
+      code: 'INSUFFICIENT_FUNDS',
+    });
+    expect(await at(bank, pg, 'alice', ATM, { op: 'withdraw', amountCents: 50_101 })).toMatchObject({
+      code: 'TERMINAL_OUT_OF_CASH',
+    });
+    expect(await at(bank, pg, 'alice', ATM, { op: 'withdraw', amountCents: 50_100 })).toMatchObject({ ok: true });
+    expect((await pg.terminals.find(ATM.id))?.cashCents).toBe(0);
+  });
+
+  it('never pays out more than a machine holds when withdrawals race at it', async () => {
+    const { bank, pg } = await openBank();
+    for (const user of ['alice', 'bob']) await at(bank, pg, user, OTHER, { op: 'deposit', amountCents: 100_000 });
+    const racing = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        at(bank, pg, i % 2 ? 'alice' : 'bob', ATM, { op: 'withdraw', amountCents: 10_000 }),
+      ),
+    );
+    expect(racing.filter((o) => o.ok)).toHaveLength(5);
+    expect(racing.filter((o) => !o.ok && o.code === 'TERMINAL_OUT_OF_CASH')).toHaveLength(7);
+    expect((await pg.terminals.find(ATM.id))?.cashCents).toBe(0);
+    expect((await pg.verify()).ok).toBe(true);
+  });
+
+  it('stops cash at a revoked or re-enrolled certificate and, when asked, without a terminal', async () => {
+    const { bank, pg } = await openBank({ cashNeedsTerminal: true });
+    expect(await at(bank, pg, 'alice', null, { op: 'deposit', amountCents: 1 })).toMatchObject({
+      code: 'TERMINAL_REQUIRED',
+    });
+    expect(
+      await at(bank, pg, 'alice', { ...ATM, fingerprint: 'sha256:old' }, { op: 'deposit', amountCents: 1 }),
+    ).toMatchObject({
+      code: 'TERMINAL_REQUIRED',
+      message: 'this terminal is no longer enrolled',
+    });
+    expect(await pg.terminals.revoke(ATM.id)).toBe(true);
+    expect(await at(bank, pg, 'alice', ATM, { op: 'deposit', amountCents: 1 })).toMatchObject({
+      code: 'TERMINAL_REQUIRED',
+    });
+    expect(await pg.terminals.moveCash({ id: ATM.id, kind: 'load', amountCents: 1 })).toEqual({
+      ok: false,
+      code: 'TERMINAL_REVOKED',
+    });
+    expect(await pg.terminals.enroll({ ...ATM, fingerprint: 'sha256:new' })).toEqual({ reenrolled: true });
+    expect(
+      await at(bank, pg, 'alice', { ...ATM, fingerprint: 'sha256:new' }, { op: 'deposit', amountCents: 1 }),
+    ).toMatchObject({ ok: true });
+    expect(await at(bank, pg, 'alice', null, { op: 'transfer', amountCents: 1, to: 'bob' })).toMatchObject({
+      ok: true,
+    });
+    await pg.close();
+  });
+
+  it('loads, unloads and counts; an unload beyond the position is refused; verify names a tampered position', async () => {
+    const { pg } = await openBank();
+    expect(await pg.terminals.moveCash({ id: ATM.id, kind: 'unload', amountCents: 50_001 })).toEqual({
+      ok: false,
+      code: 'INSUFFICIENT_CASH',
+    });
+    expect(await pg.terminals.moveCash({ id: ATM.id, kind: 'unload', amountCents: 20_000 })).toMatchObject({
+      ok: true,
+      cashCents: 30_000,
+    });
+    expect(await pg.terminals.moveCash({ id: 'ATM-9', kind: 'load', amountCents: 1 })).toEqual({
+      ok: false,
+      code: 'UNKNOWN_TERMINAL',
+    });
+    expect(await pg.terminals.count({ id: ATM.id, countedCents: 29_990 })).toEqual({ ok: true, cashCents: 30_000 });
+    expect((await pg.terminals.list()).map((t) => [t.id, t.status, t.cashCents])).toEqual([
+      ['ATM-1', 'active', 30_000],
+      ['ATM-2', 'active', 0],
+    ]);
+    expect(await pg.verify()).toEqual({ ok: true, accounts: 2, entries: 4 });
+    await env.exec(`UPDATE accounts SET balance_cents = balance_cents + 7 WHERE username = '~terminal-ATM-1'`);
+    expect(await pg.verify()).toMatchObject({
+      ok: false,
+      fault: expect.stringMatching(/^balance mismatch: account ~terminal-ATM-1/),
+    });
+  });
+});
+
+describe('per-name lockout counters on PostgreSQL', () => {
+  it('counts names that are not accounts, locks at the threshold for a doubling period, and ends it', async () => {
+    const bank = await Bank.open(env, ['alice']);
+    const { logins } = bank.ledger as PostgresLedger;
+    expect(await logins.failure('ghost', 3, 60_000)).toEqual({
+      locked: false,
+      justLocked: false,
+      failures: 1,
+      lockedUntilMs: null,
+    });
+    await logins.failure('ghost', 3, 60_000);
+    const locked = await logins.failure('ghost', 3, 60_000);
+    expect(locked).toEqual({ locked: true, justLocked: true, failures: 3, lockedUntilMs: env.clock.now + 60_000 });
+    expect(await logins.failure('ghost', 3, 60_000)).toMatchObject({ locked: true, justLocked: false });
+    expect(await logins.nameLocked('ghost')).toBe(true);
+    env.clock.advance(60_000);
+    expect(await logins.nameLocked('ghost')).toBe(false);
+    expect(await logins.failuresOf('ghost')).toBe(0);
+    for (let i = 0; i < 2; i++) await logins.failure('ghost', 3, 60_000);
+    // The second lock within 24 h lasts twice as long.
+    expect(await logins.failure('ghost', 3, 60_000)).toMatchObject({
+      justLocked: true,
+      lockedUntilMs: env.clock.now + 120_000,
+    });
+  });
+
+  it('holds one count across instances racing on one name, and an unlock forgets it', async () => {
+    const bank = await Bank.open(env, ['alice']);
+    const others: PostgresLedger[] = [];
+    for (let i = 0; i < 6; i++) others.push((await env.open({ same: true, poolSize: 2 })) as PostgresLedger);
+    const outcomes = await Promise.all(others.map((ledger) => ledger.logins.failure('alice', 5, 0)));
+    // The sixth finds the name locked and counts nothing more.
+    expect(outcomes.map((o) => o.failures).sort()).toEqual([1, 2, 3, 4, 5, 5]);
+    expect(outcomes.filter((o) => o.justLocked)).toHaveLength(1);
+    const pg = bank.ledger as PostgresLedger;
+    expect((await pg.getAccount(bank.target('alice').accountId))?.failedLogins).toBe(5);
+    expect(await pg.logins.nameLocked('alice')).toBe(true);
+    expect(await pg.setLocked('alice', false)).toBe(true);
+    expect(await pg.logins.nameLocked('alice')).toBe(false);
+    expect(await pg.logins.failuresOf('alice')).toBe(0);
+  });
+
+  it('a login success resets the count and takes a TOTP step only once across instances', async () => {
+    const bank = await Bank.open(env, ['alice']);
+    const pg = bank.ledger as PostgresLedger;
+    const alice = bank.target('alice').accountId;
+    await pg.logins.failure('alice', 5, 60_000);
+    const others: PostgresLedger[] = [];
+    for (let i = 0; i < 4; i++) others.push((await env.open({ same: true, poolSize: 1 })) as PostgresLedger);
+    const results = await Promise.all(others.map((ledger) => ledger.logins.success('alice', alice, 777)));
+    expect(results.filter((r) => r.totpAccepted)).toHaveLength(1);
+    expect(await pg.logins.failuresOf('alice')).toBe(0);
+    expect((await pg.getAccount(alice))?.totpLastStep).toBe(777);
+    await pg.setLocked('alice', true);
+    expect(await pg.logins.success('alice', alice, null)).toEqual({ active: false, totpAccepted: false });
+  });
+
+  it('prunes names without a lock and without a failure for a day', async () => {
+    const bank = await Bank.open(env, []);
+    const { logins } = bank.ledger as PostgresLedger;
+    await logins.failure('a', 5, 60_000);
+    await logins.failure('b', 1, 0);
+    env.clock.advance(24 * 3600 * 1000 + 1);
+    expect(await logins.prune()).toBe(1);
+    expect(await logins.nameLocked('b')).toBe(true);
+  });
+});
