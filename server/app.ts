@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
@@ -6,21 +7,27 @@ import {
   AddressLimiter,
   Authenticator,
   createPasswordHasher,
+  estimatedCheckMs,
   generateStrongPassword,
+  LoginAdmission,
   TotpService,
 } from './auth/index.js';
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
 import {
+  applyLoginJob,
   applyMutation,
   DEFAULT_LEDGER_CONFIG,
   type LedgerConfig,
   type LedgerStore,
   LedgerWorkerClient,
   LedgerWriter,
+  type LoginJob,
+  type LoginJobOutcome,
   type MutatingRequest,
   type MutationOutcome,
   type MutationTarget,
+  nameLocked,
   openLedger,
   type PreparedChange,
 } from './ledger/index.js';
@@ -116,6 +123,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   // Applied request ids are kept for at least 24 h (PROTOCOL.md §5), then pruned.
   const pruneTimer = setInterval(() => {
     writer.prune(APPLIED_ID_RETENTION_MS, store).catch(() => {});
+    writer.login({ op: 'prune_login_failures', nowMs: clock() }).catch(() => {});
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
   const ledger: SessionLedger = {
@@ -123,7 +131,8 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     mutate: (ctx, request, change) => writer.mutate(ctx, request, change),
   };
 
-  const hasher = createPasswordHasher({ cost: config.bcryptCost });
+  const workers = availableParallelism();
+  const hasher = createPasswordHasher({ cost: config.bcryptCost, workers });
   const pii = new PiiBox(prepared.dataKey);
   const totp = new TotpService(pii, { clock });
   const policy = {
@@ -131,9 +140,52 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     lockoutThreshold: config.lockoutThreshold,
     maxFailedLoginsPerMinute: config.maxFailedLoginsPerMinute,
     maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    maxRegistrationsPerHour: config.maxRegistrationsPerHour,
   };
   const limiter = new AddressLimiter(policy, clock);
-  const authenticator = new Authenticator({ store, hasher, limiter, policy, totp, clock });
+  // Queue only the password checks that can end before the handshake deadline (§2.1); the
+  // estimate starts from the cost and follows what the checks really take.
+  const admission = new LoginAdmission({
+    workers,
+    initialCheckMs: estimatedCheckMs(config.bcryptCost),
+    handshakeBudgetMs: config.handshakeTimeoutMs,
+    marginMs: Math.min(1_500, config.handshakeTimeoutMs * 0.15),
+    clock,
+  });
+  const lockoutMs = config.lockoutDurationSec * 1000;
+  const authStore = {
+    findAccount: (user: string) => store.findAccount(user),
+    createAccount: (input: { user: string; passwordHash: string }) => store.createAccount(input),
+    isNameLocked: (user: string, nowMs: number) => nameLocked(store, user, nowMs),
+  };
+  const lockout = {
+    recordFailure: async (user: string) => {
+      const out = await writer.login({
+        op: 'login_failure',
+        user,
+        nowMs: clock(),
+        threshold: config.lockoutThreshold,
+        lockoutMs,
+      });
+      return out.op === 'login_failure'
+        ? { locked: out.locked, justLocked: out.justLocked }
+        : { locked: false, justLocked: false };
+    },
+    recordSuccess: async (user: string, accountId: number, totpStep: number | null) => {
+      const out = await writer.login({ op: 'login_success', user, accountId, totpStep, nowMs: clock() });
+      return out.op === 'login_success' && out.active;
+    },
+  };
+  const authenticator = new Authenticator({
+    store: authStore,
+    lockout,
+    hasher,
+    limiter,
+    policy,
+    totp,
+    admission,
+    clock,
+  });
 
   let demoPassword: string | null = null;
   if (config.demo && !store.findAccount(DEMO_USER)) {
@@ -254,6 +306,8 @@ async function statusOf(
 /** Where mutations are committed: the worker thread, or the main thread's own writer. */
 interface LedgerMutations {
   mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome>;
+  /** Lockout and enrolment writes, serialised with the mutations. */
+  login(job: LoginJob): Promise<LoginJobOutcome>;
   /** Forget applied ids older than the retention; `store` is the main connection. */
   prune(olderThanMs: number, store: LedgerStore): Promise<number>;
   readonly queueDepth: number;
@@ -264,6 +318,7 @@ interface LedgerMutations {
 function workerMutations(client: LedgerWorkerClient): LedgerMutations {
   return {
     mutate: (target, request, prepared) => client.mutate(target, request, prepared),
+    login: (job) => client.login(job),
     prune: async (olderThanMs, store) => store.pruneApplied(olderThanMs),
     get queueDepth() {
       return client.queueDepth;
@@ -276,6 +331,7 @@ function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMu
   return {
     mutate: (target, request, prepared) =>
       writer.submit((s) => applyMutation(s, { ...target, config }, request, prepared)),
+    login: (job) => writer.submit((s) => applyLoginJob(s, job)),
     prune: (olderThanMs) => writer.submit((s) => s.pruneApplied(olderThanMs)),
     get queueDepth() {
       return writer.queueDepth;

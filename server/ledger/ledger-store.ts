@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { HistoryEntry, HistoryKind } from '../../protocol/index.js';
 import type { FraudAlert, FraudOp, FraudRule } from '../fraud/index.js';
 import { type VerifyReport, verifyDatabase } from './ledger-verify.js';
+import { forgetLoginFailures } from './login-lockout.js';
 import { closedUserName, migrate } from './schema.js';
 import { formatTxId, parseTxId } from './tx-id.js';
 
@@ -268,7 +269,12 @@ export class LedgerStore {
 
   /** Lock or unlock an active customer; unlocking also clears the failure count. False when no such account. */
   setLocked(user: string, locked: boolean): boolean {
-    return this.#s.setLocked.run({ locked: locked ? 1 : 0, user }).changes > 0;
+    return this.#atomic(() => {
+      const changed = this.#s.setLocked.run({ locked: locked ? 1 : 0, user }).changes > 0;
+      // An unlock also ends a lock from failed logins (PROTOCOL.md §2.1) and forgets the count.
+      if (changed && !locked) forgetLoginFailures(this, user);
+      return changed;
+    }) as boolean;
   }
 
   setTotpPending(accountId: number, sealedSecret: string): void {

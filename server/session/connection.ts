@@ -71,14 +71,20 @@ export class ServerConnection {
   private closeAfterResponses = false;
   private closed: Promise<void>;
   private resolveClosed!: () => void;
+  /** Aborted when the socket closes: a password check still queued is dropped unstarted. */
+  private readonly gone = new AbortController();
   readonly openedAt: number;
+  /** When the TCP connection was accepted: the 10 s handshake deadline counts from here. */
+  readonly acceptedAt: number;
 
   constructor(
     private readonly socket: Socket,
     readonly address: string,
     private readonly services: SessionServices,
+    acceptedAt?: number,
   ) {
     this.openedAt = services.clock();
+    this.acceptedAt = acceptedAt ?? this.openedAt;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -99,7 +105,8 @@ export class ServerConnection {
 
   start(): void {
     this.socket.setNoDelay(true);
-    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), this.services.limits.handshakeTimeoutMs);
+    const left = this.acceptedAt + this.services.limits.handshakeTimeoutMs - this.services.clock();
+    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), Math.max(0, left));
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => this.drainBacklog());
     this.socket.on('error', () => {
@@ -162,49 +169,95 @@ export class ServerConnection {
       this.refuseHandshake(parsed.error.code as WireErrorCode, parsed.error.message);
       return;
     }
-    this.state = 'authenticating';
     this.terminal = parsed.value.message.terminal ?? null;
+    // Everything in hello is checked before the password (§2.1): a key that yields no shared
+    // secret is refused here, audited, and costs no bcrypt work and no lockout count.
+    const ephemeral = generateX25519KeyPair();
+    const shared = x25519(ephemeral.secretKey, parsed.value.clientKey);
+    ephemeral.secretKey.fill(0);
+    if (!shared.ok) {
+      const { auth } = parsed.value.message;
+      this.audit({
+        kind: 'protocol_error',
+        actor: auth.user,
+        code: 'PROTOCOL_ERROR',
+        detail: { stage: 'hello', reason: 'key exchange failed', method: auth.method },
+      });
+      this.refuseHandshake('PROTOCOL_ERROR', 'key exchange failed');
+      return;
+    }
+    this.state = 'authenticating';
     // Nothing legitimate arrives before welcome; stop reading while bcrypt runs.
     this.socket.pause();
-    this.authenticate(parsed.value, Buffer.from(payload)).catch((err: unknown) => {
+    this.authenticate(parsed.value, Buffer.from(payload), ephemeral.publicKey, shared.value).catch((err: unknown) => {
       this.services.logger.error({ err }, 'login failed unexpectedly');
       this.refuseHandshake('INTERNAL');
     });
   }
 
-  private async authenticate(hello: ParsedHello, helloBytes: Buffer): Promise<void> {
+  private async authenticate(
+    hello: ParsedHello,
+    helloBytes: Buffer,
+    serverKey: Uint8Array,
+    shared: Uint8Array,
+  ): Promise<void> {
     const { auth } = hello.message;
     const { authenticator, metrics } = this.services;
-    const outcome =
-      auth.method === 'register'
-        ? await authenticator.register({ user: auth.user, password: auth.password, address: this.address })
-        : await authenticator.login({
-            user: auth.user,
-            password: auth.password,
-            address: this.address,
-            ...(auth.totp === undefined ? {} : { totp: auth.totp }),
-          });
+    const attempt = {
+      user: auth.user,
+      password: auth.password,
+      address: this.address,
+      deadlineMs: this.acceptedAt + this.services.limits.handshakeTimeoutMs,
+      signal: this.gone.signal,
+    };
+    let outcome: Awaited<ReturnType<typeof authenticator.login>>;
+    try {
+      outcome =
+        auth.method === 'register'
+          ? await authenticator.register(attempt)
+          : await authenticator.login({ ...attempt, ...(auth.totp === undefined ? {} : { totp: auth.totp }) });
+    } catch (err) {
+      shared.fill(0);
+      throw err;
+    }
     metrics.logins.inc({ method: auth.method, outcome: outcome.ok ? 'ok' : outcome.code });
-    if (this.state !== 'authenticating') return;
+    // Every attempt leaves an audit event, whether or not its connection is still open (§2.1).
+    const connectionOpen = this.state === 'authenticating';
     if (!outcome.ok) {
+      shared.fill(0);
+      const abandoned = outcome.code === 'ABANDONED';
       this.audit({
-        kind: 'login_failed',
+        kind: abandoned ? 'login_abandoned' : 'login_failed',
         actor: auth.user,
         outcome: 'error',
-        code: outcome.code,
-        detail: { method: auth.method },
+        code: abandoned ? null : outcome.code,
+        detail: {
+          method: auth.method,
+          ...(connectionOpen ? {} : { connection: 'closed' }),
+          ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+        },
       });
       if (outcome.lockedNow) {
         metrics.lockouts.inc();
         this.audit({ kind: 'lockout', actor: auth.user, code: 'ACCOUNT_LOCKED' });
       }
-      return this.refuseHandshake(outcome.code);
+      if (abandoned || !connectionOpen) return;
+      return this.refuseHandshake(outcome.code as WireErrorCode, undefined, {
+        ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+        ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+      });
+    }
+    if (!connectionOpen) {
+      shared.fill(0);
+      this.audit({
+        kind: outcome.registered ? 'register' : 'login',
+        actor: outcome.account.user,
+        outcome: 'ok',
+        detail: { connection: 'closed' },
+      });
+      return;
     }
 
-    const ephemeral = generateX25519KeyPair();
-    const shared = x25519(ephemeral.secretKey, hello.clientKey);
-    ephemeral.secretKey.fill(0);
-    if (!shared.ok) return this.refuseHandshake('PROTOCOL_ERROR', 'key exchange failed');
     const serverNonce = randomBytes(NONCE_BYTES);
     const sessionId = randomBytes(SESSION_ID_BYTES);
     const welcomeBytes = Buffer.from(
@@ -212,7 +265,7 @@ export class ServerConnection {
         type: 'welcome',
         protocol: PROTOCOL_ID,
         serverNonce: toB64(serverNonce),
-        serverKey: toB64(ephemeral.publicKey),
+        serverKey: toB64(serverKey),
         sessionId: toB64(sessionId),
         user: outcome.account.user,
         idleTimeoutSec: this.services.limits.idleTimeoutSec,
@@ -220,13 +273,13 @@ export class ServerConnection {
       'utf8',
     );
     const keys = deriveSessionKeys({
-      shared: shared.value,
+      shared,
       clientNonce: hello.clientNonce,
       serverNonce,
       helloBytes,
       welcomeBytes,
     });
-    shared.value.fill(0);
+    shared.fill(0);
     this.channel = new SealedChannel('server', keys, sessionId);
     wipeSessionKeys(keys);
     this.ctx = {
@@ -405,9 +458,14 @@ export class ServerConnection {
     this.audit({ kind: 'session_notice', actor: this.user, code: notice });
   }
 
-  private refuseHandshake(code: WireErrorCode, message?: string): void {
+  private refuseHandshake(code: WireErrorCode, message?: string, extra: Record<string, unknown> = {}): void {
     if (this.state === 'closed' || this.state === 'closing') return;
-    const frame = { type: 'error', code, message: code === 'PROTOCOL_ERROR' && message ? message : WIRE_ERRORS[code] };
+    const frame = {
+      type: 'error',
+      code,
+      message: code === 'PROTOCOL_ERROR' && message ? message : WIRE_ERRORS[code],
+      ...extra,
+    };
     this.state = 'closing';
     this.socket.write(encodeFrame(JSON.stringify(frame)));
     this.end();
@@ -479,6 +537,7 @@ export class ServerConnection {
   private onSocketClose(): void {
     const wasSession = this.ctx !== null && this.channel !== null;
     this.state = 'closed';
+    this.gone.abort();
     this.clearHandshakeTimer();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;

@@ -22,12 +22,31 @@ export interface SessionAccount {
 
 export type LoginOutcome =
   | { ok: true; account: SessionAccount; registered: boolean }
-  | { ok: false; code: WireErrorCode; user: string; lockedNow: boolean };
+  | {
+      ok: false;
+      /** ABANDONED is no wire code: the connection closed before the check started. */
+      code: WireErrorCode | 'ABANDONED';
+      user: string;
+      lockedNow: boolean;
+      retryAfterMs?: number;
+      reason?: 'USED';
+    };
+
+/** What a login attempt brings besides its credentials (PROTOCOL.md §2.1). */
+export interface LoginAttempt {
+  address: string;
+  /** When the handshake must be done, counted from TCP accept. */
+  deadlineMs?: number;
+  /** Aborted when the connection closes. */
+  signal?: AbortSignal;
+}
 
 export interface SessionAuthenticator {
-  login(input: { user: string; password: string; totp?: string; address: string }): Promise<LoginOutcome>;
-  register(input: { user: string; password: string; address: string }): Promise<LoginOutcome>;
+  login(input: { user: string; password: string; totp?: string } & LoginAttempt): Promise<LoginOutcome>;
+  register(input: { user: string; password: string } & LoginAttempt): Promise<LoginOutcome>;
   checkPassword(account: SessionAccount, password: string): Promise<boolean>;
+  /** A failed re-authentication in a session counts toward the name's lockout (§5.1). */
+  recordFailure(user: string): Promise<{ locked: boolean; justLocked: boolean }>;
 }
 
 export interface SessionHasher {

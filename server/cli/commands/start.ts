@@ -28,6 +28,9 @@ interface StartOptions {
   audit: boolean;
   ledgerWorker: boolean;
   logLevel: string;
+  lockoutDuration: number;
+  maxSession: number;
+  maxRegistrationsPerHour: number;
 }
 
 /** The ATM server's options, named as DESIGN.md fixes them. */
@@ -87,6 +90,19 @@ export function startCommand(io: CliIo): Command {
       d.fraudVelocityCount,
     )
     .option('--fraud-velocity-window <sec>', 'the velocity window', integerOption(1), d.fraudVelocityWindowSec)
+    .option(
+      '--lockout-duration <sec>',
+      'lock period after the lockout threshold (doubles per repeat lock within 24 h, at most 4 h); 0 = until an operator unlocks',
+      integerOption(0),
+      d.lockoutDurationSec,
+    )
+    .option('--max-session <sec>', 'longest a session lives, however active', integerOption(1), d.maxSessionSec)
+    .option(
+      '--max-registrations-per-hour <n>',
+      'new accounts per source address per hour',
+      integerOption(1),
+      d.maxRegistrationsPerHour,
+    )
     .option('--demo', 'create the demo account (user "demo") on first start and print its password', false)
     .option('--no-audit', 'benchmark only: turn the audit logs off')
     .option('--no-ledger-worker', 'benchmark only: run the ledger writer on the main thread')
@@ -117,6 +133,9 @@ export function startCommand(io: CliIo): Command {
         demo: opts.demo,
         auditEnabled: opts.audit,
         ledgerWorker: opts.ledgerWorker,
+        lockoutDurationSec: opts.lockoutDuration,
+        maxSessionSec: opts.maxSession,
+        maxRegistrationsPerHour: opts.maxRegistrationsPerHour,
       };
       const logger = createLogger({ pretty: process.stdout.isTTY === true, level: opts.logLevel });
       const bank = await startBank(config, { logger });
