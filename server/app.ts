@@ -27,7 +27,6 @@ import {
   type MutatingRequest,
   type MutationOutcome,
   type MutationTarget,
-  nameLocked,
   openLedger,
   type PreparedChange,
 } from './ledger/index.js';
@@ -129,6 +128,14 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   const ledger: SessionLedger = {
     store,
     mutate: (ctx, request, change) => writer.mutate(ctx, request, change),
+    setTotpPending: async (accountId, sealedSecret) => {
+      const out = await writer.login({ op: 'totp_pending', accountId, sealedSecret });
+      return out.op === 'totp_pending' && out.active;
+    },
+    resetFailures: async (user, accountId, totpStep) => {
+      const out = await writer.login({ op: 'login_success', user, accountId, totpStep, nowMs: clock() });
+      return out.op === 'login_success' && out.active;
+    },
   };
 
   const workers = availableParallelism();
@@ -153,11 +160,6 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     clock,
   });
   const lockoutMs = config.lockoutDurationSec * 1000;
-  const authStore = {
-    findAccount: (user: string) => store.findAccount(user),
-    createAccount: (input: { user: string; passwordHash: string }) => store.createAccount(input),
-    isNameLocked: (user: string, nowMs: number) => nameLocked(store, user, nowMs),
-  };
   const lockout = {
     recordFailure: async (user: string) => {
       const out = await writer.login({
@@ -177,7 +179,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     },
   };
   const authenticator = new Authenticator({
-    store: authStore,
+    store,
     lockout,
     hasher,
     limiter,
@@ -213,6 +215,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       currency: CURRENCY,
+      maxSessionSec: config.maxSessionSec,
     },
     clock,
     tls: { cert: prepared.tls.serverCert, key: prepared.tls.serverKey },

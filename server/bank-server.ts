@@ -1,8 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { encodeFrame, WIRE_ERRORS } from '../protocol/index.js';
+import { startAuthoritySweep } from './session/authority-sweep.js';
 import { ServerConnection } from './session/connection.js';
 import type { SessionServices } from './session/services.js';
+
+/** PROTOCOL.md §5.1: no session lives longer than 30 min unless configured. */
+const DEFAULT_MAX_SESSION_SEC = 1800;
 
 export interface ConnectionLimiter {
   tryOpenConnection(address: string): boolean;
@@ -31,6 +35,7 @@ export class BankServer {
   private acceptedTotal = 0;
   private refusedTotal = 0;
   private closing: Promise<void> | null = null;
+  private stopSweep: (() => void) | null = null;
 
   constructor(private readonly deps: BankServerDeps) {
     this.server = createServer({
@@ -48,6 +53,13 @@ export class BankServer {
   }
 
   listen(port: number, host: string): Promise<number> {
+    this.stopSweep ??= startAuthoritySweep({
+      sessions: () => this.connections,
+      store: this.deps.ledger.store,
+      clock: this.deps.clock,
+      maxSessionMs: (this.deps.limits.maxSessionSec ?? DEFAULT_MAX_SESSION_SEC) * 1000,
+      onError: (err) => this.deps.logger.error({ err }, 'session authority sweep failed'),
+    });
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -71,6 +83,7 @@ export class BankServer {
   /** Stop accepting, send SERVER_SHUTDOWN to open sessions after their in-flight answers, wait for all to close. */
   close(): Promise<void> {
     if (!this.closing) {
+      this.stopSweep?.();
       this.closing = (async () => {
         const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
         await Promise.all([...this.connections].map((c) => c.shutdown()));

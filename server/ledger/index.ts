@@ -23,9 +23,10 @@ export {
   type MutationContext,
   type MutationOutcome,
   type PreparedChange,
+  type RefusalDetails,
 } from './apply-mutation.js';
 /** The rules' settings and their defaults (DESIGN.md option defaults). */
-export { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from './ledger-config.js';
+export { DEFAULT_LEDGER_CONFIG, type LedgerConfig, MAX_BALANCE_CENTS } from './ledger-config.js';
 /** The store: accounts, balances, history, applied ids, alerts, verify. */
 export {
   type AccountRecord,

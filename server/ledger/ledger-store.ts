@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { HistoryEntry, HistoryKind } from '../../protocol/index.js';
 import type { FraudAlert, FraudOp, FraudRule } from '../fraud/index.js';
 import { type VerifyReport, verifyDatabase } from './ledger-verify.js';
-import { forgetLoginFailures } from './login-lockout.js';
+import { forgetLoginFailures, nameLocked } from './login-lockout.js';
 import { closedUserName, migrate } from './schema.js';
 import { formatTxId, parseTxId } from './tx-id.js';
 
@@ -265,6 +265,11 @@ export class LedgerStore {
 
   resetFailedLogins(accountId: number): void {
     this.#s.resetFailedLogins.run(accountId);
+  }
+
+  /** Locked right now by an operator or by failed logins (PROTOCOL.md §2.1); any name, account or not. */
+  isNameLocked(user: string, nowMs: number): boolean {
+    return nameLocked(this, user, nowMs);
   }
 
   /** Lock or unlock an active customer; unlocking also clears the failure count. False when no such account. */
@@ -550,6 +555,11 @@ export class LedgerStore {
     this.#s.confirmTotp.run(step, accountId);
   }
 
+  /** @internal Turn two-factor login off and forget its secrets; the last step stays as the replay guard. */
+  disableTotp(accountId: number): void {
+    this.#s.disableTotp.run(accountId);
+  }
+
   #nowIso(): string {
     return new Date(this.#clock()).toISOString();
   }
@@ -655,6 +665,9 @@ function prepareStatements(db: Db) {
       `UPDATE accounts SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL, totp_enabled = 1,
          totp_last_step = COALESCE(?, totp_last_step)
        WHERE id = ? AND totp_pending_sealed IS NOT NULL`,
+    ),
+    disableTotp: db.prepare<[number]>(
+      `UPDATE accounts SET totp_enabled = 0, totp_secret_sealed = NULL, totp_pending_sealed = NULL WHERE id = ?`,
     ),
     closeAccount: db.prepare<[string, number]>(
       `UPDATE accounts SET username = ?, password_hash = '!', status = 'closed', locked = 1, failed_logins = 0,

@@ -76,6 +76,8 @@ export class ServerConnection {
   readonly openedAt: number;
   /** When the TCP connection was accepted: the 10 s handshake deadline counts from here. */
   readonly acceptedAt: number;
+  /** When welcome was sent. */
+  private sessionOpenedAt: number | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -96,6 +98,38 @@ export class ServerConnection {
 
   get user(): string | null {
     return this.ctx?.account.user ?? null;
+  }
+
+  /** What the session authority sweep checks, while the session is open. */
+  get session(): {
+    accountId: number;
+    passwordHash: string;
+    pendingPasswordHash: string | undefined;
+    openedAt: number;
+  } | null {
+    if (this.state !== 'open' || !this.ctx || this.sessionOpenedAt === null) return null;
+    return {
+      accountId: this.ctx.account.id,
+      passwordHash: this.ctx.account.passwordHash,
+      pendingPasswordHash: this.ctx.pendingPasswordHash,
+      openedAt: this.sessionOpenedAt,
+    };
+  }
+
+  /**
+   * The bank ends this session (an operator's lock or close, a password change elsewhere, the
+   * maximum session length): stop reading, answer what was dispatched, notice SESSION_EXPIRED, close.
+   */
+  async expire(reason: string): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.socket.pause();
+    this.backlog = [];
+    this.audit({ kind: 'session_expired', actor: this.user, detail: { reason } });
+    await this.lastCompletion;
+    await this.sendChain;
+    this.sendNotice('SESSION_EXPIRED', `session ended: ${reason}`);
+    this.end();
   }
 
   /** Resolves once the socket is closed and cleaned up. */
@@ -292,6 +326,7 @@ export class ServerConnection {
     this.socket.write(encodeFrame(welcomeBytes));
     this.clearHandshakeTimer();
     this.state = 'open';
+    this.sessionOpenedAt = this.services.clock();
     metrics.activeSessions.inc();
     this.audit({
       kind: outcome.registered ? 'register' : 'login',
@@ -411,6 +446,7 @@ export class ServerConnection {
       if (this.state === 'open' || this.state === 'closing') {
         this.sendSealed(handled.response);
         if (handled.closeAfter) this.closeAfterResponses = true;
+        if (handled.expireAfter !== undefined) void this.expire(handled.expireAfter);
       }
       if (this.closeAfterResponses && this.inFlight === 0) this.end();
       else this.drainBacklog();

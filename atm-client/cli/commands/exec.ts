@@ -228,8 +228,9 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
         .option('--id <id>', ID_HELP),
   );
 
-  op('totp-enroll', 'start two-factor enrolment: prints the otpauth URI and secret', () => ({
-    request: (s) => s.totpEnroll(),
+  op('totp-enroll', 'start two-factor enrolment: prints the otpauth URI and secret', (_args, opts) => ({
+    // The server re-checks the password before a (re-)enrolment (PROTOCOL.md §5.1).
+    request: (s) => s.totpEnroll(resolveCredentials(opts, io).password),
     describe: (r) =>
       `otpauth URI: ${String(r.otpauthUri)}\nsecret: ${String(r.secret)}\nconfirm with: atm exec totp-confirm <code>`,
   }));

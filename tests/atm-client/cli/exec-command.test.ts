@@ -129,7 +129,7 @@ describe('atm exec', () => {
       { op: 'history', limit: 2, before: 'T000000000009' },
       { op: 'ping' },
       { op: 'update_contact', email: 'a@b.example', phone: '+15550100' },
-      { op: 'totp_enroll' },
+      { op: 'totp_enroll', password: PASSWORD },
       { op: 'totp_confirm', code: '123456' },
       { op: 'change_password', current: PASSWORD, new: 'Next-Password-1!' },
       { op: 'reverse', txId: 'T000000000002', reason: 'NOT_DISPENSED' },

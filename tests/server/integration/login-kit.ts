@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { connect } from 'node:tls';
 import type { AuditEventInput, AuditSink } from '../../../audit/index.js';
 import { encodeFrame, FrameDecoder, generateX25519KeyPair, PROTOCOL_ID, toB64 } from '../../../protocol/index.js';
+import { buildBankServerProgram, openLedger } from '../../../server/index.js';
+import { applyMutation, DEFAULT_LEDGER_CONFIG } from '../../../server/ledger/index.js';
 
 /** An audit sink that keeps every event in memory, for tests that count what was audited. */
 export class MemoryAudit implements AuditSink {
@@ -122,4 +125,29 @@ export async function eventually(check: () => boolean, timeoutMs = 5_000): Promi
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Put money on an account the way the ledger does (a deposit applied by the writer's rules). */
+export function fund(bank: { dataDir: string }, user: string, amountCents: number): void {
+  const store = openLedger(join(bank.dataDir, 'ledger.db'));
+  try {
+    const account = store.findAccount(user);
+    if (!account) throw new Error(`no account ${user}`);
+    const outcome = applyMutation(
+      store,
+      { accountId: account.id, user, nowMs: Date.now(), config: DEFAULT_LEDGER_CONFIG },
+      { id: `fund-${randomBytes(6).toString('hex')}`, op: 'deposit', amountCents },
+    );
+    if (!outcome.ok) throw new Error(`funding failed: ${outcome.code}`);
+  } finally {
+    store.close();
+  }
+}
+
+/** Run `bank-server <args> --data-dir <bank's>` in-process, as an operator would. */
+export async function operator(bank: { dataDir: string }, ...args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const program = buildBankServerProgram({ out: (l) => out.push(l), err: (l) => out.push(l), env: {} });
+  await program.parseAsync(['node', 'bank-server', ...args, '--data-dir', bank.dataDir]);
+  return out;
 }

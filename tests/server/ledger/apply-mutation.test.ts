@@ -426,7 +426,23 @@ describe('account changes', () => {
       { accountId: alice.id, user: 'alice', nowMs: fx.clock.now, config: config() },
       req({ op: 'deposit', amountCents: 1 }),
     );
-    expect(codeOf(outcome)).toBe('UNKNOWN_ACCOUNT');
+    // §5.1: a session whose account was closed since it opened gets ACCOUNT_LOCKED.
+    expect(codeOf(outcome)).toBe('ACCOUNT_LOCKED');
     expect(fx.store.verify()).toMatchObject({ ok: true, entries: 0 });
+  });
+
+  it('refuses every mutation on an account an operator locked, in the transaction that would apply it', () => {
+    const alice = fx.store.findAccount('alice');
+    if (!alice) throw new Error('missing');
+    expect(fx.store.setLocked('alice', true)).toBe(true);
+    const ctx = { accountId: alice.id, user: 'alice', nowMs: fx.clock.now, config: config() };
+    for (const request of [
+      req({ op: 'deposit', amountCents: 1 }),
+      req({ op: 'withdraw', amountCents: 1 }),
+      req({ op: 'transfer', amountCents: 1, to: 'bob' }),
+      req({ op: 'update_contact', email: 'a@example.com' }),
+    ]) {
+      expect(codeOf(applyMutation(fx.store, ctx, request, { emailSealed: 'v1:x' }))).toBe('ACCOUNT_LOCKED');
+    }
   });
 });
