@@ -23,6 +23,7 @@ import {
   x25519,
 } from '../../protocol/index.js';
 import {
+  amountDetails,
   errorResponse,
   type HandledRequest,
   handleRead,
@@ -377,7 +378,7 @@ export class ServerConnection {
       const code = error.code as WireErrorCode;
       this.respond(
         Promise.resolve({
-          response: errorResponse(id, code, error.message),
+          response: errorResponse(id, code, error.message, amountDetails(code, opened.value, this.services.limits)),
           outcome: code,
           audit: { detail: { reason: error.message } },
           alerts: [],

@@ -174,3 +174,21 @@ describe('transfer probing (§5.1 order, §7.9)', () => {
     alice.destroy();
   });
 });
+
+describe('error details on the wire (§6)', () => {
+  const banks: TestBank[] = [];
+  afterEach(async () => {
+    for (const b of banks.splice(0)) await b.dispose();
+  });
+
+  it('INVALID_AMOUNT above the per-request maximum carries maxAmountCents', async () => {
+    const { bank, login } = await setup({ maxAmountCents: 1_000 });
+    banks.push(bank);
+    const alice = await login();
+    const above = await alice.call({ op: 'transfer', to: 'bob', amountCents: 1_001 });
+    expect(above.error).toMatchObject({ code: 'INVALID_AMOUNT', maxAmountCents: 1_000 });
+    const zero = await alice.call({ op: 'transfer', to: 'bob', amountCents: 0 });
+    expect(zero.error).not.toHaveProperty('maxAmountCents');
+    alice.destroy();
+  });
+});
