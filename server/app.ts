@@ -34,6 +34,7 @@ import { createServerMetrics } from './metrics.js';
 import { PiiBox } from './secrets/pii-box.js';
 import type { SessionLedger } from './session/services.js';
 import { prepareDataDir } from './setup/prepare-data-dir.js';
+import { narrowDataDirModes } from './setup/secure-file-modes.js';
 
 /** A started bank: what the CLI and the integration tests hold on to. */
 export interface RunningBank {
@@ -90,6 +91,8 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   // Request fingerprints are keyed so a stored hash cannot be brute-forced back to a password or phone.
   const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
   const store = openLedger(paths.ledgerDb, { clock, requestHashKey });
+  // After the ledger is open (its -wal and -shm exist): nothing in the data dir is for others.
+  await narrowDataDirModes(paths.root);
   const metrics = createServerMetrics();
   const ledgerConfig: LedgerConfig = {
     ...DEFAULT_LEDGER_CONFIG,

@@ -1,3 +1,4 @@
+import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { HistoryEntry, HistoryKind } from '../../protocol/index.js';
 import type { FraudAlert, FraudOp, FraudRule } from '../fraud/index.js';
@@ -155,6 +156,22 @@ function toHistory(row: HistoryRow): HistoryEntry {
 }
 
 /**
+ * The ledger file and SQLite's -wal and -shm beside it are the owner's alone (0600), whatever the
+ * umask they were created under. SQLite gives a new -wal/-shm the main file's mode, so narrowing
+ * the main file keeps the later ones narrow too.
+ */
+function restrictLedgerFiles(path: string): void {
+  if (path === ':memory:' || path === '') return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(file)) chmodSync(file, 0o600);
+    } catch {
+      // Not ours to change (a read-only copy): opening it is still fine.
+    }
+  }
+}
+
+/**
  * Open (creating if needed) the SQLite ledger at `path`: WAL, synchronous=FULL, busy_timeout,
  * foreign keys, migrations, vault account. Safe to call from a second process while the server
  * holds the file open (the operator CLI does).
@@ -169,6 +186,7 @@ export function openLedger(path: string, options: LedgerOptions = {}): LedgerSto
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, new Date(clock()).toISOString());
+    restrictLedgerFiles(path);
     return new LedgerStore(db, { ...options, clock });
   } catch (error) {
     db.close();

@@ -70,6 +70,8 @@ export class ServerConnection {
   private sendChain: Promise<void> = Promise.resolve();
   private pausedForBackpressure = false;
   private closeAfterResponses = false;
+  /** The client half-closed: answer what it sent, then close (the socket allows half-open). */
+  private peerEnded = false;
   private closed: Promise<void>;
   private resolveClosed!: () => void;
   /** Aborted when the socket closes: a password check still queued is dropped unstarted. */
@@ -148,6 +150,7 @@ export class ServerConnection {
       // 'close' follows; a reset by the peer is not our fault and not worth a log line.
     });
     this.socket.on('close', () => this.onSocketClose());
+    this.socket.on('end', () => this.onPeerEnd());
   }
 
   /** Server shutdown: stop reading, answer what was already dispatched, send the notice, close. */
@@ -341,6 +344,17 @@ export class ServerConnection {
   }
 
   /** Open and dispatch queued frames while fewer than 32 requests are in flight and the answers are not backed up. */
+  /** A client that pipelines, then half-closes, still gets every answer (PROTOCOL.md §5 pipelining). */
+  private onPeerEnd(): void {
+    this.peerEnded = true;
+    if (this.state === 'awaiting_hello') this.destroy();
+    else this.endIfPeerDone();
+  }
+
+  private endIfPeerDone(): void {
+    if (this.peerEnded && this.state === 'open' && this.backlog.length === 0 && this.inFlight === 0) this.end();
+  }
+
   private drainBacklog(): void {
     const answersBackedUp = () => this.socket.writableLength > MAX_QUEUED_ANSWER_BYTES;
     while (
@@ -352,6 +366,7 @@ export class ServerConnection {
       const frame = this.backlog.shift() as Buffer;
       this.onSealedFrame(frame);
     }
+    this.endIfPeerDone();
     const mustPause = this.backlog.length > 0 || this.inFlight >= MAX_PIPELINED_REQUESTS || answersBackedUp();
     if (mustPause && !this.pausedForBackpressure && this.state === 'open') {
       this.pausedForBackpressure = true;
