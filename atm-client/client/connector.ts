@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthMethod } from '../../protocol/index.js';
+import { retryWhileBusy } from './backoff.js';
 import { ClientSession, type OpenedConnection } from './client-session.js';
 import { type Clock, systemClock } from './clock.js';
 import { runHandshake } from './handshake.js';
@@ -12,6 +13,8 @@ export interface ConnectorDeps {
   dial?: Dialer;
   clock?: Clock;
   newId?: () => string;
+  /** For the jitter on every wait (default Math.random). */
+  random?: () => number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -27,8 +30,17 @@ export function createConnector(options: ConnectOptions, deps: ConnectorDeps = {
   const clock = deps.clock ?? systemClock;
   const newId = deps.newId ?? randomUUID;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const random = deps.random ?? Math.random;
 
-  const open = async (method: AuthMethod, credentials: Credentials): Promise<Outcome<OpenedConnection>> => {
+  // A bank that sheds load says SERVER_BUSY + retryAfterMs: wait about that long (jittered), try again.
+  const open = (method: AuthMethod, credentials: Credentials): Promise<Outcome<OpenedConnection>> =>
+    retryWhileBusy(() => openOnce(method, credentials), {
+      clock,
+      random,
+      ...(options.maxBusyRetries === undefined ? {} : { maxRetries: options.maxBusyRetries }),
+    });
+
+  const openOnce = async (method: AuthMethod, credentials: Credentials): Promise<Outcome<OpenedConnection>> => {
     const link = await dial({
       host: options.host,
       port: options.port,
@@ -59,6 +71,7 @@ export function createConnector(options: ConnectOptions, deps: ConnectorDeps = {
       reopen: (again) => open('password', again),
       clock,
       newId,
+      random,
       timeoutMs,
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
       retryBackoffMs: options.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS,

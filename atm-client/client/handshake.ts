@@ -69,7 +69,10 @@ export async function runHandshake(link: FrameLink, params: HandshakeParams): Pr
       return closeWith(link, failure('BAD_SERVER_MESSAGE', `bad handshake reply: ${reply.error.message}`));
     }
     if (reply.value.kind === 'error') {
-      return closeWith(link, failure(reply.value.error.code, reply.value.error.message));
+      const refused = failure(reply.value.error.code, reply.value.error.message);
+      const { retryAfterMs } = reply.value.error;
+      if (retryAfterMs !== undefined) refused.error.retryAfterMs = retryAfterMs;
+      return closeWith(link, refused);
     }
     const welcome = reply.value.welcome;
     if (welcome.message.user !== user) {
