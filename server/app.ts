@@ -141,6 +141,8 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     },
   };
 
+  // Every core hashes, at a lower priority than the event loop (hash-worker-source.ts), so a
+  // login storm takes the spare CPU, not the customers' requests.
   const workers = availableParallelism();
   const hasher = createPasswordHasher({ cost: config.bcryptCost, workers });
   const pii = new PiiBox(prepared.dataKey);

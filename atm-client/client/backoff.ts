@@ -8,8 +8,11 @@ import type { Clock } from './clock.js';
 
 /** Attempts of a login answered SERVER_BUSY before the library gives up and reports it. */
 export const DEFAULT_MAX_BUSY_RETRIES = 20;
-/** Longest a login keeps retrying SERVER_BUSY, waits included (ms). */
-export const DEFAULT_BUSY_RETRY_BUDGET_MS = 60_000;
+/**
+ * Longest a login keeps retrying SERVER_BUSY, waits included (ms). The bank spreads the clients
+ * it refuses over up to 60 s (each told a later place), so the budget leaves room beyond that.
+ */
+export const DEFAULT_BUSY_RETRY_BUDGET_MS = 120_000;
 /** Wait after a SERVER_BUSY that did not say how long (ms). */
 export const DEFAULT_BUSY_WAIT_MS = 1_000;
 

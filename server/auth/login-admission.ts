@@ -41,6 +41,8 @@ export const DEFAULT_ADMISSION_MARGIN_MS = 1_500;
 const EWMA_WEIGHT = 0.2;
 /** The least a SERVER_BUSY asks a client to wait. */
 const MIN_RETRY_AFTER_MS = 250;
+/** The most: a client told to wait longer would rather be told to go away. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 /** bcrypt's work doubles per cost step; ~445 ms per check at cost 12 with bcryptjs here. */
 export function estimatedCheckMs(cost: number): number {
@@ -68,6 +70,12 @@ export class LoginAdmission {
   #running = 0;
   readonly #waiting: Waiter[] = [];
   readonly #perAddress = new Map<string, number>();
+  /**
+   * When the last client refused SERVER_BUSY was told to come back. Each refusal is given the next
+   * free place after it, one check's worth apart, so a storm of refused clients comes back spread
+   * at the rate the pool can take them instead of all at once.
+   */
+  #retryTail = 0;
 
   constructor(options: LoginAdmissionOptions) {
     this.#workers = Math.max(1, Math.floor(options.workers));
@@ -116,13 +124,17 @@ export class LoginAdmission {
     }
     const finishIn = this.#finishInMs();
     if (now + finishIn > deadlineMs - this.#marginMs) {
-      // When the queue has drained to what a fresh 10 s handshake can afford.
-      const excess =
-        this.#admitted +
-        1 -
-        this.#workers * Math.max(1, Math.floor((deadlineMs - now - this.#marginMs) / this.#checkMs));
-      const waitMs = Math.ceil(Math.max(1, excess) / this.#workers) * this.#checkMs;
-      return { ok: false, reason: 'queue', retryAfterMs: Math.max(MIN_RETRY_AFTER_MS, Math.round(waitMs)) };
+      // Come back once what is queued now has mostly drained, behind everyone refused before.
+      const drained = now + Math.max(0, finishIn - (this.#budgetMs - this.#marginMs) / 2);
+      this.#retryTail = Math.min(
+        Math.max(this.#retryTail, drained) + this.#checkMs / this.#workers,
+        now + MAX_RETRY_AFTER_MS,
+      );
+      return {
+        ok: false,
+        reason: 'queue',
+        retryAfterMs: Math.max(MIN_RETRY_AFTER_MS, Math.round(this.#retryTail - now)),
+      };
     }
     this.#admitted++;
     this.#perAddress.set(address, forAddress + 1);

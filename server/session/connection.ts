@@ -225,8 +225,8 @@ export class ServerConnection {
       return;
     }
     this.state = 'authenticating';
-    // Nothing legitimate arrives before welcome; stop reading while bcrypt runs.
-    this.socket.pause();
+    // Reading goes on while bcrypt runs (early frames are held, at most 32): a client that hangs
+    // up is seen at once, so its check is dropped unstarted instead of holding a place in the queue.
     this.authenticate(parsed.value, Buffer.from(payload), ephemeral.publicKey, shared.value).catch((err: unknown) => {
       this.services.logger.error({ err }, 'login failed unexpectedly');
       this.refuseHandshake('INTERNAL');
@@ -347,7 +347,8 @@ export class ServerConnection {
   /** A client that pipelines, then half-closes, still gets every answer (PROTOCOL.md §5 pipelining). */
   private onPeerEnd(): void {
     this.peerEnded = true;
-    if (this.state === 'awaiting_hello') this.destroy();
+    // Before welcome a half-close is a hang-up: nothing more can come, so a queued check is dropped.
+    if (this.state === 'awaiting_hello' || this.state === 'authenticating') this.destroy();
     else this.endIfPeerDone();
   }
 
