@@ -246,6 +246,14 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     }
     const last = pending.at(-1);
     if (last) store.ackOperatorActions(last.id);
+    // A lock or close by the operator ends the account's sessions now, not at the next sweep.
+    if (pending.length > 0) {
+      try {
+        server.sweepSessions();
+      } catch (err) {
+        logger.error({ err }, 'session authority sweep failed');
+      }
+    }
   };
   auditOperatorActions();
   const operatorTimer = setInterval(auditOperatorActions, OPERATOR_ACTION_POLL_MS);

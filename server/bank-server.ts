@@ -1,7 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { encodeFrame, WIRE_ERRORS } from '../protocol/index.js';
-import { startAuthoritySweep } from './session/authority-sweep.js';
+import { startAuthoritySweep, sweepSessions } from './session/authority-sweep.js';
 import { ServerConnection } from './session/connection.js';
 import type { SessionServices } from './session/services.js';
 
@@ -62,13 +62,7 @@ export class BankServer {
   }
 
   listen(port: number, host: string): Promise<number> {
-    this.stopSweep ??= startAuthoritySweep({
-      sessions: () => this.connections,
-      store: this.deps.ledger.store,
-      clock: this.deps.clock,
-      maxSessionMs: (this.deps.limits.maxSessionSec ?? DEFAULT_MAX_SESSION_SEC) * 1000,
-      onError: (err) => this.deps.logger.error({ err }, 'session authority sweep failed'),
-    });
+    this.stopSweep ??= startAuthoritySweep(this.sweepOptions());
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -76,6 +70,21 @@ export class BankServer {
         resolve((this.server.address() as AddressInfo).port);
       });
     });
+  }
+
+  /** Check every open session's authority now (after an operator action came in); see authority-sweep.ts. */
+  sweepSessions(): number {
+    return sweepSessions(this.sweepOptions());
+  }
+
+  private sweepOptions() {
+    return {
+      sessions: () => this.connections,
+      store: this.deps.ledger.store,
+      clock: this.deps.clock,
+      maxSessionMs: (this.deps.limits.maxSessionSec ?? DEFAULT_MAX_SESSION_SEC) * 1000,
+      onError: (err: unknown) => this.deps.logger.error({ err }, 'session authority sweep failed'),
+    };
   }
 
   get stats(): BankServerStats {

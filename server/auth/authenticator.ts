@@ -87,8 +87,13 @@ export class Authenticator {
       this.limiter.giveBackLoginSlot(address, slot);
       return failure('ABANDONED', user);
     }
-    // A lock that landed while the password was checked counts as well.
-    if (lockedBefore || this.store.isNameLocked(user, this.clock())) return failure('ACCOUNT_LOCKED', user);
+    // A lock that landed while the password was checked counts as well. The locked answer goes
+    // through the writer like a counted failure (a no-op on a name already locked), so it takes
+    // the same time whether or not the password was right.
+    if (lockedBefore || this.store.isNameLocked(user, this.clock())) {
+      await this.lockout.recordFailure(user);
+      return failure('ACCOUNT_LOCKED', user);
+    }
     // Re-read after the await: an operator or a concurrent login may have changed the account.
     const account = usable ? this.store.findAccount(user) : null;
     if (!checked || !account || account.id !== usable?.id || account.status !== 'active') {
