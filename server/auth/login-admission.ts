@@ -19,9 +19,9 @@ export interface LoginAdmissionOptions {
   /** First estimate of one check's wall time, ms (replaced by measurements as they come). */
   initialCheckMs: number;
   /**
-   * Checks one address may have admitted at once (queued or running). Default: a quarter of what
-   * the queue holds for a fresh 10 s handshake, at least {@link MIN_CHECKS_PER_ADDRESS}, so no
-   * one address can fill the queue.
+   * Checks one address may have admitted at once (queued or running). Default: half of what the
+   * queue holds for a fresh 10 s handshake, at least {@link MIN_CHECKS_PER_ADDRESS}, so no one
+   * address can fill the queue.
    */
   maxPerAddress?: number;
   /** Kept free before the deadline for the ledger write and the welcome. */
@@ -104,7 +104,7 @@ export class LoginAdmission {
   #perAddressCap(): number {
     if (this.#maxPerAddress !== undefined) return this.#maxPerAddress;
     const capacity = this.#workers * Math.floor((this.#budgetMs - this.#marginMs) / this.#checkMs);
-    return Math.max(MIN_CHECKS_PER_ADDRESS, Math.floor(capacity / 4));
+    return Math.max(MIN_CHECKS_PER_ADDRESS, Math.floor(capacity / 2));
   }
 
   /** How long until a check admitted now would finish. */
