@@ -81,7 +81,7 @@ export type RequestBody =
   | { op: 'history'; limit?: number; before?: string }
   | { op: 'change_password'; current: string; new: string }
   | { op: 'update_contact'; email?: string; phone?: string }
-  | { op: 'totp_enroll'; password?: string; totp?: string }
+  | { op: 'totp_enroll'; password: string; totp?: string }
   | { op: 'totp_confirm'; code: string }
   | { op: 'totp_disable'; password: string; totp: string }
   | { op: 'logout' }

@@ -80,8 +80,8 @@ export const OP_SPECS: Readonly<Record<Op, OpSpec>> = {
         typeof v === 'string' && v.length <= MAX_PHONE_CHARS && PHONE_PATTERN.test(v) ? null : 'INVALID_REQUEST',
     },
   },
-  // Revision 2 makes `password` required (§5.1); optional until the server checks it.
-  totp_enroll: { required: {}, optional: { password: passwordField, totp: requiredString(TOTP_CODE_PATTERN) } },
+  // Revision 2: re-enrolment needs the password (and the current code when two-factor is on, §5.1).
+  totp_enroll: { required: { password: passwordField }, optional: { totp: requiredString(TOTP_CODE_PATTERN) } },
   totp_confirm: { required: { code: requiredString(TOTP_CODE_PATTERN) }, optional: {} },
   totp_disable: {
     required: { password: passwordField, totp: requiredString(TOTP_CODE_PATTERN) },

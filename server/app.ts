@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
@@ -7,12 +8,15 @@ import {
   AddressLimiter,
   Authenticator,
   createPasswordHasher,
+  estimatedCheckMs,
   generateStrongPassword,
+  LoginAdmission,
   TotpService,
 } from './auth/index.js';
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
 import {
+  applyLoginJob,
   applyMutation,
   DEFAULT_LEDGER_CONFIG,
   findTerminal,
@@ -20,6 +24,8 @@ import {
   type LedgerStore,
   LedgerWorkerClient,
   LedgerWriter,
+  type LoginJob,
+  type LoginJobOutcome,
   listTerminals,
   type MutatingRequest,
   type MutationOutcome,
@@ -35,6 +41,7 @@ import { explainListenError } from './setup/listen-errors.js';
 import { DEFAULT_INSTANCE_ID, type OpenedDataDir, openDataDir } from './setup/open-data-dir.js';
 import { operatorIdentity } from './setup/operator-identity.js';
 import { prepareDataDir } from './setup/prepare-data-dir.js';
+import { narrowDataDirModes } from './setup/secure-file-modes.js';
 import { ensureDemoTerminal } from './terminals/demo-terminal.js';
 import { startRevocationSweep } from './terminals/index.js';
 
@@ -126,6 +133,8 @@ async function wireBank(
   const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
   const store = openLedger(paths.ledgerDb, { clock, requestHashKey });
   undo.push(() => store.close());
+  // After the ledger is open (its -wal and -shm exist): nothing in the data dir is for others.
+  await narrowDataDirModes(paths.root);
   const metrics = createServerMetrics();
   const ledgerConfig: LedgerConfig = {
     ...DEFAULT_LEDGER_CONFIG,
@@ -159,15 +168,27 @@ async function wireBank(
   // Applied request ids are kept for at least 24 h (PROTOCOL.md §5), then pruned.
   const pruneTimer = setInterval(() => {
     writer.prune(APPLIED_ID_RETENTION_MS, store).catch(() => {});
+    writer.login({ op: 'prune_login_failures', nowMs: clock() }).catch(() => {});
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
   undo.push(() => clearInterval(pruneTimer));
   const ledger: SessionLedger = {
     store,
     mutate: (ctx, request, change) => writer.mutate(ctx, request, change),
+    setTotpPending: async (accountId, sealedSecret) => {
+      const out = await writer.login({ op: 'totp_pending', accountId, sealedSecret });
+      return out.op === 'totp_pending' && out.active;
+    },
+    resetFailures: async (user, accountId, totpStep) => {
+      const out = await writer.login({ op: 'login_success', user, accountId, totpStep, nowMs: clock() });
+      return out.op === 'login_success' && out.active;
+    },
   };
 
-  const hasher = createPasswordHasher({ cost: config.bcryptCost });
+  // Every core hashes, at a lower priority than the event loop (hash-worker-source.ts), so a
+  // login storm takes the spare CPU, not the customers' requests.
+  const workers = availableParallelism();
+  const hasher = createPasswordHasher({ cost: config.bcryptCost, workers });
   undo.push(() => hasher.close());
   const pii = new PiiBox(prepared.dataKey);
   undo.push(() => pii.wipe());
@@ -177,9 +198,47 @@ async function wireBank(
     lockoutThreshold: config.lockoutThreshold,
     maxFailedLoginsPerMinute: config.maxFailedLoginsPerMinute,
     maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    maxRegistrationsPerHour: config.maxRegistrationsPerHour,
   };
   const limiter = new AddressLimiter(policy, clock);
-  const authenticator = new Authenticator({ store, hasher, limiter, policy, totp, clock });
+  // Queue only the password checks that can end before the handshake deadline (§2.1); the
+  // estimate starts from the cost and follows what the checks really take.
+  const admission = new LoginAdmission({
+    workers,
+    initialCheckMs: estimatedCheckMs(config.bcryptCost),
+    handshakeBudgetMs: config.handshakeTimeoutMs,
+    marginMs: Math.min(1_500, config.handshakeTimeoutMs * 0.15),
+    clock,
+  });
+  const lockoutMs = config.lockoutDurationSec * 1000;
+  const lockout = {
+    recordFailure: async (user: string) => {
+      const out = await writer.login({
+        op: 'login_failure',
+        user,
+        nowMs: clock(),
+        threshold: config.lockoutThreshold,
+        lockoutMs,
+      });
+      return out.op === 'login_failure'
+        ? { locked: out.locked, justLocked: out.justLocked }
+        : { locked: false, justLocked: false };
+    },
+    recordSuccess: async (user: string, accountId: number, totpStep: number | null) => {
+      const out = await writer.login({ op: 'login_success', user, accountId, totpStep, nowMs: clock() });
+      return out.op === 'login_success' && out.active;
+    },
+  };
+  const authenticator = new Authenticator({
+    store,
+    lockout,
+    hasher,
+    limiter,
+    policy,
+    totp,
+    admission,
+    clock,
+  });
 
   const terminalLookup = (id: string) => findTerminal(store, id);
 
@@ -198,6 +257,7 @@ async function wireBank(
       dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       currency: CURRENCY,
+      maxSessionSec: config.maxSessionSec,
     },
     clock,
     tls: { cert: prepared.tls.serverCert, key: prepared.tls.serverKey },
@@ -237,6 +297,14 @@ async function wireBank(
     }
     const last = pending.at(-1);
     if (last) store.ackOperatorActions(last.id);
+    // A lock or close by the operator ends the account's sessions now, not at the next sweep.
+    if (pending.length > 0) {
+      try {
+        server.sweepSessions();
+      } catch (err) {
+        logger.error({ err }, 'session authority sweep failed');
+      }
+    }
   };
   const port = await server.listen(config.port, config.host).catch((err: unknown) => {
     throw explainListenError(err, { host: config.host, port: config.port, option: '--port' });
@@ -368,6 +436,8 @@ function alertFigures(store: LedgerStore, limit: number): AlertFigure[] {
 /** Where mutations are committed: the worker thread, or the main thread's own writer. */
 interface LedgerMutations {
   mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome>;
+  /** Lockout and enrolment writes, serialised with the mutations. */
+  login(job: LoginJob): Promise<LoginJobOutcome>;
   /** Forget applied ids older than the retention; `store` is the main connection. */
   prune(olderThanMs: number, store: LedgerStore): Promise<number>;
   readonly queueDepth: number;
@@ -378,6 +448,7 @@ interface LedgerMutations {
 function workerMutations(client: LedgerWorkerClient): LedgerMutations {
   return {
     mutate: (target, request, prepared) => client.mutate(target, request, prepared),
+    login: (job) => client.login(job),
     prune: async (olderThanMs, store) => store.pruneApplied(olderThanMs),
     get queueDepth() {
       return client.queueDepth;
@@ -390,6 +461,7 @@ function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMu
   return {
     mutate: (target, request, prepared) =>
       writer.submit((s) => applyMutation(s, { ...target, config }, request, prepared)),
+    login: (job) => writer.submit((s) => applyLoginJob(s, job)),
     prune: (olderThanMs) => writer.submit((s) => s.pruneApplied(olderThanMs)),
     get queueDepth() {
       return writer.queueDepth;

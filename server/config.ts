@@ -29,6 +29,12 @@ export interface ServerConfig {
   auditEnabled: boolean;
   /** How long a handshake may take before the socket is closed. */
   handshakeTimeoutMs: number;
+  /** Lock period after the lockout threshold (doubles per repeat lock within 24 h, at most 4 h); 0 = until unlock. */
+  lockoutDurationSec: number;
+  /** Longest a session lives, however active. */
+  maxSessionSec: number;
+  /** New accounts per source address per hour. */
+  maxRegistrationsPerHour: number;
   /** Run the ledger's group-commit writer on a worker thread (false: on the main thread, for comparison). */
   ledgerWorker: boolean;
   /** This instance's name (lock file, manifest); `main` when not given. */
@@ -56,6 +62,9 @@ export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'dataDir'> = {
   demo: false,
   auditEnabled: true,
   handshakeTimeoutMs: 10_000,
+  lockoutDurationSec: 900,
+  maxSessionSec: 1800,
+  maxRegistrationsPerHour: 5,
   ledgerWorker: true,
 };
 

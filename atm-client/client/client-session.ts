@@ -14,6 +14,7 @@ import {
   type ServerMessage,
   type WelcomeMessage,
 } from '../../protocol/index.js';
+import { jittered } from './backoff.js';
 import { clientError, failure, fromWireError } from './client-errors.js';
 import type { Clock } from './clock.js';
 import type { SealedConnection } from './sealed-connection.js';
@@ -35,6 +36,8 @@ export interface SessionDeps {
   timeoutMs: number;
   maxRetries: number;
   retryBackoffMs: number;
+  /** For the jitter on reconnect and SERVER_BUSY waits (default Math.random). */
+  random?: () => number;
 }
 
 type Obj = Record<string, unknown>;
@@ -169,9 +172,8 @@ export class ClientSession implements BankSession {
     return this.request(body, options);
   }
 
-  totpEnroll(password?: string, totp?: string): Promise<Outcome<OpResult<'totp_enroll'>>> {
-    const body: Extract<RequestBody, { op: 'totp_enroll' }> = { op: 'totp_enroll' };
-    if (password !== undefined) body.password = password;
+  totpEnroll(password: string, totp?: string): Promise<Outcome<OpResult<'totp_enroll'>>> {
+    const body: Extract<RequestBody, { op: 'totp_enroll' }> = { op: 'totp_enroll', password };
     if (totp !== undefined) body.totp = totp;
     return this.request(body);
   }
@@ -311,7 +313,7 @@ export class ClientSession implements BankSession {
         return;
       }
     } else if (response.error.code === 'SERVER_BUSY' && call.busyRetries < this.deps.maxRetries) {
-      this.park(call);
+      this.park(call, response.error.retryAfterMs);
     } else {
       this.complete(call, { ok: false, error: fromWireError(response.error) });
     }
@@ -335,15 +337,16 @@ export class ClientSession implements BankSession {
   }
 
   /** SERVER_BUSY means "retry later with the same id": wait, then queue the call again. */
-  private park(call: Call): void {
+  private park(call: Call, retryAfterMs?: number): void {
     call.busyRetries += 1;
+    const wait = retryAfterMs === undefined ? this.backoff(call.busyRetries) : jittered(retryAfterMs, this.deps.random);
     this.parked.add(call);
     call.timer = this.deps.clock.setTimeout(() => {
       this.parked.delete(call);
       call.timer = null;
       this.waiting.push(call);
       this.pump();
-    }, this.backoff(call.busyRetries));
+    }, wait);
   }
 
   // -------------------------------------------------------------------------------------
@@ -516,7 +519,8 @@ export class ClientSession implements BankSession {
     call.settle(outcome);
   }
 
+  /** Doubling per attempt, capped, and jittered so that many ATMs do not retry in step. */
   private backoff(attempt: number): number {
-    return Math.min(this.deps.retryBackoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+    return jittered(Math.min(this.deps.retryBackoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS), this.deps.random);
   }
 }

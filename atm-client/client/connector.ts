@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthMethod } from '../../protocol/index.js';
+import { retryWhileBusy } from './backoff.js';
 import { ClientSession, type OpenedConnection } from './client-session.js';
 import { type Clock, systemClock } from './clock.js';
 import { runHandshake } from './handshake.js';
@@ -13,6 +14,8 @@ export interface ConnectorDeps {
   dial?: Dialer;
   clock?: Clock;
   newId?: () => string;
+  /** For the jitter on every wait (default Math.random). */
+  random?: () => number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -28,12 +31,21 @@ export function createConnector(options: ConnectOptions, deps: ConnectorDeps = {
   const clock = deps.clock ?? systemClock;
   const newId = deps.newId ?? randomUUID;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const random = deps.random ?? Math.random;
 
   // Read once: the id the certificate names is what hello.terminal repeats (PROTOCOL.md §1.1).
   const terminal = loadTerminalIdentity(options.terminalCert, options.terminalKey);
   const identity = terminal.ok ? terminal.identity : null;
 
-  const open = async (method: AuthMethod, credentials: Credentials): Promise<Outcome<OpenedConnection>> => {
+  // A bank that sheds load says SERVER_BUSY + retryAfterMs: wait about that long (jittered), try again.
+  const open = (method: AuthMethod, credentials: Credentials): Promise<Outcome<OpenedConnection>> =>
+    retryWhileBusy(() => openOnce(method, credentials), {
+      clock,
+      random,
+      ...(options.maxBusyRetries === undefined ? {} : { maxRetries: options.maxBusyRetries }),
+    });
+
+  const openOnce = async (method: AuthMethod, credentials: Credentials): Promise<Outcome<OpenedConnection>> => {
     if (!terminal.ok) return { ok: false, error: { code: 'TLS_ERROR', message: terminal.message } };
     const link = await dial({
       host: options.host,
@@ -67,6 +79,7 @@ export function createConnector(options: ConnectOptions, deps: ConnectorDeps = {
       reopen: (again) => open('password', again),
       clock,
       newId,
+      random,
       timeoutMs,
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
       retryBackoffMs: options.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS,

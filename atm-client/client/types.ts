@@ -40,6 +40,8 @@ export interface ClientError extends ClientErrorDetails {
    * re-sends to learn the outcome, or whose withdrawal it reverses later.
    */
   requestId?: string;
+  /** With SERVER_BUSY and RATE_LIMITED, when the bank said: how long to wait before trying again (ms). */
+  retryAfterMs?: number;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ClientError };
@@ -62,8 +64,10 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** How many times a lost idempotent request is retried with the same id (default 3). */
   maxRetries?: number;
-  /** First pause before a reconnect or a SERVER_BUSY retry, doubled each time (ms, default 200). */
+  /** First pause before a reconnect or a SERVER_BUSY retry, doubled each time, jittered (ms, default 200). */
   retryBackoffMs?: number;
+  /** How many times a login answered SERVER_BUSY is tried again after the wait it asks for (default 20). */
+  maxBusyRetries?: number;
 }
 
 export interface Credentials {
@@ -113,7 +117,7 @@ export interface BankSession {
     options?: MutationOptions,
   ): Promise<Outcome<OpResult<'update_contact'>>>;
   /** Re-authenticates with the account's password (and current code when two-factor is on). */
-  totpEnroll(password?: string, totp?: string): Promise<Outcome<OpResult<'totp_enroll'>>>;
+  totpEnroll(password: string, totp?: string): Promise<Outcome<OpResult<'totp_enroll'>>>;
   totpDisable(password: string, totp: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_disable'>>>;
   totpConfirm(code: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_confirm'>>>;
   ping(): Promise<Outcome<OpResult<'ping'>>>;

@@ -3,6 +3,11 @@ import type { AuthPolicy } from './types.js';
 /** The failed-login window: "per minute". */
 export const FAILED_LOGIN_WINDOW_MS = 60_000;
 
+/** The registration window: "per hour". */
+export const REGISTRATION_WINDOW_MS = 3_600_000;
+/** New accounts per address per hour unless configured (DESIGN.md --max-registrations-per-hour). */
+export const DEFAULT_MAX_REGISTRATIONS_PER_HOUR = 5;
+
 /**
  * Tracked addresses beyond which the least recently active one is forgotten. Reaching it needs a
  * flood of distinct addresses within one window; forgetting the quietest is the safe loss.
@@ -24,11 +29,17 @@ export class AddressLimiter {
   private readonly clock: () => number;
   private readonly failures = new Map<string, number[]>();
   private readonly connections = new Map<string, number>();
+  private readonly maxRegistrations: number;
+  /** Registration times per address, in order of last registration. */
+  private readonly registrations = new Map<string, number[]>();
 
   constructor(
-    policy: Pick<AuthPolicy, 'maxFailedLoginsPerMinute' | 'maxConnectionsPerAddress'>,
+    policy: Pick<AuthPolicy, 'maxFailedLoginsPerMinute' | 'maxConnectionsPerAddress'> &
+      Partial<Pick<AuthPolicy, 'maxRegistrationsPerHour'>>,
     clock: () => number = Date.now,
   ) {
+    this.maxRegistrations = policy.maxRegistrationsPerHour ?? DEFAULT_MAX_REGISTRATIONS_PER_HOUR;
+    assertLimit('maxRegistrationsPerHour', this.maxRegistrations);
     assertLimit('maxFailedLoginsPerMinute', policy.maxFailedLoginsPerMinute);
     assertLimit('maxConnectionsPerAddress', policy.maxConnectionsPerAddress);
     this.maxFailed = policy.maxFailedLoginsPerMinute;
@@ -76,6 +87,65 @@ export class AddressLimiter {
     }
   }
 
+  /**
+   * Take a failed-login slot when an attempt starts (PROTOCOL.md §2.1), so parallel attempts
+   * cannot exceed the limit. Returns a token for {@link giveBackLoginSlot}, or null when the
+   * address is at its limit (RATE_LIMITED).
+   */
+  tryTakeLoginSlot(address: string): number | null {
+    if (this.isLoginRateLimited(address)) return null;
+    const now = this.clock();
+    this.noteFailedLogin(address);
+    return now;
+  }
+
+  /** A successful (or abandoned) attempt gives its slot back. */
+  giveBackLoginSlot(address: string, token: number): void {
+    const times = this.failures.get(address);
+    if (!times) return;
+    const at = times.lastIndexOf(token);
+    if (at >= 0) times.splice(at, 1);
+    if (times.length === 0) this.failures.delete(address);
+  }
+
+  /** How long until the address gets a failed-login slot back (for retryAfterMs). */
+  loginRetryAfterMs(address: string): number {
+    return retryAfter(this.failures.get(address), this.clock(), FAILED_LOGIN_WINDOW_MS);
+  }
+
+  /**
+   * Take a registration slot for a new account (per address per hour), or null when the address
+   * is at its limit. Give it back when no account was made.
+   */
+  tryTakeRegistrationSlot(address: string): number | null {
+    const now = this.clock();
+    const times = (this.registrations.get(address) ?? []).filter((t) => t > now - REGISTRATION_WINDOW_MS);
+    if (times.length >= this.maxRegistrations) {
+      this.registrations.set(address, times);
+      return null;
+    }
+    times.push(now);
+    this.registrations.delete(address);
+    this.registrations.set(address, times);
+    if (this.registrations.size > MAX_TRACKED_ADDRESSES) {
+      const quietest = this.registrations.keys().next();
+      if (!quietest.done) this.registrations.delete(quietest.value);
+    }
+    return now;
+  }
+
+  giveBackRegistrationSlot(address: string, token: number): void {
+    const times = this.registrations.get(address);
+    if (!times) return;
+    const at = times.lastIndexOf(token);
+    if (at >= 0) times.splice(at, 1);
+    if (times.length === 0) this.registrations.delete(address);
+  }
+
+  registrationRetryAfterMs(address: string): number {
+    return retryAfter(this.registrations.get(address), this.clock(), REGISTRATION_WINDOW_MS);
+  }
+
   /** Addresses currently tracked (failed logins or open connections); for metrics and tests. */
   get trackedAddresses(): number {
     return this.failures.size + this.connections.size;
@@ -89,6 +159,13 @@ export class AddressLimiter {
       this.failures.delete(address);
     }
   }
+}
+
+/** When the oldest stamp still in the window leaves it (at least 1 s). */
+function retryAfter(times: number[] | undefined, now: number, windowMs: number): number {
+  const live = (times ?? []).filter((t) => t > now - windowMs);
+  const oldest = live[0];
+  return oldest === undefined ? 1_000 : Math.max(1_000, oldest + windowMs - now);
 }
 
 function countSince(times: number[], cutoff: number): number {

@@ -1,67 +1,104 @@
 import { passwordProblems } from '../../protocol/index.js';
 import type { AddressLimiter } from './address-limiter.js';
+import { ABANDONED, type LoginAdmission } from './login-admission.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { TotpService } from './totp-service.js';
-import type { AuthAccount, AuthAccountStore, AuthFailureCode, AuthOutcome, AuthPolicy } from './types.js';
+import type {
+  AuthAccount,
+  AuthAccountStore,
+  AuthFailureCode,
+  AuthOutcome,
+  AuthPolicy,
+  LockoutRecorder,
+} from './types.js';
 
 export interface AuthenticatorDeps {
   store: AuthAccountStore;
+  lockout: LockoutRecorder;
   hasher: PasswordHasher;
   limiter: AddressLimiter;
   policy: AuthPolicy;
   totp: TotpService;
-  /** Accepted for symmetry with the other services; the rules here need no clock of their own. */
+  /** Admission control for password checks; without one every attempt is admitted. */
+  admission?: LoginAdmission;
   clock?: () => number;
 }
 
+/** What a login or registration attempt brings besides its credentials. */
+export interface AttemptContext {
+  address: string;
+  /** When the handshake must be done (ms since the epoch); admission refuses checks that would end later. */
+  deadlineMs?: number;
+  /** Aborted when the connection closes: a check still queued is dropped unstarted. */
+  signal?: AbortSignal;
+}
+
+/** How long an attempt may take when the caller gives no deadline. */
+const DEFAULT_ATTEMPT_BUDGET_MS = 10_000;
+
 /**
- * The login and registration rules of PROTOCOL.md §2/§6. Business outcomes are values; only a
- * broken dependency (a dead hasher, a store error) throws.
+ * The login and registration rules of PROTOCOL.md §2 and §2.1. Business outcomes are values;
+ * only a broken dependency (a dead hasher, a store error) throws.
  *
- * No account enumeration: an unknown user, a closed account and a wrong password cost one bcrypt
- * compare each, count against the address, and end in the same AUTH_FAILED.
+ * Order of checks: admission (SERVER_BUSY), the per-address failed-login slot, taken when the
+ * attempt starts (RATE_LIMITED), the lock (ACCOUNT_LOCKED), the credentials. No oracle: every
+ * name, account or not, runs one bcrypt compare, counts failures and locks the same way, and a
+ * locked name answers ACCOUNT_LOCKED whether or not the password is right, after the same work.
  */
 export class Authenticator {
   private readonly store: AuthAccountStore;
+  private readonly lockout: LockoutRecorder;
   private readonly hasher: PasswordHasher;
   private readonly limiter: AddressLimiter;
   private readonly policy: AuthPolicy;
   private readonly totp: TotpService;
+  private readonly admission: LoginAdmission | undefined;
+  private readonly clock: () => number;
 
   constructor(deps: AuthenticatorDeps) {
     this.store = deps.store;
+    this.lockout = deps.lockout;
     this.hasher = deps.hasher;
     this.limiter = deps.limiter;
     this.policy = deps.policy;
     this.totp = deps.totp;
+    this.admission = deps.admission;
+    this.clock = deps.clock ?? Date.now;
   }
 
-  async login(input: { user: string; password: string; totp?: string; address: string }): Promise<AuthOutcome> {
+  async login(input: { user: string; password: string; totp?: string } & AttemptContext): Promise<AuthOutcome> {
     const { user, password, address } = input;
-    // Checked first so an address over budget costs no bcrypt work at all.
-    if (this.limiter.isLoginRateLimited(address)) return failure('RATE_LIMITED', user);
+    const admitted = this.admit(input);
+    if ('refused' in admitted) return admitted.refused;
+    const slot = this.limiter.tryTakeLoginSlot(address);
+    if (slot === null) {
+      admitted.release();
+      return failure('RATE_LIMITED', user, false, this.limiter.loginRetryAfterMs(address));
+    }
 
+    const lockedBefore = this.store.isNameLocked(user, this.clock());
     const found = this.store.findAccount(user);
-    if (found?.status !== 'active') {
-      await this.hasher.verifyDummy(password);
-      this.limiter.noteFailedLogin(address);
-      return failure('AUTH_FAILED', user);
+    const usable = found?.status === 'active' ? found : null;
+    // The same compare for every name: a real hash, or a dummy of the same cost.
+    const checked = await admitted.run(() =>
+      usable ? this.hasher.verify(password, usable.passwordHash) : this.hasher.verifyDummy(password),
+    );
+    if (checked === ABANDONED) {
+      this.limiter.giveBackLoginSlot(address, slot);
+      return failure('ABANDONED', user);
     }
-
-    // The compare runs even for a locked account, so its answer takes the usual time.
-    const passwordOk = await this.hasher.verify(password, found.passwordHash);
-    // Re-read after the await: an operator or a concurrent login may have changed the account.
-    const account = this.store.findAccount(user);
-    if (!account || account.id !== found.id || account.status !== 'active') {
-      this.limiter.noteFailedLogin(address);
-      return failure('AUTH_FAILED', user);
-    }
-
-    if (account.locked) {
-      if (!passwordOk) this.limiter.noteFailedLogin(address);
+    // A lock that landed while the password was checked counts as well. The locked answer goes
+    // through the writer like a counted failure (a no-op on a name already locked), so it takes
+    // the same time whether or not the password was right.
+    if (lockedBefore || this.store.isNameLocked(user, this.clock())) {
+      await this.lockout.recordFailure(user);
       return failure('ACCOUNT_LOCKED', user);
     }
-    if (!passwordOk) return this.countFailure(account, address, 'AUTH_FAILED');
+    // Re-read after the await: an operator or a concurrent login may have changed the account.
+    const account = usable ? this.store.findAccount(user) : null;
+    if (!checked || !account || account.id !== usable?.id || account.status !== 'active') {
+      return this.countFailure(user, 'AUTH_FAILED');
+    }
 
     let totpStep: number | null = null;
     if (account.totpEnabled) {
@@ -69,12 +106,12 @@ export class Authenticator {
       if (input.totp === undefined || input.totp === '') return failure('TOTP_REQUIRED', user);
       // An enabled account without a secret fails closed: no code can match ''.
       const check = this.totp.verify(account.totpSecretSealed ?? '', input.totp, account.totpLastStep);
-      if (!check.ok) return this.countFailure(account, address, 'TOTP_INVALID');
-      this.store.setTotpLastStep(account.id, check.step);
+      if (!check.ok) return this.countFailure(user, 'TOTP_INVALID', check.reason);
       totpStep = check.step;
     }
 
-    if (account.failedLogins > 0) this.store.resetFailedLogins(account.id);
+    if (!(await this.lockout.recordSuccess(user, account.id, totpStep))) return failure('ACCOUNT_LOCKED', user);
+    this.limiter.giveBackLoginSlot(address, slot);
     return {
       ok: true,
       account: { ...account, failedLogins: 0, totpLastStep: totpStep ?? account.totpLastStep },
@@ -82,36 +119,75 @@ export class Authenticator {
     };
   }
 
-  async register(input: { user: string; password: string; address: string }): Promise<AuthOutcome> {
+  async register(input: { user: string; password: string } & AttemptContext): Promise<AuthOutcome> {
     const { user, password, address } = input;
     if (!this.policy.allowRegistration) return failure('REGISTRATION_CLOSED', user);
-    if (this.limiter.isLoginRateLimited(address)) return failure('RATE_LIMITED', user);
     if (passwordProblems(password).length > 0) return failure('WEAK_PASSWORD', user);
+    const admitted = this.admit(input);
+    if ('refused' in admitted) return admitted.refused;
+    const slot = this.limiter.tryTakeLoginSlot(address);
+    if (slot === null) {
+      admitted.release();
+      return failure('RATE_LIMITED', user, false, this.limiter.loginRetryAfterMs(address));
+    }
+    const newAccount = this.limiter.tryTakeRegistrationSlot(address);
+    if (newAccount === null) {
+      admitted.release();
+      this.limiter.giveBackLoginSlot(address, slot);
+      return failure('RATE_LIMITED', user, false, this.limiter.registrationRetryAfterMs(address));
+    }
 
-    const passwordHash = await this.hasher.hash(password);
+    const passwordHash = await admitted.run(() => this.hasher.hash(password));
+    if (passwordHash === ABANDONED) {
+      this.limiter.giveBackLoginSlot(address, slot);
+      this.limiter.giveBackRegistrationSlot(address, newAccount);
+      return failure('ABANDONED', user);
+    }
     const created = this.store.createAccount({ user, passwordHash });
     if (!created.ok) {
-      // Probing names through registration counts like probing them through login.
-      this.limiter.noteFailedLogin(address);
+      // Probing names through registration costs a slot like probing them through login.
+      this.limiter.giveBackRegistrationSlot(address, newAccount);
       return failure('USER_EXISTS', user);
     }
+    this.limiter.giveBackLoginSlot(address, slot);
     return { ok: true, account: created.account, registered: true };
   }
 
-  /** For change_password: check the current password of a logged-in account. */
+  /** For change_password and the totp ops: check the current password of a logged-in account. */
   checkPassword(account: AuthAccount, password: string): Promise<boolean> {
     return this.hasher.verify(password, account.passwordHash);
   }
 
-  private countFailure(account: AuthAccount, address: string, code: AuthFailureCode): AuthOutcome {
-    const result = this.store.recordFailedLogin(account.id, this.policy.lockoutThreshold);
-    this.limiter.noteFailedLogin(address);
-    // The failure that locks says so; the client must not keep guessing.
-    if (result.locked) return failure('ACCOUNT_LOCKED', account.user, result.justLocked);
-    return failure(code, account.user);
+  /** A failed re-authentication inside a session counts toward the name's lockout like a login. */
+  recordFailure(user: string): Promise<{ locked: boolean; justLocked: boolean }> {
+    return this.lockout.recordFailure(user);
+  }
+
+  private admit(
+    input: AttemptContext & { user: string },
+  ): { refused: AuthOutcome } | { run: Runner; release: () => void } {
+    if (!this.admission) {
+      return { run: (work) => (input.signal?.aborted ? Promise.resolve(ABANDONED) : work()), release: () => {} };
+    }
+    const deadline = input.deadlineMs ?? this.clock() + DEFAULT_ATTEMPT_BUDGET_MS;
+    const admitted = this.admission.tryAdmit(input.address, deadline);
+    if (!admitted.ok) return { refused: failure('SERVER_BUSY', input.user, false, admitted.retryAfterMs) };
+    const { ticket } = admitted;
+    return { run: (work) => ticket.run(work, input.signal), release: () => ticket.release() };
+  }
+
+  private async countFailure(user: string, code: AuthFailureCode, reason?: 'USED'): Promise<AuthOutcome> {
+    const result = await this.lockout.recordFailure(user);
+    // The failure that locks says so, for real and unknown names alike; the client must stop guessing.
+    if (result.locked) return failure('ACCOUNT_LOCKED', user, result.justLocked);
+    return reason === undefined ? failure(code, user) : { ok: false, code, user, lockedNow: false, reason };
   }
 }
 
-function failure(code: AuthFailureCode, user: string, lockedNow = false): AuthOutcome {
-  return { ok: false, code, user, lockedNow };
+type Runner = <T>(work: () => Promise<T>) => Promise<T | typeof ABANDONED>;
+
+function failure(code: AuthFailureCode, user: string, lockedNow = false, retryAfterMs?: number): AuthOutcome {
+  return retryAfterMs === undefined
+    ? { ok: false, code, user, lockedNow }
+    : { ok: false, code, user, lockedNow, retryAfterMs };
 }

@@ -7,10 +7,20 @@
  * The worker does one job at a time with the synchronous bcrypt calls: blocking is its purpose.
  * Replies carry only the result, never the password.
  */
+/** How much lower than the event loop bcrypt threads run (nice 0–19). */
+export const HASH_WORKER_NICE = 10;
+
 export const HASH_WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const bcrypt = require(workerData.bcryptPath);
+// On Linux a nice value is per thread: this lowers only this bcrypt thread, so under a login storm
+// the event loop (TLS, sessions' requests) is scheduled first and bcrypt takes what is left.
+try {
+  require('node:os').setPriority(0, ${HASH_WORKER_NICE});
+} catch {
+  // Not permitted or not supported: run at normal priority.
+}
 parentPort.on('message', (job) => {
   try {
     if (job.op === 'hash') {

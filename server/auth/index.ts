@@ -8,9 +8,18 @@
 /** Per-address limits on failed logins and concurrent connections, with an injected clock. */
 export { AddressLimiter, FAILED_LOGIN_WINDOW_MS, MAX_TRACKED_ADDRESSES } from './address-limiter.js';
 /** Login and registration rules over an {@link AuthAccountStore}. */
-export { Authenticator, type AuthenticatorDeps } from './authenticator.js';
+export { type AttemptContext, Authenticator, type AuthenticatorDeps } from './authenticator.js';
 /** Strong random passwords for accounts an operator (or the demo) creates. */
 export { generateStrongPassword } from './generate-password.js';
+/** Admission control for password checks: bounded by what can finish before the handshake deadline. */
+export {
+  ABANDONED,
+  type Admission,
+  AdmissionTicket,
+  estimatedCheckMs,
+  LoginAdmission,
+  type LoginAdmissionOptions,
+} from './login-admission.js';
 /**
  * bcryptjs in a pool of worker threads (`createPasswordHasher({ cost, workers })`); its errors
  * carry `code` HASHER_CLOSED, HASHER_FAILED or HASH_INVALID (a stored hash bcrypt cannot parse).
@@ -26,4 +35,11 @@ export {
 /** TOTP enrolment (secret, otpauth:// URI, sealed secret) and replay-safe code checks. */
 export { type TotpCheck, TotpService } from './totp-service.js';
 /** The account shape and store subset auth needs, the policy, and login outcomes. */
-export type { AuthAccount, AuthAccountStore, AuthFailureCode, AuthOutcome, AuthPolicy } from './types.js';
+export type {
+  AuthAccount,
+  AuthAccountStore,
+  AuthFailureCode,
+  AuthOutcome,
+  AuthPolicy,
+  LockoutRecorder,
+} from './types.js';

@@ -12,7 +12,8 @@ const SECRET_BYTES = 20;
 /** Steps either side of now that still count, for clock drift and typing time. */
 const WINDOW_STEPS = 1;
 
-export type TotpCheck = { ok: true; step: number } | { ok: false };
+/** `reason: 'USED'`: the code was right but its step was already used (PROTOCOL.md §7.7). */
+export type TotpCheck = { ok: true; step: number } | { ok: false; reason?: 'USED' };
 
 /** TOTP enrolment and checking. Secrets only ever leave here sealed with the data key. */
 export class TotpService {
@@ -58,6 +59,7 @@ export class TotpService {
     const now = Math.floor(this.clock() / 1000 / PERIOD_SECONDS);
     const given = Buffer.from(code, 'ascii');
     let match: number | null = null;
+    let used = false;
     // Every step is computed and compared so the time taken does not say which one matched.
     for (let step = now - WINDOW_STEPS; step <= now + WINDOW_STEPS; step++) {
       const expected = Buffer.from(
@@ -66,7 +68,9 @@ export class TotpService {
       );
       const equal = expected.length === given.length && timingSafeEqual(expected, given);
       if (equal && match === null && (lastStep === null || step > lastStep)) match = step;
+      else if (equal) used = true;
     }
-    return match === null ? { ok: false } : { ok: true, step: match };
+    if (match !== null) return { ok: true, step: match };
+    return used ? { ok: false, reason: 'USED' } : { ok: false };
   }
 }

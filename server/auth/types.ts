@@ -15,20 +15,29 @@ export interface AuthAccount {
   totpLastStep: number | null;
 }
 
-/** The subset of the ledger store that auth needs. Calls are synchronous (better-sqlite3). */
+/** The subset of the ledger store that auth reads. Calls are synchronous (better-sqlite3). */
 export interface AuthAccountStore {
   findAccount(user: string): AuthAccount | null;
   createAccount(input: {
     user: string;
     passwordHash: string;
   }): { ok: true; account: AuthAccount } | { ok: false; code: 'USER_EXISTS' };
-  /** Adds one consecutive failure and locks the account when it reaches `threshold`. */
-  recordFailedLogin(
-    accountId: number,
-    threshold: number,
-  ): { failedLogins: number; locked: boolean; justLocked: boolean };
-  resetFailedLogins(accountId: number): void;
-  setTotpLastStep(accountId: number, step: number): void;
+  /** Locked right now, by an operator or by failed logins; for any name, account or not. */
+  isNameLocked(user: string, nowMs: number): boolean;
+}
+
+/**
+ * The lockout writes (PROTOCOL.md §2.1). They go through the ledger's serialised writer, so they
+ * are asynchronous; counts are per user name, for names that are accounts and names that are not.
+ */
+export interface LockoutRecorder {
+  /** One more consecutive failure for the name; `justLocked` for the one that reached the threshold. */
+  recordFailure(user: string): Promise<{ locked: boolean; justLocked: boolean }>;
+  /**
+   * A correct login: reset the name's count and store the TOTP step used. False when the account
+   * was closed or locked by an operator before the write committed (the login must be refused).
+   */
+  recordSuccess(user: string, accountId: number, totpStep: number | null): Promise<boolean>;
 }
 
 /** Operator settings for auth (DESIGN.md `bank-server start` options). */
@@ -40,6 +49,8 @@ export interface AuthPolicy {
   maxFailedLoginsPerMinute: number;
   /** Concurrent connections per source address (default 256). */
   maxConnectionsPerAddress: number;
+  /** New accounts per source address per hour (default 5). */
+  maxRegistrationsPerHour?: number;
 }
 
 export type AuthFailureCode =
@@ -50,7 +61,10 @@ export type AuthFailureCode =
   | 'RATE_LIMITED'
   | 'REGISTRATION_CLOSED'
   | 'USER_EXISTS'
-  | 'WEAK_PASSWORD';
+  | 'WEAK_PASSWORD'
+  | 'SERVER_BUSY'
+  /** Not a wire code: the connection closed before the check started; nothing is answered. */
+  | 'ABANDONED';
 
 export type AuthOutcome =
   | { ok: true; account: AuthAccount; registered: boolean }
@@ -61,4 +75,8 @@ export type AuthOutcome =
       user: string;
       /** True only for the failure that locked the account. */
       lockedNow: boolean;
+      /** With SERVER_BUSY and RATE_LIMITED: how long the client should wait. */
+      retryAfterMs?: number;
+      /** TOTP_INVALID for a right code already used: "USED" (PROTOCOL.md §7.7). */
+      reason?: 'USED';
     };

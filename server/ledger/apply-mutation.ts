@@ -1,6 +1,6 @@
 import { isValidAmount, type RequestOf, type WireErrorCode } from '../../protocol/index.js';
 import { evaluateFraud, type FraudAlert, type FraudOp, velocityWindowStart } from '../fraud/index.js';
-import type { LedgerConfig } from './ledger-config.js';
+import { type LedgerConfig, MAX_BALANCE_CENTS } from './ledger-config.js';
 import type { AccountRow, LedgerStore } from './ledger-store.js';
 import { requestHash } from './request-hash.js';
 import { type SessionTerminal, type TerminalRecord, terminalServes } from './terminal-ledger.js';
@@ -14,7 +14,8 @@ export type MutatingOp =
   | 'reverse'
   | 'change_password'
   | 'update_contact'
-  | 'totp_confirm';
+  | 'totp_confirm'
+  | 'totp_disable';
 
 export type MutatingRequest = RequestOf<MutatingOp>;
 
@@ -33,11 +34,19 @@ export interface PreparedChange {
   totpSecretSealed?: string;
   /** totp_confirm: the time step of the accepted code, stored as the replay guard. */
   totpStep?: number;
+  /** totp_disable: the handler checked the password and the current code. */
+  totpDisableChecked?: boolean;
+}
+
+/** Numbers an error object may carry to help the customer (PROTOCOL.md §6). */
+export interface RefusalDetails {
+  remainingCents?: number;
+  maxAmountCents?: number;
 }
 
 export type MutationOutcome =
   | { ok: true; result: Record<string, unknown>; replayed: boolean; alerts: FraudAlert[] }
-  | { ok: false; code: WireErrorCode; message?: string; alerts: FraudAlert[] };
+  | { ok: false; code: WireErrorCode; message?: string; alerts: FraudAlert[]; details?: RefusalDetails };
 
 export interface MutationContext {
   accountId: number;
@@ -93,9 +102,12 @@ export function applyMutation(
     const previous = store.findApplied(ctx.accountId, request.id);
     if (previous) return previous.requestHash === hash ? replayOf(previous.response) : refuse('IDEMPOTENCY_CONFLICT');
     const account = store.accountRow(ctx.accountId);
+    // Checked in the writer's transaction that applies the change: an operator's lock or close
+    // since the session opened stops every later request (PROTOCOL.md §5.1).
     if (account?.kind !== 'customer' || account.status !== 'active') {
-      return refuse('UNKNOWN_ACCOUNT', 'this account is closed');
+      return refuse('ACCOUNT_LOCKED', 'this account is closed');
     }
+    if (account.locked !== 0) return refuse('ACCOUNT_LOCKED', 'this account is locked by the bank');
     const outcome = applyRule(store, ctx, account, request, prepared);
     if (outcome.ok) store.recordApplied(ctx.accountId, request.id, hash, outcome.result, ctx.nowMs);
     return outcome;
@@ -124,6 +136,8 @@ function applyRule(
       return updateContact(store, account, request, prepared);
     case 'totp_confirm':
       return confirmTotp(store, account, prepared);
+    case 'totp_disable':
+      return disableTotp(store, account, prepared);
   }
 }
 
@@ -161,8 +175,10 @@ function amountProblem(amountCents: number, config: LedgerConfig): Refusal | nul
   return isValidAmount(amountCents, config.maxAmountCents) ? null : refuse('INVALID_AMOUNT');
 }
 
-function overflows(balance: number, amountCents: number): boolean {
-  return !Number.isSafeInteger(balance + amountCents);
+/** True when adding `delta` would take a balance past {@link MAX_BALANCE_CENTS} either way. */
+function overflows(balance: number, delta: number): boolean {
+  const after = balance + delta;
+  return !Number.isSafeInteger(after) || Math.abs(after) > MAX_BALANCE_CENTS;
 }
 
 function deposit(
@@ -174,7 +190,8 @@ function deposit(
   const amount = request.amountCents;
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
-  if (overflows(account.balance_cents, amount)) return refuse('INVALID_AMOUNT', 'the balance would overflow');
+  if (overflows(account.balance_cents, amount))
+    return refuse('INVALID_AMOUNT', 'the balance would exceed what the ledger holds');
   const terminal = cashTerminal(store, ctx);
   if ('code' in terminal) return terminal;
   if (overflows(terminal.cashCents, amount)) return refuse('INVALID_AMOUNT', "the terminal's cash would overflow");
@@ -204,7 +221,10 @@ function withdraw(
   const withdrawnToday = account.withdrawn_day === day ? account.withdrawn_cents : 0;
   if (withdrawnToday + amount > ctx.config.dailyWithdrawalLimitCents) {
     const left = Math.max(0, ctx.config.dailyWithdrawalLimitCents - withdrawnToday);
-    return refuse('LIMIT_EXCEEDED', `daily withdrawal limit reached; ${left} cents left today`);
+    return {
+      ...refuse('LIMIT_EXCEEDED', `daily withdrawal limit reached; ${left} cents left today`),
+      details: { remainingCents: left },
+    };
   }
   if (terminal.cashCents < amount) return refuse('TERMINAL_OUT_OF_CASH');
   const { alerts, held } = screen(store, ctx, account, 'withdraw', amount, request.id);
@@ -226,12 +246,16 @@ function transfer(
   const amount = request.amountCents;
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
+  // §5.1 order: SAME_ACCOUNT, INSUFFICIENT_FUNDS, then UNKNOWN_ACCOUNT, so a target's existence
+  // is told only to a sender who could pay.
+  if (request.to === account.username) return refuse('SAME_ACCOUNT');
+  if (account.balance_cents < amount) return refuse('INSUFFICIENT_FUNDS');
   const target = store.customerRow(request.to);
   if (target?.status !== 'active') return refuse('UNKNOWN_ACCOUNT');
   if (target.id === account.id) return refuse('SAME_ACCOUNT');
-  if (account.balance_cents < amount) return refuse('INSUFFICIENT_FUNDS');
-  if (overflows(target.balance_cents, amount))
-    return refuse('INVALID_AMOUNT', "the recipient's balance would overflow");
+  if (overflows(target.balance_cents, amount)) {
+    return refuse('INVALID_AMOUNT', "the recipient's balance would exceed what the ledger holds");
+  }
   const { alerts, held } = screen(store, ctx, account, 'transfer', amount, request.id);
   if (held) return held;
   const seq = store.insertTransaction('transfer', account.id, target.id, amount, null, ctx.nowMs);
@@ -261,7 +285,9 @@ function reverse(
     return refuse('NOT_REVERSIBLE', 'that withdrawal is outside the reversal window');
   }
   const amount = original.amount_cents;
-  if (overflows(account.balance_cents, amount)) return refuse('INVALID_AMOUNT', 'the balance would overflow');
+  if (overflows(account.balance_cents, amount) || overflows(terminal.cashCents, amount)) {
+    return refuse('INVALID_AMOUNT', 'the balance would exceed what the ledger holds');
+  }
   // Give the amount back to the day it was counted against; a new day's counter never held it.
   const sameDay = account.withdrawn_day === utcDay(original.created_ms);
   const withdrawn = sameDay ? Math.max(0, account.withdrawn_cents - amount) : account.withdrawn_cents;
@@ -314,5 +340,12 @@ function confirmTotp(store: LedgerStore, account: AccountRow, prepared: Prepared
     return refuse('TOTP_INVALID', 'the enrolment changed while the code was checked; enrol again');
   }
   store.confirmTotp(account.id, prepared.totpStep ?? null);
+  return success({});
+}
+
+/** totp_disable: the handler checked password and code; turning off what is off is a no-op. */
+function disableTotp(store: LedgerStore, account: AccountRow, prepared: PreparedChange): MutationOutcome {
+  if (prepared.totpDisableChecked !== true) return refuse('INTERNAL', 'totp_disable needs its credentials checked');
+  store.disableTotp(account.id);
   return success({});
 }

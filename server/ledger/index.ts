@@ -23,9 +23,10 @@ export {
   type MutationContext,
   type MutationOutcome,
   type PreparedChange,
+  type RefusalDetails,
 } from './apply-mutation.js';
 /** The rules' settings and their defaults (DESIGN.md option defaults). */
-export { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from './ledger-config.js';
+export { DEFAULT_LEDGER_CONFIG, type LedgerConfig, MAX_BALANCE_CENTS } from './ledger-config.js';
 /** The store: accounts, balances, history, applied ids, alerts, verify. */
 export {
   type AccountRecord,
@@ -45,6 +46,17 @@ export { type VerifyReport, verifyLedgerFile } from './ledger-verify.js';
 export { LedgerWorkerClient, type LedgerWorkerOptions, type MutationTarget } from './ledger-worker-client.js';
 /** The serialised group-commit writer. */
 export { LedgerWriter, type LedgerWriterOptions } from './ledger-writer.js';
+/** Lockout by user name (§2.1) as writer jobs, and the read-only lock checks. */
+export {
+  applyLoginJob,
+  failuresOf,
+  forgetLoginFailures,
+  type LoginJob,
+  type LoginJobOutcome,
+  lockPeriodMs,
+  nameLocked,
+  pruneLoginFailures,
+} from './login-lockout.js';
 /** Request fingerprints for idempotency (HMAC with a key, else SHA-256 without secrets). */
 export { requestHash } from './request-hash.js';
 /** Schema version and the reserved user names of the vault and of closed accounts. */

@@ -23,3 +23,10 @@ export const DEFAULT_LEDGER_CONFIG: Readonly<LedgerConfig> = Object.freeze({
   fraud: DEFAULT_FRAUD_CONFIG,
   fraudAction: 'alert' as const,
 });
+
+/**
+ * No balance may go beyond ±10^15 cents (10 trillion): far above any real account, far below
+ * 2^53, so every balance, and the sum of all of them that `ledger verify` takes, stays exact.
+ * A movement past it is refused; nothing is rounded.
+ */
+export const MAX_BALANCE_CENTS = 1_000_000_000_000_000;

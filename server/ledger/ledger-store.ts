@@ -1,7 +1,9 @@
+import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { HistoryEntry, HistoryKind } from '../../protocol/index.js';
 import type { FraudAlert, FraudOp, FraudRule } from '../fraud/index.js';
 import { type VerifyReport, verifyDatabase } from './ledger-verify.js';
+import { forgetLoginFailures, nameLocked } from './login-lockout.js';
 import { closedUserName, migrate } from './schema.js';
 import { formatTxId, parseTxId } from './tx-id.js';
 
@@ -158,6 +160,22 @@ function toHistory(row: HistoryRow): HistoryEntry {
 }
 
 /**
+ * The ledger file and SQLite's -wal and -shm beside it are the owner's alone (0600), whatever the
+ * umask they were created under. SQLite gives a new -wal/-shm the main file's mode, so narrowing
+ * the main file keeps the later ones narrow too.
+ */
+function restrictLedgerFiles(path: string): void {
+  if (path === ':memory:' || path === '') return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(file)) chmodSync(file, 0o600);
+    } catch {
+      // Not ours to change (a read-only copy): opening it is still fine.
+    }
+  }
+}
+
+/**
  * Open (creating if needed) the SQLite ledger at `path`: WAL, synchronous=FULL, busy_timeout,
  * foreign keys, migrations, vault account. Safe to call from a second process while the server
  * holds the file open (the operator CLI does).
@@ -172,6 +190,7 @@ export function openLedger(path: string, options: LedgerOptions = {}): LedgerSto
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, new Date(clock()).toISOString());
+    restrictLedgerFiles(path);
     return new LedgerStore(db, { ...options, clock });
   } catch (error) {
     db.close();
@@ -270,9 +289,19 @@ export class LedgerStore {
     this.#s.resetFailedLogins.run(accountId);
   }
 
+  /** Locked right now by an operator or by failed logins (PROTOCOL.md §2.1); any name, account or not. */
+  isNameLocked(user: string, nowMs: number): boolean {
+    return nameLocked(this, user, nowMs);
+  }
+
   /** Lock or unlock an active customer; unlocking also clears the failure count. False when no such account. */
   setLocked(user: string, locked: boolean): boolean {
-    return this.#s.setLocked.run({ locked: locked ? 1 : 0, user }).changes > 0;
+    return this.#atomic(() => {
+      const changed = this.#s.setLocked.run({ locked: locked ? 1 : 0, user }).changes > 0;
+      // An unlock also ends a lock from failed logins (PROTOCOL.md §2.1) and forgets the count.
+      if (changed && !locked) forgetLoginFailures(this, user);
+      return changed;
+    }) as boolean;
   }
 
   setTotpPending(accountId: number, sealedSecret: string): void {
@@ -549,6 +578,11 @@ export class LedgerStore {
     this.#s.confirmTotp.run(step, accountId);
   }
 
+  /** @internal Turn two-factor login off and forget its secrets; the last step stays as the replay guard. */
+  disableTotp(accountId: number): void {
+    this.#s.disableTotp.run(accountId);
+  }
+
   #nowIso(): string {
     return new Date(this.#clock()).toISOString();
   }
@@ -654,6 +688,9 @@ function prepareStatements(db: Db) {
       `UPDATE accounts SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL, totp_enabled = 1,
          totp_last_step = COALESCE(?, totp_last_step)
        WHERE id = ? AND totp_pending_sealed IS NOT NULL`,
+    ),
+    disableTotp: db.prepare<[number]>(
+      `UPDATE accounts SET totp_enabled = 0, totp_secret_sealed = NULL, totp_pending_sealed = NULL WHERE id = ?`,
     ),
     closeAccount: db.prepare<[string, number]>(
       `UPDATE accounts SET username = ?, password_hash = '!', status = 'closed', locked = 1, failed_logins = 0,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { MAX_BALANCE_CENTS } from './ledger-config.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { formatTxId } from './tx-id.js';
 
@@ -42,6 +43,20 @@ export function verifyDatabase(db: Db): VerifyReport {
     }
     const integrity = db.pragma('quick_check', { simple: true });
     if (integrity !== 'ok') return { ok: false, fault: `database file is damaged: ${String(integrity)}` };
+
+    // Compared in SQLite's exact integers: past the bound a JavaScript number could not even say
+    // which values disagree.
+    const outOfRange = db
+      .prepare<[number, number], { username: string }>(
+        `SELECT username FROM accounts WHERE balance_cents > ? OR balance_cents < ? ORDER BY id LIMIT 1`,
+      )
+      .get(MAX_BALANCE_CENTS, -MAX_BALANCE_CENTS);
+    if (outOfRange) {
+      return {
+        ok: false,
+        fault: `balance out of range: account ${outOfRange.username} holds more than ${MAX_BALANCE_CENTS} cents either way`,
+      };
+    }
 
     const chain = db
       .prepare<[], ChainFault>(

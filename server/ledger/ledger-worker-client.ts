@@ -9,10 +9,12 @@ import {
   type FromWorker,
   fromErrorInfo,
   type LedgerWorkerData,
+  type LoginWorkerJob,
   type MutationJob,
   type MutationTarget,
   type ToWorker,
 } from './ledger-worker-protocol.js';
+import type { LoginJob, LoginJobOutcome } from './login-lockout.js';
 
 export type { MutationTarget } from './ledger-worker-protocol.js';
 
@@ -33,7 +35,7 @@ export interface LedgerWorkerOptions {
 }
 
 interface Pending {
-  resolve: (outcome: MutationOutcome) => void;
+  resolve: (outcome: MutationOutcome | LoginJobOutcome) => void;
   reject: (reason: unknown) => void;
 }
 
@@ -66,7 +68,7 @@ export class LedgerWorkerClient {
   readonly #maxQueue: number;
   readonly #onBatch: ((size: number, ms: number) => void) | undefined;
   readonly #onJobError: ((error: unknown) => void) | undefined;
-  #outbox: MutationJob[] = [];
+  #outbox: Array<MutationJob | LoginWorkerJob> = [];
   #flushScheduled = false;
   #nextId = 1;
   #closing = false;
@@ -122,8 +124,20 @@ export class LedgerWorkerClient {
     if (this.#pending.size >= this.#maxQueue) return Promise.reject(new ProtocolError('SERVER_BUSY'));
     const id = this.#nextId++;
     return new Promise<MutationOutcome>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve: resolve as Pending['resolve'], reject });
       this.#outbox.push({ id, target, request, prepared });
+      this.#scheduleFlush();
+    });
+  }
+
+  /** Queue a lockout or enrolment write (login-lockout.ts); same ordering and durability as `mutate`. */
+  login(job: LoginJob): Promise<LoginJobOutcome> {
+    if (this.#dead) return Promise.reject(new ProtocolError('INTERNAL', 'the ledger worker stopped'));
+    if (this.#closing) return Promise.reject(new ProtocolError('SERVER_BUSY', 'the ledger is shutting down'));
+    const id = this.#nextId++;
+    return new Promise<LoginJobOutcome>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as Pending['resolve'], reject });
+      this.#outbox.push({ id, login: job });
       this.#scheduleFlush();
     });
   }

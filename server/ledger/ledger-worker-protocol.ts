@@ -1,5 +1,6 @@
 import type { MutatingRequest, MutationOutcome, PreparedChange } from './apply-mutation.js';
 import type { LedgerConfig } from './ledger-config.js';
+import type { LoginJob, LoginJobOutcome } from './login-lockout.js';
 import type { SessionTerminal } from './terminal-ledger.js';
 
 /**
@@ -33,10 +34,16 @@ export interface MutationJob {
   prepared: PreparedChange | undefined;
 }
 
-export type ToWorker = { type: 'jobs'; jobs: MutationJob[] } | { type: 'close' };
+/** Lockout and enrolment writes (login-lockout.ts), serialised with the mutations. */
+export interface LoginWorkerJob {
+  id: number;
+  login: LoginJob;
+}
+
+export type ToWorker = { type: 'jobs'; jobs: Array<MutationJob | LoginWorkerJob> } | { type: 'close' };
 
 export type JobReply =
-  | { id: number; ok: true; outcome: MutationOutcome }
+  | { id: number; ok: true; outcome: MutationOutcome | LoginJobOutcome }
   | { id: number; ok: false; code: 'SERVER_BUSY' | 'INTERNAL' };
 
 /** An error as it survives the trip: enough for a log line. */

@@ -10,6 +10,7 @@ import { type LedgerStore, openLedger } from './ledger-store.js';
 import type { ErrorInfo, FromWorker, JobReply, LedgerWorkerData, ToWorker } from './ledger-worker-protocol.js';
 import { toErrorInfo } from './ledger-worker-protocol.js';
 import { LedgerWriter } from './ledger-writer.js';
+import { applyLoginJob } from './login-lockout.js';
 
 const port = parentPort;
 if (!port) throw new Error('ledger-worker must run in a worker thread');
@@ -85,7 +86,11 @@ port.on('message', (message: ToWorker) => {
   for (const job of message.jobs) {
     const { id } = job;
     writer
-      .submit((s) => applyMutation(s, { ...job.target, config }, job.request, job.prepared))
+      .submit((s) =>
+        'login' in job
+          ? applyLoginJob(s, job.login)
+          : applyMutation(s, { ...job.target, config }, job.request, job.prepared),
+      )
       .then(
         (outcome) => {
           replies.push({ id, ok: true, outcome });

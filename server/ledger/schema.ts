@@ -152,6 +152,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX terminal_counts_terminal ON terminal_counts (terminal_id, created_ms);
     `);
   },
+  // 5: failed logins per user name, for names that exist and names that do not (PROTOCOL.md §2.1),
+  // so a lock says nothing about whether the name is an account. accounts.locked stays the
+  // operator's lock.
+  `
+  CREATE TABLE login_failures (
+    username TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL DEFAULT 0,
+    locked_until_ms INTEGER,
+    lock_count INTEGER NOT NULL DEFAULT 0,
+    last_lock_ms INTEGER,
+    updated_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX login_failures_updated ON login_failures (updated_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -25,6 +25,7 @@ import {
 import { helloTerminalProblem, type TerminalVerdict } from '../terminals/terminal-gate.js';
 import { describeAmountFault } from './amount-fault.js';
 import {
+  amountDetails,
   errorResponse,
   type HandledRequest,
   handleRead,
@@ -71,9 +72,17 @@ export class ServerConnection {
   private sendChain: Promise<void> = Promise.resolve();
   private pausedForBackpressure = false;
   private closeAfterResponses = false;
+  /** The client half-closed: answer what it sent, then close (the socket allows half-open). */
+  private peerEnded = false;
   private closed: Promise<void>;
   private resolveClosed!: () => void;
+  /** Aborted when the socket closes: a password check still queued is dropped unstarted. */
+  private readonly gone = new AbortController();
   readonly openedAt: number;
+  /** When the TCP connection was accepted: the 10 s handshake deadline counts from here. */
+  readonly acceptedAt: number;
+  /** When welcome was sent. */
+  private sessionOpenedAt: number | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -81,8 +90,10 @@ export class ServerConnection {
     private readonly services: SessionServices,
     /** What the TLS client certificate made of this connection (PROTOCOL.md §1.1). */
     private readonly verdict: TerminalVerdict = { kind: 'remote' },
+    acceptedAt?: number,
   ) {
     this.openedAt = services.clock();
+    this.acceptedAt = acceptedAt ?? this.openedAt;
     // The terminal id comes from the certificate only, never from hello.
     this.terminal = verdict.kind === 'terminal' ? verdict.id : null;
     this.closed = new Promise((resolve) => {
@@ -116,6 +127,38 @@ export class ServerConnection {
     this.end();
   }
 
+  /** What the session authority sweep checks, while the session is open. */
+  get session(): {
+    accountId: number;
+    passwordHash: string;
+    pendingPasswordHash: string | undefined;
+    openedAt: number;
+  } | null {
+    if (this.state !== 'open' || !this.ctx || this.sessionOpenedAt === null) return null;
+    return {
+      accountId: this.ctx.account.id,
+      passwordHash: this.ctx.account.passwordHash,
+      pendingPasswordHash: this.ctx.pendingPasswordHash,
+      openedAt: this.sessionOpenedAt,
+    };
+  }
+
+  /**
+   * The bank ends this session (an operator's lock or close, a password change elsewhere, the
+   * maximum session length): stop reading, answer what was dispatched, notice SESSION_EXPIRED, close.
+   */
+  async expire(reason: string): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.socket.pause();
+    this.backlog = [];
+    this.audit({ kind: 'session_expired', actor: this.user, detail: { reason } });
+    await this.lastCompletion;
+    await this.sendChain;
+    this.sendNotice('SESSION_EXPIRED', `session ended: ${reason}`);
+    this.end();
+  }
+
   /** Resolves once the socket is closed and cleaned up. */
   whenClosed(): Promise<void> {
     return this.closed;
@@ -123,13 +166,15 @@ export class ServerConnection {
 
   start(): void {
     this.socket.setNoDelay(true);
-    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), this.services.limits.handshakeTimeoutMs);
+    const left = this.acceptedAt + this.services.limits.handshakeTimeoutMs - this.services.clock();
+    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), Math.max(0, left));
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => this.drainBacklog());
     this.socket.on('error', () => {
       // 'close' follows; a reset by the peer is not our fault and not worth a log line.
     });
     this.socket.on('close', () => this.onSocketClose());
+    this.socket.on('end', () => this.onPeerEnd());
   }
 
   /** Server shutdown: stop reading, answer what was already dispatched, send the notice, close. */
@@ -196,65 +241,111 @@ export class ServerConnection {
       this.refuseTerminal(terminalProblem, parsed.value.message.terminal ?? null);
       return;
     }
+    // Everything in hello is checked before the password (§2.1): a key that yields no shared
+    // secret is refused here, audited, and costs no bcrypt work and no lockout count.
+    const ephemeral = generateX25519KeyPair();
+    const shared = x25519(ephemeral.secretKey, parsed.value.clientKey);
+    ephemeral.secretKey.fill(0);
+    if (!shared.ok) {
+      const { auth } = parsed.value.message;
+      this.audit({
+        kind: 'protocol_error',
+        actor: auth.user,
+        code: 'PROTOCOL_ERROR',
+        detail: { stage: 'hello', reason: 'key exchange failed', method: auth.method },
+      });
+      this.refuseHandshake('PROTOCOL_ERROR', 'key exchange failed');
+      return;
+    }
     this.state = 'authenticating';
-    // Nothing legitimate arrives before welcome; stop reading while bcrypt runs.
-    this.socket.pause();
-    this.authenticate(parsed.value, Buffer.from(payload)).catch((err: unknown) => {
+    // Reading goes on while bcrypt runs (early frames are held, at most 32): a client that hangs
+    // up is seen at once, so its check is dropped unstarted instead of holding a place in the queue.
+    this.authenticate(parsed.value, Buffer.from(payload), ephemeral.publicKey, shared.value).catch((err: unknown) => {
       this.services.logger.error({ err }, 'login failed unexpectedly');
       this.refuseHandshake('INTERNAL');
     });
   }
 
-  private async authenticate(hello: ParsedHello, helloBytes: Buffer): Promise<void> {
+  private async authenticate(
+    hello: ParsedHello,
+    helloBytes: Buffer,
+    serverKey: Uint8Array,
+    shared: Uint8Array,
+  ): Promise<void> {
     const { auth } = hello.message;
     const { authenticator, metrics } = this.services;
-    const outcome =
-      auth.method === 'register'
-        ? await authenticator.register({ user: auth.user, password: auth.password, address: this.address })
-        : await authenticator.login({
-            user: auth.user,
-            password: auth.password,
-            address: this.address,
-            ...(auth.totp === undefined ? {} : { totp: auth.totp }),
-          });
+    const attempt = {
+      user: auth.user,
+      password: auth.password,
+      address: this.address,
+      deadlineMs: this.acceptedAt + this.services.limits.handshakeTimeoutMs,
+      signal: this.gone.signal,
+    };
+    let outcome: Awaited<ReturnType<typeof authenticator.login>>;
+    try {
+      outcome =
+        auth.method === 'register'
+          ? await authenticator.register(attempt)
+          : await authenticator.login({ ...attempt, ...(auth.totp === undefined ? {} : { totp: auth.totp }) });
+    } catch (err) {
+      shared.fill(0);
+      throw err;
+    }
     metrics.logins.inc({ method: auth.method, outcome: outcome.ok ? 'ok' : outcome.code });
-    if (this.state !== 'authenticating') return;
+    // Every attempt leaves an audit event, whether or not its connection is still open (§2.1).
+    const connectionOpen = this.state === 'authenticating';
     if (!outcome.ok) {
+      shared.fill(0);
+      const abandoned = outcome.code === 'ABANDONED';
       this.audit({
-        kind: 'login_failed',
+        kind: abandoned ? 'login_abandoned' : 'login_failed',
         actor: auth.user,
         outcome: 'error',
-        code: outcome.code,
-        detail: { method: auth.method },
+        code: abandoned ? null : outcome.code,
+        detail: {
+          method: auth.method,
+          ...(connectionOpen ? {} : { connection: 'closed' }),
+          ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+        },
       });
       if (outcome.lockedNow) {
         metrics.lockouts.inc();
         this.audit({ kind: 'lockout', actor: auth.user, code: 'ACCOUNT_LOCKED' });
       }
-      return this.refuseHandshake(outcome.code);
+      if (abandoned || !connectionOpen) return;
+      return this.refuseHandshake(outcome.code as WireErrorCode, undefined, {
+        ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+        ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+      });
+    }
+    if (!connectionOpen) {
+      shared.fill(0);
+      this.audit({
+        kind: outcome.registered ? 'register' : 'login',
+        actor: outcome.account.user,
+        outcome: 'ok',
+        detail: { connection: 'closed' },
+      });
+      return;
     }
 
-    const ephemeral = generateX25519KeyPair();
-    const shared = x25519(ephemeral.secretKey, hello.clientKey);
-    ephemeral.secretKey.fill(0);
-    if (!shared.ok) return this.refuseHandshake('PROTOCOL_ERROR', 'key exchange failed');
     const serverNonce = randomBytes(NONCE_BYTES);
     const sessionId = randomBytes(SESSION_ID_BYTES);
     const welcomeBytes = encodeWelcome({
       serverNonce,
-      serverKey: ephemeral.publicKey,
+      serverKey,
       sessionId,
       user: outcome.account.user,
       idleTimeoutSec: this.services.limits.idleTimeoutSec,
     });
     const keys = deriveSessionKeys({
-      shared: shared.value,
+      shared,
       clientNonce: hello.clientNonce,
       serverNonce,
       helloBytes,
       welcomeBytes,
     });
-    shared.value.fill(0);
+    shared.fill(0);
     this.channel = new SealedChannel('server', keys, sessionId);
     wipeSessionKeys(keys);
     this.ctx = {
@@ -268,6 +359,7 @@ export class ServerConnection {
     this.socket.write(encodeFrame(welcomeBytes));
     this.clearHandshakeTimer();
     this.state = 'open';
+    this.sessionOpenedAt = this.services.clock();
     metrics.activeSessions.inc();
     this.audit({
       kind: outcome.registered ? 'register' : 'login',
@@ -281,6 +373,18 @@ export class ServerConnection {
   }
 
   /** Open and dispatch queued frames while fewer than 32 requests are in flight and the answers are not backed up. */
+  /** A client that pipelines, then half-closes, still gets every answer (PROTOCOL.md §5 pipelining). */
+  private onPeerEnd(): void {
+    this.peerEnded = true;
+    // Before welcome a half-close is a hang-up: nothing more can come, so a queued check is dropped.
+    if (this.state === 'awaiting_hello' || this.state === 'authenticating') this.destroy();
+    else this.endIfPeerDone();
+  }
+
+  private endIfPeerDone(): void {
+    if (this.peerEnded && this.state === 'open' && this.backlog.length === 0 && this.inFlight === 0) this.end();
+  }
+
   private drainBacklog(): void {
     const answersBackedUp = () => this.socket.writableLength > MAX_QUEUED_ANSWER_BYTES;
     while (
@@ -292,6 +396,7 @@ export class ServerConnection {
       const frame = this.backlog.shift() as Buffer;
       this.onSealedFrame(frame);
     }
+    this.endIfPeerDone();
     const mustPause = this.backlog.length > 0 || this.inFlight >= MAX_PIPELINED_REQUESTS || answersBackedUp();
     if (mustPause && !this.pausedForBackpressure && this.state === 'open') {
       this.pausedForBackpressure = true;
@@ -397,6 +502,7 @@ export class ServerConnection {
       if (this.state === 'open' || this.state === 'closing') {
         this.sendSealed(handled.response);
         if (handled.closeAfter) this.closeAfterResponses = true;
+        if (handled.expireAfter !== undefined) void this.expire(handled.expireAfter);
       }
       if (this.closeAfterResponses && this.inFlight === 0) this.end();
       else this.drainBacklog();
@@ -451,9 +557,13 @@ export class ServerConnection {
     this.refuseHandshake('TERMINAL_REFUSED');
   }
 
-  private refuseHandshake(code: WireErrorCode, message?: string): void {
+  private refuseHandshake(
+    code: WireErrorCode,
+    message?: string,
+    extra: { retryAfterMs?: number; reason?: 'USED' } = {},
+  ): void {
     if (this.state === 'closed' || this.state === 'closing') return;
-    const frame = encodeErrorFrame(code, code === 'PROTOCOL_ERROR' && message ? { message } : {});
+    const frame = encodeErrorFrame(code, { ...(code === 'PROTOCOL_ERROR' && message ? { message } : {}), ...extra });
     this.state = 'closing';
     this.socket.write(encodeFrame(frame));
     this.end();
@@ -525,6 +635,7 @@ export class ServerConnection {
   private onSocketClose(): void {
     const wasSession = this.ctx !== null && this.channel !== null;
     this.state = 'closed';
+    this.gone.abort();
     this.clearHandshakeTimer();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;

@@ -9,6 +9,7 @@ import {
   type WireErrorCode,
 } from '../../protocol/index.js';
 import { utcDay } from '../ledger/tx-id.js';
+import { reauthenticate } from './reauth.js';
 import type {
   FraudAlertLike,
   MutatingRequest,
@@ -27,7 +28,14 @@ export interface RequestContext {
   terminal: string | null;
   /** That certificate's SHA-256 fingerprint: cash moves only while it is still the one on record. */
   terminalFingerprint?: string | null;
+  /** The new hash while this session's own change_password is being applied (the sweep allows it). */
+  pendingPasswordHash?: string;
+  /** UNKNOWN_ACCOUNT answers this session got (§7.9). */
+  unknownTargets?: number;
 }
+
+/** Transfers to unknown names a session may make before UNKNOWN_ACCOUNT becomes RATE_LIMITED (§7.9). */
+export const MAX_UNKNOWN_TARGETS_PER_SESSION = 5;
 
 /** A response ready to seal, plus what the audit log and metrics need to know about it. */
 export interface HandledRequest {
@@ -37,6 +45,8 @@ export interface HandledRequest {
   alerts: FraudAlertLike[];
   /** logout: answer, then close. */
   closeAfter: boolean;
+  /** Answer, then notice SESSION_EXPIRED and close (a re-authentication reached the lockout threshold). */
+  expireAfter?: string;
 }
 
 /** The idempotent ops are exactly the ones that change state. */
@@ -51,27 +61,70 @@ export function isMutation(request: Request): request is MutatingRequest {
  * Revision-2 ops this server does not serve yet. Teller ops from a customer are
  * INVALID_REQUEST by §5.2, which is what every session here is until tellers exist.
  */
-const NOT_YET_SERVED: ReadonlySet<Request['op']> = new Set(['serve', 'release', 'open_account', 'totp_disable']);
+const NOT_YET_SERVED: ReadonlySet<Request['op']> = new Set(['serve', 'release', 'open_account']);
 
 export function okResponse(id: string, result: Record<string, unknown>): Record<string, unknown> {
   return { id, ok: true, result };
 }
 
-export function errorResponse(id: string | null, code: WireErrorCode, message?: string): Record<string, unknown> {
-  return { id, ok: false, error: { code, message: message ?? WIRE_ERRORS[code] } };
+export function errorResponse(
+  id: string | null,
+  code: WireErrorCode,
+  message?: string,
+  details: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { id, ok: false, error: { code, message: message ?? WIRE_ERRORS[code], ...details } };
 }
 
-function refused(id: string, code: WireErrorCode, message?: string): HandledRequest {
-  return { response: errorResponse(id, code, message), outcome: code, audit: {}, alerts: [], closeAfter: false };
+function refused(id: string, code: WireErrorCode, message?: string, details?: Record<string, unknown>): HandledRequest {
+  return {
+    response: errorResponse(id, code, message, details),
+    outcome: code,
+    audit: {},
+    alerts: [],
+    closeAfter: false,
+  };
 }
+
+/** INVALID_AMOUNT for an amount above the per-request maximum carries that maximum (§6). */
+export function amountDetails(
+  code: WireErrorCode,
+  payload: Uint8Array,
+  limits: { maxAmountCents: number },
+): Record<string, unknown> {
+  if (code !== 'INVALID_AMOUNT') return {};
+  try {
+    const body = JSON.parse(Buffer.from(payload).toString('utf8')) as { amountCents?: unknown };
+    if (typeof body.amountCents === 'number' && body.amountCents > limits.maxAmountCents) {
+      return { maxAmountCents: limits.maxAmountCents };
+    }
+  } catch {
+    // Not JSON: no amount to speak of.
+  }
+  return {};
+}
+
+/** Reads need an account that is still active and not locked by an operator (§5.1). */
+function accountUsable(services: SessionServices, ctx: RequestContext): boolean {
+  const account = services.ledger.store.getAccount(ctx.account.id);
+  return account?.status === 'active' && !account.locked;
+}
+
+/** Ops a session may still send on a locked or closed account. */
+const ALWAYS_ALLOWED: ReadonlySet<Request['op']> = new Set(['ping', 'logout']);
 
 function answered(id: string, result: Record<string, unknown>, extra: Partial<HandledRequest> = {}): HandledRequest {
   return { response: okResponse(id, result), outcome: 'ok', audit: {}, alerts: [], closeAfter: false, ...extra };
 }
 
-/** Reads: answered straight from the store. */
-export function handleRead(services: SessionServices, ctx: RequestContext, request: Request): HandledRequest {
+/** Reads: answered straight from the store (totp_enroll re-authenticates first). */
+export function handleRead(
+  services: SessionServices,
+  ctx: RequestContext,
+  request: Request,
+): HandledRequest | Promise<HandledRequest> {
   const { store } = services.ledger;
+  if (!ALWAYS_ALLOWED.has(request.op) && !accountUsable(services, ctx)) return refused(request.id, 'ACCOUNT_LOCKED');
   switch (request.op) {
     case 'balance': {
       const balanceCents = store.balance(ctx.account.id);
@@ -98,15 +151,11 @@ export function handleRead(services: SessionServices, ctx: RequestContext, reque
       return answered(request.id, { serverTime: new Date(services.clock()).toISOString() });
     case 'logout':
       return answered(request.id, {}, { closeAfter: true });
-    case 'totp_enroll': {
-      const enrolment = services.totp.enroll(ctx.account.user);
-      store.setTotpPending(ctx.account.id, enrolment.sealedSecret);
-      return answered(request.id, { otpauthUri: enrolment.otpauthUri, secret: enrolment.secret });
-    }
+    case 'totp_enroll':
+      return enrollTotp(services, ctx, request);
     case 'serve':
     case 'release':
     case 'open_account':
-    case 'totp_disable':
       return refused(request.id, 'INVALID_REQUEST', `${request.op} is not available in this session`);
     default:
       return refused(request.id, 'INTERNAL');
@@ -129,26 +178,44 @@ export async function submitMutation(
   request: MutatingRequest,
   prepared: Preparation,
 ): Promise<HandledRequest> {
-  if ('refuse' in prepared) return refused(request.id, prepared.refuse);
-  const outcome = await services.ledger.mutate(
-    {
-      accountId: ctx.account.id,
-      user: ctx.account.user,
-      nowMs: services.clock(),
-      terminal:
-        ctx.terminal && ctx.terminalFingerprint ? { id: ctx.terminal, fingerprint: ctx.terminalFingerprint } : null,
-    },
-    request,
-    prepared.change,
-  );
-  return fromOutcome(request, outcome);
+  if ('refuse' in prepared) {
+    const answer = refused(request.id, prepared.refuse, undefined, prepared.details);
+    return prepared.endSession ? { ...answer, expireAfter: 'too many failed password checks' } : answer;
+  }
+  const newHash = request.op === 'change_password' ? prepared.change?.newPasswordHash : undefined;
+  if (newHash !== undefined) ctx.pendingPasswordHash = newHash;
+  let outcome: MutationOutcomeLike;
+  try {
+    outcome = await services.ledger.mutate(
+      {
+        accountId: ctx.account.id,
+        user: ctx.account.user,
+        nowMs: services.clock(),
+        terminal:
+          ctx.terminal && ctx.terminalFingerprint ? { id: ctx.terminal, fingerprint: ctx.terminalFingerprint } : null,
+      },
+      request,
+      prepared.change,
+    );
+  } finally {
+    if (newHash !== undefined) delete ctx.pendingPasswordHash;
+  }
+  // This session's own password change must not end it; the others end (§5.1).
+  if (newHash !== undefined && outcome.ok && !outcome.replayed) ctx.account = { ...ctx.account, passwordHash: newHash };
+  return fromOutcome(ctx, request, outcome);
 }
 
-function fromOutcome(request: MutatingRequest, outcome: MutationOutcomeLike): HandledRequest {
+function fromOutcome(ctx: RequestContext, request: MutatingRequest, outcome: MutationOutcomeLike): HandledRequest {
   const amountCents = 'amountCents' in request ? request.amountCents : undefined;
   if (!outcome.ok) {
+    let code = outcome.code;
+    if (code === 'UNKNOWN_ACCOUNT' && request.op === 'transfer') {
+      ctx.unknownTargets = (ctx.unknownTargets ?? 0) + 1;
+      // Probing names with transfers is bounded per session (§7.9).
+      if (ctx.unknownTargets > MAX_UNKNOWN_TARGETS_PER_SESSION) code = 'RATE_LIMITED';
+    }
     return {
-      ...refused(request.id, outcome.code, outcome.message),
+      ...refused(request.id, code, code === outcome.code ? outcome.message : undefined, outcome.details),
       audit: amountCents === undefined ? {} : { amountCents },
       alerts: outcome.alerts,
     };
@@ -167,7 +234,9 @@ function fromOutcome(request: MutatingRequest, outcome: MutationOutcomeLike): Ha
   });
 }
 
-export type Preparation = { change?: PreparedChangeLike } | { refuse: WireErrorCode };
+export type Preparation =
+  | { change?: PreparedChangeLike }
+  | { refuse: WireErrorCode; endSession?: boolean; details?: Record<string, unknown> };
 
 function prepare(services: SessionServices, ctx: RequestContext, request: MutatingRequest): Promise<Preparation> {
   switch (request.op) {
@@ -181,6 +250,8 @@ function prepare(services: SessionServices, ctx: RequestContext, request: Mutati
     }
     case 'totp_confirm':
       return Promise.resolve(prepareTotpConfirm(services, ctx, request));
+    case 'totp_disable':
+      return prepareTotpDisable(services, ctx, request);
     default:
       return Promise.resolve({});
   }
@@ -197,11 +268,55 @@ async function preparePasswordChange(
   request: RequestOf<'change_password'>,
 ): Promise<Preparation> {
   if (alreadyApplied(services, ctx, request.id)) return {};
-  const account = services.ledger.store.getAccount(ctx.account.id);
-  if (!account) return { refuse: 'INTERNAL' };
-  if (!(await services.authenticator.checkPassword(account, request.current))) return { refuse: 'AUTH_FAILED' };
+  // Checked before the current password: a weak new one costs no guess.
   if (passwordProblems(request.new).length > 0) return { refuse: 'WEAK_PASSWORD' };
+  const check = await reauthenticate(services, ctx, { password: request.current, totp: undefined });
+  if (!check.ok && check.code !== 'TOTP_REQUIRED') return refusalOf(check);
   return { change: { newPasswordHash: await services.hasher.hash(request.new) } };
+}
+
+async function prepareTotpDisable(
+  services: SessionServices,
+  ctx: RequestContext,
+  request: RequestOf<'totp_disable'>,
+): Promise<Preparation> {
+  if (alreadyApplied(services, ctx, request.id)) return {};
+  const check = await reauthenticate(services, ctx, { password: request.password, totp: request.totp });
+  if (!check.ok) return refusalOf(check);
+  return { change: { totpDisableChecked: true, ...(check.totpStep === null ? {} : { totpStep: check.totpStep }) } };
+}
+
+function refusalOf(check: Extract<Awaited<ReturnType<typeof reauthenticate>>, { ok: false }>): Preparation {
+  return {
+    refuse: check.code,
+    ...(check.endSession ? { endSession: true } : {}),
+    ...(check.reason === undefined ? {} : { details: { reason: check.reason } }),
+  };
+}
+
+/** totp_enroll: password (and current code when two-factor is on), then a new pending secret. */
+async function enrollTotp(
+  services: SessionServices,
+  ctx: RequestContext,
+  request: RequestOf<'totp_enroll'>,
+): Promise<HandledRequest> {
+  // The parser requires `password`; the guard keeps this safe should that ever change.
+  if (request.password === undefined) return refused(request.id, 'INVALID_REQUEST');
+  const check = await reauthenticate(services, ctx, { password: request.password, totp: request.totp });
+  if (!check.ok) {
+    const answer = refused(
+      request.id,
+      check.code,
+      undefined,
+      check.reason === undefined ? undefined : { reason: check.reason },
+    );
+    return check.endSession ? { ...answer, expireAfter: 'too many failed password checks' } : answer;
+  }
+  const enrolment = services.totp.enroll(ctx.account.user);
+  if (!(await services.ledger.setTotpPending(ctx.account.id, enrolment.sealedSecret))) {
+    return refused(request.id, 'ACCOUNT_LOCKED');
+  }
+  return answered(request.id, { otpauthUri: enrolment.otpauthUri, secret: enrolment.secret });
 }
 
 function prepareTotpConfirm(

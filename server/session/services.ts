@@ -22,12 +22,31 @@ export interface SessionAccount {
 
 export type LoginOutcome =
   | { ok: true; account: SessionAccount; registered: boolean }
-  | { ok: false; code: WireErrorCode; user: string; lockedNow: boolean };
+  | {
+      ok: false;
+      /** ABANDONED is no wire code: the connection closed before the check started. */
+      code: WireErrorCode | 'ABANDONED';
+      user: string;
+      lockedNow: boolean;
+      retryAfterMs?: number;
+      reason?: 'USED';
+    };
+
+/** What a login attempt brings besides its credentials (PROTOCOL.md §2.1). */
+export interface LoginAttempt {
+  address: string;
+  /** When the handshake must be done, counted from TCP accept. */
+  deadlineMs?: number;
+  /** Aborted when the connection closes. */
+  signal?: AbortSignal;
+}
 
 export interface SessionAuthenticator {
-  login(input: { user: string; password: string; totp?: string; address: string }): Promise<LoginOutcome>;
-  register(input: { user: string; password: string; address: string }): Promise<LoginOutcome>;
+  login(input: { user: string; password: string; totp?: string } & LoginAttempt): Promise<LoginOutcome>;
+  register(input: { user: string; password: string } & LoginAttempt): Promise<LoginOutcome>;
   checkPassword(account: SessionAccount, password: string): Promise<boolean>;
+  /** A failed re-authentication in a session counts toward the name's lockout (§5.1). */
+  recordFailure(user: string): Promise<{ locked: boolean; justLocked: boolean }>;
 }
 
 export interface SessionHasher {
@@ -36,7 +55,11 @@ export interface SessionHasher {
 
 export interface SessionTotp {
   enroll(user: string): { secret: string; otpauthUri: string; sealedSecret: string };
-  verify(sealedSecret: string, code: string, lastStep: number | null): { ok: true; step: number } | { ok: false };
+  verify(
+    sealedSecret: string,
+    code: string,
+    lastStep: number | null,
+  ): { ok: true; step: number } | { ok: false; reason?: 'USED' };
 }
 
 export interface SessionPiiBox {
@@ -53,10 +76,24 @@ export interface FraudAlertLike {
 
 export type MutationOutcomeLike =
   | { ok: true; result: Record<string, unknown>; replayed: boolean; alerts: FraudAlertLike[] }
-  | { ok: false; code: WireErrorCode; message?: string; alerts: FraudAlertLike[] };
+  | {
+      ok: false;
+      code: WireErrorCode;
+      message?: string;
+      alerts: FraudAlertLike[];
+      /** Numbers for the error object (remainingCents, maxAmountCents). */
+      details?: { remainingCents?: number; maxAmountCents?: number };
+    };
 
 export type MutatingRequest = RequestOf<
-  'deposit' | 'withdraw' | 'transfer' | 'reverse' | 'change_password' | 'update_contact' | 'totp_confirm'
+  | 'deposit'
+  | 'withdraw'
+  | 'transfer'
+  | 'reverse'
+  | 'change_password'
+  | 'update_contact'
+  | 'totp_confirm'
+  | 'totp_disable'
 >;
 
 export interface PreparedChangeLike {
@@ -65,6 +102,7 @@ export interface PreparedChangeLike {
   phoneSealed?: string | null;
   totpSecretSealed?: string;
   totpStep?: number;
+  totpDisableChecked?: boolean;
 }
 
 export interface SessionStore {
@@ -77,7 +115,8 @@ export interface SessionStore {
     before?: string,
   ): { entries: HistoryEntry[]; next: string | null } | { error: 'UNKNOWN_TX' };
   findApplied(accountId: number, requestId: string): { requestHash: string; response: Record<string, unknown> } | null;
-  setTotpPending(accountId: number, sealedSecret: string): void;
+  /** Whether a name is locked right now (operator or failed logins). */
+  isNameLocked(user: string, nowMs: number): boolean;
 }
 
 export interface SessionLedger {
@@ -94,6 +133,13 @@ export interface SessionLedger {
     request: MutatingRequest,
     prepared?: PreparedChangeLike,
   ): Promise<MutationOutcomeLike>;
+  /**
+   * Store a pending TOTP secret through the writer, in the same transaction that checks the account
+   * is still active and not locked by an operator; false when it no longer is.
+   */
+  setTotpPending(accountId: number, sealedSecret: string): Promise<boolean>;
+  /** A correct re-authentication resets the name's failure count (through the writer). */
+  resetFailures(user: string, accountId: number, totpStep: number | null): Promise<boolean>;
 }
 
 export interface SessionLimits {
@@ -102,6 +148,8 @@ export interface SessionLimits {
   dailyWithdrawalLimitCents: number;
   handshakeTimeoutMs: number;
   currency: string;
+  /** Longest a session lives, however active (default 1800). */
+  maxSessionSec?: number;
 }
 
 export interface SessionServices {

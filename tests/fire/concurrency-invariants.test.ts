@@ -35,7 +35,8 @@ describe('concurrency invariants: 100 sessions, random transfers among 10 accoun
   });
 
   it(`money is conserved, no balance goes negative, every history chains to its balance (seed ${seed})`, async () => {
-    bank = await startTestBank();
+    // 100 logins at once from 127.0.0.1: each holds a failed-login slot while it runs (§2.1).
+    bank = await startTestBank({ maxFailedLoginsPerMinute: 1_000 });
     const { port, caCert: ca } = bank;
     const { cert, key } = bank.terminal;
     const users = Array.from({ length: ACCOUNTS }, (_, i) => `conc${i}`);

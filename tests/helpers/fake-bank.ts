@@ -320,7 +320,7 @@ export class FakeSession implements BankSession {
     return { ok: true as const, value: {} };
   }
 
-  async totpEnroll(password?: string, totp?: string) {
+  async totpEnroll(password: string, totp?: string) {
     const failure = await this.begin('totp_enroll', [password, totp]);
     if (failure) return failure;
     if (password !== this.account.password) return err('AUTH_FAILED');

@@ -308,7 +308,7 @@ export interface PeerHooks {
   onHello?(
     hello: HelloMessage,
     index: number,
-  ): { error: WireErrorCode; message?: string } | { welcomeUser: string } | undefined;
+  ): { error: WireErrorCode; message?: string; retryAfterMs?: number } | { welcomeUser: string } | undefined;
   /** Called after `welcome` went out. */
   onOpen?(connection: PeerConnection): void;
   onRequest?(request: Request, connection: PeerConnection): PeerAction | undefined;
@@ -412,7 +412,7 @@ export async function startScriptedBankPeer(pki: TestPki, hooks: PeerHooks = {})
       hellos.push(hello.value.message);
       const custom = peer.hooks.onHello?.(hello.value.message, index);
       if (custom && 'error' in custom) {
-        refuse(custom.error, custom.message ?? custom.error);
+        refuse(custom.error, custom.message ?? custom.error, custom.retryAfterMs);
         return;
       }
       const auth = bank.authenticate(hello.value.message);
@@ -451,8 +451,9 @@ export async function startScriptedBankPeer(pki: TestPki, hooks: PeerHooks = {})
       peer.hooks.onOpen?.(connection);
     }
 
-    function refuse(code: WireErrorCode, message: string): void {
-      socket.end(encodeFrame(JSON.stringify({ type: 'error', code, message })));
+    function refuse(code: WireErrorCode, message: string, retryAfterMs?: number): void {
+      const details = retryAfterMs === undefined ? {} : { retryAfterMs };
+      socket.end(encodeFrame(JSON.stringify({ type: 'error', code, message, ...details })));
     }
 
     function onSealed(payload: Buffer): void {

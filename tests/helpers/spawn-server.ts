@@ -64,6 +64,9 @@ export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string
       '0',
       '--bcrypt-cost',
       '4',
+      // Tests register many accounts from 127.0.0.1; a later flag in extraArgs still wins.
+      '--max-registrations-per-hour',
+      '100000',
       ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },

@@ -34,6 +34,8 @@ export async function startTestBank(
     adminPort: 0,
     bcryptCost: 4,
     allowRegistration: true,
+    // Tests register many accounts from 127.0.0.1; the registration limit has tests of its own.
+    maxRegistrationsPerHour: 10_000,
     ...overrides,
     dataDir,
   };

@@ -31,6 +31,9 @@ interface StartOptions {
   ledgerWorker: boolean;
   logLevel: string;
   instanceId?: string;
+  lockoutDuration: number;
+  maxSession: number;
+  maxRegistrationsPerHour: number;
 }
 
 /** The ATM server's options, named as DESIGN.md fixes them. */
@@ -94,6 +97,19 @@ export function startCommand(io: CliIo): Command {
       '--instance-id <id>',
       "this instance's name: lock, audit chain, metrics label (default: env BANK_INSTANCE_ID, else main)",
     )
+    .option(
+      '--lockout-duration <sec>',
+      'lock period after the lockout threshold (doubles per repeat lock within 24 h, at most 4 h); 0 = until an operator unlocks',
+      integerOption(0),
+      d.lockoutDurationSec,
+    )
+    .option('--max-session <sec>', 'longest a session lives, however active', integerOption(1), d.maxSessionSec)
+    .option(
+      '--max-registrations-per-hour <n>',
+      'new accounts per source address per hour',
+      integerOption(1),
+      d.maxRegistrationsPerHour,
+    )
     .option('--demo', 'create the demo account (user "demo") on first start and print its password', false)
     .option('--no-audit', 'benchmark only: turn the audit logs off')
     .option('--no-ledger-worker', 'benchmark only: run the ledger writer on the main thread')
@@ -125,6 +141,9 @@ export function startCommand(io: CliIo): Command {
         auditEnabled: opts.audit,
         ledgerWorker: opts.ledgerWorker,
         instanceId: opts.instanceId ?? io.env.BANK_INSTANCE_ID ?? DEFAULT_INSTANCE_ID,
+        lockoutDurationSec: opts.lockoutDuration,
+        maxSessionSec: opts.maxSession,
+        maxRegistrationsPerHour: opts.maxRegistrationsPerHour,
       };
       // The demo password goes to stderr: a closed stderr must not take the server down either.
       guardStdout(process.stderr);

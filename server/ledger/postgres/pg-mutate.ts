@@ -63,6 +63,9 @@ function refusalFromRequest(
       return null;
     case 'totp_confirm':
       return null;
+    case 'totp_disable':
+      // Not in ledger_mutate yet; refused as not applied rather than half-done.
+      return { code: 'INTERNAL', message: 'totp_disable is not served by the PostgreSQL ledger yet' };
   }
 }
 

@@ -145,7 +145,7 @@ describe('every op on the wire', () => {
       value: {},
     });
     await s.updateContact({ phone: '+1 555 0100' });
-    expect(await s.totpEnroll()).toMatchObject({ ok: true, value: { secret: 'JBSWY3DPEHPK3PXP' } });
+    expect(await s.totpEnroll('Another-Pass-42!')).toMatchObject({ ok: true, value: { secret: 'JBSWY3DPEHPK3PXP' } });
     expect(await s.totpConfirm('123456')).toEqual({ ok: true, value: {} });
     expect(await s.ping()).toMatchObject({ ok: true, value: { serverTime: expect.any(String) } });
     expect(await s.logout()).toEqual({ ok: true, value: {} });
@@ -167,7 +167,7 @@ describe('every op on the wire', () => {
       { op: 'change_password', current: PASSWORD, new: 'Another-Pass-42!' },
       { op: 'update_contact', email: 'a@example.com', phone: '+44 20 7946 0000' },
       { op: 'update_contact', phone: '+1 555 0100' },
-      { op: 'totp_enroll' },
+      { op: 'totp_enroll', password: 'Another-Pass-42!' },
       { op: 'totp_confirm', code: '123456' },
       { op: 'ping' },
       { op: 'logout' },

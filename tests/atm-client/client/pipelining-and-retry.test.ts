@@ -186,7 +186,7 @@ describe('lost answers', () => {
       onRequest: (_request, connection) => (connection.index === 0 ? { kind: 'ignore' } : undefined),
     });
     const clock = new ManualClock();
-    const session = await login(peer, { maxRetries: 1, retryBackoffMs: 50 }, { clock });
+    const session = await login(peer, { maxRetries: 1, retryBackoffMs: 50 }, { clock, random: () => 0.5 });
     const reports: RetryReport[] = [];
     session.onRetry((report) => reports.push(report));
     const balance = session.balance();

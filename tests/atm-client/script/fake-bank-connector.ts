@@ -60,12 +60,7 @@ export class FakeBankConnector implements BankConnector {
       history: (query = {}) => call({ op: 'history', ...query }),
       changePassword: (current, next) => call({ op: 'change_password', current, new: next }),
       updateContact: (contact) => call({ op: 'update_contact', ...contact }),
-      totpEnroll: (password, totp) =>
-        call({
-          op: 'totp_enroll',
-          ...(password === undefined ? {} : { password }),
-          ...(totp === undefined ? {} : { totp }),
-        }),
+      totpEnroll: (password, totp) => call({ op: 'totp_enroll', password, ...(totp === undefined ? {} : { totp }) }),
       totpDisable: (password, totp) => call({ op: 'totp_disable', password, totp }),
       totpConfirm: (code) => call({ op: 'totp_confirm', code }),
       ping: () => call({ op: 'ping' }),

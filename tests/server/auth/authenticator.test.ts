@@ -7,6 +7,7 @@ import {
   type AuthOutcome,
   type AuthPolicy,
   createPasswordHasher,
+  LoginAdmission,
   type PasswordHasher,
   TotpService,
 } from '../../../server/auth/index.js';
@@ -63,14 +64,24 @@ function setup(policy: Partial<AuthPolicy> = {}) {
     maxConnectionsPerAddress: 256,
     ...policy,
   };
-  const store = new FakeAccountStore();
+  const store = new FakeAccountStore(fullPolicy.lockoutThreshold);
   const hasher = new CountingHasher();
   const limiter = new AddressLimiter(fullPolicy, clock);
   const box = new PiiBox(PiiBox.generateKey());
   const totp = new TotpService(box, { clock });
-  const auth = new Authenticator({ store, hasher, limiter, policy: fullPolicy, totp, clock });
+  const auth = new Authenticator({ store, lockout: store, hasher, limiter, policy: fullPolicy, totp, clock });
   store.add('alice', aliceHash);
-  return { store, hasher, limiter, box, totp, auth, advance: (ms: number) => (now += ms), now: () => now };
+  return {
+    store,
+    hasher,
+    limiter,
+    box,
+    totp,
+    auth,
+    policy: fullPolicy,
+    advance: (ms: number) => (now += ms),
+    now: () => now,
+  };
 }
 
 function login(auth: Authenticator, user: string, password: string, extra: { totp?: string; address?: string } = {}) {
@@ -120,7 +131,7 @@ describe('Authenticator.login', () => {
     expect(t.hasher.counts.verify).toBe(1);
     expect(unknown.code).toBe('AUTH_FAILED');
     expect(wrong.code).toBe(unknown.code);
-    expect(WIRE_ERRORS[wrong.code]).toBe(WIRE_ERRORS[unknown.code]);
+    expect(WIRE_ERRORS[wrong.code as 'AUTH_FAILED']).toBe(WIRE_ERRORS[unknown.code as 'AUTH_FAILED']);
     expect({ ...unknown, user: '' }).toEqual({ ...wrong, user: '' });
     expect(unknown.user).toBe('mallory');
   });
@@ -131,7 +142,8 @@ describe('Authenticator.login', () => {
     const outcome = failureOf(await login(t.auth, 'alice', PASSWORD));
     expect(outcome).toEqual({ ok: false, code: 'AUTH_FAILED', user: 'alice', lockedNow: false });
     expect(t.hasher.counts).toMatchObject({ verify: 0, verifyDummy: 1 });
-    expect(t.store.calls.recordFailedLogin).toBe(0);
+    // Counted against the name like any other failure (§2.1): no difference to observe.
+    expect(t.store.calls.recordFailure).toBe(1);
   });
 
   it('locks at the threshold: the locking failure says ACCOUNT_LOCKED with lockedNow', async () => {
@@ -144,7 +156,7 @@ describe('Authenticator.login', () => {
       user: 'alice',
       lockedNow: true,
     });
-    expect(t.store.get('alice').locked).toBe(true);
+    expect(t.store.isNameLocked('alice')).toBe(true);
   });
 
   it('refuses a locked account even with the right password, still running the compare', async () => {
@@ -159,8 +171,9 @@ describe('Authenticator.login', () => {
     });
     expect(t.hasher.counts.verify).toBe(verifiesBefore + 1);
     expect(failureOf(await login(t.auth, 'alice', 'wrong')).code).toBe('ACCOUNT_LOCKED');
-    expect(t.store.calls.recordFailedLogin).toBe(0);
-    expect(t.store.calls.resetFailedLogins).toBe(0);
+    // Both answers took the same path through the writer; neither was a success.
+    expect(t.store.calls.recordFailure).toBe(2);
+    expect(t.store.calls.recordSuccess).toBe(0);
   });
 
   it('sees a lock that lands while the password is being checked', async () => {
@@ -178,11 +191,12 @@ describe('Authenticator.login', () => {
     await login(t.auth, 'alice', 'x');
     await login(t.auth, 'alice', 'y');
     const runs = t.hasher.bcryptRuns;
-    expect(failureOf(await login(t.auth, 'alice', PASSWORD))).toEqual({
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD))).toMatchObject({
       ok: false,
       code: 'RATE_LIMITED',
       user: 'alice',
       lockedNow: false,
+      retryAfterMs: expect.any(Number),
     });
     expect(t.hasher.bcryptRuns).toBe(runs);
     // Another address is unaffected, and the budget comes back after a minute.
@@ -310,3 +324,129 @@ describe('Authenticator.checkPassword', () => {
     expect(await t.auth.checkPassword(alice, 'not-it')).toBe(false);
   });
 });
+
+describe('Authenticator lockout without oracles (§2.1)', () => {
+  it('locks an unknown name exactly like a real one: third failure ACCOUNT_LOCKED, then every attempt', async () => {
+    const t = setup();
+    const real: string[] = [];
+    const unknown: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      real.push(failureOf(await login(t.auth, 'alice', `wrong-${i}`)).code);
+      unknown.push(failureOf(await login(t.auth, 'mallory', `wrong-${i}`)).code);
+    }
+    expect(real).toEqual(['AUTH_FAILED', 'AUTH_FAILED', 'ACCOUNT_LOCKED', 'ACCOUNT_LOCKED']);
+    expect(unknown).toEqual(real);
+  });
+
+  it('answers ACCOUNT_LOCKED on a locked name whether or not the password is right, after the same bcrypt work', async () => {
+    const t = setup();
+    for (let i = 0; i < 3; i++) await login(t.auth, 'alice', 'wrong');
+    const before = t.hasher.bcryptRuns;
+    const right = failureOf(await login(t.auth, 'alice', PASSWORD));
+    const wrong = failureOf(await login(t.auth, 'alice', 'wrong'));
+    expect(t.hasher.bcryptRuns).toBe(before + 2);
+    expect(right).toEqual(wrong);
+    expect(right.code).toBe('ACCOUNT_LOCKED');
+  });
+
+  it('takes a per-address slot for attempts on a locked name, right password or not', async () => {
+    const t = setup({ maxFailedLoginsPerMinute: 5 });
+    t.store.lockedNames.add('alice');
+    for (let i = 0; i < 5; i++) expect(failureOf(await login(t.auth, 'alice', PASSWORD)).code).toBe('ACCOUNT_LOCKED');
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD)).code).toBe('RATE_LIMITED');
+  });
+
+  it('gives a reused TOTP code reason USED', async () => {
+    const t = setup();
+    const code = enableTotp(t);
+    const first = code();
+    expect((await login(t.auth, 'alice', PASSWORD, { totp: first })).ok).toBe(true);
+    expect(failureOf(await login(t.auth, 'alice', PASSWORD, { totp: first }))).toMatchObject({
+      code: 'TOTP_INVALID',
+      reason: 'USED',
+    });
+  });
+});
+
+describe('Authenticator admission (§2.1)', () => {
+  it('takes the per-address slot when the attempt starts: 60 parallel wrong logins get at most 20 answers past the limit', async () => {
+    const t = setup({ maxFailedLoginsPerMinute: 20, lockoutThreshold: 1000 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => login(t.auth, `user${i}`, 'wrong-password')),
+    );
+    const codes = outcomes.map((o) => failureOf(o).code);
+    expect(codes.filter((c) => c === 'AUTH_FAILED')).toHaveLength(20);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(40);
+    expect(t.hasher.bcryptRuns).toBe(20);
+  });
+
+  it('answers SERVER_BUSY with retryAfterMs when a check could not end before the deadline, and takes no slot', async () => {
+    const t = setup({ maxFailedLoginsPerMinute: 1 });
+    const admission = new LoginAdmission({ workers: 1, initialCheckMs: 3_000, marginMs: 1_000, clock: t.now });
+    const auth = new Authenticator({ ...depsOf(t), admission });
+    const deadlineMs = t.now() + 10_000;
+    // 10 s - 1 s margin affords three checks of 3 s: the fourth is refused at once.
+    const started = [1, 2, 3].map((i) =>
+      auth.login({ user: `u${i}`, password: 'x', address: `10.0.0.${i}`, deadlineMs }),
+    );
+    const busy = failureOf(await auth.login({ user: 'alice', password: PASSWORD, address: ADDRESS, deadlineMs }));
+    expect(busy.code).toBe('SERVER_BUSY');
+    expect(busy.retryAfterMs).toBeGreaterThan(0);
+    await Promise.all(started);
+    // SERVER_BUSY took no slot of the one this address has.
+    expect(
+      (await auth.login({ user: 'alice', password: PASSWORD, address: ADDRESS, deadlineMs: t.now() + 10_000 })).ok,
+    ).toBe(true);
+  });
+
+  it('caps the checks one address may have queued', async () => {
+    const t = setup({ lockoutThreshold: 1000 });
+    const admission = new LoginAdmission({ workers: 1, initialCheckMs: 1, maxPerAddress: 2, clock: t.now });
+    const auth = new Authenticator({ ...depsOf(t), admission });
+    const outcomes = await Promise.all(
+      [1, 2, 3].map((i) => auth.login({ user: `u${i}`, password: 'x', address: ADDRESS })),
+    );
+    expect(outcomes.map((o) => failureOf(o).code)).toEqual(['AUTH_FAILED', 'AUTH_FAILED', 'SERVER_BUSY']);
+  });
+
+  it('drops a queued check whose connection closed: ABANDONED, no bcrypt, no failure, slot given back', async () => {
+    const t = setup({ maxFailedLoginsPerMinute: 2 });
+    const admission = new LoginAdmission({ workers: 1, initialCheckMs: 1, clock: t.now });
+    const auth = new Authenticator({ ...depsOf(t), admission });
+    const first = auth.login({ user: 'alice', password: 'wrong', address: ADDRESS });
+    const gone = new AbortController();
+    const queued = auth.login({ user: 'alice', password: 'wrong', address: ADDRESS, signal: gone.signal });
+    gone.abort();
+    expect(failureOf(await queued).code).toBe('ABANDONED');
+    expect(failureOf(await first).code).toBe('AUTH_FAILED');
+    expect(t.hasher.bcryptRuns).toBe(1);
+    expect(t.store.calls.recordFailure).toBe(1);
+    // Its slot came back: one more attempt still fits the limit of 2.
+    expect(failureOf(await auth.login({ user: 'alice', password: 'wrong', address: ADDRESS })).code).toBe(
+      'AUTH_FAILED',
+    );
+  });
+
+  it('limits registrations per address per hour', async () => {
+    const t = setup({ maxRegistrationsPerHour: 2 });
+    const password = 'Str0ng&Long-pass';
+    expect((await t.auth.register({ user: 'carol1', password, address: ADDRESS })).ok).toBe(true);
+    expect((await t.auth.register({ user: 'carol2', password, address: ADDRESS })).ok).toBe(true);
+    expect(failureOf(await t.auth.register({ user: 'carol3', password, address: ADDRESS })).code).toBe('RATE_LIMITED');
+    expect(t.store.accounts.has('carol3')).toBe(false);
+    t.advance(3_600_000);
+    expect((await t.auth.register({ user: 'carol3', password, address: ADDRESS })).ok).toBe(true);
+  });
+});
+
+function depsOf(t: ReturnType<typeof setup>) {
+  return {
+    store: t.store,
+    lockout: t.store,
+    hasher: t.hasher,
+    limiter: t.limiter,
+    policy: t.policy,
+    totp: t.totp,
+    clock: t.now,
+  };
+}

@@ -1,10 +1,18 @@
-import type { AuthAccount, AuthAccountStore } from '../../../server/auth/index.js';
+import type { AuthAccount, AuthAccountStore, LockoutRecorder } from '../../../server/auth/index.js';
 
-/** An in-memory AuthAccountStore that follows the ledger's contract, with call counters. */
-export class FakeAccountStore implements AuthAccountStore {
+/**
+ * An in-memory AuthAccountStore + LockoutRecorder that follows the ledger's contract (failures
+ * counted per user name, accounts or not; a lock from failures lasts until reset here), with call
+ * counters.
+ */
+export class FakeAccountStore implements AuthAccountStore, LockoutRecorder {
   readonly accounts = new Map<string, AuthAccount>();
-  readonly calls = { recordFailedLogin: 0, resetFailedLogins: 0, setTotpLastStep: 0, createAccount: 0 };
+  readonly failures = new Map<string, number>();
+  readonly lockedNames = new Set<string>();
+  readonly calls = { recordFailure: 0, recordSuccess: 0, createAccount: 0 };
   private nextId = 1;
+
+  constructor(private readonly threshold = 3) {}
 
   add(user: string, passwordHash: string, extra: Partial<AuthAccount> = {}): AuthAccount {
     const account: AuthAccount = {
@@ -41,27 +49,29 @@ export class FakeAccountStore implements AuthAccountStore {
     return { ok: true as const, account: { ...this.add(input.user, input.passwordHash) } };
   }
 
-  recordFailedLogin(accountId: number, threshold: number) {
-    this.calls.recordFailedLogin++;
-    const account = this.byId(accountId);
-    account.failedLogins++;
-    const justLocked = !account.locked && account.failedLogins >= threshold;
-    if (justLocked) account.locked = true;
-    return { failedLogins: account.failedLogins, locked: account.locked, justLocked };
+  isNameLocked(user: string): boolean {
+    return this.accounts.get(user)?.locked === true || this.lockedNames.has(user);
   }
 
-  resetFailedLogins(accountId: number): void {
-    this.calls.resetFailedLogins++;
-    this.byId(accountId).failedLogins = 0;
+  async recordFailure(user: string) {
+    this.calls.recordFailure++;
+    if (this.lockedNames.has(user)) return { locked: true, justLocked: false };
+    const failures = (this.failures.get(user) ?? 0) + 1;
+    this.failures.set(user, failures);
+    const account = this.accounts.get(user);
+    if (account) account.failedLogins = failures;
+    if (failures < this.threshold) return { locked: false, justLocked: false };
+    this.lockedNames.add(user);
+    return { locked: true, justLocked: true };
   }
 
-  setTotpLastStep(accountId: number, step: number): void {
-    this.calls.setTotpLastStep++;
-    this.byId(accountId).totpLastStep = step;
-  }
-
-  private byId(id: number): AuthAccount {
-    for (const account of this.accounts.values()) if (account.id === id) return account;
-    throw new Error(`no account #${id}`);
+  async recordSuccess(user: string, accountId: number, totpStep: number | null) {
+    this.calls.recordSuccess++;
+    const account = [...this.accounts.values()].find((a) => a.id === accountId);
+    if (account?.status !== 'active' || account.locked) return false;
+    this.failures.delete(user);
+    account.failedLogins = 0;
+    if (totpStep !== null) account.totpLastStep = totpStep;
+    return true;
   }
 }

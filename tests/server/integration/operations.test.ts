@@ -206,7 +206,7 @@ describe('two-factor login', () => {
 
   it('enrols, confirms, then requires and checks the code at login', async () => {
     const erin = await register(bank, 'erin');
-    const enrol = await erin.call({ op: 'totp_enroll' });
+    const enrol = await erin.call({ op: 'totp_enroll', password: PASSWORD });
     const { secret, otpauthUri } = enrol.result as { secret: string; otpauthUri: string };
     expect(otpauthUri).toMatch(/^otpauth:\/\/totp\//);
     const totp = new TOTP({ secret, digits: 6, period: 30, algorithm: 'SHA1' });

@@ -5,6 +5,7 @@ import {
   checkReplay,
   closedUserName,
   findTerminal,
+  MAX_BALANCE_CENTS,
   type MutationOutcome,
 } from '../../../server/ledger/index.js';
 import {
@@ -445,7 +446,59 @@ describe('account changes', () => {
       { accountId: alice.id, user: 'alice', nowMs: fx.clock.now, config: config() },
       req({ op: 'deposit', amountCents: 1 }),
     );
-    expect(codeOf(outcome)).toBe('UNKNOWN_ACCOUNT');
+    // §5.1: a session whose account was closed since it opened gets ACCOUNT_LOCKED.
+    expect(codeOf(outcome)).toBe('ACCOUNT_LOCKED');
     expect(fx.store.verify()).toMatchObject({ ok: true, entries: 0 });
+  });
+
+  it('refuses every mutation on an account an operator locked, in the transaction that would apply it', () => {
+    const alice = fx.store.findAccount('alice');
+    if (!alice) throw new Error('missing');
+    expect(fx.store.setLocked('alice', true)).toBe(true);
+    const ctx = { accountId: alice.id, user: 'alice', nowMs: fx.clock.now, config: config() };
+    for (const request of [
+      req({ op: 'deposit', amountCents: 1 }),
+      req({ op: 'withdraw', amountCents: 1 }),
+      req({ op: 'transfer', amountCents: 1, to: 'bob' }),
+      req({ op: 'update_contact', email: 'a@example.com' }),
+    ]) {
+      expect(codeOf(applyMutation(fx.store, ctx, request, { emailSealed: 'v1:x' }))).toBe('ACCOUNT_LOCKED');
+    }
+  });
+});
+
+describe('error details and the balance bound (PROTOCOL.md §6)', () => {
+  it('says how much of the daily limit is left with LIMIT_EXCEEDED', () => {
+    fund('alice', 100_000);
+    const cfg = config({ dailyWithdrawalLimitCents: 1000 });
+    okResult(apply(fx, 'alice', req({ op: 'withdraw', amountCents: 600 }), { config: cfg }));
+    const refused = apply(fx, 'alice', req({ op: 'withdraw', amountCents: 401 }), { config: cfg });
+    expect(refused).toMatchObject({ ok: false, code: 'LIMIT_EXCEEDED', details: { remainingCents: 400 } });
+  });
+
+  it('refuses a deposit that would take the vault past the bound instead of losing precision', () => {
+    const cfg = config({ maxAmountCents: Number.MAX_SAFE_INTEGER });
+    okResult(apply(fx, 'alice', req({ op: 'deposit', amountCents: MAX_BALANCE_CENTS }), { config: cfg }));
+    // Past the bound on the vault side (bob's own balance would be fine): refused, nothing moves.
+    expectRefused(apply(fx, 'bob', req({ op: 'deposit', amountCents: 1 }), { config: cfg }), 'INVALID_AMOUNT', {
+      alice: MAX_BALANCE_CENTS,
+      bob: 0,
+    });
+    expect(fx.store.verify().ok).toBe(true);
+  });
+
+  it('refuses any deposit once the customers together hold the bound (the vault mirrors them)', () => {
+    const cfg = config({ maxAmountCents: Number.MAX_SAFE_INTEGER });
+    okResult(apply(fx, 'bob', req({ op: 'deposit', amountCents: MAX_BALANCE_CENTS - 10 }), { config: cfg }));
+    expect(codeOf(apply(fx, 'alice', req({ op: 'deposit', amountCents: 20 }), { config: cfg }))).toBe('INVALID_AMOUNT');
+  });
+
+  it('checks funds before the target: an empty sender learns nothing about the name', () => {
+    expectRefused(apply(fx, 'alice', req({ op: 'transfer', amountCents: 1, to: 'nobody' })), 'INSUFFICIENT_FUNDS', {
+      alice: 0,
+    });
+    expectRefused(apply(fx, 'alice', req({ op: 'transfer', amountCents: 1, to: 'bob' })), 'INSUFFICIENT_FUNDS', {
+      alice: 0,
+    });
   });
 });

@@ -238,6 +238,8 @@ describe('a second process', () => {
     const operator = openLedger(fx.path);
     expect(operator.setLocked('alice', true)).toBe(true);
     expect(fx.store.findAccount('alice')?.locked).toBe(true);
+    // A locked account takes no mutation (§5.1); unlocked, it does.
+    expect(operator.setLocked('alice', false)).toBe(true);
     okResult(apply(fx, 'alice', req({ op: 'deposit', amountCents: 77 })));
     expect(operator.listAccounts()[0]?.balanceCents).toBe(77);
     expect(operator.verify().ok).toBe(true);

@@ -49,6 +49,13 @@ describe('ledger verify', () => {
       expect(report.fault).toMatch(/balance mismatch: account alice has balance 830 but its entries sum to 730/);
   });
 
+  it('names a balance past the bound without a contradictory message', () => {
+    tamper(`UPDATE accounts SET balance_cents = 9007199254740993 WHERE username = 'alice'`);
+    const report = verifyLedgerFile(fx.path);
+    expect(report.ok).toBe(false);
+    if (!report.ok) expect(report.fault).toMatch(/^balance out of range: account alice/);
+  });
+
   it('names a tampered entry amount as a broken chain at that entry', () => {
     tamper(
       `UPDATE entries SET amount_cents = -200 WHERE account_id = ${aliceId} AND tx_seq = ${seq(txIds[1] as string)}`,

@@ -1,0 +1,82 @@
+/**
+ * Session authority (PROTOCOL.md §5.1): a session ends within 2 s when an operator locks or
+ * closes its account or its password is changed elsewhere, and no session outlives the maximum
+ * session length however active it is. The operator's CLI is another process that writes the
+ * ledger (and queues the action), so the server learns of it by reading: this sweep reads each
+ * open session's account every `intervalMs` and ends the sessions that lost their authority.
+ *
+ * Between a change and the sweep, requests are refused by the per-request checks (the writer
+ * re-checks the account in the transaction that applies a mutation; reads check it too).
+ */
+
+/** One open session as the sweep sees it. */
+export interface SweptSession {
+  readonly session: {
+    accountId: number;
+    passwordHash: string;
+    pendingPasswordHash: string | undefined;
+    openedAt: number;
+  } | null;
+  expire(reason: string): Promise<void>;
+}
+
+export interface AuthoritySweepOptions {
+  sessions: () => Iterable<SweptSession>;
+  store: {
+    getAccount(id: number): { status: 'active' | 'closed'; locked: boolean; passwordHash: string } | null;
+  };
+  clock: () => number;
+  /** Longest a session lives (ms). */
+  maxSessionMs: number;
+  /** How often to look; well under the 2 s the protocol allows. */
+  intervalMs?: number;
+  /** Told about a sweep that failed (a store error); the next sweep tries again. */
+  onError?: (err: unknown) => void;
+}
+
+/** Half a second: a lock is seen within 0.5 s plus a sweep's own time, well inside 2 s. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 500;
+
+/** Why a session must end now, or null while it keeps its authority. */
+export function expiryReason(
+  session: NonNullable<SweptSession['session']>,
+  account: { status: 'active' | 'closed'; locked: boolean; passwordHash: string } | null,
+  nowMs: number,
+  maxSessionMs: number,
+): string | null {
+  if (account?.status !== 'active') return 'the account was closed';
+  if (account.locked) return 'the account was locked by the bank';
+  if (account.passwordHash !== session.passwordHash && account.passwordHash !== session.pendingPasswordHash) {
+    return 'the password was changed';
+  }
+  if (nowMs - session.openedAt >= maxSessionMs) return 'the maximum session length was reached';
+  return null;
+}
+
+/** Check every open session once; returns how many were told to end. */
+export function sweepSessions(options: AuthoritySweepOptions): number {
+  const now = options.clock();
+  let ended = 0;
+  for (const connection of options.sessions()) {
+    const session = connection.session;
+    if (!session) continue;
+    const reason = expiryReason(session, options.store.getAccount(session.accountId), now, options.maxSessionMs);
+    if (reason === null) continue;
+    ended++;
+    void connection.expire(reason);
+  }
+  return ended;
+}
+
+/** Run {@link sweepSessions} on a timer; returns the function that stops it. */
+export function startAuthoritySweep(options: AuthoritySweepOptions): () => void {
+  const timer = setInterval(() => {
+    try {
+      sweepSessions(options);
+    } catch (err) {
+      options.onError?.(err);
+    }
+  }, options.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
