@@ -75,7 +75,7 @@ export async function writeManifest(root: string, manifest: DataDirManifest): Pr
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await writeFileAtomic(path, text, 0o644);
+  await writeFileAtomic(path, text, 0o600);
   return true;
 }
 

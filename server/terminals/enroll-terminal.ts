@@ -50,7 +50,7 @@ export async function enrollTerminalFiles(input: {
     keyPath = join(outDir, `${input.id}.key`);
     await writeFileAtomic(keyPath, issued.key, 0o600);
   }
-  await writeFileAtomic(certPath, issued.cert, 0o644);
+  await writeFileAtomic(certPath, issued.cert, 0o600);
   const { reenrolled } = enrollTerminal(input.store, {
     id: input.id,
     fingerprint: issued.fingerprint,

@@ -17,7 +17,8 @@ export interface DevCertificates {
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 const DIR_MODE = 0o700;
 const KEY_MODE = 0o600;
-const CERT_MODE = 0o644;
+// Everything in the data dir is for its owner only (certificates too: copy one out to share it).
+const CERT_MODE = 0o600;
 
 type TlsPaths = Pick<DataDirPaths, 'tlsDir' | 'caCert' | 'caKey' | 'serverCert' | 'serverKey'>;
 

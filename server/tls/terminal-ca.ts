@@ -34,7 +34,7 @@ export async function ensureTerminalCa(
   if (cert === null && key === null) {
     const ca = await createTerminalCa(new Date((options.clock ?? Date.now)()));
     await writeFileAtomic(paths.terminalCaKey, ca.key, 0o600);
-    await writeFileAtomic(paths.terminalCaCert, ca.cert, 0o644);
+    await writeFileAtomic(paths.terminalCaCert, ca.cert, 0o600);
     return { cert: ca.cert, created: true };
   }
   if (cert === null) {

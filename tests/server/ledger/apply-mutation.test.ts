@@ -476,20 +476,22 @@ describe('error details and the balance bound (PROTOCOL.md §6)', () => {
     expect(refused).toMatchObject({ ok: false, code: 'LIMIT_EXCEEDED', details: { remainingCents: 400 } });
   });
 
-  it('refuses a deposit that would take the vault past the bound instead of losing precision', () => {
+  it("refuses a deposit that would take the terminal's cash past the bound instead of losing precision", () => {
     const cfg = config({ maxAmountCents: Number.MAX_SAFE_INTEGER });
-    okResult(apply(fx, 'alice', req({ op: 'deposit', amountCents: MAX_BALANCE_CENTS }), { config: cfg }));
-    // Past the bound on the vault side (bob's own balance would be fine): refused, nothing moves.
+    const upToBound = MAX_BALANCE_CENTS - TEST_TERMINAL_CASH;
+    okResult(apply(fx, 'alice', req({ op: 'deposit', amountCents: upToBound }), { config: cfg }));
+    // Past the bound on the cash side (bob's own balance would be fine): refused, nothing moves.
     expectRefused(apply(fx, 'bob', req({ op: 'deposit', amountCents: 1 }), { config: cfg }), 'INVALID_AMOUNT', {
-      alice: MAX_BALANCE_CENTS,
+      alice: upToBound,
       bob: 0,
     });
     expect(fx.store.verify().ok).toBe(true);
   });
 
-  it('refuses any deposit once the customers together hold the bound (the vault mirrors them)', () => {
+  it("refuses any deposit once the customers together hold the bound (the terminal's cash mirrors them)", () => {
     const cfg = config({ maxAmountCents: Number.MAX_SAFE_INTEGER });
-    okResult(apply(fx, 'bob', req({ op: 'deposit', amountCents: MAX_BALANCE_CENTS - 10 }), { config: cfg }));
+    const nearBound = MAX_BALANCE_CENTS - TEST_TERMINAL_CASH - 10;
+    okResult(apply(fx, 'bob', req({ op: 'deposit', amountCents: nearBound }), { config: cfg }));
     expect(codeOf(apply(fx, 'alice', req({ op: 'deposit', amountCents: 20 }), { config: cfg }))).toBe('INVALID_AMOUNT');
   });
 
