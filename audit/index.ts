@@ -29,6 +29,7 @@ export { AUDIT_ERRORS, AuditError, type AuditErrorCode } from './errors.js';
 /** Event types and the normalization/redaction both logs apply. */
 export { type AuditEvent, type AuditEventInput, normalizeAuditEvent } from './events/audit-event.js';
 export { isSecretKeyName, REDACTED, redactDetail } from './events/redact.js';
+export { signingKeyFingerprint } from './keys/fingerprint.js';
 /** Key files: auditor pairs for `keygen`, the server's keys under `<data-dir>/keys`. */
 export {
   auditorPublicKeyOf,
@@ -38,7 +39,13 @@ export {
   readAuditorSecretKey,
   writeAuditorKeyPair,
 } from './keys/key-files.js';
-export { AUDIT_KEY_FILES, type AuditKeys, prepareAuditKeys } from './keys/prepare-audit-keys.js';
+export {
+  AUDIT_KEY_FILES,
+  type AuditKeys,
+  commitSigningKeyRotation,
+  prepareAuditKeys,
+  requestSigningKeyRotation,
+} from './keys/prepare-audit-keys.js';
 /** Readers: decrypt and verify segments (the `bank-audit` commands use these). */
 export { decryptAll, decryptSegments } from './reader/decrypt-segments.js';
 export { expandSegmentArgs } from './reader/segment-paths.js';
@@ -46,8 +53,18 @@ export { type VerifyOptions, verifySegments } from './reader/verify-segments.js'
 export type { SegmentSummary, VerifyProblem, VerifyReason, VerifyReport } from './reader/verify-types.js';
 /** The segment format id written in every header. */
 export { SEGMENT_FORMAT } from './segment/segment-format.js';
+/** The auditor's state file (`--state`): pinned signers and last verified signed heads. */
+export {
+  type AuditState,
+  type ChainState,
+  emptyState,
+  readAuditState,
+  type StateHead,
+  writeAuditState,
+} from './state/audit-state.js';
 /** Writers: the real dual log, and sinks for tests and for audit-off runs. */
 export {
+  type AuditHead,
   type AuditLog,
   type AuditLogOptions,
   DEFAULT_CHECKPOINT_INTERVAL_MS,

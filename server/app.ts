@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import { type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
+import {
+  type AuditLog,
+  type AuditSink,
+  commitSigningKeyRotation,
+  createNullAudit,
+  openAuditLog,
+  prepareAuditKeys,
+} from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
 import {
   AddressLimiter,
@@ -35,6 +42,8 @@ export interface RunningBank {
   adminPort: number;
   dataDir: string;
   caCert: string;
+  /** Fingerprint of the key signing this run's audit segments (keys/audit-signing.pub). */
+  auditSigningFingerprint: string;
   /** Set when a demo account was created on this start. */
   demoPassword: string | null;
   server: BankServer;
@@ -70,16 +79,18 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       'DEMO AUDITOR KEY: the auditor secret key sits beside the logs it protects; generate one with `bank-audit keygen` and start with --auditor-key for real use',
     );
   }
-  const audit =
-    options.audit ??
-    (config.auditEnabled
+  const auditLog =
+    !options.audit && config.auditEnabled
       ? await openAuditLog({
           dir: paths.auditDir,
           auditorPublicKey: auditKeys.auditorPublicKey,
           signingSecretKey: auditKeys.signingSecretKey,
+          rotateTo: auditKeys.nextSigningSecretKey,
           onError: (err: unknown) => logger.error({ err }, 'audit write failed; events are no longer being recorded'),
         })
-      : createNullAudit());
+      : null;
+  const audit: AuditSink = options.audit ?? auditLog ?? createNullAudit();
+  const signing = await announceSigningKey(auditLog, auditKeys, paths.keysDir, logger);
 
   // Request fingerprints are keyed so a stored hash cannot be brute-forced back to a password or phone.
   const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
@@ -171,7 +182,11 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
   const admin = new AdminHttp({
     registry: metrics.registry,
     healthy: () => !stopping,
-    status: async () => statusOf(server, metrics.registry, { startedAt, writer, config, stopping }),
+    status: async () => ({
+      ...(await statusOf(server, metrics.registry, { startedAt, writer, config, stopping })),
+      auditSigningKey: signing.fingerprint,
+    }),
+    auditHead: () => auditLog?.head ?? null,
   });
 
   // Operator actions taken by the CLI while we run (or while we were down) reach our audit log here.
@@ -224,7 +239,42 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     return stopped;
   };
 
-  return { port, adminPort, dataDir: paths.root, caCert: prepared.tls.caCert, demoPassword, server, stop };
+  return {
+    port,
+    adminPort,
+    dataDir: paths.root,
+    caCert: prepared.tls.caCert,
+    demoPassword,
+    auditSigningFingerprint: signing.fingerprint,
+    server,
+    stop,
+  };
+}
+
+/**
+ * Every start names the key that signs this run's audit segments (the fingerprint an
+ * auditor pinned at init, or the one a signed rotation handed over to); a pending
+ * `audit rotate-key` is completed here, once the log has written the signed hand-over.
+ */
+async function announceSigningKey(
+  auditLog: AuditLog | null,
+  keys: Awaited<ReturnType<typeof prepareAuditKeys>>,
+  keysDir: string,
+  logger: Logger,
+): Promise<{ fingerprint: string }> {
+  let fingerprint = keys.signingFingerprint;
+  if (auditLog && keys.nextSigningSecretKey) {
+    const rotated = await commitSigningKeyRotation(keysDir);
+    logger.warn(
+      { previousFingerprint: fingerprint, auditSigningKey: rotated.fingerprint },
+      'audit signing key rotated: the last segment signed by the previous key hands over to the new one',
+    );
+    fingerprint = rotated.fingerprint;
+  }
+  keys.nextSigningSecretKey?.fill(0);
+  const publicKey = auditLog ? Buffer.from(auditLog.signingPublicKey).toString('base64') : null;
+  logger.info({ auditSigningKey: fingerprint, auditSigningPublicKey: publicKey }, 'audit signing key');
+  return { fingerprint };
 }
 
 async function statusOf(

@@ -62,6 +62,10 @@ export interface SegmentEnd {
   /** seq of the last record (firstSeq − 1 when none, 0 when the header is unreadable). */
   lastSeq: number;
   closed: boolean;
+  /** The key a rotating close handed over to (null for a plain close or no close). */
+  next: Buffer | null;
+  /** The header's signing key (null when the header is unreadable). */
+  signer: Buffer | null;
 }
 
 /**
@@ -84,6 +88,8 @@ export async function readSegmentEnd(path: string): Promise<SegmentEnd> {
       hash: headerHash(headerText),
       lastSeq: firstSeq - 1,
       closed: false,
+      next: null,
+      signer: 'error' in parsed ? null : parsed.signingPublicKey,
     };
     if (newline < 0) return end;
 
@@ -96,7 +102,8 @@ export async function readSegmentEnd(path: string): Promise<SegmentEnd> {
     for (let k = lines.length - 1; k >= 0; k--) {
       const line = parseBodyLine(lines[k] ?? '');
       if ('error' in line) continue;
-      return { name: end.name, hash: line.hash, lastSeq: line.seq, closed: line.type === 'close' };
+      const next = line.type === 'close' ? line.next : null;
+      return { ...end, hash: line.hash, lastSeq: line.seq, closed: line.type === 'close', next };
     }
     return end;
   } finally {

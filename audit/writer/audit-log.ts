@@ -11,6 +11,7 @@ import {
   parseSegmentFileName,
   readPlaintextEnd,
   readSegmentEnd,
+  type SegmentEnd,
   segmentFileName,
 } from '../segment/segment-files.js';
 import type { AuditSink } from './audit-sink.js';
@@ -25,15 +26,44 @@ export interface AuditLogOptions {
   signingSecretKey: Uint8Array;
   /** Longest time records stay unsigned while events flow; default 1000. */
   checkpointIntervalMs?: number;
+  /** The chain's instance id (DESIGN.md "Ledger backends and instances"); default `main`. */
+  instance?: string;
   /** A segment past this size is closed and a new one started; default 64 MiB. */
   maxSegmentBytes?: number;
   now?: () => Date;
+  /**
+   * Hand over to this Ed25519 secret (a pending `rotate-key`): a segment signed by
+   * `signingSecretKey` is written and closed with a rotating close naming this key, and
+   * everything after is signed by it. Skipped when the last close already names it.
+   */
+  rotateTo?: Uint8Array | null;
   /** Called once if a write fails; the log then drops events and flush()/close() reject. */
   onError?: (err: AuditError) => void;
 }
 
+/**
+ * The newest signed checkpoint (or close) that is on disk: what `GET /audit/head` serves and
+ * a witness keeps. `hash` is the chain value after that line, `signature` its Ed25519
+ * signature, `signer` the base64 public key, `at` the time it was written.
+ */
+export interface AuditHead {
+  instance: string;
+  segment: string;
+  seq: number;
+  hash: string;
+  signature: string;
+  signer: string;
+  at: string;
+}
+
 /** An open audit log; `segmentPath` is the segment being written (it changes on rotation). */
-export type AuditLog = AuditSink & { readonly segmentPath: string };
+export type AuditLog = AuditSink & {
+  readonly segmentPath: string;
+  /** null until the first checkpoint of this run. */
+  readonly head: AuditHead | null;
+  /** The key signing the current segment. */
+  readonly signingPublicKey: Uint8Array;
+};
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -61,20 +91,42 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
   // Only names this writer makes: a stray file must not become the chain's predecessor.
   const existing = (await listSegmentFiles(segmentsDir)).filter((path) => parseSegmentFileName(basename(path)));
   const lastSegment = existing.at(-1);
-  const previous = lastSegment ? await readSegmentEnd(lastSegment) : null;
+  let previous = lastSegment ? await readSegmentEnd(lastSegment) : null;
   const plainEnd = await readPlaintextEnd(plaintextPath);
   // A line torn by a crash must not swallow the first line of this run.
   if (plainEnd.torn) await appendFile(plaintextPath, '\n');
+  const firstSeq = Math.max(previous?.lastSeq ?? 0, plainEnd.lastSeq) + 1;
+  let signer = ed25519Signer(options.signingSecretKey);
+  if (options.rotateTo) {
+    const next = ed25519Signer(options.rotateTo);
+    // Already handed over (a crash before the key files were swapped): the last close names
+    // the new key, or a segment signed by it already follows.
+    const key = Buffer.from(next.publicKey);
+    const done = (previous?.next && key.equals(previous.next)) || (previous?.signer && key.equals(previous.signer));
+    if (!done) {
+      previous = await writeRotationSegment({
+        segmentsDir,
+        previous,
+        firstSeq,
+        auditorPublicKey: options.auditorPublicKey,
+        signer,
+        next: next.publicKey,
+        now: now(),
+      });
+    }
+    signer = next;
+  }
 
   const writer = new AuditLogWriter({
     segmentsDir,
     auditorPublicKey: Uint8Array.from(options.auditorPublicKey),
-    signer: ed25519Signer(options.signingSecretKey),
+    signer,
     checkpointIntervalMs: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
     maxSegmentBytes: options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES,
     now,
     onError: options.onError,
-    firstSeq: Math.max(previous?.lastSeq ?? 0, plainEnd.lastSeq) + 1,
+    instance: options.instance ?? 'main',
+    firstSeq,
   });
   await writer.start(
     plaintextPath,
@@ -82,6 +134,40 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
     previous ? { name: previous.name, hash: previous.hash } : null,
   );
   return writer;
+}
+
+/** A segment with no records whose signed close hands the chain over to `next`. */
+async function writeRotationSegment(o: {
+  segmentsDir: string;
+  previous: SegmentEnd | null;
+  firstSeq: number;
+  auditorPublicKey: Uint8Array;
+  signer: Ed25519Signer;
+  next: Uint8Array;
+  now: Date;
+}): Promise<SegmentEnd> {
+  const run = nextRunStamp(o.now, o.previous?.name ?? null);
+  const chain = new SegmentChain({
+    created: o.now.toISOString(),
+    run,
+    segment: 1,
+    firstSeq: o.firstSeq,
+    auditorPublicKey: o.auditorPublicKey,
+    signer: o.signer,
+    prevSegment: o.previous?.name ?? null,
+    prevHash: o.previous?.hash ?? null,
+  });
+  const name = segmentFileName(run, 1);
+  const file = await open(join(o.segmentsDir, name), 'ax', 0o600);
+  try {
+    await file.appendFile(chain.headerLine + chain.close(o.next), 'utf8');
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+  await syncDirectory(o.segmentsDir);
+  const signer = Buffer.from(o.signer.publicKey);
+  return { name, hash: chain.hash, lastSeq: o.firstSeq - 1, closed: true, next: Buffer.from(o.next), signer };
 }
 
 interface WriterConfig {
@@ -92,6 +178,7 @@ interface WriterConfig {
   maxSegmentBytes: number;
   now: () => Date;
   onError: ((err: AuditError) => void) | undefined;
+  instance: string;
   firstSeq: number;
 }
 
@@ -128,6 +215,7 @@ class AuditLogWriter implements AuditLog {
   private closing: Promise<void> | null = null;
   /** Set once the close record is being written: nothing else may append after it. */
   private stopped = false;
+  private signedHead: AuditHead | null = null;
 
   constructor(private readonly config: WriterConfig) {
     this.nextSeq = config.firstSeq;
@@ -136,6 +224,29 @@ class AuditLogWriter implements AuditLog {
 
   get segmentPath(): string {
     return this.currentPath;
+  }
+
+  get head(): AuditHead | null {
+    return this.signedHead;
+  }
+
+  get signingPublicKey(): Uint8Array {
+    return this.config.signer.publicKey;
+  }
+
+  /** Called once a signed line is on disk (after datasync): only then may a witness see it. */
+  private noteSignedHead(): void {
+    const signature = this.chain.lastSignature;
+    if (!signature) return;
+    this.signedHead = {
+      instance: this.config.instance,
+      segment: basename(this.currentPath),
+      seq: this.chain.lastSeq,
+      hash: this.chain.hash.toString('base64'),
+      signature: signature.toString('base64'),
+      signer: Buffer.from(this.config.signer.publicKey).toString('base64'),
+      at: this.config.now().toISOString(),
+    };
   }
 
   async start(plaintextPath: string, run: string, previous: { name: string; hash: Uint8Array } | null): Promise<void> {
@@ -196,6 +307,7 @@ class AuditLogWriter implements AuditLog {
         await this.plaintext.flush();
         await this.append(this.chain.close());
         await this.segmentFile.datasync();
+        this.noteSignedHead();
       }
     } catch (err) {
       this.fail(err);
@@ -266,6 +378,7 @@ class AuditLogWriter implements AuditLog {
     if (line) {
       await this.append(line);
       await this.segmentFile.datasync();
+      this.noteSignedHead();
     }
     this.markCheckpointed();
   }
@@ -274,6 +387,7 @@ class AuditLogWriter implements AuditLog {
     await this.plaintext.flush();
     await this.append(this.chain.close());
     await this.segmentFile.datasync();
+    this.noteSignedHead();
     await this.segmentFile.close();
     this.markCheckpointed();
     await this.openSegment(this.segmentNumber + 1, { name: basename(this.currentPath), hash: this.chain.hash });

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { openLedger } from '../ledger/index.js';
 import { accountsCommand } from './commands/accounts.js';
 import { alertsCommand } from './commands/alerts.js';
+import { auditCommand } from './commands/audit-keys.js';
 import { initCommand } from './commands/init.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { startCommand } from './commands/start.js';
@@ -23,6 +24,7 @@ export function buildBankServerProgram(io: CliIo = processIo): Command {
     accountsCommand(deps),
     alertsCommand(deps),
     ledgerCommand(deps),
+    auditCommand(deps),
   ]) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }

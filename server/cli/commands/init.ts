@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { Command } from 'commander';
-import { prepareAuditKeys } from '../../../audit/index.js';
+import { AUDIT_KEY_FILES, prepareAuditKeys } from '../../../audit/index.js';
 import { resolveDataDir } from '../../data-dir.js';
 import { openLedger } from '../../ledger/index.js';
 import { prepareDataDir } from '../../setup/prepare-data-dir.js';
@@ -22,6 +23,9 @@ export function initCommand(io: CliIo): Command {
       io.out(`data dir ready: ${paths.root}`);
       io.out(`  CA certificate (give to ATMs): ${paths.caCert}`);
       io.out(`  ledger: ${paths.ledgerDb}`);
+      // Not a secret: the auditor writes this down now, out of band, and pins it (bank-audit verify --signer).
+      io.out(`  audit signing key: ${join(paths.keysDir, AUDIT_KEY_FILES.signingPublic)}`);
+      io.out(`  audit signing key fingerprint: ${keys.signingFingerprint}`);
       if (keys.demoAuditorSecretPath) {
         io.err(
           `warning: demo auditor secret key at ${keys.demoAuditorSecretPath} sits beside the logs; use \`bank-audit keygen\` and --auditor-key for real use`,
