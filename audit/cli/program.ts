@@ -5,6 +5,7 @@ import { decryptCommand } from './commands/decrypt.js';
 import { keygenCommand } from './commands/keygen.js';
 import { tailCommand } from './commands/tail.js';
 import { verifyCommand } from './commands/verify.js';
+import { witnessCommand } from './commands/witness.js';
 
 /** Exit 3: the caller's mistake (flags, files, keys), so a script can tell it from tampering (exit 1). */
 const USAGE_EXIT = 3;
@@ -28,7 +29,13 @@ export function buildBankAuditProgram(io: CliIo = processIo): Command {
     .description('secure-atm auditor tools: keys, decrypting and verifying the encrypted audit segments')
     .configureOutput(output)
     .exitOverride();
-  for (const command of [keygenCommand(io), decryptCommand(io), verifyCommand(io), tailCommand(io)]) {
+  for (const command of [
+    keygenCommand(io),
+    decryptCommand(io),
+    verifyCommand(io),
+    tailCommand(io),
+    witnessCommand(io),
+  ]) {
     program.addCommand(command.exitOverride().configureOutput(output));
   }
   return program;
