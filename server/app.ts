@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   type AuditLog,
@@ -19,6 +20,7 @@ import {
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
 import {
+  AuditOutboxDrain,
   applyMutation,
   DEFAULT_LEDGER_CONFIG,
   type LedgerConfig,
@@ -28,8 +30,10 @@ import {
   type MutatingRequest,
   type MutationOutcome,
   type MutationTarget,
+  type OutboxEnvelope,
   openLedger,
   type PreparedChange,
+  withOutbox,
 } from './ledger/index.js';
 import { createServerMetrics } from './metrics.js';
 import { PiiBox } from './secrets/pii-box.js';
@@ -86,6 +90,8 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
           auditorPublicKey: auditKeys.auditorPublicKey,
           signingSecretKey: auditKeys.signingSecretKey,
           rotateTo: auditKeys.nextSigningSecretKey,
+          // Test seam (crash tests): audit batches wait this long, so SIGKILL finds events in flight.
+          batchDelayMs: Number(process.env.SECURE_ATM_TEST_AUDIT_DELAY_MS ?? 0) || 0,
           onError: (err: unknown) => logger.error({ err }, 'audit write failed; events are no longer being recorded'),
         })
       : null;
@@ -129,9 +135,26 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     writer.prune(APPLIED_ID_RETENTION_MS, store).catch(() => {});
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
+  // Mutations' audit events reach the logs through the outbox: first what a crash left behind.
+  const outbox = new AuditOutboxDrain({
+    db: store.database,
+    audit,
+    onError: (err: unknown) => logger.error({ err }, 'audit outbox drain failed; the next start drains what is left'),
+  });
+  const recovered = await outbox.recover(auditLog ? join(paths.auditDir, 'audit.log') : null);
+  if (recovered.alreadyLogged + recovered.pending > 0)
+    logger.info(recovered, 'audit outbox: rows left by the last run');
+  outbox.start();
   const ledger: SessionLedger = {
     store,
-    mutate: (ctx, request, change) => writer.mutate(ctx, request, change),
+    mutate: (ctx, request, change, envelope) => {
+      const done = writer.mutate(ctx, request, change, envelope);
+      void done.then(
+        () => outbox.kick(),
+        () => {},
+      );
+      return done;
+    },
   };
 
   const hasher = createPasswordHasher({ cost: config.bcryptCost });
@@ -228,6 +251,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       clearInterval(operatorTimer);
       await server.close();
       await writer.close();
+      await outbox.close();
       await admin.close();
       auditOperatorActions();
       audit.record({ kind: 'server_stop', actor: 'operator' });
@@ -303,7 +327,12 @@ async function statusOf(
 
 /** Where mutations are committed: the worker thread, or the main thread's own writer. */
 interface LedgerMutations {
-  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome>;
+  mutate(
+    target: MutationTarget,
+    request: MutatingRequest,
+    prepared?: PreparedChange,
+    audit?: OutboxEnvelope,
+  ): Promise<MutationOutcome>;
   /** Forget applied ids older than the retention; `store` is the main connection. */
   prune(olderThanMs: number, store: LedgerStore): Promise<number>;
   readonly queueDepth: number;
@@ -313,7 +342,7 @@ interface LedgerMutations {
 /** Pruning is a rare write, so it stays on the main connection (busy_timeout waits out a batch). */
 function workerMutations(client: LedgerWorkerClient): LedgerMutations {
   return {
-    mutate: (target, request, prepared) => client.mutate(target, request, prepared),
+    mutate: (target, request, prepared, audit) => client.mutate(target, request, prepared, audit),
     prune: async (olderThanMs, store) => store.pruneApplied(olderThanMs),
     get queueDepth() {
       return client.queueDepth;
@@ -324,8 +353,10 @@ function workerMutations(client: LedgerWorkerClient): LedgerMutations {
 
 function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMutations {
   return {
-    mutate: (target, request, prepared) =>
-      writer.submit((s) => applyMutation(s, { ...target, config }, request, prepared)),
+    mutate: (target, request, prepared, audit) =>
+      writer.submit((s) =>
+        withOutbox(s.database, audit, request, () => applyMutation(s, { ...target, config }, request, prepared)),
+      ),
     prune: (olderThanMs) => writer.submit((s) => s.pruneApplied(olderThanMs)),
     get queueDepth() {
       return writer.queueDepth;

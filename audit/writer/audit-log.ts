@@ -9,6 +9,7 @@ import {
   listSegmentFiles,
   nextRunStamp,
   parseSegmentFileName,
+  readPlaintextAfter,
   readPlaintextEnd,
   readSegmentEnd,
   type SegmentEnd,
@@ -37,6 +38,11 @@ export interface AuditLogOptions {
    * everything after is signed by it. Skipped when the last close already names it.
    */
   rotateTo?: Uint8Array | null;
+  /**
+   * Test seam: wait this long before each batch is written, as a slow or busy disk would, so
+   * tests can hold events in memory on purpose (e.g. to SIGKILL the process then).
+   */
+  batchDelayMs?: number;
   /** Called once if a write fails; the log then drops events and flush()/close() reject. */
   onError?: (err: AuditError) => void;
 }
@@ -95,7 +101,13 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
   const plainEnd = await readPlaintextEnd(plaintextPath);
   // A line torn by a crash must not swallow the first line of this run.
   if (plainEnd.torn) await appendFile(plaintextPath, '\n');
-  const firstSeq = Math.max(previous?.lastSeq ?? 0, plainEnd.lastSeq) + 1;
+  // audit.log is written before the segment: what a crash left only there is sealed again.
+  const refill =
+    previous && !previous.closed && plainEnd.lastSeq > previous.lastSeq
+      ? await readPlaintextAfter(plaintextPath, previous.lastSeq)
+      : [];
+  const firstSeq =
+    refill.length > 0 ? (previous?.lastSeq ?? 0) + 1 : Math.max(previous?.lastSeq ?? 0, plainEnd.lastSeq) + 1;
   let signer = ed25519Signer(options.signingSecretKey);
   if (options.rotateTo) {
     const next = ed25519Signer(options.rotateTo);
@@ -126,12 +138,14 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
     now,
     onError: options.onError,
     instance: options.instance ?? 'main',
+    batchDelayMs: options.batchDelayMs ?? 0,
     firstSeq,
   });
   await writer.start(
     plaintextPath,
     nextRunStamp(now(), previous?.name ?? null),
     previous ? { name: previous.name, hash: previous.hash } : null,
+    refill,
   );
   return writer;
 }
@@ -179,6 +193,7 @@ interface WriterConfig {
   now: () => Date;
   onError: ((err: AuditError) => void) | undefined;
   instance: string;
+  batchDelayMs: number;
   firstSeq: number;
 }
 
@@ -249,11 +264,21 @@ class AuditLogWriter implements AuditLog {
     };
   }
 
-  async start(plaintextPath: string, run: string, previous: { name: string; hash: Uint8Array } | null): Promise<void> {
+  async start(
+    plaintextPath: string,
+    run: string,
+    previous: { name: string; hash: Uint8Array } | null,
+    refill: Array<Record<string, unknown>> = [],
+  ): Promise<void> {
     this.run = run;
     this.plaintext = await PlaintextLog.open(plaintextPath);
     try {
       await this.openSegment(1, previous);
+      // Already in audit.log: sealed into the segment only, under their own seq.
+      let out = '';
+      for (const event of refill) out += this.chain.appendRecord(event.seq as number, JSON.stringify(event));
+      if (out) await this.append(out);
+      this.nextSeq = this.chain.lastSeq + 1;
     } catch (err) {
       await this.plaintext.close();
       throw err;
@@ -357,6 +382,7 @@ class AuditLogWriter implements AuditLog {
   }
 
   private async writeBatch(): Promise<void> {
+    if (this.config.batchDelayMs > 0) await new Promise((r) => setTimeout(r, this.config.batchDelayMs));
     const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
     this.queue = batch === this.queue ? [] : this.queue.slice(MAX_BATCH);
     let out = '';
@@ -369,7 +395,10 @@ class AuditLogWriter implements AuditLog {
       this.plaintext.log(event);
       out += this.chain.appendRecord(event.seq, json);
     }
-    await Promise.all([this.append(out), this.plaintext.write()]);
+    // audit.log first: after a crash the segment never holds an event audit.log lacks, and
+    // the next open re-seals what audit.log has beyond the segment (readPlaintextAfter).
+    await this.plaintext.write();
+    await this.append(out);
   }
 
   private async checkpoint(): Promise<void> {

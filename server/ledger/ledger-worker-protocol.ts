@@ -1,4 +1,5 @@
 import type { MutatingRequest, MutationOutcome, PreparedChange } from './apply-mutation.js';
+import type { OutboxEnvelope } from './audit-outbox.js';
 import type { LedgerConfig } from './ledger-config.js';
 
 /**
@@ -28,6 +29,8 @@ export interface MutationJob {
   target: MutationTarget;
   request: MutatingRequest;
   prepared: PreparedChange | undefined;
+  /** Audit the mutation through the outbox, in its own transaction. */
+  audit?: OutboxEnvelope | undefined;
 }
 
 export type ToWorker = { type: 'jobs'; jobs: MutationJob[] } | { type: 'close' };

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ProtocolError } from '../../protocol/index.js';
 import { applyMutation } from './apply-mutation.js';
+import { withOutbox } from './audit-outbox.js';
 import { type LedgerStore, openLedger } from './ledger-store.js';
 import type { ErrorInfo, FromWorker, JobReply, LedgerWorkerData, ToWorker } from './ledger-worker-protocol.js';
 import { toErrorInfo } from './ledger-worker-protocol.js';
@@ -85,7 +86,11 @@ port.on('message', (message: ToWorker) => {
   for (const job of message.jobs) {
     const { id } = job;
     writer
-      .submit((s) => applyMutation(s, { ...job.target, config }, job.request, job.prepared))
+      .submit((s) =>
+        withOutbox(s.database, job.audit, job.request, () =>
+          applyMutation(s, { ...job.target, config }, job.request, job.prepared),
+        ),
+      )
       .then(
         (outcome) => {
           replies.push({ id, ok: true, outcome });

@@ -94,6 +94,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX transactions_velocity;
   `,
+  // audit outbox: each mutation's audit events, inserted in the mutation's own transaction and
+  // deleted once both audit logs hold them durably (server/ledger/audit-outbox.ts).
+  `
+  CREATE TABLE audit_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -34,6 +34,8 @@ export interface HandledRequest {
   alerts: FraudAlertLike[];
   /** logout: answer, then close. */
   closeAfter: boolean;
+  /** The audit events are already committed with the mutation (the outbox): do not record them again. */
+  audited?: boolean;
 }
 
 /** The idempotent ops are exactly the ones that change state. */
@@ -131,8 +133,10 @@ export async function submitMutation(
     { accountId: ctx.account.id, user: ctx.account.user, nowMs: services.clock() },
     request,
     prepared.change,
+    { actor: ctx.account.user, address: ctx.address, terminal: ctx.terminal, sessionId: ctx.sessionId },
   );
-  return fromOutcome(request, outcome);
+  // The outcome exists only once the batch committed, and its audit events with it.
+  return { ...fromOutcome(request, outcome), audited: true };
 }
 
 function fromOutcome(request: MutatingRequest, outcome: MutationOutcomeLike): HandledRequest {

@@ -82,11 +82,15 @@ export interface SessionStore {
 
 export interface SessionLedger {
   store: SessionStore;
-  /** Queue a mutation for the serialised writer; resolves after its batch commits. */
+  /**
+   * Queue a mutation for the serialised writer; resolves after its batch commits. With
+   * `audit`, the mutation's audit events are committed with it (the audit outbox).
+   */
   mutate(
     ctx: { accountId: number; user: string; nowMs: number },
     request: MutatingRequest,
     prepared?: PreparedChangeLike,
+    audit?: { actor: string; address: string | null; terminal: string | null; sessionId: string | null },
   ): Promise<MutationOutcomeLike>;
 }
 
