@@ -20,6 +20,7 @@ import {
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
 import {
+  type AuditedOutcome,
   AuditOutboxDrain,
   applyMutation,
   DEFAULT_LEDGER_CONFIG,
@@ -149,8 +150,9 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     store,
     mutate: (ctx, request, change, envelope) => {
       const done = writer.mutate(ctx, request, change, envelope);
+      // Committed: its audit events go from the outbox to the logs (in commit order).
       void done.then(
-        () => outbox.kick(),
+        (outcome) => outbox.accept((outcome as AuditedOutcome).outbox),
         () => {},
       );
       return done;

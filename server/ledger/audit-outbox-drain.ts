@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { Database } from 'better-sqlite3';
 import type { AuditEventInput, AuditSink } from '../../audit/index.js';
+import type { OutboxRow } from './audit-outbox.js';
 
 /** Rows per drain step; bounds the time one step holds the event loop. */
 const DRAIN_BATCH = 1024;
@@ -37,7 +38,6 @@ export class AuditOutboxDrain {
   readonly #delete;
   #lastId = 0;
   #prunedTo = 0;
-  #scheduled = false;
   #timer: NodeJS.Timeout | null = null;
   #pruning: Promise<void> | null = null;
   #closed = false;
@@ -66,17 +66,20 @@ export class AuditOutboxDrain {
     return { alreadyLogged, pending: left.n };
   }
 
-  /** Drain soon (coalesced per event-loop turn); call after a mutation commits. */
-  kick(): void {
-    if (this.#scheduled || this.#closed) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.drainNow();
-    });
+  /**
+   * Rows a mutation committed, handed over with its outcome (in commit order, so in id
+   * order): recorded at once, without reading them back from the ledger.
+   */
+  accept(rows: readonly OutboxRow[] | undefined): void {
+    if (!rows || this.#closed) return;
+    for (const { id, event } of rows) {
+      if (id <= this.#lastId) continue;
+      this.#audit.record(withOutboxId(event, id));
+      this.#lastId = id;
+    }
   }
 
-  /** Start the periodic drain (a safety net) and the pruning of logged rows. */
+  /** Start the periodic drain (a safety net for rows no outcome handed over) and the pruning of logged rows. */
   start(): void {
     this.#timer ??= setInterval(() => {
       this.drainNow();

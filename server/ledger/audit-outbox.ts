@@ -58,26 +58,42 @@ export function mutationAuditEvents(
   return [event, ...alerts];
 }
 
+/** One outbox row as committed: the drain records `event` (JSON) under this id. */
+export interface OutboxRow {
+  id: number;
+  event: string;
+}
+
+/** A mutation's outcome with the outbox rows its job committed, handed to the drain after the commit. */
+export type AuditedOutcome = MutationOutcome & { outbox?: OutboxRow[] };
+
 const inserts = new WeakMap<Database, Statement>();
 
 /** Inside the mutation's job (its savepoint): the events join the mutation's transaction. */
-export function writeOutbox(db: Database, events: AuditEventInput[]): void {
+export function writeOutbox(db: Database, events: AuditEventInput[]): OutboxRow[] {
   let insert = inserts.get(db);
   if (!insert) {
     insert = db.prepare('INSERT INTO audit_outbox (event) VALUES (?)');
     inserts.set(db, insert);
   }
-  for (const event of events) insert.run(JSON.stringify(event));
+  return events.map((e) => {
+    const event = JSON.stringify(e);
+    return { id: Number(insert.run(event).lastInsertRowid), event };
+  });
 }
 
-/** Apply a mutation and, when there is an envelope, its audit events in the same job. */
+/**
+ * Apply a mutation and, when there is an envelope, its audit events in the same job. The
+ * rows travel back with the outcome, so the drain needs no read of the ledger per commit
+ * (a steady stream of reads on another connection keeps SQLite from resetting its WAL).
+ */
 export function withOutbox(
   db: Database,
   envelope: OutboxEnvelope | undefined,
   request: MutatingRequest,
   apply: () => MutationOutcome,
-): MutationOutcome {
+): AuditedOutcome {
   const outcome = apply();
-  if (envelope) writeOutbox(db, mutationAuditEvents(envelope, request, outcome));
-  return outcome;
+  if (!envelope) return outcome;
+  return { ...outcome, outbox: writeOutbox(db, mutationAuditEvents(envelope, request, outcome)) };
 }

@@ -25,7 +25,7 @@ export {
   type PreparedChange,
 } from './apply-mutation.js';
 /** The audit outbox: mutations' audit events in the mutation's transaction, drained into the logs. */
-export { type OutboxEnvelope, withOutbox } from './audit-outbox.js';
+export { type AuditedOutcome, type OutboxEnvelope, type OutboxRow, withOutbox } from './audit-outbox.js';
 export { AuditOutboxDrain } from './audit-outbox-drain.js';
 /** The rules' settings and their defaults (DESIGN.md option defaults). */
 export { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from './ledger-config.js';

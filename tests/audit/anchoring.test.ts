@@ -244,3 +244,42 @@ describe('--state', () => {
     expect(damaged.err).toEqual([expect.stringContaining('not a bank-audit state file')]);
   });
 });
+
+describe('one chain per instance', () => {
+  it('--signer <instance>=<key> pins each chain; a chain without a pin gets no verdict', async () => {
+    const main = makeKeys();
+    const other = makeKeys();
+    const dataDir = await tempDir('audit-instances-');
+    for (const [dir, keys] of [
+      [join(dataDir, 'audit'), main],
+      [join(dataDir, 'audit', 'instances', 'east'), other],
+    ] as const) {
+      const log = await openAuditLog({ dir, ...keys });
+      for (let n = 0; n < 3; n++) log.record(sampleEvent(n));
+      await log.close();
+    }
+    const both = await runCli([
+      'verify',
+      dataDir,
+      '--signer',
+      pub(main.signingSecretKey),
+      '--signer',
+      `east=${pub(other.signingSecretKey)}`,
+    ]);
+    expect(both.code, both.out.join('\n')).toBe(0);
+    expect(both.out).toEqual([expect.stringMatching(/^main: OK: /), expect.stringMatching(/^east: OK: /)]);
+    const swapped = await runCli([
+      'verify',
+      dataDir,
+      '--signer',
+      pub(main.signingSecretKey),
+      '--signer',
+      `east=${pub(main.signingSecretKey)}`,
+    ]);
+    expect(swapped.code).toBe(1);
+    expect(swapped.out[1]).toMatch(/^east: FAILED: .*wrong signer/);
+    const unpinned = await runCli(['verify', dataDir, '--signer', pub(main.signingSecretKey)]);
+    expect(unpinned.code).toBe(3);
+    expect(unpinned.err[0]).toContain('instance east: no pinned signer');
+  });
+});
