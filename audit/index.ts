@@ -14,6 +14,13 @@
  * - `auditor-secret-x25519:<32 bytes>`: the auditor's secret (`bank-audit keygen --out`, 0600).
  * - `audit-signing-ed25519:<64 bytes>`: the server's Ed25519 secret in tweetnacl format
  *   (`keys/audit-signing.key`, 0600).
+ * - `audit-signing-ed25519-public:<32 bytes>`: its public half (`keys/audit-signing.pub`), what an
+ *   auditor pins (`bank-audit verify --signer`); `signingKeyFingerprint` is what init and start print.
+ *
+ * Anchoring: `verify` needs a pinned signer; a new key is accepted only through a rotating close
+ * signed by the old one; `--state` (state/audit-state.ts) keeps each chain's last signed head, which
+ * a later verify must still reach (else ROLLED_BACK); the writer's `head` is what `GET /audit/head`
+ * serves and `bank-audit witness` keeps.
  * A bad file is an {@link AuditError} with code AUDIT_KEY_NOT_FOUND, AUDIT_KEY_INVALID or
  * AUDIT_KEY_WRONG_TYPE (e.g. a secret key given where the public key belongs).
  *

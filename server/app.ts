@@ -299,7 +299,7 @@ async function announceSigningKey(
   }
   keys.nextSigningSecretKey?.fill(0);
   const publicKey = auditLog ? Buffer.from(auditLog.signingPublicKey).toString('base64') : null;
-  logger.info({ auditSigningKey: fingerprint, auditSigningPublicKey: publicKey }, 'audit signing key');
+  logger.info({ auditSigningKey: fingerprint, fingerprint, auditSigningPublicKey: publicKey }, 'audit signing key');
   return { fingerprint };
 }
 

@@ -114,3 +114,31 @@ describe('GET /audit/head and bank-audit witness', () => {
     expect((await runCli(['witness', '--admin', 'http://127.0.0.1:1', '--state', state, '--once'])).code).toBe(3);
   });
 });
+
+describe('bank-audit witness --interval', () => {
+  it('keeps polling until stopped, writing each new head', async () => {
+    const keys = makeKeys();
+    const dir = await tempDir();
+    const state = join(await tempDir('witness-home-'), 'witness.json');
+    const log = await openAuditLog({ dir, ...keys, checkpointIntervalMs: 60_000 });
+    log.record(sampleEvent(1));
+    await log.flush();
+    const url = await serveHead(() => log.head);
+    const stop = new AbortController();
+    const running = runCli(['witness', '--admin', url, '--state', state, '--interval', '1'], stop.signal);
+    // The first poll is immediate; the next one must see the newer head.
+    for (let k = 0; k < 100 && !(await readFile(state, 'utf8').catch(() => '')).includes('"seq": 1'); k++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    log.record(sampleEvent(2));
+    await log.flush();
+    for (let k = 0; k < 200 && !(await readFile(state, 'utf8').catch(() => '')).includes('"seq": 2'); k++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    stop.abort();
+    const result = await running;
+    expect(result.code).toBe(0);
+    expect(result.out.map((l) => l.match(/ seq (\d+) /)?.[1])).toEqual(expect.arrayContaining(['1', '2']));
+    await log.close();
+  });
+});

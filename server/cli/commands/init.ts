@@ -26,6 +26,7 @@ export function initCommand(io: CliIo): Command {
       // Not a secret: the auditor writes this down now, out of band, and pins it (bank-audit verify --signer).
       io.out(`  audit signing key: ${join(paths.keysDir, AUDIT_KEY_FILES.signingPublic)}`);
       io.out(`  audit signing key fingerprint: ${keys.signingFingerprint}`);
+      io.out(`  audit signing public key: ${Buffer.from(keys.signingPublicKey).toString('base64')}`);
       if (keys.demoAuditorSecretPath) {
         io.err(
           `warning: demo auditor secret key at ${keys.demoAuditorSecretPath} sits beside the logs; use \`bank-audit keygen\` and --auditor-key for real use`,
