@@ -242,6 +242,8 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
       host: config.host,
       registration: config.allowRegistration,
       fraudAction: config.fraudAction,
+      auditSigningKey: signing.fingerprint,
+      ...(signing.rotatedFrom ? { auditSigningKeyRotatedFrom: signing.rotatedFrom } : {}),
     },
   });
 
@@ -287,20 +289,22 @@ async function announceSigningKey(
   keys: Awaited<ReturnType<typeof prepareAuditKeys>>,
   keysDir: string,
   logger: Logger,
-): Promise<{ fingerprint: string }> {
+): Promise<{ fingerprint: string; rotatedFrom: string | null }> {
   let fingerprint = keys.signingFingerprint;
+  let rotatedFrom: string | null = null;
   if (auditLog && keys.nextSigningSecretKey) {
     const rotated = await commitSigningKeyRotation(keysDir);
     logger.warn(
       { previousFingerprint: fingerprint, auditSigningKey: rotated.fingerprint },
       'audit signing key rotated: the last segment signed by the previous key hands over to the new one',
     );
+    rotatedFrom = fingerprint;
     fingerprint = rotated.fingerprint;
   }
   keys.nextSigningSecretKey?.fill(0);
   const publicKey = auditLog ? Buffer.from(auditLog.signingPublicKey).toString('base64') : null;
   logger.info({ auditSigningKey: fingerprint, fingerprint, auditSigningPublicKey: publicKey }, 'audit signing key');
-  return { fingerprint };
+  return { fingerprint, rotatedFrom };
 }
 
 async function statusOf(

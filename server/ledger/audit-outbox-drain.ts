@@ -41,6 +41,8 @@ export class AuditOutboxDrain {
   #timer: NodeJS.Timeout | null = null;
   #pruning: Promise<void> | null = null;
   #closed = false;
+  /** The audit log failed: rows stay in the outbox for the next start, and pruning stops. */
+  #broken = false;
 
   constructor(options: AuditOutboxDrainOptions) {
     this.#db = options.db;
@@ -119,7 +121,7 @@ export class AuditOutboxDrain {
   }
 
   #prune(): Promise<void> {
-    if (this.#pruning || this.#lastId <= this.#prunedTo) return this.#pruning ?? Promise.resolve();
+    if (this.#broken || this.#pruning || this.#lastId <= this.#prunedTo) return this.#pruning ?? Promise.resolve();
     const upTo = this.#lastId;
     this.#pruning = this.#audit
       .flush()
@@ -127,7 +129,10 @@ export class AuditOutboxDrain {
         this.#delete.run(upTo);
         this.#prunedTo = upTo;
       })
-      .catch((err: unknown) => this.#onError?.(err))
+      .catch((err: unknown) => {
+        this.#broken = true;
+        this.#onError?.(err);
+      })
       .finally(() => {
         this.#pruning = null;
       });
