@@ -1,14 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import {
-  type AuditLog,
-  type AuditSink,
-  commitSigningKeyRotation,
-  createNullAudit,
-  openAuditLog,
-  prepareAuditKeys,
-} from '../audit/index.js';
+import { type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
 import {
   AddressLimiter,
@@ -39,6 +32,7 @@ import {
 import { createServerMetrics } from './metrics.js';
 import { PiiBox } from './secrets/pii-box.js';
 import type { SessionLedger } from './session/services.js';
+import { announceSigningKey } from './setup/announce-signing-key.js';
 import { prepareDataDir } from './setup/prepare-data-dir.js';
 
 /** A started bank: what the CLI and the integration tests hold on to. */
@@ -277,34 +271,6 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     server,
     stop,
   };
-}
-
-/**
- * Every start names the key that signs this run's audit segments (the fingerprint an
- * auditor pinned at init, or the one a signed rotation handed over to); a pending
- * `audit rotate-key` is completed here, once the log has written the signed hand-over.
- */
-async function announceSigningKey(
-  auditLog: AuditLog | null,
-  keys: Awaited<ReturnType<typeof prepareAuditKeys>>,
-  keysDir: string,
-  logger: Logger,
-): Promise<{ fingerprint: string; rotatedFrom: string | null }> {
-  let fingerprint = keys.signingFingerprint;
-  let rotatedFrom: string | null = null;
-  if (auditLog && keys.nextSigningSecretKey) {
-    const rotated = await commitSigningKeyRotation(keysDir);
-    logger.warn(
-      { previousFingerprint: fingerprint, auditSigningKey: rotated.fingerprint },
-      'audit signing key rotated: the last segment signed by the previous key hands over to the new one',
-    );
-    rotatedFrom = fingerprint;
-    fingerprint = rotated.fingerprint;
-  }
-  keys.nextSigningSecretKey?.fill(0);
-  const publicKey = auditLog ? Buffer.from(auditLog.signingPublicKey).toString('base64') : null;
-  logger.info({ auditSigningKey: fingerprint, fingerprint, auditSigningPublicKey: publicKey }, 'audit signing key');
-  return { fingerprint, rotatedFrom };
 }
 
 async function statusOf(
