@@ -135,8 +135,9 @@ export async function submitMutation(
     prepared.change,
     { actor: ctx.account.user, address: ctx.address, terminal: ctx.terminal, sessionId: ctx.sessionId },
   );
-  // The outcome exists only once the batch committed, and its audit events with it.
-  return { ...fromOutcome(request, outcome), audited: true };
+  // Outbox rows come back only from a ledger that committed the audit events with the mutation.
+  const audited = Array.isArray((outcome as { outbox?: unknown }).outbox);
+  return { ...fromOutcome(request, outcome), audited };
 }
 
 function fromOutcome(request: MutatingRequest, outcome: MutationOutcomeLike): HandledRequest {
