@@ -95,7 +95,9 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX transactions_velocity;
   `,
   // audit outbox: each mutation's audit events, inserted in the mutation's own transaction and
-  // deleted once both audit logs hold them durably (server/ledger/audit-outbox.ts).
+  // deleted once both audit logs hold them durably (server/ledger/audit-outbox.ts). AUTOINCREMENT
+  // on purpose: ids must never be reused after the table empties, because a restart compares
+  // them with the newest id audit.log holds.
   `
   CREATE TABLE audit_outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
