@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +140,18 @@ describe('nothing acknowledged goes unaudited', () => {
         join(dataDir, 'keys', 'audit-signing.pub'),
       ]);
       expect(cli.code, cli.stdout + cli.stderr).toBe(2);
+
+      // The operator's cross-check says the same from the ledger's side, and names a record removed.
+      const cross = await runCli(BIN.bankServer, ['ledger', 'verify', '--data-dir', dataDir, '--audit', dataDir]);
+      expect(cross.code, cross.stdout + cross.stderr).toBe(0);
+      expect(cross.stdout).toMatch(/audit OK: each of \d+ transactions has exactly one record/);
+      const logPath = join(dataDir, 'audit', 'audit.log');
+      const [victim, txId] = [...acknowledged][0] ?? ['', ''];
+      const lines = (await readFile(logPath, 'utf8')).split('\n');
+      await writeFile(logPath, lines.filter((l) => !l.includes(`"requestId":"${victim}"`)).join('\n'));
+      const broken = await runCli(BIN.bankServer, ['ledger', 'verify', '--data-dir', dataDir, '--audit', dataDir]);
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toContain(`no audit record for ${txId}`);
     } finally {
       for (const b of burners) b.kill('SIGKILL');
       for (const c of clients) c.destroy();
