@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fromB64 } from '../../protocol/index.js';
 import { AuditError, isErrno } from '../errors.js';
@@ -51,7 +51,13 @@ export async function readAuditState(file: string): Promise<AuditState> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) return emptyState();
+    if (isErrno(err, 'ENOENT')) {
+      // A new state is fine; one that could never be saved is a mistake to name now, not after verifying.
+      const folder = await stat(dirname(file)).catch(() => null);
+      if (!folder?.isDirectory())
+        throw new AuditError('AUDIT_USAGE', `state file folder does not exist: ${dirname(file)}`);
+      return emptyState();
+    }
     throw new AuditError('AUDIT_USAGE', `cannot read state file ${file}: ${(err as Error).message}`);
   }
   if (text.length > MAX_STATE_BYTES) throw new AuditError('AUDIT_USAGE', `state file ${file} is too large`);

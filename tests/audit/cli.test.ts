@@ -204,6 +204,7 @@ describe('bank-audit verify', () => {
       ['verify', fixture.dataDir, '--signer', 'not-a-key'],
       ['verify', fixture.dataDir, '--signer', 'other=not-a-key'],
       ['verify', fixture.dataDir, ...s, '--state', fixture.plaintext],
+      ['verify', fixture.dataDir, ...s, '--state', join(fixture.dataDir, 'no-such-folder', 'state.json')],
       ['verify'],
       ['verify', fixture.dataDir, ...s, '--bogus'],
       ['nonsense'],
