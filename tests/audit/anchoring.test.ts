@@ -89,6 +89,11 @@ describe('the four attacks of someone who can write the data dir', () => {
     // The state is not moved back by a failed verify.
     const again = await runCli(full(f, '--state', f.state));
     expect(again.code).toBe(1);
+    // Every segment gone: still rolled back, not a usage mistake.
+    await rm(older ?? '');
+    const none = await runCli(['verify', f.dataDir, '--state', f.state]);
+    expect(none.code).toBe(1);
+    expect(none.out[0]).toMatch(/^FAILED: rolled back: no segment files/);
   });
 
   it('replacing the last segment with one signed by another key (deposit hidden in both logs): wrong signer (exit 1)', async () => {

@@ -52,7 +52,7 @@ export function verifyCommand(io: CliIo): Command {
       }
       const pinned = await parseSignerArgs(opts.signer);
       const state = opts.state === undefined ? null : await readAuditState(opts.state);
-      const chains = await chainsOf(segmentArgs, state);
+      const chains = await chainsOf(segmentArgs, state, io.out);
       const plans = chains.map(({ instance, paths, complete }) => ({
         instance,
         paths,
@@ -128,7 +128,7 @@ function planChain(instance: string, pinned: string | undefined, known: ChainSta
 }
 
 /** Segments grouped by instance, in the order given; a chain the state knows but that is gone is rolled back. */
-async function chainsOf(args: string[], state: AuditState | null) {
+async function chainsOf(args: string[], state: AuditState | null, out: (line: string) => void) {
   let expanded: { paths: string[]; complete: boolean };
   try {
     expanded = await expandSegmentArgs(args);
@@ -136,11 +136,9 @@ async function chainsOf(args: string[], state: AuditState | null) {
     const known = Object.entries(state?.chains ?? {}).filter(([, c]) => c.head);
     if (err instanceof AuditError && err.code === 'AUDIT_SEGMENT_NOT_FOUND' && known.length > 0) {
       const [instance, chain] = known[0] as [string, ChainState];
-      throw new CliError(
-        'AUDIT_ROLLED_BACK',
-        `FAILED: rolled back: ${err.message}, but the state recorded instance ${instance}'s signed head seq ${chain.head?.seq} in ${chain.head?.segment}`,
-        VERIFY_EXIT.failed,
-      );
+      const verdict = `FAILED: rolled back: ${err.message}, but the state recorded instance ${instance}'s signed head seq ${chain.head?.seq} in ${chain.head?.segment}`;
+      out(verdict);
+      throw new CliError('AUDIT_ROLLED_BACK', verdict, VERIFY_EXIT.failed, true);
     }
     throw err;
   }
