@@ -19,7 +19,7 @@ const LOAD_MS = 2500;
  * random points between answering and writing, as on a loaded host.
  */
 function burnCpu(): ChildProcess[] {
-  return Array.from({ length: availableParallelism() * 3 }, () =>
+  return Array.from({ length: Math.min(availableParallelism(), 8) * 3 }, () =>
     spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
   );
 }
