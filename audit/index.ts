@@ -14,6 +14,13 @@
  * - `auditor-secret-x25519:<32 bytes>`: the auditor's secret (`bank-audit keygen --out`, 0600).
  * - `audit-signing-ed25519:<64 bytes>`: the server's Ed25519 secret in tweetnacl format
  *   (`keys/audit-signing.key`, 0600).
+ * - `audit-signing-ed25519-public:<32 bytes>`: its public half (`keys/audit-signing.pub`), what an
+ *   auditor pins (`bank-audit verify --signer`); `signingKeyFingerprint` is what init and start print.
+ *
+ * Anchoring: `verify` needs a pinned signer; a new key is accepted only through a rotating close
+ * signed by the old one; `--state` (state/audit-state.ts) keeps each chain's last signed head, which
+ * a later verify must still reach (else ROLLED_BACK); the writer's `head` is what `GET /audit/head`
+ * serves and `bank-audit witness` keeps.
  * A bad file is an {@link AuditError} with code AUDIT_KEY_NOT_FOUND, AUDIT_KEY_INVALID or
  * AUDIT_KEY_WRONG_TYPE (e.g. a secret key given where the public key belongs).
  *
@@ -29,6 +36,7 @@ export { AUDIT_ERRORS, AuditError, type AuditErrorCode } from './errors.js';
 /** Event types and the normalization/redaction both logs apply. */
 export { type AuditEvent, type AuditEventInput, normalizeAuditEvent } from './events/audit-event.js';
 export { isSecretKeyName, REDACTED, redactDetail } from './events/redact.js';
+export { signingKeyFingerprint } from './keys/fingerprint.js';
 /** Key files: auditor pairs for `keygen`, the server's keys under `<data-dir>/keys`. */
 export {
   auditorPublicKeyOf,
@@ -38,7 +46,13 @@ export {
   readAuditorSecretKey,
   writeAuditorKeyPair,
 } from './keys/key-files.js';
-export { AUDIT_KEY_FILES, type AuditKeys, prepareAuditKeys } from './keys/prepare-audit-keys.js';
+export {
+  AUDIT_KEY_FILES,
+  type AuditKeys,
+  commitSigningKeyRotation,
+  prepareAuditKeys,
+  requestSigningKeyRotation,
+} from './keys/prepare-audit-keys.js';
 /** Readers: decrypt and verify segments (the `bank-audit` commands use these). */
 export { decryptAll, decryptSegments } from './reader/decrypt-segments.js';
 export { expandSegmentArgs } from './reader/segment-paths.js';
@@ -46,8 +60,18 @@ export { type VerifyOptions, verifySegments } from './reader/verify-segments.js'
 export type { SegmentSummary, VerifyProblem, VerifyReason, VerifyReport } from './reader/verify-types.js';
 /** The segment format id written in every header. */
 export { SEGMENT_FORMAT } from './segment/segment-format.js';
+/** The auditor's state file (`--state`): pinned signers and last verified signed heads. */
+export {
+  type AuditState,
+  type ChainState,
+  emptyState,
+  readAuditState,
+  type StateHead,
+  writeAuditState,
+} from './state/audit-state.js';
 /** Writers: the real dual log, and sinks for tests and for audit-off runs. */
 export {
+  type AuditHead,
   type AuditLog,
   type AuditLogOptions,
   DEFAULT_CHECKPOINT_INTERVAL_MS,

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
+import { type AuditLog, type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
 import { type AlertFigure, type LiveFigures, readLiveFigures, type TerminalFigure } from './admin/live-figures.js';
 import {
@@ -16,6 +17,8 @@ import {
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
 import {
+  type AuditedOutcome,
+  AuditOutboxDrain,
   applyLoginJob,
   applyMutation,
   DEFAULT_LEDGER_CONFIG,
@@ -30,12 +33,15 @@ import {
   type MutatingRequest,
   type MutationOutcome,
   type MutationTarget,
+  type OutboxEnvelope,
   openLedger,
   type PreparedChange,
+  withOutbox,
 } from './ledger/index.js';
 import { createServerMetrics } from './metrics.js';
 import { PiiBox } from './secrets/pii-box.js';
 import type { SessionLedger } from './session/services.js';
+import { announceSigningKey } from './setup/announce-signing-key.js';
 import { DeferredAudit } from './setup/deferred-audit.js';
 import { explainListenError } from './setup/listen-errors.js';
 import { DEFAULT_INSTANCE_ID, type OpenedDataDir, openDataDir } from './setup/open-data-dir.js';
@@ -51,6 +57,8 @@ export interface RunningBank {
   adminPort: number;
   dataDir: string;
   caCert: string;
+  /** Fingerprint of the key signing this run's audit segments (keys/audit-signing.pub). */
+  auditSigningFingerprint: string;
   /** Set when a demo account was created on this start. */
   demoPassword: string | null;
   server: BankServer;
@@ -118,16 +126,26 @@ async function wireBank(
   }
   // Opened after the listeners are bound (below); until then events wait in the deferred sink.
   const audit = new DeferredAudit();
-  const openAudit = async (): Promise<AuditSink> =>
-    options.audit ??
-    (config.auditEnabled
-      ? await openAuditLog({
-          dir: paths.auditDir,
-          auditorPublicKey: auditKeys.auditorPublicKey,
-          signingSecretKey: auditKeys.signingSecretKey,
-          onError: (err: unknown) => logger.error({ err }, 'audit write failed; events are no longer being recorded'),
-        })
-      : createNullAudit());
+  let auditLog: AuditLog | null = null;
+  const openAudit = async (): Promise<AuditSink> => {
+    if (options.audit) return options.audit;
+    if (!config.auditEnabled) return createNullAudit();
+    auditLog = await openAuditLog({
+      dir: paths.auditDir,
+      auditorPublicKey: auditKeys.auditorPublicKey,
+      signingSecretKey: auditKeys.signingSecretKey,
+      rotateTo: auditKeys.nextSigningSecretKey,
+      // Test seam (crash tests): audit batches wait this long, so SIGKILL finds events in flight.
+      batchDelayMs: Number(process.env.SECURE_ATM_TEST_AUDIT_DELAY_MS ?? 0) || 0,
+      onError: (err: unknown) => logger.error({ err }, 'audit write failed; events are no longer being recorded'),
+    });
+    return auditLog;
+  };
+  // Known now; a pending rotation hands over when the log opens (announceSigningKey, after bind).
+  let signing: { fingerprint: string; rotatedFrom: string | null } = {
+    fingerprint: auditKeys.signingFingerprint,
+    rotatedFrom: null,
+  };
 
   // Request fingerprints are keyed so a stored hash cannot be brute-forced back to a password or phone.
   const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
@@ -172,9 +190,30 @@ async function wireBank(
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
   undo.push(() => clearInterval(pruneTimer));
+  // Mutations' audit events reach the logs through the outbox (written in the mutation's own
+  // transaction). No mutation is handed to the writer before the outbox has recovered what the
+  // last run left (after the audit log opened, below), so a recovered row is never drained twice.
+  const outbox = new AuditOutboxDrain({
+    db: store.database,
+    audit,
+    onError: (err: unknown) => logger.error({ err }, 'audit outbox drain failed; the next start drains what is left'),
+  });
+  let outboxReady: () => void = () => {};
+  const outboxRecovered = new Promise<void>((resolve) => {
+    outboxReady = resolve;
+  });
   const ledger: SessionLedger = {
     store,
-    mutate: (ctx, request, change) => writer.mutate(ctx, request, change),
+    mutate: async (ctx, request, change, envelope) => {
+      await outboxRecovered;
+      const done = writer.mutate(ctx, request, change, envelope);
+      // Committed: its audit events go from the outbox to the logs (in commit order).
+      void done.then(
+        (outcome) => outbox.accept((outcome as AuditedOutcome).outbox),
+        () => {},
+      );
+      return done;
+    },
     setTotpPending: async (accountId, sealedSecret) => {
       const out = await writer.login({ op: 'totp_pending', accountId, sealedSecret });
       return out.op === 'totp_pending' && out.active;
@@ -281,8 +320,9 @@ async function wireBank(
         terminals: () => terminalFigures(store),
         alerts: (limit) => alertFigures(store, limit),
       });
-      return statusOf(figures, { startedAt, writer, config, stopping });
+      return { ...statusOf(figures, { startedAt, writer, config, stopping }), auditSigningKey: signing.fingerprint };
     },
+    auditHead: () => auditLog?.head ?? null,
   });
 
   // Operator actions taken by the CLI while we run (or while we were down) reach our audit log here.
@@ -318,6 +358,14 @@ async function wireBank(
   // Bound: from here on this start is real, so the audit chain and the manifest move on.
   audit.attach(await openAudit());
   undo.push(() => audit.close());
+  signing = await announceSigningKey(auditLog, auditKeys, paths.keysDir, logger);
+  // What a crash left in the outbox reaches the logs first, exactly once; then mutations flow.
+  const recovered = await outbox.recover(auditLog ? join(paths.auditDir, 'audit.log') : null);
+  if (recovered.alreadyLogged + recovered.pending > 0)
+    logger.info(recovered, 'audit outbox: rows left by the last run');
+  outbox.start();
+  undo.push(() => outbox.close());
+  outboxReady();
   const manifest = await opened.commit();
   if (opened.created.length > 0) {
     audit.record({
@@ -372,6 +420,8 @@ async function wireBank(
       registration: config.allowRegistration,
       fraudAction: config.fraudAction,
       ...operatorIdentity(),
+      auditSigningKey: signing.fingerprint,
+      ...(signing.rotatedFrom ? { auditSigningKeyRotatedFrom: signing.rotatedFrom } : {}),
     },
   });
 
@@ -384,6 +434,7 @@ async function wireBank(
       revocationSweep.stop();
       await server.close();
       await writer.close();
+      await outbox.close();
       await admin.close();
       auditOperatorActions();
       audit.record({ kind: 'server_stop', actor: 'operator', detail: { ...operatorIdentity() } });
@@ -396,7 +447,16 @@ async function wireBank(
     return stopped;
   };
 
-  return { port, adminPort, dataDir: paths.root, caCert: prepared.tls.caCert, demoPassword, server, stop };
+  return {
+    port,
+    adminPort,
+    dataDir: paths.root,
+    caCert: prepared.tls.caCert,
+    demoPassword,
+    auditSigningFingerprint: signing.fingerprint,
+    server,
+    stop,
+  };
 }
 
 /** /status: the live figures (the same numbers /metrics exports) plus what only the process knows. */
@@ -435,7 +495,12 @@ function alertFigures(store: LedgerStore, limit: number): AlertFigure[] {
 
 /** Where mutations are committed: the worker thread, or the main thread's own writer. */
 interface LedgerMutations {
-  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome>;
+  mutate(
+    target: MutationTarget,
+    request: MutatingRequest,
+    prepared?: PreparedChange,
+    audit?: OutboxEnvelope,
+  ): Promise<MutationOutcome>;
   /** Lockout and enrolment writes, serialised with the mutations. */
   login(job: LoginJob): Promise<LoginJobOutcome>;
   /** Forget applied ids older than the retention; `store` is the main connection. */
@@ -447,7 +512,7 @@ interface LedgerMutations {
 /** Pruning is a rare write, so it stays on the main connection (busy_timeout waits out a batch). */
 function workerMutations(client: LedgerWorkerClient): LedgerMutations {
   return {
-    mutate: (target, request, prepared) => client.mutate(target, request, prepared),
+    mutate: (target, request, prepared, audit) => client.mutate(target, request, prepared, audit),
     login: (job) => client.login(job),
     prune: async (olderThanMs, store) => store.pruneApplied(olderThanMs),
     get queueDepth() {
@@ -459,8 +524,10 @@ function workerMutations(client: LedgerWorkerClient): LedgerMutations {
 
 function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMutations {
   return {
-    mutate: (target, request, prepared) =>
-      writer.submit((s) => applyMutation(s, { ...target, config }, request, prepared)),
+    mutate: (target, request, prepared, audit) =>
+      writer.submit((s) =>
+        withOutbox(s.database, audit, request, () => applyMutation(s, { ...target, config }, request, prepared)),
+      ),
     login: (job) => writer.submit((s) => applyLoginJob(s, job)),
     prune: (olderThanMs) => writer.submit((s) => s.pruneApplied(olderThanMs)),
     get queueDepth() {

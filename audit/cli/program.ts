@@ -1,11 +1,24 @@
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../../protocol/index.js';
-import { AuditError } from '../errors.js';
+import { AuditError, type AuditErrorCode } from '../errors.js';
 import { CliError, type CliIo, processIo } from './cli-io.js';
 import { decryptCommand } from './commands/decrypt.js';
 import { keygenCommand } from './commands/keygen.js';
 import { tailCommand } from './commands/tail.js';
 import { verifyCommand } from './commands/verify.js';
+import { witnessCommand } from './commands/witness.js';
+
+/** Exit 3: the caller's mistake (flags, files, keys), so a script can tell it from tampering (exit 1). */
+const USAGE_EXIT = 3;
+const MISTAKES = new Set<AuditErrorCode>([
+  'AUDIT_USAGE',
+  'AUDIT_KEY_NOT_FOUND',
+  'AUDIT_KEY_INVALID',
+  'AUDIT_KEY_WRONG_TYPE',
+  'AUDIT_KEY_EXISTS',
+  'AUDIT_KEY_MISMATCH',
+  'AUDIT_SEGMENT_NOT_FOUND',
+]);
 
 /** The `bank-audit` program; `exitOverride` so tests can run commands in-process. */
 export function buildBankAuditProgram(io: CliIo = processIo): Command {
@@ -18,7 +31,13 @@ export function buildBankAuditProgram(io: CliIo = processIo): Command {
     .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .configureOutput(output)
     .exitOverride();
-  for (const command of [keygenCommand(io), decryptCommand(io), verifyCommand(io), tailCommand(io)]) {
+  for (const command of [
+    keygenCommand(io),
+    decryptCommand(io),
+    verifyCommand(io),
+    tailCommand(io),
+    witnessCommand(io),
+  ]) {
     program.addCommand(command.exitOverride().configureOutput(output));
   }
   return program;
@@ -33,14 +52,15 @@ export async function runBankAudit(args: string[], io: CliIo = processIo): Promi
     await buildBankAuditProgram(io).parseAsync(args, { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    // --help and --version exit 0; any other commander error is a usage mistake.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT;
     if (err instanceof CliError) {
       if (!err.printed) io.err(`bank-audit: ${err.message}`);
-      return err.exitCode;
+      return err.code === 'AUDIT_USAGE' ? USAGE_EXIT : err.exitCode;
     }
     if (err instanceof AuditError) {
       io.err(`bank-audit: ${err.code}: ${err.message}`);
-      return 1;
+      return MISTAKES.has(err.code) ? USAGE_EXIT : 1;
     }
     const e = err as { code?: unknown; message?: unknown };
     const code = typeof e.code === 'string' ? `${e.code}: ` : '';

@@ -13,6 +13,7 @@ export const KEY_FILE_TYPES = {
   auditorPublic: { prefix: 'auditor-public-x25519', bytes: 32, label: 'an auditor public key' },
   auditorSecret: { prefix: 'auditor-secret-x25519', bytes: 32, label: 'an auditor SECRET key' },
   signingSecret: { prefix: 'audit-signing-ed25519', bytes: ED25519_SECRET_BYTES, label: 'an audit signing key' },
+  signingPublic: { prefix: 'audit-signing-ed25519-public', bytes: 32, label: 'an audit signing public key' },
 } as const;
 
 export type KeyFileType = keyof typeof KEY_FILE_TYPES;

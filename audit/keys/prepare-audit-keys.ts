@@ -1,13 +1,30 @@
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nacl from 'tweetnacl';
 import { AuditError, isErrno } from '../errors.js';
-import { formatKeyFile, generateAuditorKeyPair, readAuditorPublicKey, readKeyFile, writeKeyFile } from './key-files.js';
+import { signingKeyFingerprint } from './fingerprint.js';
+import {
+  formatKeyFile,
+  generateAuditorKeyPair,
+  readAuditorPublicKey,
+  readIfExists,
+  readKeyFile,
+  writeKeyFile,
+} from './key-files.js';
 
 /** The keys a server needs to write its audit log. */
 export interface AuditKeys {
   auditorPublicKey: Uint8Array;
   signingSecretKey: Uint8Array;
+  /** The public half, as `keys/audit-signing.pub` holds it. */
+  signingPublicKey: Uint8Array;
+  /** What `init` and `start` print for the auditor to pin (see fingerprint.ts). */
+  signingFingerprint: string;
+  /**
+   * A rotation asked for by `bank-server audit rotate-key` (keys/audit-signing.next.key):
+   * the audit log hands over to it on open, then `commitSigningKeyRotation` makes it current.
+   */
+  nextSigningSecretKey: Uint8Array | null;
   /** Path of the auditor SECRET key when it sits in the data dir (demo): the server warns loudly. */
   demoAuditorSecretPath: string | null;
 }
@@ -15,6 +32,8 @@ export interface AuditKeys {
 /** File names under `<data-dir>/keys` (DESIGN.md). */
 export const AUDIT_KEY_FILES = {
   signing: 'audit-signing.key',
+  signingPublic: 'audit-signing.pub',
+  signingNext: 'audit-signing.next.key',
   auditorPublic: 'auditor.pub',
   auditorSecret: 'auditor.key',
 } as const;
@@ -23,18 +42,19 @@ export async function prepareAuditKeys(options: { keysDir: string; auditorKeyFil
   const { keysDir } = options;
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
   const signingSecretKey = await loadOrCreateSigningKey(join(keysDir, AUDIT_KEY_FILES.signing));
+  const signing = await signingKeysOf(keysDir, signingSecretKey);
   const publicPath = join(keysDir, AUDIT_KEY_FILES.auditorPublic);
   const secretPath = join(keysDir, AUDIT_KEY_FILES.auditorSecret);
 
   if (options.auditorKeyFile !== undefined) {
     const auditorPublicKey = await readAuditorPublicKey(options.auditorKeyFile);
     await storePublicKey(publicPath, auditorPublicKey);
-    return { auditorPublicKey, signingSecretKey, demoAuditorSecretPath: await demoSecretIfPresent(secretPath) };
+    return { auditorPublicKey, ...signing, demoAuditorSecretPath: await demoSecretIfPresent(secretPath) };
   }
 
   try {
     const auditorPublicKey = await readAuditorPublicKey(publicPath);
-    return { auditorPublicKey, signingSecretKey, demoAuditorSecretPath: await demoSecretIfPresent(secretPath) };
+    return { auditorPublicKey, ...signing, demoAuditorSecretPath: await demoSecretIfPresent(secretPath) };
   } catch (err) {
     if (!(err instanceof AuditError && err.code === 'AUDIT_KEY_NOT_FOUND')) throw err;
   }
@@ -53,7 +73,105 @@ export async function prepareAuditKeys(options: { keysDir: string; auditorKeyFil
   } finally {
     pair.secretKey.fill(0);
   }
-  return { auditorPublicKey: pair.publicKey, signingSecretKey, demoAuditorSecretPath: secretPath };
+  return { auditorPublicKey: pair.publicKey, ...signing, demoAuditorSecretPath: secretPath };
+}
+
+/** The signing key's public file (made for data dirs older than it) and a pending rotation, if any. */
+async function signingKeysOf(keysDir: string, signingSecretKey: Uint8Array) {
+  const signingPublicKey = Uint8Array.from(signingSecretKey.subarray(32));
+  await storeSigningPublicKey(join(keysDir, AUDIT_KEY_FILES.signingPublic), signingPublicKey);
+  let nextSigningSecretKey: Uint8Array | null = null;
+  try {
+    nextSigningSecretKey = await readKeyFile('signingSecret', join(keysDir, AUDIT_KEY_FILES.signingNext));
+  } catch (err) {
+    if (!(err instanceof AuditError && err.code === 'AUDIT_KEY_NOT_FOUND')) throw err;
+  }
+  return {
+    signingSecretKey,
+    signingPublicKey,
+    signingFingerprint: signingKeyFingerprint(signingPublicKey),
+    nextSigningSecretKey,
+  };
+}
+
+/**
+ * keys/audit-signing.pub: the public half of audit-signing.key, for the auditor to copy
+ * (`bank-audit verify --signer`). It is derived, so it is (re)written whenever it does not
+ * match the secret, atomically.
+ */
+async function storeSigningPublicKey(file: string, key: Uint8Array): Promise<void> {
+  const text = formatKeyFile(
+    'signingPublic',
+    key,
+    'secure-atm audit signing PUBLIC key: pin it (bank-audit verify --signer)',
+  );
+  if ((await readIfExists(file)) === text) return;
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, text, { mode: 0o644 });
+  await rename(temp, file);
+}
+
+/**
+ * `bank-server audit rotate-key`: a fresh signing key as keys/audit-signing.next.key (0600).
+ * The server hands over to it at its next start (a rotating close signed by the current
+ * key names it), so nothing races a running writer. Refuses when a rotation is pending.
+ */
+export async function requestSigningKeyRotation(
+  keysDir: string,
+): Promise<{ file: string; publicKey: Uint8Array; fingerprint: string }> {
+  const file = join(keysDir, AUDIT_KEY_FILES.signingNext);
+  const pair = nacl.sign.keyPair();
+  try {
+    await writeKeyFile(
+      'signingSecret',
+      file,
+      pair.secretKey,
+      0o600,
+      'next audit signing key: used from the next start',
+    );
+  } catch (err) {
+    if (err instanceof AuditError && err.code === 'AUDIT_KEY_EXISTS') {
+      throw new AuditError(
+        'AUDIT_KEY_EXISTS',
+        `a key rotation is already pending (${file}); start the server to complete it`,
+      );
+    }
+    throw err;
+  } finally {
+    pair.secretKey.fill(0);
+  }
+  return { file, publicKey: pair.publicKey, fingerprint: signingKeyFingerprint(pair.publicKey) };
+}
+
+/**
+ * After the audit log has written the rotating close: the next key becomes
+ * audit-signing.key (atomic rename) and audit-signing.pub follows. A crash in between is
+ * safe: the log sees its last close already names the pending key and does not rotate twice.
+ */
+export async function commitSigningKeyRotation(
+  keysDir: string,
+): Promise<{ publicKey: Uint8Array; fingerprint: string }> {
+  const next = join(keysDir, AUDIT_KEY_FILES.signingNext);
+  const secret = await readKeyFile('signingSecret', next);
+  const publicKey = Uint8Array.from(secret.subarray(32));
+  secret.fill(0);
+  await rename(next, join(keysDir, AUDIT_KEY_FILES.signing));
+  await syncDir(keysDir);
+  await storeSigningPublicKey(join(keysDir, AUDIT_KEY_FILES.signingPublic), publicKey);
+  return { publicKey, fingerprint: signingKeyFingerprint(publicKey) };
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not every platform can fsync a directory.
+  }
 }
 
 async function loadOrCreateSigningKey(file: string): Promise<Uint8Array> {

@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { AuditError, isErrno } from '../errors.js';
 import { listSegmentFiles } from '../segment/segment-files.js';
 
@@ -21,10 +21,30 @@ export async function expandSegmentArgs(args: string[]): Promise<{ paths: string
     folders++;
     const dir = await segmentsDirOf(arg);
     const found = await listSegmentFiles(dir);
+    // Other instances' chains live under audit/instances/<id>/segments.
+    const instancesDir = join(dirname(dir), 'instances');
+    if ((await kindOf(instancesDir)) === 'dir') {
+      for (const id of (await readdir(instancesDir)).sort()) {
+        found.push(...(await listSegmentFiles(join(instancesDir, id, 'segments'))));
+      }
+    }
     if (found.length === 0) throw new AuditError('AUDIT_SEGMENT_NOT_FOUND', `no segment files (*.enc) in ${dir}`);
     paths.push(...found);
   }
   return { paths, complete: folders === 1 && args.length === 1 };
+}
+
+/**
+ * The instance whose chain a segment belongs to: `…/instances/<id>/segments/x.enc` is
+ * instance `<id>`, anything else is `main` (DESIGN.md "Ledger backends and instances").
+ */
+export function instanceOfSegment(path: string): string {
+  const segmentsDir = dirname(path);
+  const instanceDir = dirname(segmentsDir);
+  if (basename(segmentsDir) === 'segments' && basename(dirname(instanceDir)) === 'instances') {
+    return basename(instanceDir);
+  }
+  return 'main';
 }
 
 /** The folder holding the segments for a data dir, an audit dir or a segments dir. */

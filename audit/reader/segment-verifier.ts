@@ -34,8 +34,12 @@ export interface SegmentVerifierOptions {
   /** With the auditor's secret every record is also opened. */
   auditorSecretKey?: Uint8Array | undefined;
   auditorPublicKey?: Uint8Array | undefined;
-  /** When set, a segment signed by any other key fails. */
-  signingPublicKey?: Uint8Array | undefined;
+  /** When set, a segment signed by any other key fails (the pinned signer, or the key it rotated to). */
+  allowedSigners?: Uint8Array[] | undefined;
+  /** How to name the expected key in a failure ("the pinned signer"). */
+  signerLabel?: string | undefined;
+  /** A signed head (from the auditor's state) to look for: `reachedHead` says whether it was found. */
+  head?: { segment: string; seq: number; hash: string } | null | undefined;
 }
 
 export interface SegmentOutcome {
@@ -75,6 +79,9 @@ export class SegmentVerifier {
   private closed = false;
   private torn = false;
   private signingKey: Buffer | null = null;
+  private nextSigner: Buffer | null = null;
+  private signedHead: { line: number; seq: number; hash: string; sig: string } | null = null;
+  private reached = false;
   private auditorKeyText: string | null = null;
   private sharedKey: Uint8Array | null = null;
   private problem: VerifyProblem | null = null;
@@ -119,6 +126,9 @@ export class SegmentVerifier {
       lastSignedSeq: this.lastSignedSeq,
       unsignedRecords: this.unsigned,
       signingPublicKey: this.signingKey ? toB64(this.signingKey) : null,
+      signedHead: this.signedHead,
+      reachedHead: this.reached,
+      nextSigningPublicKey: this.nextSigner ? toB64(this.nextSigner) : null,
       auditorPublicKey: this.auditorKeyText,
       endHash: this.head ? toB64(this.head) : null,
     };
@@ -173,7 +183,7 @@ export class SegmentVerifier {
     this.lastSignedSeq = header.firstSeq - 1;
     this.signingKey = parsed.signingPublicKey;
     this.auditorKeyText = header.auditorPublicKey;
-    const { auditorPublicKey, auditorSecretKey, signingPublicKey, previous } = this.options;
+    const { auditorPublicKey, auditorSecretKey, allowedSigners, previous } = this.options;
     if (auditorPublicKey && !parsed.auditorPublicKey.equals(auditorPublicKey)) {
       this.problem = this.fault(
         'wrong_key',
@@ -183,12 +193,14 @@ export class SegmentVerifier {
       );
       return;
     }
-    if (signingPublicKey && !parsed.signingPublicKey.equals(signingPublicKey)) {
+    if (allowedSigners && !allowedSigners.some((key) => parsed.signingPublicKey.equals(key))) {
+      const expected = this.options.signerLabel ?? 'the expected signing key';
+      const keys = allowedSigners.map((key) => toB64(key)).join(' or ');
       this.problem = this.fault(
-        'bad_signature',
+        'wrong_signer',
         line.lineNo,
         null,
-        `${this.name} is signed by key ${header.signingPublicKey}, not by the expected signing key`,
+        `${this.name} is signed by key ${header.signingPublicKey}, not by ${expected} (${keys}), and no signed rotation hands over to it`,
       );
       return;
     }
@@ -259,7 +271,15 @@ export class SegmentVerifier {
     }
     const computed = hashOf(head, body);
     if (!computed.equals(body.hash)) {
-      if (body.i === this.expectedLine) {
+      const seqEdit = this.seqEdit(head, body);
+      if (body.i === this.expectedLine && seqEdit !== null) {
+        this.problem = this.fault(
+          'modified',
+          line.lineNo,
+          seqEdit,
+          `seq mismatch: line ${line.lineNo} says seq ${body.seq}, but its hash was made for seq ${seqEdit}: the seq was edited`,
+        );
+      } else if (body.i === this.expectedLine) {
         const what = body.type === 'record' ? `record seq ${body.seq}` : `${body.type} record`;
         const before = body.i === 1 ? 'the segment header' : 'the line before it';
         this.problem = this.fault(
@@ -305,14 +325,24 @@ export class SegmentVerifier {
         }
         this.acceptSignature(
           body.seq,
-          closeMessage(head, body.i, body.seq, body.records),
+          closeMessage(head, body.i, body.seq, body.records, body.next),
           body.sig,
           line.lineNo,
           'close',
         );
-        if (!this.problem) this.closed = true;
+        if (!this.problem) {
+          this.closed = true;
+          this.nextSigner = body.next;
+        }
         return null;
     }
+  }
+
+  /** The seq a line's hash was made for, when only its seq was changed; null otherwise. */
+  private seqEdit(head: Buffer, body: DecodedLine): number | null {
+    const expected = body.type === 'record' ? this.lastRecordSeq + 1 : this.lastRecordSeq;
+    if (body.seq === expected || body.i !== this.expectedLine) return null;
+    return hashOf(head, { ...body, seq: expected }).equals(body.hash) ? expected : null;
   }
 
   private acceptRecord(body: Extract<DecodedLine, { type: 'record' }>, lineNo: number): AuditEvent | null {
@@ -370,6 +400,10 @@ export class SegmentVerifier {
     }
     this.lastSignedSeq = seq;
     this.unsigned = 0;
+    const hash = this.head ? toB64(this.head) : '';
+    this.signedHead = { line: lineNo, seq, hash, sig: toB64(sig) };
+    const want = this.options.head;
+    if (want && want.segment === this.name && want.seq === seq && want.hash === hash) this.reached = true;
   }
 
   private collectLineNumber(line: TextLine): void {
@@ -398,14 +432,17 @@ export class SegmentVerifier {
     if (m.found > m.expected) {
       const gone = m.found - m.expected;
       const firstMissingSeq = m.lastRecordSeq + 1;
-      const what =
-        m.line.type === 'record' && m.line.seq > firstMissingSeq
-          ? `record seq ${firstMissingSeq}${m.line.seq - 1 > firstMissingSeq ? `–${m.line.seq - 1}` : ''} is missing`
-          : `a checkpoint line is missing`;
+      // A record line names its own seq; a checkpoint or close names the last record before it.
+      const lastMissingSeq = m.line.type === 'record' ? m.line.seq - 1 : m.line.seq;
+      const recordsGone = lastMissingSeq >= firstMissingSeq;
+      const range = `${firstMissingSeq}${lastMissingSeq > firstMissingSeq ? `–${lastMissingSeq}` : ''}`;
+      const what = recordsGone
+        ? `record seq ${range} ${lastMissingSeq > firstMissingSeq ? 'are' : 'is'} missing`
+        : 'a checkpoint line is missing';
       return this.fault(
         'missing',
         m.lineNo,
-        m.line.type === 'record' && m.line.seq > firstMissingSeq ? firstMissingSeq : seq,
+        recordsGone ? firstMissingSeq : seq,
         `${what} (${gone} line(s) deleted before line ${m.lineNo})`,
       );
     }
@@ -429,6 +466,6 @@ function hashOf(head: Buffer, body: DecodedLine): Buffer {
     case 'checkpoint':
       return checkpointHash(head, body.i, body.seq, body.sig);
     case 'close':
-      return closeHash(head, body.i, body.seq, body.records, body.sig);
+      return closeHash(head, body.i, body.seq, body.records, body.sig, body.next);
   }
 }

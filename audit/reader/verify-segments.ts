@@ -5,15 +5,24 @@ import { auditorPublicKeyOf } from '../keys/key-files.js';
 import { readLines, type TextLine } from './line-reader.js';
 import { PlaintextMatcher } from './plaintext-matcher.js';
 import { type PreviousSegment, SegmentVerifier } from './segment-verifier.js';
-import type { SegmentSummary, VerifyProblem, VerifyReport } from './verify-types.js';
+import type { SegmentSummary, SignedHead, VerifyProblem, VerifyReport } from './verify-types.js';
 
 export interface VerifyOptions {
   /** Also open every record (and prove the plaintext log matches, with `plaintextLog`). */
   auditorSecretKey?: Uint8Array;
   /** Path of audit.log; needs `auditorSecretKey`. */
   plaintextLog?: string;
-  /** Pin the server's Ed25519 public key; otherwise the first segment's key is expected throughout. */
+  /**
+   * Pin the server's Ed25519 public key: the first segment must be signed by it, and every
+   * later one by the same key or by the key a signed rotation (a rotating close) handed over
+   * to. Without it (and without `trustedSigners`) the first segment's key is taken as given;
+   * the CLI never does that.
+   */
   signingPublicKey?: Uint8Array;
+  /** Keys the auditor's state trusts (the pinned one and its signed rotations): any may sign the first segment. */
+  trustedSigners?: Uint8Array[];
+  /** The last signed head the auditor's state recorded: the chain must still reach it, or ROLLED_BACK. */
+  mustReach?: { segment: string; seq: number; hash: string } | null;
   /**
    * The segments are the whole log (e.g. a whole folder): plaintext events after the last
    * closed segment are then a problem rather than a warning.
@@ -44,7 +53,14 @@ export async function verifySegments(paths: string[], options: VerifyOptions = {
   const warnings: string[] = [];
   let problem: VerifyProblem | null = null;
   let previous: PreviousSegment | null = null;
-  let signer: string | null = null;
+  const signers: string[] = [];
+  let allowed: Uint8Array[] | undefined = options.signingPublicKey
+    ? [options.signingPublicKey]
+    : options.trustedSigners && options.trustedSigners.length > 0
+      ? options.trustedSigners
+      : undefined;
+  let label = options.signingPublicKey || options.trustedSigners ? 'the pinned signer' : 'the first segment’s signer';
+  let reached = false;
   try {
     for (const path of paths) {
       const verifier = new SegmentVerifier({
@@ -52,7 +68,9 @@ export async function verifySegments(paths: string[], options: VerifyOptions = {
         previous,
         auditorSecretKey: secret,
         auditorPublicKey,
-        signingPublicKey: options.signingPublicKey,
+        allowedSigners: allowed,
+        signerLabel: label,
+        head: options.mustReach ?? null,
       });
       let began = false;
       for await (const line of readLines(path)) {
@@ -71,11 +89,19 @@ export async function verifySegments(paths: string[], options: VerifyOptions = {
       problem ??= outcome.problem ?? (matcher && began ? matcher.endSegment(outcome.summary) : null);
       if (problem) break;
       if (outcome.unclean) uncleanEnds.push(outcome.unclean);
+      reached ||= outcome.summary.reachedHead;
       const key = outcome.summary.signingPublicKey;
-      if (key && signer && key !== signer) warnings.push(`signing key changes at ${basename(path)} (${key})`);
-      signer ??= key;
+      if (key && signers.at(-1) !== key) signers.push(key);
+      // The next segment must be signed by this one's key, or by the key its signed close handed over to.
+      const next = outcome.summary.nextSigningPublicKey;
+      if (next) {
+        label = `the key the signed rotation in ${basename(path)} handed over to`;
+      }
+      const nextKey = next ?? key;
+      if (nextKey) allowed = [Buffer.from(nextKey, 'base64')];
       previous = outcome.end;
     }
+    if (!problem && options.mustReach && !reached) problem = rolledBack(options.mustReach, segments);
     if (!problem && matcher) {
       const end = await matcher.finish(segments.at(-1) ?? null, options.complete ?? false);
       problem = end.problem;
@@ -100,11 +126,38 @@ export async function verifySegments(paths: string[], options: VerifyOptions = {
     warnings,
     segments,
     records,
+    signers,
+    head: lastSignedHead(segments),
     decrypted: Boolean(secret),
     plaintextChecked: Boolean(matcher),
   };
   report.verdict = verdictOf(report, matcher?.tolerated ?? 0);
   return report;
+}
+
+/** The chain's newest signed line: what `--state` records and a later verify must reach. */
+function lastSignedHead(segments: SegmentSummary[]): SignedHead | null {
+  for (let k = segments.length - 1; k >= 0; k--) {
+    const s = segments[k];
+    if (s?.signedHead && s.signingPublicKey) {
+      return { segment: basename(s.path), ...s.signedHead, signer: s.signingPublicKey };
+    }
+  }
+  return null;
+}
+
+function rolledBack(head: { segment: string; seq: number; hash: string }, segments: SegmentSummary[]): VerifyProblem {
+  const same = segments.find((s) => basename(s.path) === head.segment);
+  const where = same
+    ? `${head.segment} no longer holds it (it ends at seq ${same.lastSeq}, last signed seq ${same.lastSignedSeq}): truncated or replaced`
+    : `${head.segment} is not among the segments given: deleted or replaced`;
+  return {
+    reason: 'rolled_back',
+    file: same?.path ?? head.segment,
+    line: null,
+    seq: head.seq,
+    message: `the chain no longer reaches the signed head seq ${head.seq} of ${head.segment} recorded in the state; ${where}`,
+  };
 }
 
 function firstSeqOf(line: TextLine): number {
@@ -144,6 +197,7 @@ function verdictOf(report: VerifyReport, tolerated: number): string {
   const parts = [
     `${segments.length} segment(s), ${report.records} record(s), ${range}`,
     `chain, ${checkpoints} checkpoint(s) and ${closes} close signature(s) verify`,
+    ...(report.signers.length > 1 ? [`${report.signers.length - 1} signed key rotation(s)`] : []),
     report.decrypted ? 'every record opens with the auditor key' : 'records not opened (no --key)',
   ];
   if (report.plaintextChecked)
@@ -151,10 +205,10 @@ function verdictOf(report: VerifyReport, tolerated: number): string {
       tolerated > 0 ? `audit.log matches (${tolerated} crash-tail difference(s) allowed)` : 'audit.log matches',
     );
   if (report.warnings.length > 0) parts.push(`${report.warnings.length} warning(s): ${report.warnings.join('; ')}`);
-  const unclean = report.uncleanEnds[0];
-  if (unclean) {
-    const more = report.uncleanEnds.length > 1 ? ` (+${report.uncleanEnds.length - 1} more unclean segment(s))` : '';
-    return `UNCLEAN END: ${unclean.message}${more}; otherwise ${parts.join('; ')}`;
+  if (report.uncleanEnds.length > 0) {
+    const all = report.uncleanEnds.map((u) => u.message).join('; ');
+    const count = report.uncleanEnds.length > 1 ? `${report.uncleanEnds.length} unclean segments: ` : '';
+    return `UNCLEAN END: ${count}${all}; otherwise ${parts.join('; ')}`;
   }
   return `OK: ${parts.join('; ')}`;
 }

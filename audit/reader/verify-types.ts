@@ -12,6 +12,10 @@ export type VerifyReason =
   | 'unclean_end'
   /** A checkpoint or close signature does not verify. */
   | 'bad_signature'
+  /** A segment is signed by a key that is neither the pinned signer nor one it handed over to. */
+  | 'wrong_signer'
+  /** The chain no longer reaches a signed head the auditor's state recorded (deleted, truncated, replaced). */
+  | 'rolled_back'
   /** A record cannot be opened with the auditor key, or the segment is sealed to another key. */
   | 'wrong_key'
   /** A segment's header does not name the hash that ended the segment before it. */
@@ -44,9 +48,25 @@ export interface SegmentSummary {
   /** Records after the last signature. */
   unsignedRecords: number;
   signingPublicKey: string | null;
+  /** The last line whose signature verified: what the auditor's state records as this segment's head. */
+  signedHead: { line: number; seq: number; hash: string; sig: string } | null;
+  /** The signed head the verifier was asked to look for is in this segment. */
+  reachedHead: boolean;
+  /** The key a rotating close handed over to. */
+  nextSigningPublicKey: string | null;
   auditorPublicKey: string | null;
   /** The chain value after the last good line. */
   endHash: string | null;
+}
+
+/** A verified signed line (checkpoint or close): where an auditor's state pins a chain. */
+export interface SignedHead {
+  segment: string;
+  line: number;
+  seq: number;
+  hash: string;
+  sig: string;
+  signer: string;
 }
 
 export interface VerifyReport {
@@ -61,6 +81,10 @@ export interface VerifyReport {
   warnings: string[];
   segments: SegmentSummary[];
   records: number;
+  /** The signing keys in the order the chain used them (the first, then each signed rotation). */
+  signers: string[];
+  /** The chain's newest signed line. */
+  head: SignedHead | null;
   decrypted: boolean;
   plaintextChecked: boolean;
 }

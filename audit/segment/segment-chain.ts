@@ -64,6 +64,7 @@ export class SegmentChain {
   private sinceCheckpoint = 0;
   private byteCount: number;
   private closed = false;
+  private signature: Buffer | null = null;
 
   constructor(options: SegmentChainOptions) {
     const segmentKeys = nacl.box.keyPair();
@@ -115,6 +116,16 @@ export class SegmentChain {
     return this.head;
   }
 
+  /** The signature of the last checkpoint or close (null before the first). */
+  get lastSignature(): Buffer | null {
+    return this.signature;
+  }
+
+  /** The public key that signs this segment. */
+  get signerPublicKey(): Uint8Array {
+    return this.signer.publicKey;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -162,6 +173,7 @@ export class SegmentChain {
     const i = ++this.line;
     const seq = this.lastSeqValue;
     const sig = this.signer.sign(checkpointMessage(this.head, i, seq));
+    this.signature = sig;
     this.head = checkpointHash(this.head, i, seq, sig);
     this.sinceCheckpoint = 0;
     return this.count(
@@ -169,18 +181,24 @@ export class SegmentChain {
     );
   }
 
-  /** The signed close record; wipes the segment key. Nothing may follow it. */
-  close(): string {
+  /**
+   * The signed close record; wipes the segment key. Nothing may follow it. With `next`
+   * (the public key that will sign the next segment) it is a rotating close: this
+   * segment's key signs the hand-over.
+   */
+  close(next: Uint8Array | null = null): string {
     this.assertOpen();
     const i = ++this.line;
     const seq = this.lastSeqValue;
     const records = this.recordCount;
-    const sig = this.signer.sign(closeMessage(this.head, i, seq, records));
-    this.head = closeHash(this.head, i, seq, records, sig);
+    const sig = this.signer.sign(closeMessage(this.head, i, seq, records, next));
+    this.signature = sig;
+    this.head = closeHash(this.head, i, seq, records, sig, next);
     this.sinceCheckpoint = 0;
     this.wipe();
+    const nextField = next ? `"next":"${toB64(next)}",` : '';
     return this.count(
-      `{"type":"close","i":${i},"seq":${seq},"records":${records},"sig":"${toB64(sig)}","hash":"${toB64(this.head)}"}\n`,
+      `{"type":"close","i":${i},"seq":${seq},"records":${records},${nextField}"sig":"${toB64(sig)}","hash":"${toB64(this.head)}"}\n`,
     );
   }
 

@@ -62,6 +62,10 @@ export interface SegmentEnd {
   /** seq of the last record (firstSeq − 1 when none, 0 when the header is unreadable). */
   lastSeq: number;
   closed: boolean;
+  /** The key a rotating close handed over to (null for a plain close or no close). */
+  next: Buffer | null;
+  /** The header's signing key (null when the header is unreadable). */
+  signer: Buffer | null;
 }
 
 /**
@@ -84,6 +88,8 @@ export async function readSegmentEnd(path: string): Promise<SegmentEnd> {
       hash: headerHash(headerText),
       lastSeq: firstSeq - 1,
       closed: false,
+      next: null,
+      signer: 'error' in parsed ? null : parsed.signingPublicKey,
     };
     if (newline < 0) return end;
 
@@ -96,7 +102,8 @@ export async function readSegmentEnd(path: string): Promise<SegmentEnd> {
     for (let k = lines.length - 1; k >= 0; k--) {
       const line = parseBodyLine(lines[k] ?? '');
       if ('error' in line) continue;
-      return { name: end.name, hash: line.hash, lastSeq: line.seq, closed: line.type === 'close' };
+      const next = line.type === 'close' ? line.next : null;
+      return { ...end, hash: line.hash, lastSeq: line.seq, closed: line.type === 'close', next };
     }
     return end;
   } finally {
@@ -130,6 +137,46 @@ export async function readPlaintextEnd(path: string): Promise<{ lastSeq: number;
       }
     }
     return { lastSeq: 0, torn };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The events audit.log holds after seq `after`, when they form an unbroken run up to its
+ * last event (read from the last MiB). A crash can leave audit.log ahead of the segment
+ * (the writer appends to audit.log first); the next segment re-seals these so both logs
+ * hold the same events. [] when there are none or the run is broken.
+ */
+export async function readPlaintextAfter(path: string, after: number): Promise<Array<Record<string, unknown>>> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return [];
+    throw err;
+  }
+  const handle = await open(path, 'r');
+  try {
+    const start = Math.max(0, size - TAIL_BYTES);
+    const tail = Buffer.alloc(size - start);
+    await handle.read(tail, 0, tail.length, start);
+    const lines = tail.toString('utf8').split('\n');
+    lines.pop(); // empty, or a line torn by a crash: never an event to re-seal
+    const events: Array<Record<string, unknown>> = [];
+    for (let k = lines.length - 1; k >= 0; k--) {
+      let value: Record<string, unknown>;
+      try {
+        value = JSON.parse(lines[k] ?? '') as Record<string, unknown>;
+      } catch {
+        return []; // a damaged line inside the run: do not guess
+      }
+      if (typeof value.seq !== 'number' || value.seq <= after) break;
+      if (typeof value.ts !== 'string' || typeof value.kind !== 'string') return [];
+      const { level: _level, ...event } = value;
+      events.unshift(event);
+    }
+    return events.every((e, n) => e.seq === after + 1 + n) ? events : [];
   } finally {
     await handle.close();
   }

@@ -14,6 +14,12 @@ import { fromB64 } from '../../protocol/index.js';
  *              h_i = SHA-256(h_{i-1} || u64be(i) || "C" || u64be(seq) || sig)
  *   close      sig = Ed25519("secure-atm-audit/1 close\0" || h_{i-1} || u64be(i) || u64be(seq) || u64be(records))
  *              h_i = SHA-256(h_{i-1} || u64be(i) || "E" || u64be(seq) || u64be(records) || sig)
+ *   rotating close (a close with `next`, the signing key of the segment after it):
+ *              sig = Ed25519("secure-atm-audit/1 rotate\0" || h_{i-1} || u64be(i) || u64be(seq) || u64be(records) || next(32))
+ *              h_i = SHA-256(h_{i-1} || u64be(i) || "K" || u64be(seq) || u64be(records) || next || sig)
+ *
+ * A rotating close is how a signing key hands over to the next one: the old key signs the
+ * new one, so a verifier that pinned the old key can follow (see reader/signer-policy.ts).
  *
  * `seq` of a checkpoint or close is the last record's seq before it (firstSeq − 1 when
  * there is none); `records` counts the segment's records. `box` is nacl.box(event JSON,
@@ -34,9 +40,11 @@ export const BOX_OVERHEAD_BYTES = 16;
 const HEADER_DOMAIN = Buffer.from(`${SEGMENT_FORMAT} header\0`, 'utf8');
 const CHECKPOINT_DOMAIN = Buffer.from(`${SEGMENT_FORMAT} checkpoint\0`, 'utf8');
 const CLOSE_DOMAIN = Buffer.from(`${SEGMENT_FORMAT} close\0`, 'utf8');
+const ROTATE_DOMAIN = Buffer.from(`${SEGMENT_FORMAT} rotate\0`, 'utf8');
 const TAG_RECORD = Buffer.from('R');
 const TAG_CHECKPOINT = Buffer.from('C');
 const TAG_CLOSE = Buffer.from('E');
+const TAG_ROTATE = Buffer.from('K');
 
 export interface SegmentHeader {
   format: typeof SEGMENT_FORMAT;
@@ -80,6 +88,8 @@ export interface CloseLine {
   i: number;
   seq: number;
   records: number;
+  /** Only on a rotating close: the base64 Ed25519 key that signs the next segment. */
+  next?: string;
   sig: string;
   hash: string;
 }
@@ -122,30 +132,41 @@ export function checkpointHash(prev: Uint8Array, i: number, seq: number, sig: Ui
     .digest();
 }
 
-export function closeMessage(prev: Uint8Array, i: number, seq: number, records: number): Buffer {
+/** What a close signs; with `next` it is a rotating close (a different domain and tag). */
+export function closeMessage(
+  prev: Uint8Array,
+  i: number,
+  seq: number,
+  records: number,
+  next: Uint8Array | null = null,
+): Buffer {
+  if (next) return Buffer.concat([ROTATE_DOMAIN, prev, u64be(i), u64be(seq), u64be(records), next]);
   return Buffer.concat([CLOSE_DOMAIN, prev, u64be(i), u64be(seq), u64be(records)]);
 }
 
-export function closeHash(prev: Uint8Array, i: number, seq: number, records: number, sig: Uint8Array): Buffer {
-  return createHash('sha256')
-    .update(prev)
-    .update(u64be(i))
-    .update(TAG_CLOSE)
-    .update(u64be(seq))
-    .update(u64be(records))
-    .update(sig)
-    .digest();
+export function closeHash(
+  prev: Uint8Array,
+  i: number,
+  seq: number,
+  records: number,
+  sig: Uint8Array,
+  next: Uint8Array | null = null,
+): Buffer {
+  const h = createHash('sha256').update(prev).update(u64be(i));
+  if (next) return h.update(TAG_ROTATE).update(u64be(seq)).update(u64be(records)).update(next).update(sig).digest();
+  return h.update(TAG_CLOSE).update(u64be(seq)).update(u64be(records)).update(sig).digest();
 }
 
 /** Decoded binary fields of a body line, after strict base64 checks. */
 export type DecodedLine =
   | { type: 'record'; i: number; seq: number; nonce: Buffer; box: Buffer; hash: Buffer }
   | { type: 'checkpoint'; i: number; seq: number; sig: Buffer; hash: Buffer }
-  | { type: 'close'; i: number; seq: number; records: number; sig: Buffer; hash: Buffer };
+  | { type: 'close'; i: number; seq: number; records: number; next: Buffer | null; sig: Buffer; hash: Buffer };
 
 const RECORD_KEYS = ['type', 'i', 'seq', 'nonce', 'box', 'hash'];
 const CHECKPOINT_KEYS = ['type', 'i', 'seq', 'sig', 'hash'];
 const CLOSE_KEYS = ['type', 'i', 'seq', 'records', 'sig', 'hash'];
+const ROTATE_KEYS = ['type', 'i', 'seq', 'records', 'next', 'sig', 'hash'];
 const HEADER_KEYS = [
   'format',
   'type',
@@ -186,11 +207,14 @@ export function parseBodyLine(text: string): DecodedLine | { error: string } {
     return { type, i, seq, sig, hash };
   }
   if (type === 'close') {
-    if (!hasExactKeys(obj, CLOSE_KEYS)) return { error: 'unexpected fields' };
+    const rotating = Object.hasOwn(obj, 'next');
+    if (!hasExactKeys(obj, rotating ? ROTATE_KEYS : CLOSE_KEYS)) return { error: 'unexpected fields' };
     const sig = fromB64(obj.sig, SIGNATURE_BYTES);
     if (!sig) return { error: 'bad signature encoding' };
     if (!isCount(obj.records)) return { error: 'bad record count' };
-    return { type, i, seq, records: obj.records, sig, hash };
+    const next = rotating ? fromB64(obj.next, KEY_BYTES) : null;
+    if (rotating && !next) return { error: 'bad next signing key' };
+    return { type, i, seq, records: obj.records, next, sig, hash };
   }
   return { error: 'unknown line type' };
 }

@@ -1,20 +1,20 @@
-import { appendFile, type FileHandle, mkdir, open } from 'node:fs/promises';
+import { appendFile, mkdir, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { AuditError, isErrno } from '../errors.js';
-import { type AuditEvent, type AuditEventInput, normalizeAuditEvent } from '../events/audit-event.js';
+import { AuditError } from '../errors.js';
 import { ED25519_SECRET_BYTES, type Ed25519Signer, ed25519Signer } from '../keys/ed25519.js';
 import { SegmentChain } from '../segment/segment-chain.js';
 import {
   listSegmentFiles,
   nextRunStamp,
   parseSegmentFileName,
+  readPlaintextAfter,
   readPlaintextEnd,
   readSegmentEnd,
+  type SegmentEnd,
   segmentFileName,
 } from '../segment/segment-files.js';
+import { AuditLogWriter, syncDirectory } from './audit-log-writer.js';
 import type { AuditSink } from './audit-sink.js';
-import { PlaintextLog } from './plaintext-log.js';
 
 export interface AuditLogOptions {
   /** `<data-dir>/audit`: holds audit.log and segments/*.enc. */
@@ -25,22 +25,52 @@ export interface AuditLogOptions {
   signingSecretKey: Uint8Array;
   /** Longest time records stay unsigned while events flow; default 1000. */
   checkpointIntervalMs?: number;
+  /** The chain's instance id (DESIGN.md "Ledger backends and instances"); default `main`. */
+  instance?: string;
   /** A segment past this size is closed and a new one started; default 64 MiB. */
   maxSegmentBytes?: number;
   now?: () => Date;
+  /**
+   * Hand over to this Ed25519 secret (a pending `rotate-key`): a segment signed by
+   * `signingSecretKey` is written and closed with a rotating close naming this key, and
+   * everything after is signed by it. Skipped when the last close already names it.
+   */
+  rotateTo?: Uint8Array | null;
+  /**
+   * Test seam: wait this long before each batch is written, as a slow or busy disk would, so
+   * tests can hold events in memory on purpose (e.g. to SIGKILL the process then).
+   */
+  batchDelayMs?: number;
   /** Called once if a write fails; the log then drops events and flush()/close() reject. */
   onError?: (err: AuditError) => void;
 }
 
+/**
+ * The newest signed checkpoint (or close) that is on disk: what `GET /audit/head` serves and
+ * a witness keeps. `hash` is the chain value after that line, `signature` its Ed25519
+ * signature, `signer` the base64 public key, `at` the time it was written.
+ */
+export interface AuditHead {
+  instance: string;
+  segment: string;
+  seq: number;
+  hash: string;
+  signature: string;
+  signer: string;
+  at: string;
+}
+
 /** An open audit log; `segmentPath` is the segment being written (it changes on rotation). */
-export type AuditLog = AuditSink & { readonly segmentPath: string };
+export type AuditLog = AuditSink & {
+  readonly segmentPath: string;
+  /** null until the first checkpoint of this run. */
+  readonly head: AuditHead | null;
+  /** The key signing the current segment. */
+  readonly signingPublicKey: Uint8Array;
+};
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
-/** Events per append; bounds the time one batch holds the event loop. */
-const MAX_BATCH = 1024;
-/** An event larger than this keeps its fields but loses its detail. */
-const MAX_EVENT_BYTES = 64 * 1024;
 
 /**
  * Open the dual audit log in `dir`: continue seq after what both logs already hold, link
@@ -61,327 +91,89 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
   // Only names this writer makes: a stray file must not become the chain's predecessor.
   const existing = (await listSegmentFiles(segmentsDir)).filter((path) => parseSegmentFileName(basename(path)));
   const lastSegment = existing.at(-1);
-  const previous = lastSegment ? await readSegmentEnd(lastSegment) : null;
+  let previous = lastSegment ? await readSegmentEnd(lastSegment) : null;
   const plainEnd = await readPlaintextEnd(plaintextPath);
   // A line torn by a crash must not swallow the first line of this run.
   if (plainEnd.torn) await appendFile(plaintextPath, '\n');
+  // audit.log is written before the segment: what a crash left only there is sealed again.
+  const refill =
+    previous && !previous.closed && plainEnd.lastSeq > previous.lastSeq
+      ? await readPlaintextAfter(plaintextPath, previous.lastSeq)
+      : [];
+  const firstSeq =
+    refill.length > 0 ? (previous?.lastSeq ?? 0) + 1 : Math.max(previous?.lastSeq ?? 0, plainEnd.lastSeq) + 1;
+  let signer = ed25519Signer(options.signingSecretKey);
+  if (options.rotateTo) {
+    const next = ed25519Signer(options.rotateTo);
+    // Already handed over (a crash before the key files were swapped): the last close names
+    // the new key, or a segment signed by it already follows.
+    const key = Buffer.from(next.publicKey);
+    const done = (previous?.next && key.equals(previous.next)) || (previous?.signer && key.equals(previous.signer));
+    if (!done) {
+      previous = await writeRotationSegment({
+        segmentsDir,
+        previous,
+        firstSeq,
+        auditorPublicKey: options.auditorPublicKey,
+        signer,
+        next: next.publicKey,
+        now: now(),
+      });
+    }
+    signer = next;
+  }
 
   const writer = new AuditLogWriter({
     segmentsDir,
     auditorPublicKey: Uint8Array.from(options.auditorPublicKey),
-    signer: ed25519Signer(options.signingSecretKey),
+    signer,
     checkpointIntervalMs: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
     maxSegmentBytes: options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES,
     now,
     onError: options.onError,
-    firstSeq: Math.max(previous?.lastSeq ?? 0, plainEnd.lastSeq) + 1,
+    instance: options.instance ?? 'main',
+    batchDelayMs: options.batchDelayMs ?? 0,
+    firstSeq,
   });
   await writer.start(
     plaintextPath,
     nextRunStamp(now(), previous?.name ?? null),
     previous ? { name: previous.name, hash: previous.hash } : null,
+    refill,
   );
   return writer;
 }
 
-interface WriterConfig {
+/** A segment with no records whose signed close hands the chain over to `next`. */
+async function writeRotationSegment(o: {
   segmentsDir: string;
+  previous: SegmentEnd | null;
+  firstSeq: number;
   auditorPublicKey: Uint8Array;
   signer: Ed25519Signer;
-  checkpointIntervalMs: number;
-  maxSegmentBytes: number;
-  now: () => Date;
-  onError: ((err: AuditError) => void) | undefined;
-  firstSeq: number;
-}
-
-interface FlushWaiter {
-  seq: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
-/**
- * record() only normalizes and queues. One pump drains the queue in batches: each event
- * goes to the plaintext log and is sealed into the chain, and each batch is one append to
- * the segment. Checkpoints come when due (time, flush, rotation), always after the
- * plaintext log is flushed, so both logs are durable up to every signed point.
- */
-class AuditLogWriter implements AuditLog {
-  private queue: AuditEvent[] = [];
-  private nextSeq: number;
-  private checkpointedSeq: number;
-  private chain!: SegmentChain;
-  private segmentFile!: FileHandle;
-  private currentPath = '';
-  private run = '';
-  private segmentNumber = 0;
-  private plaintext!: PlaintextLog;
-  private accepting = false;
-  private running: Promise<void> | null = null;
-  private scheduled = false;
-  private timer: NodeJS.Timeout | null = null;
-  private lastCheckpointAt = performance.now();
-  private checkpointRequested = false;
-  private waiters: FlushWaiter[] = [];
-  private failure: AuditError | null = null;
-  private closing: Promise<void> | null = null;
-  /** Set once the close record is being written: nothing else may append after it. */
-  private stopped = false;
-
-  constructor(private readonly config: WriterConfig) {
-    this.nextSeq = config.firstSeq;
-    this.checkpointedSeq = config.firstSeq - 1;
-  }
-
-  get segmentPath(): string {
-    return this.currentPath;
-  }
-
-  async start(plaintextPath: string, run: string, previous: { name: string; hash: Uint8Array } | null): Promise<void> {
-    this.run = run;
-    this.plaintext = await PlaintextLog.open(plaintextPath);
-    try {
-      await this.openSegment(1, previous);
-    } catch (err) {
-      await this.plaintext.close();
-      throw err;
-    }
-    this.accepting = true;
-  }
-
-  record(input: AuditEventInput): void {
-    if (!this.accepting) return;
-    try {
-      const ts = this.config.now().toISOString();
-      this.queue.push(normalizeAuditEvent(input, this.nextSeq, ts));
-      this.nextSeq++;
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.kick();
-        });
-      }
-    } catch {
-      // record() must never throw into a request path; a broken clock loses this event only.
-    }
-  }
-
-  flush(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    const seq = this.nextSeq - 1;
-    if (seq <= this.checkpointedSeq && this.queue.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ seq, resolve, reject });
-      this.kick();
-    });
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
-    // Events recorded while the first flush runs (a last session closing) still get in.
-    await this.flush().catch(() => {});
-    this.accepting = false;
-    await this.flush().catch(() => {});
-    await this.idle();
-    this.stopped = true;
-    this.clearTimer();
-    try {
-      if (!this.failure) {
-        await this.plaintext.flush();
-        await this.append(this.chain.close());
-        await this.segmentFile.datasync();
-      }
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      this.chain.wipe();
-      await this.segmentFile.close().catch(() => {});
-      await this.plaintext.close().catch(() => {});
-    }
-    if (this.failure) throw this.failure;
-  }
-
-  private kick(): void {
-    if (this.running || this.failure || this.stopped) return;
-    this.running = this.pump().finally(() => {
-      this.running = null;
-      // Work that arrived while the pump was finishing (a flush() from a microtask) must not wait.
-      if (this.queue.length > 0 || this.waiters.length > 0) this.kick();
-      else this.armTimer();
-    });
-  }
-
-  private async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async pump(): Promise<void> {
-    try {
-      for (;;) {
-        if (this.failure) return;
-        if (this.queue.length > 0) {
-          await this.writeBatch();
-          if (this.chain.bytes >= this.config.maxSegmentBytes) await this.rotate();
-          else if (this.timeForCheckpoint() || this.waiterReady()) await this.checkpoint();
-        } else if (
-          this.chain.uncheckpointed > 0 &&
-          (this.checkpointRequested || this.timeForCheckpoint() || this.waiterReady())
-        ) {
-          await this.checkpoint();
-        } else {
-          this.settleWaiters();
-          return;
-        }
-      }
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  private async writeBatch(): Promise<void> {
-    const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
-    this.queue = batch === this.queue ? [] : this.queue.slice(MAX_BATCH);
-    let out = '';
-    for (const event of batch) {
-      let json = JSON.stringify(event);
-      if (json.length > MAX_EVENT_BYTES) {
-        event.detail = { truncated: true, bytes: json.length };
-        json = JSON.stringify(event);
-      }
-      this.plaintext.log(event);
-      out += this.chain.appendRecord(event.seq, json);
-    }
-    await Promise.all([this.append(out), this.plaintext.write()]);
-  }
-
-  private async checkpoint(): Promise<void> {
-    await this.plaintext.flush();
-    const line = this.chain.checkpoint();
-    if (line) {
-      await this.append(line);
-      await this.segmentFile.datasync();
-    }
-    this.markCheckpointed();
-  }
-
-  private async rotate(): Promise<void> {
-    await this.plaintext.flush();
-    await this.append(this.chain.close());
-    await this.segmentFile.datasync();
-    await this.segmentFile.close();
-    this.markCheckpointed();
-    await this.openSegment(this.segmentNumber + 1, { name: basename(this.currentPath), hash: this.chain.hash });
-  }
-
-  private markCheckpointed(): void {
-    this.checkpointedSeq = this.chain.lastSeq;
-    this.lastCheckpointAt = performance.now();
-    this.checkpointRequested = false;
-    this.settleWaiters();
-  }
-
-  private async openSegment(n: number, previous: { name: string; hash: Uint8Array } | null): Promise<void> {
-    let number = n;
-    let file: FileHandle | null = null;
-    let path = '';
-    while (!file) {
-      path = join(this.config.segmentsDir, segmentFileName(this.run, number));
-      try {
-        file = await open(path, 'ax', 0o600);
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST') || number > n + 1000) throw err;
-        number++;
-      }
-    }
-    const chain = new SegmentChain({
-      created: this.config.now().toISOString(),
-      run: this.run,
-      segment: number,
-      firstSeq: this.checkpointedSeq + 1,
-      auditorPublicKey: this.config.auditorPublicKey,
-      signer: this.config.signer,
-      prevSegment: previous?.name ?? null,
-      prevHash: previous?.hash ?? null,
-    });
-    this.segmentFile = file;
-    this.chain = chain;
-    this.currentPath = path;
-    this.segmentNumber = number;
-    this.lastCheckpointAt = performance.now();
-    await this.append(chain.headerLine);
-    await file.datasync();
-    await syncDirectory(this.config.segmentsDir);
-  }
-
-  private append(text: string): Promise<void> {
-    return this.segmentFile.appendFile(text, 'utf8');
-  }
-
-  private timeForCheckpoint(): boolean {
-    return (
-      this.chain.uncheckpointed > 0 && performance.now() - this.lastCheckpointAt >= this.config.checkpointIntervalMs
-    );
-  }
-
-  private waiterReady(): boolean {
-    return this.waiters.some((w) => w.seq <= this.chain.lastSeq);
-  }
-
-  private settleWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const pending: FlushWaiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.seq <= this.checkpointedSeq) waiter.resolve();
-      else pending.push(waiter);
-    }
-    this.waiters = pending;
-  }
-
-  private armTimer(): void {
-    if (this.timer || this.failure || this.stopped || this.chain.uncheckpointed === 0) return;
-    const wait = Math.max(0, this.config.checkpointIntervalMs - (performance.now() - this.lastCheckpointAt));
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.checkpointRequested = true;
-      this.kick();
-    }, wait);
-    // A server that is otherwise done must not be kept alive by a pending checkpoint.
-    this.timer.unref();
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private fail(err: unknown): void {
-    if (this.failure) return;
-    const message = err instanceof Error ? err.message : String(err);
-    this.failure = new AuditError('AUDIT_WRITE_FAILED', `audit log write failed: ${message}`, { cause: err });
-    this.accepting = false;
-    this.queue = [];
-    this.clearTimer();
-    for (const waiter of this.waiters) waiter.reject(this.failure);
-    this.waiters = [];
-    this.config.onError?.(this.failure);
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
+  next: Uint8Array;
+  now: Date;
+}): Promise<SegmentEnd> {
+  const run = nextRunStamp(o.now, o.previous?.name ?? null);
+  const chain = new SegmentChain({
+    created: o.now.toISOString(),
+    run,
+    segment: 1,
+    firstSeq: o.firstSeq,
+    auditorPublicKey: o.auditorPublicKey,
+    signer: o.signer,
+    prevSegment: o.previous?.name ?? null,
+    prevHash: o.previous?.hash ?? null,
+  });
+  const name = segmentFileName(run, 1);
+  const file = await open(join(o.segmentsDir, name), 'ax', 0o600);
   try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Not every platform can fsync a directory; the file itself is synced.
+    await file.appendFile(chain.headerLine + chain.close(o.next), 'utf8');
+    await file.datasync();
+  } finally {
+    await file.close();
   }
+  await syncDirectory(o.segmentsDir);
+  const signer = Buffer.from(o.signer.publicKey);
+  return { name, hash: chain.hash, lastSeq: o.firstSeq - 1, closed: true, next: Buffer.from(o.next), signer };
 }

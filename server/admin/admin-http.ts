@@ -9,6 +9,8 @@ export interface AdminHttpDeps {
   status: () => Promise<Record<string, unknown>> | Record<string, unknown>;
   /** /healthz is 200 while this says true. */
   healthy: () => boolean;
+  /** /audit/head: the newest signed audit checkpoint on disk, null before the first one. */
+  auditHead?: () => object | null;
 }
 
 /** Operators' HTTP: the dashboard at /, /metrics (Prometheus text), /healthz, /status. Bound to 127.0.0.1 only. */
@@ -57,13 +59,18 @@ export class AdminHttp {
       const ok = this.deps.healthy();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
       res.end(ok ? 'ok\n' : 'stopping\n');
+    } else if (path === '/audit/head') {
+      // A witness keeps what this returns: only a signed checkpoint that is already on disk.
+      const head = this.deps.auditHead?.() ?? null;
+      res.writeHead(head ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(`${JSON.stringify(head ?? { error: 'no signed audit checkpoint yet' })}\n`);
     } else if (path === '/status') {
       const body = JSON.stringify(await this.deps.status());
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(`${body}\n`);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found: try /metrics, /healthz or /status\n');
+      res.end('not found: try /metrics, /healthz, /status or /audit/head\n');
     }
   }
 }

@@ -3,6 +3,7 @@ import { PACKAGE_VERSION } from '../../protocol/index.js';
 import { openLedger } from '../ledger/index.js';
 import { accountsCommand } from './commands/accounts.js';
 import { alertsCommand } from './commands/alerts.js';
+import { auditCommand } from './commands/audit-keys.js';
 import { backupCommand } from './commands/backup.js';
 import { initCommand } from './commands/init.js';
 import { ledgerCommand } from './commands/ledger.js';
@@ -31,6 +32,7 @@ export function buildBankServerProgram(io: CliIo = processIo): Command {
     ledgerCommand(deps),
     backupCommand(deps),
     terminalsCommand(deps),
+    auditCommand(deps),
   ]) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }

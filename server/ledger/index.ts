@@ -25,6 +25,9 @@ export {
   type PreparedChange,
   type RefusalDetails,
 } from './apply-mutation.js';
+/** The audit outbox: mutations' audit events in the mutation's transaction, drained into the logs. */
+export { type AuditedOutcome, type OutboxEnvelope, type OutboxRow, withOutbox } from './audit-outbox.js';
+export { AuditOutboxDrain } from './audit-outbox-drain.js';
 /** The rules' settings and their defaults (DESIGN.md option defaults). */
 export { DEFAULT_LEDGER_CONFIG, type LedgerConfig, MAX_BALANCE_CENTS } from './ledger-config.js';
 /** The store: accounts, balances, history, applied ids, alerts, verify. */

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ProtocolError } from '../../protocol/index.js';
 import type { MutatingRequest, MutationOutcome, PreparedChange } from './apply-mutation.js';
+import type { OutboxEnvelope } from './audit-outbox.js';
 import type { LedgerConfig } from './ledger-config.js';
 import {
   type FromWorker,
@@ -118,14 +119,19 @@ export class LedgerWorkerClient {
   }
 
   /** Queue a mutation; resolves with its outcome once the worker's batch has committed. */
-  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome> {
+  mutate(
+    target: MutationTarget,
+    request: MutatingRequest,
+    prepared?: PreparedChange,
+    audit?: OutboxEnvelope,
+  ): Promise<MutationOutcome> {
     if (this.#dead) return Promise.reject(new ProtocolError('INTERNAL', 'the ledger worker stopped'));
     if (this.#closing) return Promise.reject(new ProtocolError('SERVER_BUSY', 'the ledger is shutting down'));
     if (this.#pending.size >= this.#maxQueue) return Promise.reject(new ProtocolError('SERVER_BUSY'));
     const id = this.#nextId++;
     return new Promise<MutationOutcome>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as Pending['resolve'], reject });
-      this.#outbox.push({ id, target, request, prepared });
+      this.#outbox.push({ id, target, request, prepared, audit });
       this.#scheduleFlush();
     });
   }

@@ -1,4 +1,5 @@
 import type { MutatingRequest, MutationOutcome, PreparedChange } from './apply-mutation.js';
+import type { OutboxEnvelope } from './audit-outbox.js';
 import type { LedgerConfig } from './ledger-config.js';
 import type { LoginJob, LoginJobOutcome } from './login-lockout.js';
 import type { SessionTerminal } from './terminal-ledger.js';
@@ -32,6 +33,8 @@ export interface MutationJob {
   target: MutationTarget;
   request: MutatingRequest;
   prepared: PreparedChange | undefined;
+  /** Audit the mutation through the outbox, in its own transaction. */
+  audit?: OutboxEnvelope | undefined;
 }
 
 /** Lockout and enrolment writes (login-lockout.ts), serialised with the mutations. */

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ProtocolError } from '../../protocol/index.js';
 import { applyMutation } from './apply-mutation.js';
+import { withOutbox } from './audit-outbox.js';
 import { type LedgerStore, openLedger } from './ledger-store.js';
 import type { ErrorInfo, FromWorker, JobReply, LedgerWorkerData, ToWorker } from './ledger-worker-protocol.js';
 import { toErrorInfo } from './ledger-worker-protocol.js';
@@ -89,7 +90,9 @@ port.on('message', (message: ToWorker) => {
       .submit((s) =>
         'login' in job
           ? applyLoginJob(s, job.login)
-          : applyMutation(s, { ...job.target, config }, job.request, job.prepared),
+          : withOutbox(s.database, job.audit, job.request, () =>
+              applyMutation(s, { ...job.target, config }, job.request, job.prepared),
+            ),
       )
       .then(
         (outcome) => {

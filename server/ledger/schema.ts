@@ -166,6 +166,16 @@ export const MIGRATIONS: readonly Migration[] = [
   ) WITHOUT ROWID;
   CREATE INDEX login_failures_updated ON login_failures (updated_ms);
   `,
+  // 6: audit outbox: each mutation's audit events, inserted in the mutation's own transaction and
+  // deleted once both audit logs hold them durably (server/ledger/audit-outbox.ts). AUTOINCREMENT
+  // on purpose: ids must never be reused after the table empties, because a restart compares
+  // them with the newest id audit.log holds.
+  `
+  CREATE TABLE audit_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -513,6 +513,9 @@ export class ServerConnection {
     const { metrics } = this.services;
     metrics.requests.inc({ op, outcome: handled.outcome });
     metrics.requestSeconds.observe({ op }, (performance.now() - started) / 1000);
+    for (const alert of handled.alerts) metrics.fraudAlerts.inc({ rule: alert.rule });
+    // A mutation's request and fraud-alert events were committed with it (the audit outbox).
+    if (handled.audited) return;
     this.audit({
       kind: 'request',
       actor: this.ctx?.account.user ?? null,
@@ -524,7 +527,6 @@ export class ServerConnection {
       ...handled.audit,
     });
     for (const alert of handled.alerts) {
-      metrics.fraudAlerts.inc({ rule: alert.rule });
       this.audit({
         kind: 'fraud_alert',
         actor: alert.user,

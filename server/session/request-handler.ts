@@ -47,6 +47,8 @@ export interface HandledRequest {
   closeAfter: boolean;
   /** Answer, then notice SESSION_EXPIRED and close (a re-authentication reached the lockout threshold). */
   expireAfter?: string;
+  /** The audit events are already committed with the mutation (the outbox): do not record them again. */
+  audited?: boolean;
 }
 
 /** The idempotent ops are exactly the ones that change state. */
@@ -196,13 +198,16 @@ export async function submitMutation(
       },
       request,
       prepared.change,
+      { actor: ctx.account.user, address: ctx.address, terminal: ctx.terminal, sessionId: ctx.sessionId },
     );
   } finally {
     if (newHash !== undefined) delete ctx.pendingPasswordHash;
   }
   // This session's own password change must not end it; the others end (§5.1).
   if (newHash !== undefined && outcome.ok && !outcome.replayed) ctx.account = { ...ctx.account, passwordHash: newHash };
-  return fromOutcome(ctx, request, outcome);
+  // Outbox rows come back only from a ledger that committed the audit events with the mutation.
+  const audited = Array.isArray((outcome as { outbox?: unknown }).outbox);
+  return { ...fromOutcome(ctx, request, outcome), audited };
 }
 
 function fromOutcome(ctx: RequestContext, request: MutatingRequest, outcome: MutationOutcomeLike): HandledRequest {

@@ -121,7 +121,10 @@ export interface SessionStore {
 
 export interface SessionLedger {
   store: SessionStore;
-  /** Queue a mutation for the serialised writer; resolves after its batch commits. */
+  /**
+   * Queue a mutation for the serialised writer; resolves after its batch commits. With
+   * `audit`, the mutation's audit events are committed with it (the audit outbox).
+   */
   mutate(
     ctx: {
       accountId: number;
@@ -132,6 +135,7 @@ export interface SessionLedger {
     },
     request: MutatingRequest,
     prepared?: PreparedChangeLike,
+    audit?: { actor: string; address: string | null; terminal: string | null; sessionId: string | null },
   ): Promise<MutationOutcomeLike>;
   /**
    * Store a pending TOTP secret through the writer, in the same transaction that checks the account

@@ -57,7 +57,13 @@ async function dataDirWithEvents(keys: AuditKeysForTest) {
   });
   await log.close();
   const key = await writeKeyFileForTest(dataDir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
-  return { dataDir, auditDir, key, plaintext: join(auditDir, 'audit.log') };
+  const signer = await writeKeyFileForTest(
+    dataDir,
+    'audit-signing.pub',
+    'audit-signing-ed25519-public',
+    keys.signingSecretKey.subarray(32),
+  );
+  return { dataDir, auditDir, key, signer, plaintext: join(auditDir, 'audit.log') };
 }
 
 const parse = (lines: string[]) => lines.map((l) => JSON.parse(l) as AuditEvent);
@@ -78,12 +84,12 @@ describe('bank-audit keygen', () => {
     expect(result.out.join('\n')).toContain('--auditor-key');
   });
 
-  it('refuses to overwrite an existing key: one line on stderr, exit 1', async () => {
+  it('refuses to overwrite an existing key: one line on stderr, exit 3', async () => {
     const dir = await tempDir();
     const out = join(dir, 'auditor.key');
     await writeFile(out, 'precious');
     const result = await runCli(['keygen', '--out', out]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(result.err).toHaveLength(1);
     expect(result.err[0]).toMatch(/^bank-audit: AUDIT_KEY_EXISTS: /);
     expect(await readFile(out, 'utf8')).toBe('precious');
@@ -91,7 +97,7 @@ describe('bank-audit keygen', () => {
 
   it('without --out: a usage error, one line', async () => {
     const result = await runCli(['keygen']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(result.err).toHaveLength(1);
     expect(result.err[0]).toContain("required option '--out <file>'");
   });
@@ -108,13 +114,22 @@ describe('bank-audit verify', () => {
   it('exit 0 with a one-line OK verdict (data dir, audit dir or files), with key and plaintext', async () => {
     const segments = await segmentFiles(fixture.auditDir);
     for (const args of [[fixture.dataDir], [fixture.auditDir], segments]) {
-      const result = await runCli(['verify', ...args, '--key', fixture.key, '--plaintext', fixture.plaintext]);
+      const result = await runCli([
+        'verify',
+        ...args,
+        '--signer',
+        fixture.signer,
+        '--key',
+        fixture.key,
+        '--plaintext',
+        fixture.plaintext,
+      ]);
       expect(result.code, result.out.join('\n')).toBe(0);
       expect(result.out).toHaveLength(1);
       expect(result.out[0]).toMatch(/^OK: 1 segment\(s\), 5 record\(s\), seq 1–5; .*audit\.log matches$/);
       expect(result.err).toEqual([]);
     }
-    const keyless = await runCli(['verify', fixture.dataDir]);
+    const keyless = await runCli(['verify', fixture.dataDir, '--signer', fixture.signer]);
     expect(keyless.code).toBe(0);
     expect(keyless.out[0]).toContain('records not opened (no --key)');
   });
@@ -124,7 +139,7 @@ describe('bank-audit verify', () => {
     const lines = await readLinesOf(segment ?? '');
     lines[3] = (lines[3] ?? '').replace(/"box":"(.)/, (_, c: string) => `"box":"${c === 'A' ? 'B' : 'A'}`);
     await writeLinesOf(segment ?? '', lines);
-    const result = await runCli(['verify', fixture.dataDir]);
+    const result = await runCli(['verify', fixture.dataDir, '--signer', fixture.signer]);
     expect(result.code).toBe(1);
     expect(result.out).toEqual([expect.stringMatching(/^FAILED: \d{8}T\d{9}Z-0001\.enc line 4 \(seq 3\): modified: /)]);
     expect(result.err).toEqual([]);
@@ -134,13 +149,22 @@ describe('bank-audit verify', () => {
     const lines = await readLinesOf(fixture.plaintext);
     lines[1] = (lines[1] ?? '').replace('"actor":"alice"', '"actor":"mallory"');
     await writeLinesOf(fixture.plaintext, lines);
-    const result = await runCli(['verify', fixture.dataDir, '--key', fixture.key, '--plaintext', fixture.plaintext]);
+    const result = await runCli([
+      'verify',
+      fixture.dataDir,
+      '--signer',
+      fixture.signer,
+      '--key',
+      fixture.key,
+      '--plaintext',
+      fixture.plaintext,
+    ]);
     expect(result.code).toBe(1);
     expect(result.out[0]).toMatch(/^FAILED: audit\.log line 2 \(seq 2\): plaintext differs: .*actor/);
   });
 
   it('--json prints the whole report', async () => {
-    const result = await runCli(['verify', fixture.dataDir, '--json']);
+    const result = await runCli(['verify', fixture.dataDir, '--signer', fixture.signer, '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.out.join('\n')) as { ok: boolean; records: number };
     expect(report).toMatchObject({ ok: true, records: 5 });
@@ -157,22 +181,37 @@ describe('bank-audit verify', () => {
     const other = Buffer.from(makeKeys().signingSecretKey.subarray(32)).toString('base64');
     const result = await runCli(['verify', fixture.dataDir, '--signer', other]);
     expect(result.code).toBe(1);
-    expect(result.out[0]).toContain('bad signature');
+    expect(result.out[0]).toContain('wrong signer');
   });
 
-  it('user mistakes: one stderr line, exit 1, no stack', async () => {
+  it('user mistakes: one stderr line, exit 3 (never 1, which means tampering), no stack', async () => {
+    const s = ['--signer', fixture.signer];
+    const wrongAuditor = await writeKeyFileForTest(
+      fixture.dataDir,
+      'other.key',
+      'auditor-secret-x25519',
+      makeKeys().auditorSecretKey,
+    );
     const cases: string[][] = [
-      ['verify', fixture.dataDir, '--plaintext', fixture.plaintext],
-      ['verify', join(fixture.dataDir, 'nope.enc')],
-      ['verify', fixture.dataDir, '--key', join(fixture.dataDir, 'missing.key')],
-      ['verify', fixture.dataDir, '--key', join(fixture.auditDir, 'audit.log')],
+      ['verify', fixture.dataDir, ...s, '--plaintext', fixture.plaintext],
+      ['verify', join(fixture.dataDir, 'nope.enc'), ...s],
+      ['verify', fixture.dataDir, ...s, '--key', join(fixture.dataDir, 'missing.key')],
+      ['verify', fixture.dataDir, ...s, '--key', join(fixture.auditDir, 'audit.log')],
+      ['verify', fixture.dataDir, ...s, '--key', fixture.signer],
+      ['verify', fixture.dataDir, ...s, '--key', wrongAuditor],
+      ['verify', fixture.dataDir],
+      ['verify', fixture.dataDir, '--signer', fixture.key],
+      ['verify', fixture.dataDir, '--signer', 'not-a-key'],
+      ['verify', fixture.dataDir, '--signer', 'other=not-a-key'],
+      ['verify', fixture.dataDir, ...s, '--state', fixture.plaintext],
+      ['verify', fixture.dataDir, ...s, '--state', join(fixture.dataDir, 'no-such-folder', 'state.json')],
       ['verify'],
-      ['verify', fixture.dataDir, '--bogus'],
+      ['verify', fixture.dataDir, ...s, '--bogus'],
       ['nonsense'],
     ];
     for (const args of cases) {
       const result = await runCli(args);
-      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.code, args.join(' ')).toBe(3);
       expect(result.err, args.join(' ')).toHaveLength(1);
       expect(result.err[0]).not.toContain('    at ');
     }
@@ -225,9 +264,9 @@ describe('bank-audit decrypt', () => {
     expect(result.out.at(-1)).toBe('(2 events)');
   });
 
-  it('a bad --since, the wrong key, or a public key: one line, exit 1', async () => {
+  it('a bad --since, the wrong key, or a public key: one line, exit 3', async () => {
     const bad = await runCli(['decrypt', fixture.dataDir, '--key', fixture.key, '--since', 'yesterday']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(3);
     expect(bad.err).toHaveLength(1);
     const wrongKey = await writeKeyFileForTest(
       fixture.dataDir,
@@ -236,7 +275,7 @@ describe('bank-audit decrypt', () => {
       makeKeys().auditorSecretKey,
     );
     const wrong = await runCli(['decrypt', fixture.dataDir, '--key', wrongKey]);
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(3);
     expect(wrong.err).toEqual([expect.stringMatching(/^bank-audit: AUDIT_KEY_MISMATCH: /)]);
     const pub = await writeKeyFileForTest(
       fixture.dataDir,

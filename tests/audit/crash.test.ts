@@ -75,7 +75,8 @@ describe('a server killed with SIGKILL', () => {
 
     // The CLI says the same with exit code 2.
     const keyFile = await writeKeyFileForTest(dir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
-    const cli = await runCli(['verify', dir, '--key', keyFile, '--plaintext', plaintextLog]);
+    const signer = Buffer.from(keys.signingSecretKey.subarray(32)).toString('base64');
+    const cli = await runCli(['verify', dir, '--signer', signer, '--key', keyFile, '--plaintext', plaintextLog]);
     expect(cli.code).toBe(2);
     expect(cli.out.join('\n')).toContain('unclean end');
 

@@ -1,5 +1,5 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -86,6 +86,26 @@ describe('tampering with a segment is detected and named', () => {
     const report = await keyless();
     expectProblem(report, 'missing', 8);
     expect(report.problem?.message).toContain('record seq 8 is missing');
+  });
+
+  it('a deleted record line just before a checkpoint: names that record, not a checkpoint', async () => {
+    // Record 5 is the last one before the first checkpoint.
+    await editLines((lines) => lines.filter((_, k) => k !== recordIndex(5)));
+    const report = await keyless();
+    expectProblem(report, 'missing', 5);
+    expect(report.verdict).toContain('record seq 5 is missing');
+    expect(report.verdict).not.toContain('checkpoint line is missing');
+  });
+
+  it('an edited seq: reported as a seq mismatch', async () => {
+    await editLines((lines) => {
+      const copy = [...lines];
+      copy[recordIndex(8)] = (copy[recordIndex(8)] ?? '').replace('"seq":8,', '"seq":9,');
+      return copy;
+    });
+    const report = await keyless();
+    expectProblem(report, 'modified', 8);
+    expect(report.verdict).toContain('seq mismatch: line 10 says seq 9, but its hash was made for seq 8');
   });
 
   it('a deleted checkpoint line: missing', async () => {
@@ -192,7 +212,7 @@ describe('tampering with a segment is detected and named', () => {
       ];
     });
     const pinned = await verifySegments([segment], { signingPublicKey: keys.signingSecretKey.subarray(32) });
-    expectProblem(pinned, 'bad_signature');
+    expectProblem(pinned, 'wrong_signer');
   });
 
   it('the wrong auditor key: wrong key', async () => {
@@ -322,5 +342,20 @@ describe('segments as a set', () => {
     const report = await verifySegments(all);
     expect(report.ok).toBe(false);
     expect(['missing', 'unlinked']).toContain(report.problem?.reason);
+  });
+});
+
+describe('several crashes', () => {
+  it('the verdict names every unclean segment', async () => {
+    const crashDir = await tempDir();
+    await writeLog(crashDir, keys, 4, { close: false });
+    await writeLog(crashDir, keys, 4, { close: false, first: 4 });
+    await writeLog(crashDir, keys, 4, { first: 8 });
+    const paths = await segmentFiles(crashDir);
+    const report = await verifySegments(paths);
+    expect(report.problem).toBeNull();
+    expect(report.uncleanEnds).toHaveLength(2);
+    expect(report.verdict).toMatch(/^UNCLEAN END: 2 unclean segments: /);
+    for (const path of paths.slice(0, 2)) expect(report.verdict).toContain(`${basename(path)} has no close record`);
   });
 });

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { Command } from 'commander';
-import { prepareAuditKeys } from '../../../audit/index.js';
+import { AUDIT_KEY_FILES, prepareAuditKeys } from '../../../audit/index.js';
 import { type DataDirPaths, resolveDataDir } from '../../data-dir.js';
 import { openDataDir } from '../../setup/open-data-dir.js';
 import { prepareDataDir } from '../../setup/prepare-data-dir.js';
@@ -35,6 +36,10 @@ export function initCommand(io: CliIo): Command {
       io.out(`  CA certificate (give to ATMs): ${paths.caCert}`);
       io.out(`  terminal CA (signs ATM certificates: \`bank-server terminals enroll\`): ${paths.terminalCaCert}`);
       io.out(`  ledger: ${paths.ledgerDb}`);
+      // Not a secret: the auditor writes this down now, out of band, and pins it (bank-audit verify --signer).
+      io.out(`  audit signing key: ${join(paths.keysDir, AUDIT_KEY_FILES.signingPublic)}`);
+      io.out(`  audit signing key fingerprint: ${keys.signingFingerprint}`);
+      io.out(`  audit signing public key: ${Buffer.from(keys.signingPublicKey).toString('base64')}`);
       if (keys.demoAuditorSecretPath) {
         io.err(
           `warning: demo auditor secret key at ${keys.demoAuditorSecretPath} sits beside the logs; use \`bank-audit keygen\` and --auditor-key for real use`,

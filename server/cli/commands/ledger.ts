@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { type AuditCrossCheck, crossCheckAudit } from '../../ledger/audit-cross-check.js';
 import { type VerifyReport, verifyLedgerFile } from '../../ledger/index.js';
 import { isPostgresUrl } from '../../ledger/ledger-backend.js';
 import { CliError } from '../io.js';
@@ -24,17 +25,33 @@ export function ledgerCommand(deps: LedgerCommandDeps): Command {
       '--ledger <url>',
       "the ledger to check: sqlite:<file> or postgres://… (default: env BANK_LEDGER_URL, else the data dir's)",
     )
-    .action(async (opts: DataDirOptions & { ledger?: string }) => {
+    .option(
+      '--audit <data-dir...>',
+      "also check every transaction has exactly one record in these data dirs' audit logs",
+    )
+    .action(async (opts: DataDirOptions & { ledger?: string; audit?: string[] }) => {
       // Read-only on purpose: verifying must not migrate or otherwise touch the ledger it judges.
-      const report = await verifyAt(opts.ledger ?? (deps.env ?? process.env).BANK_LEDGER_URL, opts, deps);
+      const url = opts.ledger ?? (deps.env ?? process.env).BANK_LEDGER_URL;
+      const report = await verifyAt(url, opts, deps);
       deps.audit?.record({
         kind: 'operator_action',
         actor: 'operator',
         detail: { action: 'ledger_verify', ...report },
       });
-      if (opts.json) deps.out(JSON.stringify(report));
+      if (opts.audit && url !== undefined && url !== '' && !url.startsWith('sqlite:')) {
+        throw new CliError('INVALID_OPTION', '--audit checks a SQLite ledger only (not yet PostgreSQL)');
+      }
+      const auditLedger = url?.startsWith('sqlite:') ? url.slice('sqlite:'.length) : ledgerPathOf(opts, deps);
+      const audit = opts.audit ? await auditCheck(auditLedger, opts.audit) : null;
+      if (opts.json) deps.out(JSON.stringify(audit ? { ...report, audit } : report));
       if (!report.ok) throw new CliError('LEDGER_FAULT', `ledger verify FAILED: ${report.fault}`);
+      if (audit && !audit.ok) throw new CliError('LEDGER_AUDIT_MISMATCH', `ledger verify FAILED: ${describe(audit)}`);
       if (!opts.json) deps.out(`ledger OK: ${report.accounts} accounts, ${report.entries} entries, balances sum to 0`);
+      if (audit && !opts.json) {
+        deps.out(
+          `audit OK: each of ${audit.transactions} transactions has exactly one record in ${audit.logs.join(', ')}`,
+        );
+      }
     });
   return ledger;
 }
@@ -47,4 +64,22 @@ async function verifyAt(url: string | undefined, opts: DataDirOptions, deps: Led
   }
   if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length) return verifyLedgerFile(url.slice('sqlite:'.length));
   throw new CliError('INVALID_OPTION', `--ledger takes sqlite:<file> or postgres://…, not "${url.split(':')[0]}:…"`);
+}
+
+async function auditCheck(ledgerPath: string, dataDirs: string[]): Promise<AuditCrossCheck> {
+  try {
+    return await crossCheckAudit(ledgerPath, dataDirs);
+  } catch (err) {
+    throw new CliError('LEDGER_AUDIT_UNREADABLE', `ledger verify --audit: ${(err as Error).message}`);
+  }
+}
+
+function describe(check: AuditCrossCheck): string {
+  const few = (ids: string[]) => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? `, … (${ids.length})` : ''}`;
+  const parts = [
+    check.missing.length > 0 ? `no audit record for ${few(check.missing)}` : '',
+    check.repeated.length > 0 ? `more than one audit record for ${few(check.repeated)}` : '',
+    check.unknown.length > 0 ? `audit records for transactions the ledger lacks: ${few(check.unknown)}` : '',
+  ];
+  return parts.filter(Boolean).join('; ');
 }

@@ -1,0 +1,193 @@
+import { open, stat } from 'node:fs/promises';
+import type { Database } from 'better-sqlite3';
+import type { AuditEventInput, AuditSink } from '../../audit/index.js';
+import type { OutboxRow } from './audit-outbox.js';
+
+/** Rows per drain step; bounds the time one step holds the event loop. */
+const DRAIN_BATCH = 1024;
+/** How often drained rows whose events are durable in both logs are deleted. */
+const PRUNE_INTERVAL_MS = 1000;
+const SCAN_CHUNK = 64 * 1024;
+
+export interface AuditOutboxDrainOptions {
+  /** The main thread's ledger connection (WAL: it sees every committed row). */
+  db: Database;
+  audit: AuditSink;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Moves audit events from the ledger's outbox (written in each mutation's transaction, see
+ * audit-outbox.ts) into the audit logs, in row order, so the logs assign seq as they drain.
+ *
+ * Exactly once across crashes:
+ * - a row is recorded with `detail.outbox = <row id>`;
+ * - the audit writer appends each batch to audit.log before sealing it into the segment, and
+ *   on open re-seals into the new segment whatever audit.log holds past the crashed segment's
+ *   end (openAuditLog), so after a restart both logs hold the same events;
+ * - a row is deleted only after `audit.flush()` (both logs fsynced, signed) covered it;
+ * - {@link recover} at start: the last `detail.outbox` in audit.log is the newest row that
+ *   reached the logs (rows drain in id order, so every older one did too); rows up to it are
+ *   deleted, the rest are drained as new.
+ */
+export class AuditOutboxDrain {
+  readonly #db: Database;
+  readonly #audit: AuditSink;
+  readonly #onError: ((err: unknown) => void) | undefined;
+  readonly #select;
+  readonly #delete;
+  #lastId = 0;
+  #prunedTo = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #pruning: Promise<void> | null = null;
+  #closed = false;
+  /** The audit log failed: rows stay in the outbox for the next start, and pruning stops. */
+  #broken = false;
+
+  constructor(options: AuditOutboxDrainOptions) {
+    this.#db = options.db;
+    this.#audit = options.audit;
+    this.#onError = options.onError;
+    this.#select = this.#db.prepare('SELECT id, event FROM audit_outbox WHERE id > ? ORDER BY id LIMIT ?');
+    this.#delete = this.#db.prepare('DELETE FROM audit_outbox WHERE id <= ?');
+  }
+
+  /** Before the first drain: forget rows a crashed run already wrote to `plaintextLog` (null: no logs). */
+  async recover(plaintextLog: string | null): Promise<{ alreadyLogged: number; pending: number }> {
+    const row = this.#db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM audit_outbox').get() as {
+      lo: number | null;
+      hi: number | null;
+    };
+    if (row.lo === null || row.hi === null) return { alreadyLogged: 0, pending: 0 };
+    const logged = plaintextLog ? await lastOutboxIdIn(plaintextLog) : 0;
+    const upTo = Math.min(logged, row.hi);
+    const alreadyLogged = upTo >= row.lo ? this.#delete.run(upTo).changes : 0;
+    this.#lastId = Math.max(this.#lastId, upTo);
+    this.#prunedTo = this.#lastId;
+    const left = this.#db.prepare('SELECT count(*) AS n FROM audit_outbox').get() as { n: number };
+    return { alreadyLogged, pending: left.n };
+  }
+
+  /**
+   * Rows a mutation committed, handed over with its outcome (in commit order, so in id
+   * order): recorded at once, without reading them back from the ledger.
+   */
+  accept(rows: readonly OutboxRow[] | undefined): void {
+    if (!rows || this.#closed) return;
+    for (const { id, event } of rows) {
+      if (id <= this.#lastId) continue;
+      this.#audit.record(withOutboxId(event, id));
+      this.#lastId = id;
+    }
+  }
+
+  /** Start the periodic drain (a safety net for rows no outcome handed over) and the pruning of logged rows. */
+  start(): void {
+    this.#timer ??= setInterval(() => {
+      this.drainNow();
+      this.#prune();
+    }, PRUNE_INTERVAL_MS);
+    this.#timer.unref();
+    this.drainNow();
+  }
+
+  /** Record every committed row not yet recorded, in id order. */
+  drainNow(): number {
+    let count = 0;
+    try {
+      for (;;) {
+        const rows = this.#select.all(this.#lastId, DRAIN_BATCH) as Array<{ id: number; event: string }>;
+        for (const { id, event } of rows) {
+          this.#audit.record(withOutboxId(event, id));
+          this.#lastId = id;
+        }
+        count += rows.length;
+        if (rows.length < DRAIN_BATCH) return count;
+      }
+    } catch (err) {
+      this.#onError?.(err);
+      return count;
+    }
+  }
+
+  /** Drain what is left and wait until it is durable and deleted; the audit log is still open. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.drainNow();
+    await this.#pruning;
+    await this.#prune();
+  }
+
+  #prune(): Promise<void> {
+    if (this.#broken || this.#pruning || this.#lastId <= this.#prunedTo) return this.#pruning ?? Promise.resolve();
+    const upTo = this.#lastId;
+    this.#pruning = this.#audit
+      .flush()
+      .then(() => {
+        this.#delete.run(upTo);
+        this.#prunedTo = upTo;
+      })
+      .catch((err: unknown) => {
+        this.#broken = true;
+        this.#onError?.(err);
+      })
+      .finally(() => {
+        this.#pruning = null;
+      });
+    return this.#pruning;
+  }
+}
+
+function withOutboxId(json: string, id: number): AuditEventInput {
+  const event = JSON.parse(json) as AuditEventInput;
+  return { ...event, detail: { ...(event.detail ?? {}), outbox: id } };
+}
+
+/**
+ * The `detail.outbox` of the last event in audit.log that has one (reading backwards from
+ * the end, so usually only the last few kilobytes); 0 when there is none.
+ */
+export async function lastOutboxIdIn(path: string): Promise<number> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+  const handle = await open(path, 'r');
+  try {
+    let end = size;
+    let carry = '';
+    while (end > 0) {
+      const start = Math.max(0, end - SCAN_CHUNK);
+      const buf = Buffer.alloc(end - start);
+      await handle.read(buf, 0, buf.length, start);
+      const text = buf.toString('utf8') + carry;
+      const lines = text.split('\n');
+      // The first piece may be cut mid-line (or mid-character): it is read with the next chunk.
+      carry = start > 0 ? (lines.shift() ?? '') : '';
+      for (let k = lines.length - 1; k >= 0; k--) {
+        const id = outboxIdOf(lines[k] ?? '');
+        if (id !== null) return id;
+      }
+      end = start;
+    }
+    const id = outboxIdOf(carry);
+    return id ?? 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+function outboxIdOf(line: string): number | null {
+  if (!line.includes('"outbox"')) return null;
+  try {
+    const value = JSON.parse(line) as { detail?: { outbox?: unknown } };
+    const id = value.detail?.outbox;
+    return typeof id === 'number' && Number.isSafeInteger(id) ? id : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,99 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { AuditEventInput } from '../../audit/index.js';
+import type { MutatingRequest, MutationOutcome } from './apply-mutation.js';
+
+/**
+ * The audit outbox: the audit events of a ledger mutation are inserted into `audit_outbox`
+ * by the same job, in the same SQLite transaction, as the mutation itself. A client is
+ * answered only after that transaction commits, so every acknowledged mutation has its
+ * audit events on disk before the answer leaves; {@link AuditOutboxDrain} moves them from
+ * there into the audit logs (which assign seq), and a start drains what a crash left.
+ *
+ * Each drained event carries `detail.outbox`, its row id: the plaintext log then says which
+ * rows reached the logs, which is how a start after a crash neither loses nor repeats one
+ * (see audit-outbox-drain.ts).
+ */
+
+/** Who asked, as the session knows it; the op, id and outcome come from the mutation. */
+export interface OutboxEnvelope {
+  actor: string;
+  address: string | null;
+  terminal: string | null;
+  sessionId: string | null;
+}
+
+/** The events a mutation is audited with: the request and its outcome, then any fraud alerts. */
+export function mutationAuditEvents(
+  envelope: OutboxEnvelope,
+  request: MutatingRequest,
+  outcome: MutationOutcome,
+): AuditEventInput[] {
+  const where = { address: envelope.address, terminal: envelope.terminal, sessionId: envelope.sessionId };
+  const amountCents = 'amountCents' in request ? request.amountCents : null;
+  const base = { kind: 'request', actor: envelope.actor, ...where, op: request.op, requestId: request.id, amountCents };
+  let event: AuditEventInput;
+  if (outcome.ok) {
+    const { balanceCents, txId } = outcome.result;
+    event = {
+      ...base,
+      outcome: 'ok',
+      balanceAfterCents: typeof balanceCents === 'number' ? balanceCents : null,
+      txId: typeof txId === 'string' ? txId : null,
+      ...(outcome.replayed ? { detail: { replayed: true } } : {}),
+    };
+  } else {
+    event = { ...base, outcome: 'error', code: outcome.code };
+  }
+  const alerts = outcome.alerts.map(
+    (alert): AuditEventInput => ({
+      kind: 'fraud_alert',
+      actor: alert.user,
+      ...where,
+      op: alert.op,
+      amountCents: alert.amountCents,
+      requestId: request.id,
+      detail: { rule: alert.rule },
+    }),
+  );
+  return [event, ...alerts];
+}
+
+/** One outbox row as committed: the drain records `event` (JSON) under this id. */
+export interface OutboxRow {
+  id: number;
+  event: string;
+}
+
+/** A mutation's outcome with the outbox rows its job committed, handed to the drain after the commit. */
+export type AuditedOutcome = MutationOutcome & { outbox?: OutboxRow[] };
+
+const inserts = new WeakMap<Database, Statement>();
+
+/** Inside the mutation's job (its savepoint): the events join the mutation's transaction. */
+export function writeOutbox(db: Database, events: AuditEventInput[]): OutboxRow[] {
+  let insert = inserts.get(db);
+  if (!insert) {
+    insert = db.prepare('INSERT INTO audit_outbox (event) VALUES (?)');
+    inserts.set(db, insert);
+  }
+  return events.map((e) => {
+    const event = JSON.stringify(e);
+    return { id: Number(insert.run(event).lastInsertRowid), event };
+  });
+}
+
+/**
+ * Apply a mutation and, when there is an envelope, its audit events in the same job. The
+ * rows travel back with the outcome, so the drain needs no read of the ledger per commit
+ * (a steady stream of reads on another connection keeps SQLite from resetting its WAL).
+ */
+export function withOutbox(
+  db: Database,
+  envelope: OutboxEnvelope | undefined,
+  request: MutatingRequest,
+  apply: () => MutationOutcome,
+): AuditedOutcome {
+  const outcome = apply();
+  if (!envelope) return outcome;
+  return { ...outcome, outbox: writeOutbox(db, mutationAuditEvents(envelope, request, outcome)) };
+}
