@@ -22,13 +22,20 @@ export interface AuditCrossCheck {
  * audit record across the instances' chains. The server side can see both: the ledger, and
  * each chain's plaintext audit.log (`<data-dir>/audit/audit.log`, and
  * `audit/instances/<id>/audit.log`). A record is a successful `request` event with a txId
- * that is not a replay (a retried id repeats the original txId, marked `replayed`).
+ * that is not a replay (a retried id repeats the original txId, marked `replayed`). Terminal
+ * cash loads and unloads are not customer requests and are left out of the count.
  */
 export async function crossCheckAudit(ledgerPath: string, dataDirs: string[]): Promise<AuditCrossCheck> {
   const db = new Database(ledgerPath, { readonly: true, fileMustExist: true, timeout: 5000 });
   let seqs: number[];
   try {
-    seqs = (db.prepare('SELECT seq FROM transactions ORDER BY seq').all() as Array<{ seq: number }>).map((r) => r.seq);
+    // Customer requests only: cash loads and unloads are operator actions, audited through the
+    // operator-action queue (which names the terminal and amount), not as request events.
+    seqs = (
+      db.prepare("SELECT seq FROM transactions WHERE kind NOT IN ('load', 'unload') ORDER BY seq").all() as Array<{
+        seq: number;
+      }>
+    ).map((r) => r.seq);
   } finally {
     db.close();
   }

@@ -38,7 +38,13 @@ async function login(server: SpawnedServer, users: string[], method: 'register' 
   const ca = await readFile(server.caPath, 'utf8');
   return Promise.all(
     users.map(async (user) => {
-      const client = await RawClient.connect({ port: server.port, ca });
+      // Deposits are cash: the clients are the spawned bank's enrolled test terminal.
+      const client = await RawClient.connect({
+        port: server.port,
+        ca,
+        cert: server.terminal.cert,
+        key: server.terminal.key,
+      });
       const reply = await client.hello({ user, password: FIRE_PASSWORD, method });
       if (reply.kind !== 'welcome') throw new Error(`${user}: ${reply.code}`);
       return client;
@@ -57,7 +63,8 @@ describe('nothing acknowledged goes unaudited', () => {
     let counter = 0;
     let leftByCrashes = 0;
     try {
-      server = await spawnBankServer(['--allow-registration'], dataDir);
+      // 60 clients log in at once from one address: each attempt holds a failed-login slot while it runs.
+      server = await spawnBankServer(['--allow-registration', '--max-failed-logins-per-minute', '1000'], dataDir);
       clients = await login(server, users, 'register');
       for (let cycle = 1; cycle <= KILLS; cycle++) {
         let stop = false;
@@ -82,7 +89,7 @@ describe('nothing acknowledged goes unaudited', () => {
         burners = [];
         await Promise.allSettled(loops);
         for (const c of clients) c.destroy();
-        server = await spawnBankServer(['--allow-registration'], dataDir);
+        server = await spawnBankServer(['--allow-registration', '--max-failed-logins-per-minute', '1000'], dataDir);
         for (const line of server.stdout) {
           const o = JSON.parse(line) as { msg?: string; alreadyLogged?: number; pending?: number };
           if (o.msg === 'audit outbox: rows left by the last run')

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryAudit } from '../../audit/index.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { startTestBank, type TestBank, withLedger } from '../helpers/test-bank.js';
+import { atTerminal, startTestBank, type TestBank, withLedger } from '../helpers/test-bank.js';
 
 const PASSWORD = 'Outbox-Pass-42!x';
 const banks: TestBank[] = [];
@@ -15,7 +15,7 @@ describe('mutations are audited through the outbox', () => {
       const audit = createMemoryAudit();
       const bank = await startTestBank({ ledgerWorker, fraudLargeAmountCents: 50_000 }, { audit });
       banks.push(bank);
-      const client = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+      const client = await RawClient.connect({ ...atTerminal(bank) });
       await client.hello({ user: 'olga', password: PASSWORD, method: 'register' });
       const ok = await client.call({ id: 'd-1', op: 'deposit', amountCents: 90_000 });
       const refused = await client.call({ id: 'w-1', op: 'withdraw', amountCents: 10_000_000 });
