@@ -17,7 +17,7 @@ export const ABANDONED: unique symbol = Symbol('abandoned');
  * the deadline (the machine got slower than the estimate said): answered SERVER_BUSY, not run.
  */
 export const TOO_LATE: unique symbol = Symbol('too late');
-/** A check starts only with at least this much time to spare after its estimated end. */
+/** A check starts only with this much time to spare after its estimated end (at most 5 % of the budget). */
 const START_MARGIN_MS = 250;
 
 export interface LoginAdmissionOptions {
@@ -139,7 +139,8 @@ export class LoginAdmission {
 
   /** @internal Whether a check starting now would end before `deadlineMs`. */
   canFinishBy(deadlineMs: number): boolean {
-    return this.#clock() + this.#estimateMs() + START_MARGIN_MS <= deadlineMs;
+    const margin = Math.min(START_MARGIN_MS, this.#budgetMs * 0.05);
+    return this.#clock() + this.#estimateMs() + margin <= deadlineMs;
   }
 
   /**
