@@ -9,7 +9,7 @@ import { identifyTerminal, type TerminalLookup } from './terminals/terminal-gate
 /** Connections still in TLS, in all: beyond it a new TCP connection is dropped at once. */
 export const MAX_PENDING_TLS = 512;
 /** Connections still in TLS from one address: silent sockets cannot hold the server's file descriptors. */
-export const MAX_PENDING_TLS_PER_ADDRESS = 32;
+export const MAX_PENDING_TLS_PER_ADDRESS = 64;
 
 /** PROTOCOL.md §5.1: no session lives longer than 30 min unless configured. */
 const DEFAULT_MAX_SESSION_SEC = 1800;

@@ -81,7 +81,8 @@ export interface BenchResults {
  * Default durable settings, audit on, except two limits that a terminal sending 20+ requests a
  * second trips at once and a customer never would: the daily withdrawal limit and the fraud
  * velocity rule (10 debits a minute). With them at their defaults the bench would measure refusals
- * and fraud alerts, not transactions.
+ * and fraud alerts, not transactions. The per-address login and registration limits are lifted
+ * too, since every bench client comes from the same address.
  */
 const BANK_ARGS = [
   '--port',
@@ -92,6 +93,11 @@ const BANK_ARGS = [
   '--daily-withdrawal-limit',
   '100000000000',
   '--fraud-velocity',
+  '1000000000',
+  // The bench opens its accounts from one address: the per-address limits would refuse most.
+  '--max-registrations-per-hour',
+  '1000000000',
+  '--max-failed-logins-per-minute',
   '1000000000',
 ];
 const PASSWORD = 'Bench-Pass-2024!';

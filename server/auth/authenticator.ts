@@ -1,6 +1,6 @@
 import { passwordProblems } from '../../protocol/index.js';
 import type { AddressLimiter } from './address-limiter.js';
-import { ABANDONED, type LoginAdmission } from './login-admission.js';
+import { ABANDONED, type LoginAdmission, TOO_LATE } from './login-admission.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { TotpService } from './totp-service.js';
 import type {
@@ -83,9 +83,9 @@ export class Authenticator {
     const checked = await admitted.run(() =>
       usable ? this.hasher.verify(password, usable.passwordHash) : this.hasher.verifyDummy(password),
     );
-    if (checked === ABANDONED) {
+    if (checked === ABANDONED || checked === TOO_LATE) {
       this.limiter.giveBackLoginSlot(address, slot);
-      return failure('ABANDONED', user);
+      return checked === ABANDONED ? failure('ABANDONED', user) : this.busy(user);
     }
     // A lock that landed while the password was checked counts as well. The locked answer goes
     // through the writer like a counted failure (a no-op on a name already locked), so it takes
@@ -138,10 +138,10 @@ export class Authenticator {
     }
 
     const passwordHash = await admitted.run(() => this.hasher.hash(password));
-    if (passwordHash === ABANDONED) {
+    if (passwordHash === ABANDONED || passwordHash === TOO_LATE) {
       this.limiter.giveBackLoginSlot(address, slot);
       this.limiter.giveBackRegistrationSlot(address, newAccount);
-      return failure('ABANDONED', user);
+      return passwordHash === ABANDONED ? failure('ABANDONED', user) : this.busy(user);
     }
     const created = this.store.createAccount({ user, passwordHash });
     if (!created.ok) {
@@ -176,6 +176,11 @@ export class Authenticator {
     return { run: (work) => ticket.run(work, input.signal), release: () => ticket.release() };
   }
 
+  /** SERVER_BUSY for a check whose turn came too late for its deadline: no failure, no slot. */
+  private busy(user: string): AuthOutcome {
+    return failure('SERVER_BUSY', user, false, this.admission?.busyRetryAfterMs() ?? 1_000);
+  }
+
   private async countFailure(user: string, code: AuthFailureCode, reason?: 'USED'): Promise<AuthOutcome> {
     const result = await this.lockout.recordFailure(user);
     // The failure that locks says so, for real and unknown names alike; the client must stop guessing.
@@ -184,7 +189,7 @@ export class Authenticator {
   }
 }
 
-type Runner = <T>(work: () => Promise<T>) => Promise<T | typeof ABANDONED>;
+type Runner = <T>(work: () => Promise<T>) => Promise<T | typeof ABANDONED | typeof TOO_LATE>;
 
 function failure(code: AuthFailureCode, user: string, lockedNow = false, retryAfterMs?: number): AuthOutcome {
   return retryAfterMs === undefined

@@ -19,6 +19,7 @@ export {
   estimatedCheckMs,
   LoginAdmission,
   type LoginAdmissionOptions,
+  TOO_LATE,
 } from './login-admission.js';
 /**
  * bcryptjs in a pool of worker threads (`createPasswordHasher({ cost, workers })`); its errors

@@ -12,6 +12,13 @@
 
 /** Returned by {@link AdmissionTicket.run} when the attempt was abandoned before its check started. */
 export const ABANDONED: unique symbol = Symbol('abandoned');
+/**
+ * Returned by {@link AdmissionTicket.run} when, its turn come, the check could no longer end before
+ * the deadline (the machine got slower than the estimate said): answered SERVER_BUSY, not run.
+ */
+export const TOO_LATE: unique symbol = Symbol('too late');
+/** A check starts only with this much time to spare after its estimated end (at most 5 % of the budget). */
+const START_MARGIN_MS = 250;
 
 export interface LoginAdmissionOptions {
   /** Checks that run at the same time (the hasher's worker threads). */
@@ -65,6 +72,8 @@ export class LoginAdmission {
   readonly #clock: () => number;
   readonly #budgetMs: number;
   #checkMs: number;
+  /** The last check's wall time: the estimate is the slower of it and the moving average. */
+  #lastMs = 0;
   /** Admitted and not yet finished (queued or running). */
   #admitted = 0;
   #running = 0;
@@ -107,9 +116,31 @@ export class LoginAdmission {
     return Math.max(MIN_CHECKS_PER_ADDRESS, Math.floor(capacity / 2));
   }
 
+  /** The pessimistic estimate of one check: a storm slows checks before the average notices. */
+  #estimateMs(): number {
+    return Math.max(this.#checkMs, this.#lastMs);
+  }
+
   /** How long until a check admitted now would finish. */
   #finishInMs(): number {
-    return Math.ceil((this.#admitted + 1) / this.#workers) * this.#checkMs;
+    return Math.ceil((this.#admitted + 1) / this.#workers) * this.#estimateMs();
+  }
+
+  /** The wait a SERVER_BUSY answer asks for now: behind everyone refused before, one check apart. */
+  busyRetryAfterMs(): number {
+    const now = this.#clock();
+    const drained = now + Math.max(0, this.#finishInMs() - (this.#budgetMs - this.#marginMs) / 2);
+    this.#retryTail = Math.min(
+      Math.max(this.#retryTail, drained) + this.#estimateMs() / this.#workers,
+      now + MAX_RETRY_AFTER_MS,
+    );
+    return Math.max(MIN_RETRY_AFTER_MS, Math.round(this.#retryTail - now));
+  }
+
+  /** @internal Whether a check starting now would end before `deadlineMs`. */
+  canFinishBy(deadlineMs: number): boolean {
+    const margin = Math.min(START_MARGIN_MS, this.#budgetMs * 0.05);
+    return this.#clock() + this.#estimateMs() + margin <= deadlineMs;
   }
 
   /**
@@ -125,20 +156,11 @@ export class LoginAdmission {
     const finishIn = this.#finishInMs();
     if (now + finishIn > deadlineMs - this.#marginMs) {
       // Come back once what is queued now has mostly drained, behind everyone refused before.
-      const drained = now + Math.max(0, finishIn - (this.#budgetMs - this.#marginMs) / 2);
-      this.#retryTail = Math.min(
-        Math.max(this.#retryTail, drained) + this.#checkMs / this.#workers,
-        now + MAX_RETRY_AFTER_MS,
-      );
-      return {
-        ok: false,
-        reason: 'queue',
-        retryAfterMs: Math.max(MIN_RETRY_AFTER_MS, Math.round(this.#retryTail - now)),
-      };
+      return { ok: false, reason: 'queue', retryAfterMs: this.busyRetryAfterMs() };
     }
     this.#admitted++;
     this.#perAddress.set(address, forAddress + 1);
-    return { ok: true, ticket: new AdmissionTicket(this, address) };
+    return { ok: true, ticket: new AdmissionTicket(this, address, deadlineMs) };
   }
 
   /** @internal Wait for a slot unless `signal` aborts first; the ticket then runs its work. */
@@ -170,7 +192,10 @@ export class LoginAdmission {
   /** @internal A running check ended after `ms`. */
   finishRun(ms: number): void {
     this.#running--;
-    if (Number.isFinite(ms) && ms > 0) this.#checkMs = this.#checkMs * (1 - EWMA_WEIGHT) + ms * EWMA_WEIGHT;
+    if (Number.isFinite(ms) && ms > 0) {
+      this.#checkMs = this.#checkMs * (1 - EWMA_WEIGHT) + ms * EWMA_WEIGHT;
+      this.#lastMs = ms;
+    }
     this.#waiting.shift()?.start();
   }
 
@@ -190,15 +215,21 @@ export class AdmissionTicket {
   constructor(
     private readonly admission: LoginAdmission,
     private readonly address: string,
+    private readonly deadlineMs: number = Number.POSITIVE_INFINITY,
   ) {}
 
   /**
    * Wait for a slot, run `work`, give the slot back. Resolves {@link ABANDONED} without running
-   * `work` if `signal` aborted first. Releases the ticket either way.
+   * `work` if `signal` aborted first, {@link TOO_LATE} if it could no longer end before the
+   * deadline. Releases the ticket either way.
    */
-  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T | typeof ABANDONED> {
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T | typeof ABANDONED | typeof TOO_LATE> {
     try {
       if (!(await this.admission.acquire(signal))) return ABANDONED;
+      if (!this.admission.canFinishBy(this.deadlineMs)) {
+        this.admission.finishRun(Number.NaN);
+        return TOO_LATE;
+      }
       const started = performance.now();
       try {
         return await work();

@@ -15,7 +15,14 @@ describe('capacity', () => {
   });
 
   it('holds 1,000 concurrent idle sessions and reports its RSS', async () => {
-    server = await spawnBankServer(['--allow-registration', '--max-connections-per-address', String(SESSIONS + 100)]);
+    // Logins go 50 at a time from 127.0.0.1, and each holds a failed-login slot while it runs (§2.1).
+    server = await spawnBankServer([
+      '--allow-registration',
+      '--max-connections-per-address',
+      String(SESSIONS + 100),
+      '--max-failed-logins-per-minute',
+      '1000',
+    ]);
     const { port, adminPort } = server;
     const ca = await readFile(server.caPath, 'utf8');
     const pid = server.proc.pid as number;

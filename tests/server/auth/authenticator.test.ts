@@ -427,6 +427,29 @@ describe('Authenticator admission (§2.1)', () => {
     );
   });
 
+  it('answers SERVER_BUSY instead of starting a queued check whose turn came too late for its deadline', async () => {
+    const t = setup({ lockoutThreshold: 1000 });
+    const admission = new LoginAdmission({ workers: 1, initialCheckMs: 100, marginMs: 0, clock: t.now });
+    const slowHasher = {
+      ...t.hasher,
+      verifyDummy: async (password: string) => {
+        const result = await t.hasher.verifyDummy(password);
+        t.advance(9_800); // the machine got much slower than the estimate
+        return result;
+      },
+    } as unknown as PasswordHasher;
+    const auth = new Authenticator({ ...depsOf(t), hasher: slowHasher, admission });
+    const deadlineMs = t.now() + 10_000;
+    const first = auth.login({ user: 'u1', password: 'x', address: '10.0.0.1', deadlineMs });
+    const second = auth.login({ user: 'u2', password: 'x', address: '10.0.0.2', deadlineMs });
+    expect(failureOf(await first).code).toBe('AUTH_FAILED');
+    const late = failureOf(await second);
+    expect(late.code).toBe('SERVER_BUSY');
+    expect(late.retryAfterMs).toBeGreaterThan(0);
+    expect(t.hasher.counts.verifyDummy).toBe(1);
+    expect(t.store.calls.recordFailure).toBe(1);
+  });
+
   it('limits registrations per address per hour', async () => {
     const t = setup({ maxRegistrationsPerHour: 2 });
     const password = 'Str0ng&Long-pass';
