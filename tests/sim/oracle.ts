@@ -68,6 +68,7 @@ export class Oracle {
     private readonly accountIdOf: (user: string) => number | undefined,
     private readonly strict: boolean,
     private readonly wallMs: () => number,
+    private readonly rules: { dailyWithdrawalLimitCents: number; reversalWindowSec: number },
   ) {
     this.q = {
       totals: db.prepare<[], { total: number; low: number | null }>(
@@ -86,6 +87,23 @@ export class Oracle {
       ),
       txCount: db.prepare<[], { n: number; top: number | null }>(
         'SELECT COUNT(*) AS n, MAX(seq) AS top FROM transactions',
+      ),
+      // Per account and UTC day: withdrawals less same-day reversals of that day's withdrawals.
+      overLimit: db.prepare<[number], { account_id: number; day: string; net: number }>(
+        `WITH w AS (SELECT account_id, date(created_ms / 1000, 'unixepoch') AS day, SUM(amount_cents) AS total
+                      FROM transactions WHERE kind = 'withdrawal' GROUP BY 1, 2),
+              r AS (SELECT t.account_id, date(t.created_ms / 1000, 'unixepoch') AS day, SUM(t.amount_cents) AS total
+                      FROM transactions t JOIN transactions o ON o.seq = t.reverses_seq
+                     WHERE t.kind = 'reversal'
+                       AND date(t.created_ms / 1000, 'unixepoch') = date(o.created_ms / 1000, 'unixepoch')
+                     GROUP BY 1, 2)
+         SELECT w.account_id, w.day, w.total - COALESCE(r.total, 0) AS net
+           FROM w LEFT JOIN r ON r.account_id = w.account_id AND r.day = w.day
+          WHERE w.total - COALESCE(r.total, 0) > ? LIMIT 1`,
+      ),
+      lateReversal: db.prepare<[number], { seq: number; late: number }>(
+        `SELECT t.seq, t.created_ms - o.created_ms AS late FROM transactions t JOIN transactions o ON o.seq = t.reverses_seq
+          WHERE t.kind = 'reversal' AND (o.kind <> 'withdrawal' OR t.created_ms - o.created_ms > ?) LIMIT 1`,
       ),
       tx: db.prepare<[number], TxRow>(
         'SELECT seq, kind, account_id, counterparty_id, amount_cents, reverses_seq FROM transactions WHERE seq = ?',
@@ -262,6 +280,10 @@ export class Oracle {
     if (count?.n !== this.claims.size) {
       this.fail(`the ledger has ${count?.n} transactions, the requests account for ${this.claims.size}`);
     }
+    const over = this.q.overLimit.get(this.rules.dailyWithdrawalLimitCents);
+    if (over) this.fail(`account ${over.account_id} withdrew ${over.net} net on ${over.day}, over the daily limit`);
+    const late = this.q.lateReversal.get(this.rules.reversalWindowSec * 1000);
+    if (late) this.fail(`${formatTxId(late.seq)} reversed a withdrawal ${late.late} ms after it, outside the window`);
     const prunable = this.wallMs() - APPLIED_RETENTION_MS;
     for (const [id, ack] of this.acked) {
       const applied = this.applied.get(id);

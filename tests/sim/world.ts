@@ -98,13 +98,14 @@ export class World {
       this.users.push(user);
       this.accountIds.set(user, created.account.id);
     }
+    this.server = new SimServer(this);
     this.oracle = new Oracle(
       this.operator.database,
       (user) => this.accountIds.get(user),
       options.strict === true,
       this.wallMs,
+      this.server.config,
     );
-    this.server = new SimServer(this);
   }
 
   /** The server's wall clock: sim time plus every forward jump so far. */
