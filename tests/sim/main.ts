@@ -1,15 +1,15 @@
 import { randomInt } from 'node:crypto';
-import { PLANTED_BUGS, type PlantedBug, type SimOptions } from './sim-config.js';
+import { KNOWN_GAPS, type KnownGap, PLANTED_BUGS, type PlantedBug, type SimOptions } from './sim-config.js';
 import { World } from './world.js';
 
 /**
- * `npm run sim -- [--seed <n>] [--atms 50] [--steps 20000] [--plant <bug>] [--strict]`
+ * `npm run sim -- [--seed <n>] [--atms 50] [--steps 20000] [--plant <bug>] [--strict | --strict-gap <gap>]`
  * One line on success (exit 0); seed, step and a shortened trace on a violation (exit 1);
  * a usage error is one line on stderr (exit 2).
  */
 
 const USAGE =
-  'usage: npm run sim -- [--seed <n>] [--atms <n>] [--steps <n>] [--plant <bug>] [--strict] [--trace-lines <n>]';
+  'usage: npm run sim -- [--seed <n>] [--atms <n>] [--steps <n>] [--plant <bug>] [--strict | --strict-gap <gap>] [--trace-lines <n>]';
 
 function parseArgs(argv: readonly string[]): SimOptions {
   const options: SimOptions = { seed: randomInt(0, 2 ** 31), atms: 50, steps: 20_000 };
@@ -48,8 +48,15 @@ function parseArgs(argv: readonly string[]): SimOptions {
         options.traceLines = count(10_000_000);
         break;
       case '--strict':
-        options.strict = true;
+        options.strict = KNOWN_GAPS;
         break;
+      case '--strict-gap': {
+        const gap = value();
+        if (!(KNOWN_GAPS as readonly string[]).includes(gap))
+          throw new Error(`--strict-gap is one of ${KNOWN_GAPS.join(', ')}`);
+        options.strict = [...(options.strict ?? []), gap as KnownGap];
+        break;
+      }
       default:
         throw new Error(`unknown option ${flag}`);
     }

@@ -58,7 +58,11 @@ export class Oracle {
   private readonly claims = new Map<number, string>();
   private readonly acked = new Map<string, { txId: string | null }>();
   private readonly lockedAccounts = new Set<number>();
-  private readonly gapIds: Record<KnownGap, Set<string>> = { 'audit-lost': new Set(), lock: new Set() };
+  private readonly gapIds: Record<KnownGap, Set<string>> = {
+    'audit-lost': new Set(),
+    lock: new Set(),
+    retention: new Set(),
+  };
   private readonly unrecorded = new Set<string>();
   private lastSeq = 0;
   private readonly q;
@@ -66,7 +70,7 @@ export class Oracle {
   constructor(
     db: Database.Database,
     private readonly accountIdOf: (user: string) => number | undefined,
-    private readonly strict: boolean,
+    private readonly strict: ReadonlySet<KnownGap>,
     private readonly wallMs: () => number,
     private readonly rules: { dailyWithdrawalLimitCents: number; reversalWindowSec: number },
   ) {
@@ -128,7 +132,7 @@ export class Oracle {
   }
 
   private gap(gap: KnownGap, id: string, message: string): void {
-    if (this.strict) this.fail(`${message} (known gap "${gap}", failing because of --strict)`);
+    if (this.strict.has(gap)) this.fail(`${message} (known gap "${gap}", failing because of --strict)`);
     this.gapIds[gap].add(id);
   }
 
@@ -167,12 +171,16 @@ export class Oracle {
           this.fail(`${id} was answered "replayed" but was never applied`);
         }
         if (!outcome.replayed) {
-          if (before.has(id)) this.fail(`${id} was applied before, yet answered as new (not replayed)`);
+          if (before.has(id)) {
+            if (this.pruned(id)) {
+              this.gap('retention', id, `${id} was applied again after the server pruned its id (forward clock jump)`);
+            } else this.fail(`${id} was applied before, yet answered as new (not replayed)`);
+          }
           freshAnswers.set(id, (freshAnswers.get(id) ?? 0) + 1);
         }
       } else if (outcome.code === 'IDEMPOTENCY_CONFLICT') {
         this.fail(`${id} re-sent with identical content was refused IDEMPOTENCY_CONFLICT`);
-      } else if (!UNKNOWN_OUTCOME_CODES.has(outcome.code) && before.has(id)) {
+      } else if (!UNKNOWN_OUTCOME_CODES.has(outcome.code) && before.has(id) && !this.pruned(id)) {
         this.fail(`${id} was applied before, yet refused ${outcome.code}`);
       }
     }
@@ -189,10 +197,9 @@ export class Oracle {
       const txSeq = typeof txId === 'string' ? parseTxId(txId) : null;
       const known = this.applied.get(id);
       if (known) {
-        if (known.txSeq !== txSeq) {
-          this.fail(`${id} applied twice: first as ${fmt(known.txSeq)}, now as ${fmt(txSeq)}`);
-        }
-        continue;
+        if (known.txSeq === txSeq) continue;
+        if (!this.pruned(id)) this.fail(`${id} applied twice: first as ${fmt(known.txSeq)}, now as ${fmt(txSeq)}`);
+        this.gap('retention', id, `${id} applied twice (${fmt(known.txSeq)}, ${fmt(txSeq)}): its id was pruned`);
       }
       if (txSeq !== null) {
         const other = this.claims.get(txSeq);
@@ -220,6 +227,12 @@ export class Oracle {
       this.checkContent(tx, id);
       this.lastSeq = tx.seq;
     }
+  }
+
+  /** The id's first application is over 24 h old by the server's clock: the server may have forgotten it. */
+  private pruned(id: string): boolean {
+    const applied = this.applied.get(id);
+    return applied !== undefined && applied.createdMs < this.wallMs() - APPLIED_RETENTION_MS;
   }
 
   private isCommitted(item: TurnItem): boolean {

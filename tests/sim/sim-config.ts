@@ -9,9 +9,12 @@ export type PlantedBug = (typeof PLANTED_BUGS)[number];
  * with `--strict` (each is a finding, written up in README "Simulation").
  * - audit-lost: a crash loses an acknowledged mutation's audit record (the record is queued
  *   when the answer leaves, and written after).
- * - lock: a session opened before an operator lock keeps mutating the locked account.
+ * - lock: a session opened before an operator lock keeps mutating the locked account
+ *   (PROTOCOL.md §5.1 wants ACCOUNT_LOCKED).
+ * - retention: applied ids are pruned by age on the wall clock, so after a forward jump of
+ *   more than 24 h a re-send of an id applied seconds before is applied again.
  */
-export const KNOWN_GAPS = ['audit-lost', 'lock'] as const;
+export const KNOWN_GAPS = ['audit-lost', 'lock', 'retention'] as const;
 export type KnownGap = (typeof KNOWN_GAPS)[number];
 
 export interface SimOptions {
@@ -19,8 +22,8 @@ export interface SimOptions {
   atms: number;
   steps: number;
   plant?: PlantedBug | undefined;
-  /** Known gaps become violations. */
-  strict?: boolean;
+  /** These known gaps become violations (`--strict`: all of them). */
+  strict?: readonly KnownGap[] | undefined;
   /** Keep this many trace lines for a failure report. */
   traceLines?: number;
   /** Where the temp ledger goes (default: /dev/shm when present, else the OS temp dir). */

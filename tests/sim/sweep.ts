@@ -1,4 +1,4 @@
-import { PLANTED_BUGS, type PlantedBug } from './sim-config.js';
+import { KNOWN_GAPS, PLANTED_BUGS, type PlantedBug } from './sim-config.js';
 import { World } from './world.js';
 
 /**
@@ -17,7 +17,7 @@ const to = Number(flag('--to') ?? 20);
 const steps = Number(flag('--steps') ?? 20_000);
 const atms = Number(flag('--atms') ?? 50);
 const plant = flag('--plant') as PlantedBug | undefined;
-const strict = process.argv.includes('--strict');
+const strict = process.argv.includes('--strict') ? KNOWN_GAPS : undefined;
 if (plant !== undefined && !(PLANTED_BUGS as readonly string[]).includes(plant)) {
   process.stderr.write(`sweep: --plant is one of ${PLANTED_BUGS.join(', ')}\n`);
   process.exit(2);
@@ -34,7 +34,7 @@ for (let seed = from; seed <= to; seed++) {
   totalSteps += Number(/steps?=(\d+)/.exec(result.output)?.[1] ?? 0);
   crashes += result.stats.crashes;
   acked += result.stats.acked;
-  for (const match of result.output.matchAll(/\b(audit-lost|lock)=(\d+)/g)) {
+  for (const match of result.output.matchAll(/\b(audit-lost|lock|retention)=(\d+)/g)) {
     const gap = match[1] as string;
     totals.set(gap, (totals.get(gap) ?? 0) + Number(match[2]));
   }

@@ -102,7 +102,7 @@ export class World {
     this.oracle = new Oracle(
       this.operator.database,
       (user) => this.accountIds.get(user),
-      options.strict === true,
+      new Set(options.strict ?? []),
       this.wallMs,
       this.server.config,
     );
@@ -176,7 +176,7 @@ export class World {
       ` disk_full=${s.diskFull} clock_jumps=${s.clockJumps} operator=${s.operatorActions}` +
       ` known_gaps=${gaps}${o.plant ? ` planted=${o.plant}` : ''} trace=${this.traceHash.copy().digest('hex').slice(0, 12)}`;
     if (violation === null) return `${summary} invariants ok`;
-    const replay = `npm run sim -- --seed ${o.seed} --atms ${o.atms} --steps ${o.steps}${o.plant ? ` --plant ${o.plant}` : ''}${o.strict ? ' --strict' : ''}`;
+    const replay = `npm run sim -- --seed ${o.seed} --atms ${o.atms} --steps ${o.steps}${o.plant ? ` --plant ${o.plant}` : ''}${(o.strict ?? []).map((gap) => ` --strict-gap ${gap}`).join('')}`;
     return [
       `sim seed=${o.seed} step=${this.loop.steps} VIOLATION: ${violation}`,
       `trace (last ${this.traceRing.length} lines):`,
