@@ -71,7 +71,7 @@ export class SimAtm {
     this.session = session;
     const ops = world.rng.int(1, 8);
     for (let i = 0; i < ops && !world.stopping; i++) {
-      const together = world.rng.chance(0.2) ? 2 : 1;
+      const together = world.rng.chance(0.25) ? world.rng.int(2, 4) : 1;
       const calls: Array<Promise<void>> = [];
       for (let k = 0; k < together; k++) calls.push(this.operate(session));
       await Promise.all(calls);

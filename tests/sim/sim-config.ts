@@ -26,6 +26,8 @@ export interface SimOptions {
   strict?: readonly KnownGap[] | undefined;
   /** Keep this many trace lines for a failure report. */
   traceLines?: number;
+  /** Settings to force after the seed drew its profile (tests aiming at one kind of fault). */
+  profile?: Partial<FaultProfile> | undefined;
   /** Where the temp ledger goes (default: /dev/shm when present, else the OS temp dir). */
   dir?: string | undefined;
 }
@@ -61,6 +63,8 @@ export interface FaultProfile {
   operatorEveryMs: number;
   /** Writer batch size limit. */
   maxBatch: number;
+  /** Longest wait before the writer's next turn (a busy event loop gathers bigger batches), µs. */
+  writerTurnUs: number;
   /** How often the server prunes applied ids (production: hourly). */
   pruneEveryMs: number;
   fraudAction: 'alert' | 'block';
@@ -90,6 +94,7 @@ export function drawProfile(rng: Prng): FaultProfile {
     clockJumpEveryMs: rng.logUniform(2_000, 120_000),
     operatorEveryMs: rng.logUniform(500, 30_000),
     maxBatch: rng.pick([1, 2, 8, 32, 256]),
+    writerTurnUs: rng.pick([1_000, 10_000, 50_000]),
     pruneEveryMs: rng.pick([10_000, 60_000, 3_600_000]),
     fraudAction: rng.chance(0.3) ? 'block' : 'alert',
     reversalWindowSec: rng.pick([5, 60, 600]),

@@ -117,10 +117,14 @@ export class SimLedger implements SessionLedger {
   }
 
   private scheduleTurn(): void {
-    this.turnEvent ??= this.world.loop.after(this.world.rng.int(0, 1_000), 'writer-turn', () => {
-      this.turnEvent = null;
-      return this.turn(true);
-    });
+    this.turnEvent ??= this.world.loop.after(
+      this.world.rng.int(0, this.world.profile.writerTurnUs),
+      'writer-turn',
+      () => {
+        this.turnEvent = null;
+        return this.turn(true);
+      },
+    );
   }
 
   private job(item: Item): (store: LedgerStore) => MutationOutcome {

@@ -108,6 +108,10 @@ describe('planted bugs are caught', () => {
   }
 });
 
+/*
+ * Findings on the current server: each test shows the simulator catching it. When a fix lands,
+ * drop the gap from KNOWN_GAPS (sim-config.ts) and turn its test into "--strict-gap passes".
+ */
 describe('known gaps of the current server (findings) fail with --strict-gap', () => {
   it('audit-lost: an acknowledged mutation loses its audit record in a crash (within 3 seeds)', async () => {
     const caught = await firstCatch({ strict: ['audit-lost'], steps: 6_000 }, 3);
@@ -119,12 +123,14 @@ describe('known gaps of the current server (findings) fail with --strict-gap', (
     expect(caught?.violation).toMatch(/was applied to account \d+ after its lock committed \(known gap "lock"/);
   });
 
-  it('retention: after a forward clock jump past 24 h a re-sent id is applied again (seed 1028)', async () => {
-    const result = await new World({ seed: 1028, atms: 50, steps: 20_000, strict: ['retention'] }).run();
-    expect(result.violation).toMatch(/applied again after the server pruned its id \(forward clock jump\)/);
+  it('retention: after a forward clock jump past 24 h a re-sent id is applied again (within 5 seeds)', async () => {
+    // Frequent jumps, a prune every 10 s and lost answers: the combination the finding needs.
+    const profile = { clockJumpEveryMs: 1_000, pruneEveryMs: 10_000, cutAfter: 0.05 };
+    const caught = await firstCatch({ strict: ['retention'], steps: 5_000, profile }, 5);
+    expect(caught?.violation).toMatch(/applied again after the server pruned its id \(forward clock jump\)/);
     // Without --strict the same run passes and counts it.
-    const counted = await new World({ seed: 1028, atms: 50, steps: 20_000 }).run();
+    const counted = await run({ seed: caught?.seed as number, steps: 5_000, profile });
     expect(counted.ok).toBe(true);
-    expect(counted.output).toMatch(/retention=1 /);
+    expect(counted.output).toMatch(/retention=[1-9]\d* /);
   });
 });

@@ -83,7 +83,7 @@ export class World {
 
   constructor(readonly options: SimOptions) {
     this.rng = new Prng(options.seed);
-    this.profile = drawProfile(this.rng);
+    this.profile = { ...drawProfile(this.rng), ...options.profile };
     this.requestHashKey = Uint8Array.from({ length: 32 }, () => this.rng.int(0, 255));
     const base = options.dir ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
     this.dir = mkdtempSync(join(base, 'secure-atm-sim-'));
