@@ -170,8 +170,10 @@ export class SimLedger implements SessionLedger {
     for (const item of items) item.outcome = outcomeOf(item.result);
     world.stats.turns++;
     if (failBatch) world.stats.batchFailures++;
+    const jobs = items.slice(0, 6).map((item) => `${item.request.id}:${describeOutcome(item.outcome)}`);
+    if (items.length > 6) jobs.push(`+${items.length - 6} more`);
     world.trace(
-      `writer turn: ${items.length} job(s)${crashInBatch ? ', crash before COMMIT' : ''}${failBatch ? ', batch fails' : ''}${crashAfterCommit ? ', crash after COMMIT' : ''}`,
+      `writer turn: ${items.length} job(s) [${jobs.join(' ')}]${crashInBatch ? ', crash before COMMIT' : ''}${failBatch ? ', batch fails' : ''}${crashAfterCommit ? ', crash after COMMIT' : ''}`,
     );
     world.oracle.afterTurn(items, crashInBatch || crashAfterCommit);
     if (crashInBatch || crashAfterCommit) {
@@ -180,6 +182,12 @@ export class SimLedger implements SessionLedger {
     }
     for (const item of items) item.settle(item.result ?? { ok: false, error: new Error('job never ran') });
   }
+}
+
+function describeOutcome(outcome: TurnItem['outcome']): string {
+  if (!outcome) return '?';
+  if (!outcome.ok) return outcome.code;
+  return outcome.replayed ? 'replayed' : 'ok';
 }
 
 function outcomeOf(result: Item['result']): TurnItem['outcome'] {

@@ -49,6 +49,7 @@ export class SimLink {
     this.toServerAt = at;
     world.loop.after(at - world.loop.nowUs, `c${this.id} request arrives`, () => {
       if (this.cut || !this.server || !world.server.isCurrent(this.epoch)) return;
+      world.trace(`c${this.id} server receives ${describeRequest(json)}`);
       this.server.onRequest(json);
       if (world.rng.chance(profile.cutAfter)) {
         world.stats.cuts++;
@@ -58,9 +59,10 @@ export class SimLink {
     if (world.rng.chance(profile.duplicate)) {
       world.stats.duplicates++;
       const lag = world.rng.int(1, 20_000) * US_PER_MS;
-      world.loop.after(at - world.loop.nowUs + lag, `duplicate of c${this.id} request arrives`, () =>
-        world.server.onGhostRequest(this.user, json),
-      );
+      world.loop.after(at - world.loop.nowUs + lag, `duplicate of c${this.id} request arrives`, () => {
+        if (world.server.up) world.trace(`duplicate of ${describeRequest(json)} arrives on a dead connection`);
+        world.server.onGhostRequest(this.user, json);
+      });
     }
   }
 
@@ -115,6 +117,12 @@ export class SimLink {
       this.events?.closed({ code: 'CONNECTION_LOST', message: 'the connection was cut' });
     });
   }
+}
+
+/** `deposit atm0007-12` from a request's JSON text (the client writes id and op first). */
+function describeRequest(json: string): string {
+  const match = /^\{"id":"([^"]*)","op":"([^"]*)"/.exec(json);
+  return match ? `${match[2]} ${match[1]}` : 'a request';
 }
 
 const NO_LINK = undefined as unknown as FrameLink;

@@ -172,7 +172,6 @@ export class SimServer {
     if (!this.up) return;
     const account = this.store?.findAccount(user);
     if (account?.status !== 'active') return;
-    this.world.trace(`duplicate request arrives for ${user}`);
     this.accept(null, account).onRequest(json);
   }
 
