@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`sim: ${(error as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`sim: ${(error as Error).message} (${USAGE})\n`);
     return 2;
   }
   const result = await new World(options).run();
