@@ -1,9 +1,9 @@
-import { KNOWN_GAPS, PLANTED_BUGS, type PlantedBug } from './sim-config.js';
+import { KNOWN_GAPS, type KnownGap, PLANTED_BUGS, type PlantedBug } from './sim-config.js';
 import { World } from './world.js';
 
 /**
  * Many seeds in one process, for long runs and for measuring how fast a planted bug is caught:
- * `npx tsx tests/sim/sweep.ts --from 1 --to 100 [--steps 20000] [--atms 50] [--plant <bug>] [--strict]`
+ * `npx tsx tests/sim/sweep.ts --from 1 --to 100 [--steps 20000] [--atms 50] [--plant <bug>] [--strict | --strict-gap <gap>]`
  * Prints each failing seed's first line, then one total line. Exit 1 if any seed failed.
  */
 
@@ -17,7 +17,8 @@ const to = Number(flag('--to') ?? 20);
 const steps = Number(flag('--steps') ?? 20_000);
 const atms = Number(flag('--atms') ?? 50);
 const plant = flag('--plant') as PlantedBug | undefined;
-const strict = process.argv.includes('--strict') ? KNOWN_GAPS : undefined;
+const onlyGap = flag('--strict-gap') as KnownGap | undefined;
+const strict = process.argv.includes('--strict') ? KNOWN_GAPS : onlyGap ? [onlyGap] : undefined;
 if (plant !== undefined && !(PLANTED_BUGS as readonly string[]).includes(plant)) {
   process.stderr.write(`sweep: --plant is one of ${PLANTED_BUGS.join(', ')}\n`);
   process.exit(2);
