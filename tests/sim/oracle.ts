@@ -1,0 +1,319 @@
+import type Database from 'better-sqlite3';
+import type { AuditEvent } from '../../audit/index.js';
+import type { MutatingRequest } from '../../server/ledger/index.js';
+import { formatTxId, parseTxId } from '../../server/ledger/index.js';
+import { prepareOracleQueries, type TxRow } from './oracle-queries.js';
+import type { KnownGap } from './sim-config.js';
+
+/**
+ * The invariants, checked against ground truth: the ledger file as an outside connection sees
+ * it (what is committed) and the simulated audit file, never against what the server's code
+ * says it did. Every mutation the ATMs generate is registered first, so each committed
+ * transaction can be traced back to exactly one request.
+ */
+
+export class SimViolation extends Error {}
+
+interface Generated {
+  accountId: number;
+  request: MutatingRequest;
+}
+
+interface Applied {
+  /** The transaction the id moved money in; null for ops without one (update_contact). */
+  txSeq: number | null;
+  createdMs: number;
+}
+
+/** One request's job in a writer turn and what the server's code answered for it. */
+export interface TurnItem {
+  accountId: number;
+  request: MutatingRequest;
+  outcome?: { ok: true; replayed: boolean } | { ok: false; code: string } | undefined;
+}
+
+const TX_KIND: Record<string, string> = {
+  deposit: 'deposit',
+  withdraw: 'withdrawal',
+  transfer: 'transfer',
+  reverse: 'reversal',
+};
+
+/** Refusals that may come for an id applied before (the batch failed, the queue was full). */
+const UNKNOWN_OUTCOME_CODES: ReadonlySet<string> = new Set(['INTERNAL', 'SERVER_BUSY']);
+
+export const APPLIED_RETENTION_MS = 24 * 3600 * 1000;
+
+export class Oracle {
+  private readonly generated = new Map<string, Generated>();
+  private readonly applied = new Map<string, Applied>();
+  private readonly claims = new Map<number, string>();
+  private readonly acked = new Map<string, { txId: string | null }>();
+  private readonly lockedAccounts = new Set<number>();
+  private readonly gapIds: Record<KnownGap, Set<string>> = {
+    'audit-lost': new Set(),
+    lock: new Set(),
+    retention: new Set(),
+  };
+  private readonly unrecorded = new Set<string>();
+  private lastSeq = 0;
+  private readonly q: ReturnType<typeof prepareOracleQueries>;
+
+  constructor(
+    db: Database.Database,
+    private readonly accountIdOf: (user: string) => number | undefined,
+    private readonly strict: ReadonlySet<KnownGap>,
+    private readonly wallMs: () => number,
+    private readonly rules: { dailyWithdrawalLimitCents: number; reversalWindowSec: number },
+  ) {
+    this.q = prepareOracleQueries(db);
+  }
+
+  get ackedCount(): number {
+    return this.acked.size;
+  }
+
+  gapCount(gap: KnownGap): number {
+    return this.gapIds[gap].size;
+  }
+
+  /** The first violation, also when it was thrown where nobody catches (a client's promise chain). */
+  violation: string | null = null;
+
+  fail(message: string): never {
+    this.violation ??= message;
+    throw new SimViolation(message);
+  }
+
+  private gap(gap: KnownGap, id: string, message: string): void {
+    if (this.strict.has(gap)) this.fail(`${message} (known gap "${gap}", failing because of --strict)`);
+    this.gapIds[gap].add(id);
+  }
+
+  noteRequest(accountId: number, request: MutatingRequest): void {
+    this.generated.set(request.id, { accountId, request });
+  }
+
+  setLocked(accountId: number, locked: boolean): void {
+    if (locked) this.lockedAccounts.add(accountId);
+    else this.lockedAccounts.delete(accountId);
+  }
+
+  /** After every step: money is conserved and no customer is overdrawn. */
+  checkMoney(): void {
+    const row = this.q.totals.get();
+    if (!row) this.fail('cannot read the balances');
+    if (row.total !== 0) this.fail(`balances sum to ${row.total}, not 0`);
+    if (row.low !== null && row.low < 0) this.fail(`a customer balance is negative (${row.low})`);
+  }
+
+  /**
+   * After a writer turn committed (or failed): every id applied in it is new and applied once,
+   * every new transaction belongs to exactly one of them and matches its request, answers say
+   * "replayed" exactly when the id was applied before, and refusals leave no applied id.
+   */
+  afterTurn(items: readonly TurnItem[], answersLost = false): void {
+    const before = new Set<string>();
+    for (const item of items) if (this.applied.has(item.request.id)) before.add(item.request.id);
+    const freshAnswers = new Map<string, number>();
+    for (const item of items) {
+      const id = item.request.id;
+      const outcome = item.outcome;
+      if (!outcome) continue;
+      if (outcome.ok) {
+        if (outcome.replayed && !before.has(id) && !this.isCommitted(item)) {
+          this.fail(`${id} was answered "replayed" but was never applied`);
+        }
+        if (!outcome.replayed) {
+          if (before.has(id)) {
+            if (this.pruned(id)) {
+              this.gap('retention', id, `${id} was applied again after the server pruned its id (forward clock jump)`);
+            } else this.fail(`${id} was applied before, yet answered as new (not replayed)`);
+          }
+          freshAnswers.set(id, (freshAnswers.get(id) ?? 0) + 1);
+        }
+      } else if (outcome.code === 'IDEMPOTENCY_CONFLICT') {
+        this.fail(`${id} re-sent with identical content was refused IDEMPOTENCY_CONFLICT`);
+      } else if (!UNKNOWN_OUTCOME_CODES.has(outcome.code) && before.has(id) && !this.pruned(id)) {
+        this.fail(`${id} was applied before, yet refused ${outcome.code}`);
+      }
+    }
+    for (const [id, n] of freshAnswers) if (n > 1) this.fail(`${id} was answered as newly applied ${n} times`);
+
+    const seen = new Set<string>();
+    for (const item of items) {
+      const id = item.request.id;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const row = this.q.applied.get(item.accountId, id);
+      if (!row) continue;
+      const txId = (JSON.parse(row.response) as { txId?: unknown }).txId;
+      const txSeq = typeof txId === 'string' ? parseTxId(txId) : null;
+      const known = this.applied.get(id);
+      if (known) {
+        if (known.txSeq === txSeq) continue;
+        if (!this.pruned(id)) this.fail(`${id} applied twice: first as ${fmt(known.txSeq)}, now as ${fmt(txSeq)}`);
+        this.gap('retention', id, `${id} applied twice (${fmt(known.txSeq)}, ${fmt(txSeq)}): its id was pruned`);
+      }
+      if (txSeq !== null) {
+        const other = this.claims.get(txSeq);
+        if (other !== undefined) this.fail(`${formatTxId(txSeq)} is claimed by both ${other} and ${id}`);
+        this.claims.set(txSeq, id);
+      }
+      this.applied.set(id, { txSeq, createdMs: row.created_ms });
+      // The process dies between this COMMIT and the audit record: the record is never made.
+      if (answersLost) this.unrecorded.add(id);
+      if (this.lockedAccounts.has(item.accountId)) {
+        this.gap(
+          'lock',
+          id,
+          `${id} (${item.request.op}) was applied to account ${item.accountId} after its lock committed`,
+        );
+      }
+    }
+    for (const tx of this.q.newTx.all(this.lastSeq)) {
+      const id = this.claims.get(tx.seq);
+      if (id === undefined) {
+        this.fail(
+          `${formatTxId(tx.seq)} (${tx.kind} ${tx.amount_cents}) moved money but no applied request id records it`,
+        );
+      }
+      this.checkContent(tx, id);
+      this.lastSeq = tx.seq;
+    }
+  }
+
+  /** The id's first application is over 24 h old by the server's clock: the server may have forgotten it. */
+  private pruned(id: string): boolean {
+    const applied = this.applied.get(id);
+    return applied !== undefined && applied.createdMs < this.wallMs() - APPLIED_RETENTION_MS;
+  }
+
+  /** Applied a second time under the known gap "retention": its later checks follow from that. */
+  private reapplied(id: string): boolean {
+    return this.gapIds.retention.has(id);
+  }
+
+  private isCommitted(item: TurnItem): boolean {
+    return this.q.applied.get(item.accountId, item.request.id) !== undefined;
+  }
+
+  private checkContent(tx: TxRow, id: string): void {
+    const generated = this.generated.get(id);
+    if (!generated) this.fail(`${formatTxId(tx.seq)} is claimed by ${id}, which no ATM sent`);
+    const { request, accountId } = generated;
+    const wrong = (what: string) =>
+      this.fail(`${formatTxId(tx.seq)} does not match its request ${id} (${request.op}): ${what}`);
+    if (TX_KIND[request.op] !== tx.kind) wrong(`kind ${tx.kind}`);
+    if (tx.account_id !== accountId) wrong(`account ${tx.account_id}`);
+    if (request.op === 'reverse') {
+      const original = parseTxId(request.txId);
+      if (tx.reverses_seq !== original) wrong(`reverses ${fmt(tx.reverses_seq)}`);
+      const withdrawal = original === null ? undefined : this.q.tx.get(original);
+      if (withdrawal?.amount_cents !== tx.amount_cents) wrong(`amount ${tx.amount_cents}`);
+    } else if ('amountCents' in request && request.amountCents !== tx.amount_cents) {
+      wrong(`amount ${tx.amount_cents}`);
+    }
+    if (request.op === 'transfer' && tx.counterparty_id !== this.accountIdOf(request.to)) {
+      wrong(`counterparty ${tx.counterparty_id}`);
+    }
+  }
+
+  /** An ATM saw a mutation acknowledged: it must be committed, with the answer's transaction. */
+  onAck(id: string, result: Record<string, unknown>): void {
+    const applied = this.applied.get(id);
+    if (!applied) this.fail(`${id} was acknowledged to the ATM but is not committed`);
+    const txId = typeof result.txId === 'string' ? result.txId : null;
+    if (txId !== null && parseTxId(txId) !== applied.txSeq) {
+      this.fail(`${id} was acknowledged as ${txId} but committed as ${fmt(applied.txSeq)}`);
+    }
+    const previous = this.acked.get(id);
+    if (previous && previous.txId !== txId && !this.reapplied(id)) {
+      this.fail(`${id} acknowledged as ${previous.txId}, later as ${txId}`);
+    }
+    this.acked.set(id, { txId });
+  }
+
+  onRefusal(id: string, code: string): void {
+    if (code === 'IDEMPOTENCY_CONFLICT') this.fail(`${id}: an identical re-send was refused IDEMPOTENCY_CONFLICT`);
+  }
+
+  /**
+   * After a restart and at the end: the whole file against everything observed. Every applied
+   * row was seen being committed, every transaction is claimed, every acknowledged id is still
+   * applied (unless old enough to be pruned) with the acknowledged transaction.
+   */
+  fullCheck(): void {
+    this.checkMoney();
+    this.afterTurn([]);
+    for (const row of this.q.allApplied.iterate()) {
+      const known = this.applied.get(row.request_id);
+      if (!known) this.fail(`${row.request_id} is applied in the ledger but was never seen committing`);
+    }
+    const count = this.q.txCount.get();
+    if (count?.n !== this.claims.size) {
+      this.fail(`the ledger has ${count?.n} transactions, the requests account for ${this.claims.size}`);
+    }
+    const over = this.q.overLimit.get(this.rules.dailyWithdrawalLimitCents);
+    if (over) this.fail(`account ${over.account_id} withdrew ${over.net} net on ${over.day}, over the daily limit`);
+    const late = this.q.lateReversal.get(this.rules.reversalWindowSec * 1000);
+    if (late) this.fail(`${formatTxId(late.seq)} reversed a withdrawal ${late.late} ms after it, outside the window`);
+    const prunable = this.wallMs() - APPLIED_RETENTION_MS;
+    for (const [id, ack] of this.acked) {
+      const applied = this.applied.get(id);
+      const generated = this.generated.get(id);
+      if (!applied || !generated) this.fail(`${id} was acknowledged but is unknown`);
+      if (applied.createdMs < prunable) continue;
+      if (!this.q.applied.get(generated.accountId, id)) this.fail(`acknowledged ${id} is no longer applied`);
+      if (ack.txId !== null && parseTxId(ack.txId) !== applied.txSeq && !this.reapplied(id)) {
+        this.fail(`${id} changed transaction`);
+      }
+    }
+  }
+
+  /**
+   * Each acknowledged mutation has exactly one audit record of it being applied (replays are
+   * marked `replayed`), and each such record is of a committed mutation. A record lost to a
+   * crash is the known gap "audit-lost".
+   */
+  auditCheck(file: readonly AuditEvent[], lost: readonly AuditEvent[]): void {
+    const originals = new Map<string, number>();
+    let lastSeq = 0;
+    for (const event of file) {
+      if (event.seq <= lastSeq) this.fail(`audit seq ${event.seq} follows ${lastSeq}`);
+      lastSeq = event.seq;
+      const id = originalMutation(event);
+      if (id === null) continue;
+      originals.set(id, (originals.get(id) ?? 0) + 1);
+      if (!this.applied.has(id)) this.fail(`the audit log says ${id} was applied, the ledger does not have it`);
+    }
+    const lostOriginals = new Set<string>();
+    for (const event of lost) {
+      const id = originalMutation(event);
+      if (id !== null) lostOriginals.add(id);
+    }
+    for (const id of this.acked.keys()) {
+      const n = originals.get(id) ?? 0;
+      if (n > 1 && !this.reapplied(id)) this.fail(`acknowledged ${id} has ${n} audit records`);
+      if (n === 0) {
+        if (lostOriginals.has(id) || this.unrecorded.has(id)) {
+          this.gap('audit-lost', id, `acknowledged ${id} lost its audit record in a crash`);
+        } else this.fail(`acknowledged ${id} has no audit record`);
+      }
+    }
+  }
+}
+
+function fmt(seq: number | null): string {
+  return seq === null ? 'no transaction' : formatTxId(seq);
+}
+
+const MUTATING = new Set(['deposit', 'withdraw', 'transfer', 'reverse', 'update_contact']);
+
+/** The request id of an audit record saying a mutation was applied (not a replay), else null. */
+function originalMutation(event: AuditEvent): string | null {
+  if (event.kind !== 'request' || event.outcome !== 'ok' || !event.requestId || !MUTATING.has(event.op ?? '')) {
+    return null;
+  }
+  return event.detail?.replayed === true ? null : event.requestId;
+}

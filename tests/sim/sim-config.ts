@@ -1,0 +1,108 @@
+import type { Prng } from './prng.js';
+
+/** Bugs planted on purpose (sim-only wrappers around the real parts) to prove the checks bite. */
+export const PLANTED_BUGS = ['ack-before-commit', 'double-apply', 'drop-audit'] as const;
+export type PlantedBug = (typeof PLANTED_BUGS)[number];
+
+/**
+ * Invariants the current server is known to break: counted and printed, and violations only
+ * with `--strict` (each is a finding, written up in README "Simulation").
+ * - audit-lost: a crash loses an acknowledged mutation's audit record (the record is queued
+ *   when the answer leaves, and written after).
+ * - lock: a session opened before an operator lock keeps mutating the locked account
+ *   (PROTOCOL.md §5.1 wants ACCOUNT_LOCKED).
+ * - retention: applied ids are pruned by age on the wall clock, so after a forward jump of
+ *   more than 24 h a re-send of an id applied seconds before is applied again.
+ */
+export const KNOWN_GAPS = ['audit-lost', 'lock', 'retention'] as const;
+export type KnownGap = (typeof KNOWN_GAPS)[number];
+
+export interface SimOptions {
+  seed: number;
+  atms: number;
+  steps: number;
+  plant?: PlantedBug | undefined;
+  /** These known gaps become violations (`--strict`: all of them). */
+  strict?: readonly KnownGap[] | undefined;
+  /** Keep this many trace lines for a failure report. */
+  traceLines?: number;
+  /** Settings to force after the seed drew its profile (tests aiming at one kind of fault). */
+  profile?: Partial<FaultProfile> | undefined;
+  /** Where the temp ledger goes (default: /dev/shm when present, else the OS temp dir). */
+  dir?: string | undefined;
+}
+
+/**
+ * Fault rates and world settings, drawn from the seed at the start of a run so different seeds
+ * explore different mixes (a seed with no crashes, one with crashes every second, ...).
+ */
+export interface FaultProfile {
+  /** Per message sent, either way: the connection is cut instead of delivering it. */
+  cutBefore: number;
+  /** Per message delivered: the connection is cut right after it. */
+  cutAfter: number;
+  /** Per message: a latency spike (up to 30 s, past the client's 10 s timeout). */
+  delay: number;
+  /** Per request: a copy with the same id reaches the server later on a dead connection. */
+  duplicate: number;
+  /** Mean sim time between server crashes (ms); Infinity = none. */
+  crashEveryMs: number;
+  /** Share of crashes that also lose what the OS had not synced (power loss). */
+  powerLoss: number;
+  /** Per writer turn: crash with the batch open (before COMMIT). */
+  crashInBatch: number;
+  /** Per writer turn: crash right after COMMIT, before any answer or audit record. */
+  crashAfterCommit: number;
+  /** Per writer turn: the batch fails as a whole (the transaction is lost, every job INTERNAL). */
+  commitFailure: number;
+  /** Mean sim time between disk-full windows (ms); Infinity = none. */
+  diskFullEveryMs: number;
+  /** Mean sim time between forward clock jumps (ms). */
+  clockJumpEveryMs: number;
+  /** Mean sim time between operator lock/unlock actions (ms). */
+  operatorEveryMs: number;
+  /** Writer batch size limit. */
+  maxBatch: number;
+  /** Longest wait before the writer's next turn (a busy event loop gathers bigger batches), µs. */
+  writerTurnUs: number;
+  /** How often the server prunes applied ids (production: hourly). */
+  pruneEveryMs: number;
+  fraudAction: 'alert' | 'block';
+  reversalWindowSec: number;
+}
+
+function sometimes(rng: Prng, p: number, value: () => number): number {
+  return rng.chance(p) ? value() : 0;
+}
+
+function meanOrNever(rng: Prng, p: number, lo: number, hi: number): number {
+  return rng.chance(p) ? rng.logUniform(lo, hi) : Number.POSITIVE_INFINITY;
+}
+
+export function drawProfile(rng: Prng): FaultProfile {
+  return {
+    cutBefore: sometimes(rng, 0.8, () => rng.logUniform(0.0005, 0.03)),
+    cutAfter: sometimes(rng, 0.8, () => rng.logUniform(0.0005, 0.03)),
+    delay: sometimes(rng, 0.7, () => rng.logUniform(0.0005, 0.02)),
+    duplicate: sometimes(rng, 0.8, () => rng.logUniform(0.001, 0.05)),
+    crashEveryMs: meanOrNever(rng, 0.85, 500, 60_000),
+    powerLoss: rng.float() * 0.5,
+    crashInBatch: sometimes(rng, 0.5, () => rng.logUniform(0.0005, 0.02)),
+    crashAfterCommit: sometimes(rng, 0.5, () => rng.logUniform(0.0005, 0.02)),
+    commitFailure: sometimes(rng, 0.6, () => rng.logUniform(0.0005, 0.03)),
+    diskFullEveryMs: meanOrNever(rng, 0.5, 2_000, 60_000),
+    clockJumpEveryMs: rng.logUniform(2_000, 120_000),
+    operatorEveryMs: rng.logUniform(500, 30_000),
+    maxBatch: rng.pick([1, 2, 8, 32, 256]),
+    writerTurnUs: rng.pick([1_000, 10_000, 50_000]),
+    pruneEveryMs: rng.pick([10_000, 60_000, 3_600_000]),
+    fraudAction: rng.chance(0.3) ? 'block' : 'alert',
+    reversalWindowSec: rng.pick([5, 60, 600]),
+  };
+}
+
+/** Exponential wait with the given mean, in ms (Infinity stays Infinity). */
+export function expMs(rng: Prng, meanMs: number): number {
+  if (!Number.isFinite(meanMs)) return Number.POSITIVE_INFINITY;
+  return -Math.log(1 - rng.float()) * meanMs;
+}

@@ -1,0 +1,221 @@
+import {
+  applyMutation,
+  type LedgerConfig,
+  type LedgerStore,
+  LedgerWriter,
+  type MutatingRequest,
+  type MutationOutcome,
+  type PreparedChange,
+} from '../../server/ledger/index.js';
+import type { MutationOutcomeLike, PreparedChangeLike, SessionLedger } from '../../server/session/services.js';
+import type { TurnItem } from './oracle.js';
+import type { PlantedBug } from './sim-config.js';
+import type { SimEvent } from './sim-loop.js';
+import type { World } from './world.js';
+
+/**
+ * The server's ledger as the session layer sees it (SessionLedger), around the REAL LedgerWriter
+ * and applyMutation on the real SQLite file, exactly as app.ts's in-thread writer wires them.
+ * What the sim adds is *when*: mutations wait for a simulated writer turn (the writer's own
+ * setImmediate), so a crash can land with jobs queued, inside the open batch or right after
+ * COMMIT; and faults enter at the writer interface (a job that aborts the whole transaction,
+ * SQLite's own max_page_count for disk full). Planted bugs are wrappers here, nothing in server/.
+ */
+
+interface Item extends TurnItem {
+  target: { accountId: number; user: string; nowMs: number };
+  prepared: PreparedChangeLike | undefined;
+  settle: (result: { ok: true; value: MutationOutcome } | { ok: false; error: unknown }) => void;
+  result?: { ok: true; value: MutationOutcome } | { ok: false; error: unknown };
+}
+
+/** A job that throws away the open transaction: the writer then fails the batch as a whole. */
+function abortTransaction(store: LedgerStore): void {
+  store.database.exec('ROLLBACK');
+}
+
+export class SimLedger implements SessionLedger {
+  private pending: Item[] = [];
+  private prunes: Array<() => void> = [];
+  private turnEvent: SimEvent | null = null;
+  private alive = true;
+  private readonly writer: LedgerWriter;
+  private diskFullUntilUs = -1;
+
+  constructor(
+    private readonly world: World,
+    readonly store: LedgerStore,
+    private readonly config: LedgerConfig,
+    private readonly plant: PlantedBug | undefined,
+  ) {
+    this.writer = new LedgerWriter(store, {
+      maxBatch: world.profile.maxBatch,
+      onJobError: () => {
+        world.stats.jobErrors++;
+      },
+    });
+  }
+
+  mutate(
+    target: { accountId: number; user: string; nowMs: number },
+    request: MutatingRequest,
+    prepared?: PreparedChangeLike,
+  ): Promise<MutationOutcomeLike> {
+    if (!this.alive) return new Promise(() => {});
+    return new Promise((resolve, reject) => {
+      const item: Item = {
+        target,
+        accountId: target.accountId,
+        request,
+        prepared,
+        settle: (result) => (result.ok ? resolve(result.value) : reject(result.error)),
+      };
+      if (this.plant === 'ack-before-commit') {
+        // Planted: answer from a dry run now, commit at the next turn.
+        item.settle({ ok: true, value: this.dryRun(item) });
+        item.settle = () => {};
+      }
+      this.pending.push(item);
+      this.scheduleTurn();
+    });
+  }
+
+  /** app.ts prunes through the writer, as a job of its own. */
+  prune(olderThanMs: number): void {
+    if (!this.alive) return;
+    this.prunes.push(() => {
+      this.writer.submit((s) => s.pruneApplied(olderThanMs)).catch(() => {});
+    });
+    this.scheduleTurn();
+  }
+
+  /** Disk full for a while: SQLite refuses to grow the file past its current size. */
+  diskFull(durationUs: number): void {
+    const pages = this.store.database.pragma('page_count', { simple: true }) as number;
+    this.store.database.pragma(`max_page_count = ${pages}`);
+    this.diskFullUntilUs = this.world.loop.nowUs + durationUs;
+    this.world.loop.after(durationUs, 'disk-space-back', () => {
+      if (!this.alive || this.world.loop.nowUs < this.diskFullUntilUs) return;
+      this.store.database.pragma('max_page_count = 4294967294');
+      this.world.trace('disk has space again');
+    });
+  }
+
+  /** The process died: nothing queued or in flight will ever be answered. */
+  kill(): void {
+    this.alive = false;
+    this.world.loop.cancel(this.turnEvent);
+    this.pending = [];
+    this.prunes = [];
+  }
+
+  /** Run what is queued now (clean shutdown at the end of a run). */
+  async drain(): Promise<void> {
+    this.world.loop.cancel(this.turnEvent);
+    this.turnEvent = null;
+    if (this.pending.length > 0 || this.prunes.length > 0) await this.turn(false);
+  }
+
+  private scheduleTurn(): void {
+    this.turnEvent ??= this.world.loop.after(
+      this.world.rng.int(0, this.world.profile.writerTurnUs),
+      'writer-turn',
+      () => {
+        this.turnEvent = null;
+        return this.turn(true);
+      },
+    );
+  }
+
+  private job(item: Item): (store: LedgerStore) => MutationOutcome {
+    const ctx = { ...item.target, config: this.config };
+    if (this.plant === 'double-apply')
+      return (store) => applyMutation(forgetfulStore(store), ctx, item.request, item.prepared);
+    return (store) => applyMutation(store, ctx, item.request, item.prepared as PreparedChange | undefined);
+  }
+
+  private dryRun(item: Item): MutationOutcome {
+    const db = this.store.database;
+    db.exec('BEGIN');
+    try {
+      return applyMutation(this.store, { ...item.target, config: this.config }, item.request, item.prepared);
+    } finally {
+      db.exec('ROLLBACK');
+    }
+  }
+
+  private async turn(faults: boolean): Promise<void> {
+    if (!this.alive) return;
+    const { world } = this;
+    const items = this.pending;
+    this.pending = [];
+    for (const prune of this.prunes.splice(0)) prune();
+    const profile = world.profile;
+    const crashInBatch = faults && world.rng.chance(profile.crashInBatch);
+    const crashAfterCommit = faults && !crashInBatch && world.rng.chance(profile.crashAfterCommit);
+    const failBatch = faults && !crashInBatch && world.rng.chance(profile.commitFailure);
+    const submitted = items.map((item) =>
+      this.writer.submit(this.job(item)).then(
+        (value) => {
+          item.result = { ok: true, value };
+        },
+        (error: unknown) => {
+          item.result = { ok: false, error };
+        },
+      ),
+    );
+    // The abort goes last so every job's writes are in the transaction it throws away.
+    if (crashInBatch || failBatch) submitted.push(this.writer.submit(abortTransaction).catch(() => {}));
+    await Promise.allSettled(submitted);
+    for (const item of items) item.outcome = outcomeOf(item.result);
+    world.stats.turns++;
+    if (failBatch) world.stats.batchFailures++;
+    const jobs = items.slice(0, 6).map((item) => `${item.request.id}:${describeOutcome(item.outcome)}`);
+    if (items.length > 6) jobs.push(`+${items.length - 6} more`);
+    world.trace(
+      `writer turn: ${items.length} job(s) [${jobs.join(' ')}]${crashInBatch ? ', crash before COMMIT' : ''}${failBatch ? ', batch fails' : ''}${crashAfterCommit ? ', crash after COMMIT' : ''}`,
+    );
+    world.oracle.afterTurn(items, crashInBatch || crashAfterCommit);
+    if (crashInBatch || crashAfterCommit) {
+      world.server.crash(crashInBatch ? 'inside a writer batch' : 'right after a COMMIT');
+      return;
+    }
+    for (const item of items) item.settle(item.result ?? { ok: false, error: new Error('job never ran') });
+  }
+}
+
+function describeOutcome(outcome: TurnItem['outcome']): string {
+  if (!outcome) return '?';
+  if (!outcome.ok) return outcome.code;
+  return outcome.replayed ? 'replayed' : 'ok';
+}
+
+function outcomeOf(result: Item['result']): TurnItem['outcome'] {
+  if (!result) return undefined;
+  if (!result.ok) {
+    const code = (result.error as { code?: unknown }).code;
+    return { ok: false, code: typeof code === 'string' ? code : 'INTERNAL' };
+  }
+  return result.value.ok ? { ok: true, replayed: result.value.replayed } : { ok: false, code: result.value.code };
+}
+
+/**
+ * Planted bug "double-apply": the idempotency lookup is bypassed, so a re-sent id is applied
+ * again (its applied row replaced instead of tripping the primary key).
+ */
+function forgetfulStore(store: LedgerStore): LedgerStore {
+  const forget = store.database.prepare('DELETE FROM applied_requests WHERE account_id = ? AND request_id = ?');
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'findApplied') return () => null;
+      if (property === 'recordApplied') {
+        return (accountId: number, requestId: string, ...rest: [string, Record<string, unknown>, number]) => {
+          forget.run(accountId, requestId);
+          target.recordApplied(accountId, requestId, ...rest);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,298 @@
+import { ProtocolError, parseRequest, type Request, type WireErrorCode } from '../../protocol/index.js';
+import {
+  DEFAULT_LEDGER_CONFIG,
+  type LedgerConfig,
+  type LedgerStore,
+  openLedger,
+  verifyLedgerFile,
+} from '../../server/ledger/index.js';
+import {
+  errorResponse,
+  type HandledRequest,
+  handleRead,
+  isMutation,
+  prepareMutation,
+  type RequestContext,
+  submitMutation,
+} from '../../server/session/request-handler.js';
+import type { SessionAccount, SessionServices } from '../../server/session/services.js';
+import { SimAuditSink } from './sim-audit.js';
+import { SimLedger } from './sim-ledger.js';
+import { US_PER_MS } from './sim-loop.js';
+import type { SimLink } from './sim-network.js';
+import type { World } from './world.js';
+
+/**
+ * The bank server: the real request handling (server/session/request-handler.ts) on the real
+ * ledger, one incarnation per start. Per connection it keeps connection.ts's dispatch order
+ * (mutations handed to the writer in order, reads after what came before, answers in request
+ * order) and its audit rule (the request's record is queued, then the answer is sent). The
+ * connection state machine itself (handshake bytes, sealing, idle timers) is not simulated.
+ */
+
+const unused = (what: string) => () => {
+  throw new Error(`the simulation does not provide ${what}`);
+};
+
+export class SimServer {
+  epoch = 0;
+  up = false;
+  private store: LedgerStore | null = null;
+  private ledger: SimLedger | null = null;
+  private audit: SimAuditSink | null = null;
+  private services: SessionServices | null = null;
+  private readonly connections = new Set<ServerConnection>();
+  readonly config: LedgerConfig;
+
+  constructor(private readonly world: World) {
+    this.config = {
+      ...DEFAULT_LEDGER_CONFIG,
+      reversalWindowSec: world.profile.reversalWindowSec,
+      fraudAction: world.profile.fraudAction,
+    };
+  }
+
+  isCurrent(epoch: number): boolean {
+    return this.up && epoch === this.epoch;
+  }
+
+  /** Open the ledger (verify first, as an operator would after a crash) and start serving. */
+  start(): void {
+    const { world } = this;
+    const report = verifyLedgerFile(world.ledgerPath);
+    if (!report.ok) world.oracle.fail(`ledger verify after ${this.epoch === 0 ? 'setup' : 'restart'}: ${report.fault}`);
+    const store = openLedger(world.ledgerPath, { clock: world.wallMs, requestHashKey: world.requestHashKey });
+    const ledger = new SimLedger(world, store, this.config, world.options.plant);
+    const sink = new SimAuditSink(
+      world.loop,
+      world.auditDisk,
+      () => new Date(world.wallMs()),
+      (lo, hi) => world.rng.int(lo, hi),
+    );
+    const audit =
+      world.options.plant === 'drop-audit'
+        ? {
+            // Planted: every 25th record of an applied mutation never reaches the log.
+            record: (event: Parameters<SimAuditSink['record']>[0]) => {
+              if (event.kind === 'request' && event.outcome === 'ok' && event.txId && world.rng.chance(0.04)) return;
+              sink.record(event);
+            },
+            flush: () => sink.flush(),
+            close: () => sink.close(),
+          }
+        : sink;
+    this.store = store;
+    this.ledger = ledger;
+    this.audit = sink;
+    this.services = {
+      authenticator: { login: unused('login'), register: unused('register'), checkPassword: unused('passwords') },
+      hasher: { hash: unused('bcrypt') },
+      totp: { enroll: unused('TOTP'), verify: unused('TOTP') },
+      pii: { seal: (text: string) => `sealed:${text.length}` },
+      ledger,
+      audit,
+      metrics: undefined as unknown as SessionServices['metrics'],
+      logger: undefined as unknown as SessionServices['logger'],
+      limits: {
+        idleTimeoutSec: 300,
+        maxAmountCents: this.config.maxAmountCents,
+        dailyWithdrawalLimitCents: this.config.dailyWithdrawalLimitCents,
+        handshakeTimeoutMs: 10_000,
+        currency: this.config.currency,
+      },
+      clock: world.wallMs,
+    };
+    this.up = true;
+    audit.record({ kind: 'server_start' });
+    this.schedulePrune(this.epoch);
+  }
+
+  /** SIGKILL (or power loss): connections break, queued work and unsynced audit are lost, the file keeps its commits. */
+  crash(where: string): void {
+    const { world } = this;
+    if (!this.up) return;
+    const powerLoss = world.rng.chance(world.profile.powerLoss);
+    world.stats.crashes++;
+    world.trace(`SERVER CRASH ${where}${powerLoss ? ' (power loss)' : ''}`);
+    this.up = false;
+    this.epoch++;
+    this.ledger?.kill();
+    this.audit?.crash(powerLoss);
+    for (const connection of this.connections) connection.kill();
+    this.connections.clear();
+    this.store?.close();
+    this.store = null;
+    const downMs = world.rng.int(20, 2_000);
+    world.loop.after(downMs * US_PER_MS, 'server restarts', () => this.restart());
+  }
+
+  private restart(): void {
+    this.start();
+    this.world.trace(`server restarted (epoch ${this.epoch})`);
+    this.world.oracle.fullCheck();
+    this.world.oracle.auditCheck(this.world.auditDisk.file, this.world.auditDisk.lost);
+  }
+
+  /** Clean stop at the end of a run: what is queued commits, the audit log is flushed. */
+  async shutdown(): Promise<void> {
+    if (!this.up) this.start();
+    await this.ledger?.drain();
+    await this.audit?.close();
+    this.up = false;
+    this.store?.close();
+    this.store = null;
+  }
+
+  get currentLedger(): SimLedger | null {
+    return this.up ? this.ledger : null;
+  }
+
+  /** The authenticator's account checks (the password itself is not simulated). */
+  login(user: string): { ok: true; account: SessionAccount } | { ok: false; code: WireErrorCode } {
+    const account = this.store?.findAccount(user);
+    const ok = account?.status === 'active' && !account.locked;
+    this.audit?.record({ kind: ok ? 'login' : 'login_failed', actor: user, outcome: ok ? 'ok' : 'error' });
+    if (account?.status !== 'active') return { ok: false, code: 'AUTH_FAILED' };
+    if (account.locked) return { ok: false, code: 'ACCOUNT_LOCKED' };
+    return { ok: true, account };
+  }
+
+  accept(link: SimLink | null, account: SessionAccount): ServerConnection {
+    const services = this.services as SessionServices;
+    const ctx: RequestContext = { account, sessionId: `e${this.epoch}`, address: 'sim', terminal: null };
+    const connection = new ServerConnection(this.world, services, ctx, link, this.epoch, () =>
+      this.connections.delete(connection),
+    );
+    this.connections.add(connection);
+    return connection;
+  }
+
+  /** A duplicate of a request on a connection nobody reads any more. */
+  onGhostRequest(user: string, json: string): void {
+    if (!this.up) return;
+    const account = this.store?.findAccount(user);
+    if (account?.status !== 'active') return;
+    this.accept(null, account).onRequest(json);
+  }
+
+  private schedulePrune(epoch: number): void {
+    this.world.loop.after(this.world.profile.pruneEveryMs * US_PER_MS, 'prune applied ids', () => {
+      if (!this.isCurrent(epoch)) return;
+      this.ledger?.prune(24 * 3600 * 1000);
+      this.schedulePrune(epoch);
+    });
+  }
+}
+
+/** One session's request pipeline, in connection.ts's order. */
+export class ServerConnection {
+  private dispatchChain: Promise<void> = Promise.resolve();
+  private lastCompletion: Promise<unknown> = Promise.resolve();
+  private sendChain: Promise<void> = Promise.resolve();
+  private dead = false;
+
+  constructor(
+    private readonly world: World,
+    private readonly services: SessionServices,
+    private readonly ctx: RequestContext,
+    private readonly link: SimLink | null,
+    private readonly epoch: number,
+    private readonly forget: () => void,
+  ) {}
+
+  onRequest(json: string): void {
+    if (this.dead) return;
+    const parsed = parseRequest(json, { maxAmountCents: this.services.limits.maxAmountCents });
+    if (!parsed.ok) {
+      const code = parsed.error.error.code as WireErrorCode;
+      const handled: HandledRequest = {
+        response: errorResponse(parsed.error.id, code, parsed.error.error.message),
+        outcome: code,
+        audit: {},
+        alerts: [],
+        closeAfter: false,
+      };
+      this.respond(Promise.resolve(handled), null);
+      return;
+    }
+    this.respond(this.dispatch(parsed.value), parsed.value);
+  }
+
+  /** The socket closed (a cut): nothing more is read; answers in progress go nowhere. */
+  onClosed(): void {
+    this.dead = true;
+    this.forget();
+  }
+
+  /** The client closed its end: what it sent before still gets processed. */
+  onClientFinished(): void {}
+
+  kill(): void {
+    this.dead = true;
+  }
+
+  private dispatch(request: Request): Promise<HandledRequest> {
+    const { services, ctx } = this;
+    const earlier = this.lastCompletion;
+    let result: Promise<HandledRequest>;
+    if (isMutation(request)) {
+      const handed = this.dispatchChain.then(async () => {
+        const prepared = await prepareMutation(services, ctx, request);
+        return { outcome: submitMutation(services, ctx, request, prepared) };
+      });
+      this.dispatchChain = handed.then(
+        () => undefined,
+        () => undefined,
+      );
+      result = handed.then((h) => h.outcome);
+    } else {
+      const done = Promise.all([this.dispatchChain, earlier]).then(() => handleRead(services, ctx, request));
+      this.dispatchChain = done.then(
+        () => undefined,
+        () => undefined,
+      );
+      result = done;
+    }
+    this.lastCompletion = result.catch(() => undefined);
+    return result;
+  }
+
+  private respond(result: Promise<HandledRequest>, request: Request | null): void {
+    const safe = result.catch((err: unknown): HandledRequest => {
+      const code: WireErrorCode =
+        err instanceof ProtocolError && err.code === 'SERVER_BUSY' ? 'SERVER_BUSY' : 'INTERNAL';
+      return {
+        response: errorResponse(request?.id ?? null, code),
+        outcome: code,
+        audit: {},
+        alerts: [],
+        closeAfter: false,
+      };
+    });
+    this.sendChain = this.sendChain.then(async () => {
+      const handled = await safe;
+      if (!this.world.server.isCurrent(this.epoch)) return;
+      // connection.ts's finishRequest: the audit record is queued, then the answer leaves.
+      this.services.audit.record({
+        kind: 'request',
+        actor: this.ctx.account.user,
+        address: this.ctx.address,
+        sessionId: this.ctx.sessionId,
+        op: request?.op ?? 'invalid',
+        requestId: request?.id ?? null,
+        outcome: handled.outcome === 'ok' ? 'ok' : 'error',
+        code: handled.outcome === 'ok' ? null : handled.outcome,
+        ...handled.audit,
+      });
+      for (const alert of handled.alerts) {
+        this.services.audit.record({
+          kind: 'fraud_alert',
+          actor: alert.user,
+          op: alert.op,
+          amountCents: alert.amountCents,
+        });
+      }
+      if (!this.dead) this.link?.sendResponse(handled.response);
+    });
+  }
+}
