@@ -80,6 +80,15 @@ export class SimLedger implements SessionLedger {
     });
   }
 
+  /** TOTP enrolment and re-authentication are not simulated (no session here logs in twice). */
+  setTotpPending(): Promise<boolean> {
+    return Promise.reject(new Error('the simulation does not provide TOTP enrolment'));
+  }
+
+  resetFailures(): Promise<boolean> {
+    return Promise.reject(new Error('the simulation does not provide re-authentication'));
+  }
+
   /** app.ts prunes through the writer, as a job of its own. */
   prune(olderThanMs: number): void {
     if (!this.alive) return;

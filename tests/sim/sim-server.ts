@@ -85,7 +85,12 @@ export class SimServer {
     this.ledger = ledger;
     this.audit = sink;
     this.services = {
-      authenticator: { login: unused('login'), register: unused('register'), checkPassword: unused('passwords') },
+      authenticator: {
+        login: unused('login'),
+        register: unused('register'),
+        checkPassword: unused('passwords'),
+        recordFailure: unused('re-authentication'),
+      },
       hasher: { hash: unused('bcrypt') },
       totp: { enroll: unused('TOTP'), verify: unused('TOTP') },
       pii: { seal: (text: string) => `sealed:${text.length}` },
