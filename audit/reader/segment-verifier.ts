@@ -1,3 +1,5 @@
+// Longer than the house's ~350 lines on purpose: one segment's line-by-line state machine (header,
+// records, checkpoints, close, rotation) reads best as one class; its helpers live in segment-format.ts.
 import { basename } from 'node:path';
 import nacl from 'tweetnacl';
 import { toB64 } from '../../protocol/index.js';

@@ -1,3 +1,5 @@
+// Slightly over ~350 lines: the writer's batching, fsync and checkpoint timing are one state machine;
+// the chain and the plaintext log are their own modules.
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
