@@ -6,6 +6,7 @@ import { type BatchStats, batchStats, fetchMetrics } from './admin-metrics.js';
 import { BenchLink } from './bench-link.js';
 import { type BenchSession, openBenchSession } from './bench-session.js';
 import { formatProfileSummary, type ProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
+import { type FsyncTiming, probeFsync } from './fsync-probe.js';
 import { drive, type LoadWindow, type LoadWorker } from './load-driver.js';
 import { processCpuSeconds } from './proc-stats.js';
 import {
@@ -73,6 +74,8 @@ export interface BenchResults {
   ratios: Array<{ connections: number; ratio: number }>;
   auditOverhead: { connections: number; withAudit: number; withoutAudit: number; cost: number } | null;
   logins: LoginResult | null;
+  /** 4 KiB write + fdatasync where the ledger lives: the floor of one durable commit. */
+  fsync: FsyncTiming | null;
   /** One per thread of each profiled run: the main thread and the ledger worker. */
   profiles: Array<{ connections: number; thread: string; path: string; summary: ProfileSummary }>;
   notes: string[];
@@ -380,6 +383,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     ratios: [],
     auditOverhead: null,
     logins: null,
+    fsync: null,
     profiles: [],
     notes: [],
   };
@@ -393,6 +397,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       sizes: results.frameSizes,
       schedule: mixSchedule(),
     };
+    results.fsync = await probeFsync(tmpdir());
     for (const c of options.connections) {
       let raw: RunResult | null = null;
       if (!options.skipRaw) {
