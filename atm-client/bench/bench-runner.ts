@@ -6,7 +6,7 @@ import { type BatchStats, batchStats, fetchMetrics } from './admin-metrics.js';
 import { BenchLink } from './bench-link.js';
 import { type BenchSession, openBenchSession } from './bench-session.js';
 import { formatProfileSummary, type ProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
-import { type FsyncTiming, probeFsync } from './fsync-probe.js';
+import { type FsyncTiming, fsyncSamples, timingOf } from './fsync-probe.js';
 import { drive, type LoadWindow, type LoadWorker } from './load-driver.js';
 import { processCpuSeconds } from './proc-stats.js';
 import {
@@ -397,7 +397,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       sizes: results.frameSizes,
       schedule: mixSchedule(),
     };
-    results.fsync = await probeFsync(tmpdir());
     for (const c of options.connections) {
       let raw: RunResult | null = null;
       if (!options.skipRaw) {
@@ -407,7 +406,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         log(`  ${raw.throughput.toFixed(0)} req/s, p99 ${raw.latencyMs.p99.toFixed(2)} ms`);
       }
       log(`full system (audit on), C=${c} ...`);
+      // The fsync floor is measured next to the run it is compared with (C=1): the disk is shared.
+      const probe = c === Math.min(...options.connections) ? fsyncSamples(tmpdir()) : null;
       const full = await runFull(ctx, c, 'full');
+      if (probe) results.fsync = timingOf(tmpdir(), [...probe, ...fsyncSamples(tmpdir())]);
       results.runs.push(full.result);
       log(`  ${full.result.throughput.toFixed(0)} req/s, p99 ${full.result.latencyMs.p99.toFixed(2)} ms`);
       if (raw) results.ratios.push({ connections: c, ratio: full.result.throughput / raw.throughput });

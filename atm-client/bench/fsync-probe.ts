@@ -1,4 +1,4 @@
-import { open, rm } from 'node:fs/promises';
+import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -14,23 +14,36 @@ export interface FsyncTiming {
  * One commit's floor: append 4 KiB and fdatasync it, `samples` times, in the file system the
  * bank's ledger lives on during the bench. A durable commit cannot be faster than this.
  */
-export async function probeFsync(dir: string, samples = 200): Promise<FsyncTiming> {
+export function probeFsync(dir: string, samples = 200): FsyncTiming {
+  return timingOf(dir, fsyncSamples(dir, samples));
+}
+
+/** Pooled samples of several probes (the bench probes right before and right after the C=1 run). */
+export function timingOf(dir: string, samples: number[]): FsyncTiming {
+  const times = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] as number;
+  return { dir, samples: times.length, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+/**
+ * The raw fdatasync times in ms. Synchronous, like SQLite's own call (no thread-pool hop in the
+ * figure); it runs between bench runs, when the load client has nothing else to do.
+ */
+export function fsyncSamples(dir: string, samples = 200): number[] {
   const path = join(dir, `fsync-probe-${process.pid}`);
-  const file = await open(path, 'w', 0o600);
+  const fd = openSync(path, 'w', 0o600);
   const page = Buffer.alloc(4096, 0x5a);
   const times: number[] = [];
   try {
     for (let i = 0; i < samples; i++) {
-      await file.write(page);
+      writeSync(fd, page);
       const t0 = performance.now();
-      await file.datasync();
+      fdatasyncSync(fd);
       times.push(performance.now() - t0);
     }
   } finally {
-    await file.close();
-    await rm(path, { force: true });
+    closeSync(fd);
+    rmSync(path, { force: true });
   }
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] as number;
-  return { dir, samples, p50Ms: at(0.5), p99Ms: at(0.99) };
+  return times;
 }
