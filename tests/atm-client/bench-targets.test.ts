@@ -32,6 +32,14 @@ describe('the bench target lines', () => {
     expect(targetLines(results([run('full', 1, 900, 0.5, 2)], { fsync }))[0]).toContain(': MET (');
   });
 
+  it('does not judge C=1 when the probe took longer than a whole commit there (a busy disk)', () => {
+    const fsync = { dir: '/tmp', samples: 400, p50Ms: 3.5, p99Ms: 9 };
+    const c1 = { ...run('full', 1, 900, 0.8, 2), batches: { batches: 900, meanSize: 1, meanMs: 0.4 } } as RunResult;
+    const [line] = targetLines(results([c1], { fsync }));
+    expect(line).toContain('NOT JUDGED (the probe met a busy disk');
+    expect(line).not.toContain(': MET');
+  });
+
   it('judges the C=10 p99 and the audit cost', () => {
     const lines = targetLines(
       results([run('full', 10, 300, 3, 12)], {
