@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { type Cipher, createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { fromB64, toB64 } from './base64.js';
 import { DIR_C2S, DIR_S2C, MAC_BYTES, MAC_LABEL, MAX_SEQ, SESSION_ID_BYTES } from './constants.js';
 import { fail, ok, type ProtocolError, type Result } from './errors.js';
@@ -15,30 +15,37 @@ export interface SealedEnvelope {
 
 const MAC_LABEL_BYTES = Buffer.from(MAC_LABEL, 'ascii');
 const ENVELOPE_KEYS = ['seq', 'ct', 'mac'];
+/** AES block size: one CTR counter block per 16 bytes of payload. */
+const AES_BLOCK = 16;
+/** Where u64be(seq) sits in the MAC input: label || dir || session id || u64be(seq). */
+const MAC_SEQ_AT = MAC_LABEL_BYTES.length + 1 + SESSION_ID_BYTES;
 
-function ivFor(seq: number): Buffer {
-  const iv = Buffer.alloc(16);
-  // u64be(seq): seq < 2^32, so the high word stays zero.
-  iv.writeUInt32BE(seq, 4);
-  return iv;
+/**
+ * AES-256-CTR with IV u64be(seq) || 0^8, computed as the keystream it is: counter block k of
+ * frame seq is u64be(seq) || u64be(k), encrypted with one long-lived AES-256-ECB context per
+ * direction. Same bytes as `createCipheriv('aes-256-ctr', key, iv)`, without building a cipher
+ * (and re-expanding the key) for every frame. XOR is its own inverse: this also decrypts.
+ */
+function ctrTransform(ecb: Cipher, seq: number, data: Uint8Array): Buffer {
+  const blocks = Math.ceil(data.length / AES_BLOCK);
+  const counters = Buffer.alloc(blocks * AES_BLOCK);
+  for (let k = 0; k < blocks; k++) {
+    // seq < 2^32 and k < 2^32 (a frame is far smaller than 64 GiB): both high words stay zero.
+    counters.writeUInt32BE(seq, k * AES_BLOCK + 4);
+    counters.writeUInt32BE(k, k * AES_BLOCK + 12);
+  }
+  const out = ecb.update(counters);
+  for (let i = 0; i < data.length; i++) out[i] = (out[i] as number) ^ (data[i] as number);
+  return out.length === data.length ? out : out.subarray(0, data.length);
 }
 
-function tag(macKey: Buffer, dirByte: number, sessionId: Buffer, seq: number, ct: Buffer): Buffer {
-  const prefix = Buffer.alloc(MAC_LABEL_BYTES.length + 1 + SESSION_ID_BYTES + 8);
-  MAC_LABEL_BYTES.copy(prefix, 0);
-  prefix[MAC_LABEL_BYTES.length] = dirByte;
-  sessionId.copy(prefix, MAC_LABEL_BYTES.length + 1);
-  prefix.writeUInt32BE(seq, MAC_LABEL_BYTES.length + 1 + SESSION_ID_BYTES + 4);
+/** HMAC-SHA256(macKey, label || dir || session id || u64be(seq) || ct); `prefix` is reused per frame. */
+function tag(macKey: Buffer, prefix: Buffer, seq: number, ct: Uint8Array): Buffer {
+  prefix.writeUInt32BE(seq, MAC_SEQ_AT + 4);
   return createHmac('sha256', macKey).update(prefix).update(ct).digest();
 }
 
-interface DirectionKeys {
-  enc: Buffer;
-  mac: Buffer;
-  dirByte: number;
-}
-
-function keysFor(keys: SessionKeys, direction: Direction): DirectionKeys {
+function keysFor(keys: SessionKeys, direction: Direction): { enc: Buffer; mac: Buffer; dirByte: number } {
   return direction === 'c2s'
     ? { enc: Buffer.from(keys.c2sEnc), mac: Buffer.from(keys.c2sMac), dirByte: DIR_C2S }
     : { enc: Buffer.from(keys.s2cEnc), mac: Buffer.from(keys.s2cMac), dirByte: DIR_S2C };
@@ -49,21 +56,43 @@ function checkSessionId(sessionId: Uint8Array): Buffer {
   return Buffer.from(sessionId);
 }
 
-/** One direction's own copy of the keys and the session id, wiped by `destroy()`. */
+/**
+ * One direction's own copy of the keys, wiped by `destroy()`: the MAC key buffer is zeroed and
+ * the AES context is finalised (OpenSSL cleanses its key schedule when the context is freed).
+ */
 abstract class DirectionEnd {
-  protected readonly keys: DirectionKeys;
-  protected readonly sessionId: Buffer;
+  /** The raw key copies (`enc` also lives in `ecb`), zeroed by `destroy()`. */
+  protected readonly keys: { enc: Buffer; mac: Buffer };
+  protected readonly macKey: Buffer;
+  /** label || dir || session id || u64be(seq): only the seq changes from frame to frame. */
+  protected readonly macPrefix: Buffer;
+  protected readonly ecb: Cipher;
   protected destroyed = false;
 
   constructor(keys: SessionKeys, direction: Direction, sessionId: Uint8Array) {
-    this.keys = keysFor(keys, direction);
-    this.sessionId = checkSessionId(sessionId);
+    const own = keysFor(keys, direction);
+    const sid = checkSessionId(sessionId);
+    this.keys = { enc: own.enc, mac: own.mac };
+    this.macKey = own.mac;
+    this.macPrefix = Buffer.alloc(MAC_SEQ_AT + 8);
+    MAC_LABEL_BYTES.copy(this.macPrefix, 0);
+    this.macPrefix[MAC_LABEL_BYTES.length] = own.dirByte;
+    sid.copy(this.macPrefix, MAC_LABEL_BYTES.length + 1);
+    this.ecb = createCipheriv('aes-256-ecb', own.enc, null);
+    this.ecb.setAutoPadding(false);
   }
 
   destroy(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
     this.keys.enc.fill(0);
     this.keys.mac.fill(0);
+    this.macPrefix.fill(0);
+    try {
+      this.ecb.final();
+    } catch {
+      // Already finalised; nothing left to free.
+    }
   }
 }
 
@@ -85,7 +114,9 @@ export class FrameSealer extends DirectionEnd {
   seal(plaintext: Uint8Array | string): Result<Buffer> {
     const envelope = this.sealEnvelope(plaintext);
     if (!envelope.ok) return envelope;
-    return ok(Buffer.from(JSON.stringify(envelope.value), 'utf8'));
+    // JSON.stringify's bytes, built directly: base64 and an integer need no escaping.
+    const { seq, ct, mac } = envelope.value;
+    return ok(Buffer.from(`{"seq":${seq},"ct":"${ct}","mac":"${mac}"}`, 'latin1'));
   }
 
   /** Seal and return the envelope object (for tests and tools). */
@@ -94,9 +125,8 @@ export class FrameSealer extends DirectionEnd {
     if (this.nextSeq > MAX_SEQ) return fail('SEQ_EXHAUSTED');
     const seq = this.nextSeq;
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
-    const cipher = createCipheriv('aes-256-ctr', this.keys.enc, ivFor(seq));
-    const ct = Buffer.concat([cipher.update(data), cipher.final()]);
-    const mac = tag(this.keys.mac, this.keys.dirByte, this.sessionId, seq, ct);
+    const ct = ctrTransform(this.ecb, seq, data);
+    const mac = tag(this.macKey, this.macPrefix, seq, ct);
     this.nextSeq = seq + 1;
     return ok({ seq, ct: toB64(ct), mac: toB64(mac) });
   }
@@ -130,11 +160,10 @@ export class FrameOpener extends DirectionEnd {
     const { seq, ct, mac } = envelope;
     if (this.expectedSeq > MAX_SEQ) return fail('SEQ_EXHAUSTED');
     if (seq !== this.expectedSeq) return fail('SEQUENCE_ERROR');
-    const expected = tag(this.keys.mac, this.keys.dirByte, this.sessionId, seq, ct);
+    const expected = tag(this.macKey, this.macPrefix, seq, ct);
     if (!timingSafeEqual(expected, mac)) return fail('INTEGRITY_FAILURE');
     this.expectedSeq = seq + 1;
-    const decipher = createDecipheriv('aes-256-ctr', this.keys.enc, ivFor(seq));
-    return ok(Buffer.concat([decipher.update(ct), decipher.final()]));
+    return ok(ctrTransform(this.ecb, seq, ct));
   }
 }
 

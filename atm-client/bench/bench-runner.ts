@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -6,6 +6,7 @@ import { type BatchStats, batchStats, fetchMetrics } from './admin-metrics.js';
 import { BenchLink } from './bench-link.js';
 import { type BenchSession, openBenchSession } from './bench-session.js';
 import { formatProfileSummary, type ProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
+import { type FsyncTiming, fsyncSamples, timingOf } from './fsync-probe.js';
 import { drive, type LoadWindow, type LoadWorker } from './load-driver.js';
 import { processCpuSeconds } from './proc-stats.js';
 import {
@@ -73,7 +74,10 @@ export interface BenchResults {
   ratios: Array<{ connections: number; ratio: number }>;
   auditOverhead: { connections: number; withAudit: number; withoutAudit: number; cost: number } | null;
   logins: LoginResult | null;
-  profiles: Array<{ connections: number; path: string; summary: ProfileSummary }>;
+  /** 4 KiB write + fdatasync where the ledger lives: the floor of one durable commit. */
+  fsync: FsyncTiming | null;
+  /** One per thread of each profiled run: the main thread and the ledger worker. */
+  profiles: Array<{ connections: number; thread: string; path: string; summary: ProfileSummary }>;
   notes: string[];
 }
 
@@ -239,11 +243,13 @@ async function runFull(
   connections: number,
   system: 'full' | 'full-no-audit',
 ): Promise<{ result: RunResult; profile: string | null }> {
-  const profileName = `bank-${system}-c${connections}-${Date.now()}.cpuprofile`;
-  const nodeArgs =
+  // One directory per run and Node's default file names (pid and thread id in them): the main
+  // thread and the ledger worker each write their own profile there.
+  const profileRunDir =
     ctx.options.profileDir && system === 'full'
-      ? ['--cpu-prof', `--cpu-prof-dir=${ctx.options.profileDir}`, `--cpu-prof-name=${profileName}`]
-      : [];
+      ? join(ctx.options.profileDir, `bank-${system}-c${connections}-${Date.now()}`)
+      : null;
+  const nodeArgs = profileRunDir ? ['--cpu-prof', `--cpu-prof-dir=${profileRunDir}`] : [];
   const extra = ['--bcrypt-cost', '4', '--max-connections-per-address', String(Math.max(256, connections + 16))];
   if (system === 'full-no-audit') extra.push('--no-audit');
   const { bank, ca, terminals, dispose } = await startBank(extra, nodeArgs);
@@ -297,7 +303,7 @@ async function runFull(
     });
     return {
       result: toResult(system, connections, window, batches),
-      profile: nodeArgs.length > 0 ? join(ctx.options.profileDir as string, profileName) : null,
+      profile: profileRunDir,
     };
   } finally {
     for (const s of sessions) s.close();
@@ -377,6 +383,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     ratios: [],
     auditOverhead: null,
     logins: null,
+    fsync: null,
     profiles: [],
     notes: [],
   };
@@ -399,12 +406,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         log(`  ${raw.throughput.toFixed(0)} req/s, p99 ${raw.latencyMs.p99.toFixed(2)} ms`);
       }
       log(`full system (audit on), C=${c} ...`);
+      // The fsync floor is measured next to the run it is compared with (C=1): the disk is shared.
+      const probe = c === Math.min(...options.connections) ? fsyncSamples(tmpdir()) : null;
       const full = await runFull(ctx, c, 'full');
+      if (probe) results.fsync = timingOf(tmpdir(), [...probe, ...fsyncSamples(tmpdir())]);
       results.runs.push(full.result);
       log(`  ${full.result.throughput.toFixed(0)} req/s, p99 ${full.result.latencyMs.p99.toFixed(2)} ms`);
       if (raw) results.ratios.push({ connections: c, ratio: full.result.throughput / raw.throughput });
       if (full.profile) {
-        results.profiles.push({ connections: c, path: full.profile, summary: await summarizeCpuProfile(full.profile) });
+        for (const { thread, path } of await threadProfiles(full.profile)) {
+          results.profiles.push({ connections: c, thread, path, summary: await summarizeCpuProfile(path) });
+        }
       }
     }
     const largest = Math.max(...options.connections);
@@ -444,8 +456,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
 }
 
+/**
+ * The profiles `--cpu-prof` wrote for one run, named by Node `CPU.<date>.<time>.<pid>.<thread id>.<n>`:
+ * thread 0 is the main thread, the others are the ledger worker.
+ */
+async function threadProfiles(dir: string): Promise<Array<{ thread: string; path: string }>> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.cpuprofile')).sort();
+  return names.map((name) => {
+    const tid = name.split('.').at(-3);
+    return { thread: tid === '0' ? 'main thread' : `worker thread ${tid}`, path: join(dir, name) };
+  });
+}
+
 export function formatProfiles(results: BenchResults): string {
   return results.profiles
-    .map((p) => formatProfileSummary(`CPU profile of the bank, full system C=${p.connections} (${p.path})`, p.summary))
+    .map((p) =>
+      formatProfileSummary(
+        `CPU profile of the bank, full system C=${p.connections}, ${p.thread} (${p.path})`,
+        p.summary,
+      ),
+    )
     .join('\n\n');
 }

@@ -167,7 +167,7 @@ export function formatProfileSummary(title: string, summary: ProfileSummary): st
   const lines = (items: ProfileLine[]) =>
     items.map((l) => `  ${pct(l.share)}  ${l.ms.toFixed(0).padStart(7)} ms  ${l.name}`);
   return [
-    `${title}: ${(summary.busyMs / 1000).toFixed(1)} s busy of ${(summary.totalMs / 1000).toFixed(1)} s sampled (main thread)`,
+    `${title}: ${(summary.busyMs / 1000).toFixed(1)} s busy of ${(summary.totalMs / 1000).toFixed(1)} s sampled`,
     'busy time by what it was for:',
     ...lines(summary.byCategory),
     'self time by module:',

@@ -224,7 +224,8 @@ export class AuditLogWriter implements AuditLog {
         event.detail = { truncated: true, bytes: json.length };
         json = JSON.stringify(event);
       }
-      this.plaintext.log(event);
+      // Serialised once: the same JSON is the plaintext line and the sealed record.
+      this.plaintext.log(json);
       out += this.chain.appendRecord(event.seq, json);
     }
     // audit.log first: after a crash the segment never holds an event audit.log lacks, and

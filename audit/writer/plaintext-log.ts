@@ -1,36 +1,20 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import pino, { type DestinationStream, type Logger } from 'pino';
-import type { AuditEvent } from '../events/audit-event.js';
 
 /**
- * pino's destination for the plaintext log: lines are only collected here, and the audit
- * writer appends them in one write per batch. (sonic-boom's own buffer measures its whole
- * pending string on every line, which costs more than the rest of an event together.)
+ * What pino's `logger.info(event)` (no base, no time) writes before the event's own fields: a
+ * plaintext line is `{"level":30,` + the event's JSON without its opening brace. Building it here
+ * from the JSON the segment seals (rather than letting pino serialise the event a second time)
+ * gives the same bytes for half the work; the readers still accept pino's `level` and nothing else.
  */
-class CollectingDestination implements DestinationStream {
-  private lines: string[] = [];
-
-  write(line: string): void {
-    this.lines.push(line);
-  }
-
-  take(): string {
-    if (this.lines.length === 0) return '';
-    const text = this.lines.join('');
-    this.lines = [];
-    return text;
-  }
-}
+const LINE_PREFIX = '{"level":30,';
 
 /**
- * The plaintext log: one pino JSON line per event. Lines are appended per batch and
- * fsynced by flush(); the audit writer flushes before every checkpoint, so a signed
- * checkpoint never covers an event the plaintext log could still lose.
+ * The plaintext log: one JSON line per event. Lines are appended per batch and fsynced by
+ * flush(); the audit writer flushes before every checkpoint, so a signed checkpoint never
+ * covers an event the plaintext log could still lose.
  */
 export class PlaintextLog {
-  private readonly destination = new CollectingDestination();
-  // No pid, hostname or time of pino's own: the event carries seq and ts; pino keeps its `level`.
-  private readonly logger: Logger = pino({ base: null, timestamp: false, level: 'info' }, this.destination);
+  private lines: string[] = [];
   private closed = false;
 
   private constructor(private readonly file: FileHandle) {}
@@ -39,15 +23,17 @@ export class PlaintextLog {
     return new PlaintextLog(await open(path, 'a', 0o600));
   }
 
-  /** Queue one line (in memory until the next write()). */
-  log(event: AuditEvent): void {
-    this.logger.info(event);
+  /** Queue one event's line (in memory until the next write()); `json` is `JSON.stringify(event)`. */
+  log(json: string): void {
+    this.lines.push(`${LINE_PREFIX}${json.slice(1)}\n`);
   }
 
   /** Append what was logged since the last call. */
   async write(): Promise<void> {
-    const text = this.destination.take();
-    if (text.length > 0) await this.file.appendFile(text, 'utf8');
+    if (this.lines.length === 0) return;
+    const text = this.lines.join('');
+    this.lines = [];
+    await this.file.appendFile(text, 'utf8');
   }
 
   /** Everything logged so far is written and fsynced. */

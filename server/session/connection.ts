@@ -511,8 +511,7 @@ export class ServerConnection {
 
   private finishRequest(handled: HandledRequest, request: Request | null, op: string, started: number): void {
     const { metrics } = this.services;
-    metrics.requests.inc({ op, outcome: handled.outcome });
-    metrics.requestSeconds.observe({ op }, (performance.now() - started) / 1000);
+    metrics.observeRequest(op, handled.outcome, (performance.now() - started) / 1000);
     for (const alert of handled.alerts) metrics.fraudAlerts.inc({ rule: alert.rule });
     // A mutation's request and fraud-alert events were committed with it (the audit outbox).
     if (handled.audited) return;

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AuditEvent,
@@ -47,6 +48,40 @@ describe('openAuditLog', () => {
       (line) => JSON.parse(line) as Record<string, unknown>,
     );
     expect(plain.map(({ level: _level, ...event }) => event)).toEqual(expected);
+  });
+
+  it("writes each audit.log line byte for byte as pino's logger.info(event) did, awkward strings included", async () => {
+    const dir = await tempDir();
+    const keys = makeKeys();
+    const clock = new Date('2025-03-01T10:00:00.000Z');
+    const log = await openAuditLog({
+      dir,
+      auditorPublicKey: keys.auditorPublicKey,
+      signingSecretKey: keys.signingSecretKey,
+      now: () => clock,
+    });
+    const inputs = [
+      sampleEvent(0),
+      {
+        kind: 'request',
+        actor: 'a"b\\c',
+        op: 'deposit',
+        amountCents: 5,
+        detail: { reason: 'tab\t\u0001 é 😀 \u2028', n: [1, null] },
+      },
+      { kind: 'note', detail: {} },
+    ];
+    for (const input of inputs) log.record(input);
+    await log.close();
+    const pinoLines: string[] = [];
+    const logger = pino(
+      { base: null, timestamp: false, level: 'info' },
+      { write: (line: string) => pinoLines.push(line) },
+    );
+    for (const [k, input] of inputs.entries()) logger.info(normalizeAuditEvent(input, k + 1, clock.toISOString()));
+    const text = await readFile(join(dir, 'audit.log'), 'utf8');
+    expect(text.startsWith(pinoLines.join(''))).toBe(true);
+    expect(text.split('\n').slice(0, inputs.length)).toEqual(pinoLines.map((line) => line.slice(0, -1)));
   });
 
   it('keeps the fields the brief names and leaves null ones out', async () => {

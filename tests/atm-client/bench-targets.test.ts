@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { targetLines } from '../../atm-client/bench/bench-report.js';
+import type { BenchResults, RunResult } from '../../atm-client/bench/bench-runner.js';
+
+function run(system: RunResult['system'], connections: number, cpuUs: number, p50: number, p99: number): RunResult {
+  return {
+    system,
+    connections,
+    serverCpuPerRequestUs: cpuUs,
+    latencyMs: { p50, p99, p999: p99 },
+  } as unknown as RunResult;
+}
+
+function results(runs: RunResult[], extra: Partial<BenchResults> = {}): BenchResults {
+  return { runs, fsync: null, auditOverhead: null, ...extra } as unknown as BenchResults;
+}
+
+describe('the bench target lines', () => {
+  it('judges server CPU per request against 4× the echo at C=100, with the figures', () => {
+    const met = targetLines(results([run('raw', 100, 15, 1, 5), run('full', 100, 60, 10, 20)]));
+    expect(met).toEqual(["target (server CPU per request ≤ 4× the echo's at C=100): MET (60 µs vs 4 × 15 = 60 µs)"]);
+    const missed = targetLines(results([run('raw', 100, 15, 1, 5), run('full', 100, 180, 10, 20)]));
+    expect(missed[0]).toContain('NOT MET (180 µs vs 4 × 15 = 60 µs)');
+  });
+
+  it('prints the fsync time beside the C=1 p50 and judges 1.5×', () => {
+    const fsync = { dir: '/tmp', samples: 200, p50Ms: 0.4, p99Ms: 0.9 };
+    const [line] = targetLines(results([run('full', 1, 900, 0.8, 2)], { fsync }));
+    expect(line).toBe(
+      'target (p50 at C=1 ≤ 1.5× one fsync): NOT MET (p50 0.80 ms = 2.0× one fsync (4 KiB write + fdatasync in /tmp): p50 0.400 ms, p99 0.900 ms)',
+    );
+    expect(targetLines(results([run('full', 1, 900, 0.5, 2)], { fsync }))[0]).toContain(': MET (');
+  });
+
+  it('does not judge C=1 when the probe took longer than a whole commit there (a busy disk)', () => {
+    const fsync = { dir: '/tmp', samples: 400, p50Ms: 3.5, p99Ms: 9 };
+    const c1 = { ...run('full', 1, 900, 0.8, 2), batches: { batches: 900, meanSize: 1, meanMs: 0.4 } } as RunResult;
+    const [line] = targetLines(results([c1], { fsync }));
+    expect(line).toContain('NOT JUDGED (the probe met a busy disk');
+    expect(line).not.toContain(': MET');
+  });
+
+  it('judges the C=10 p99 and the audit cost', () => {
+    const lines = targetLines(
+      results([run('full', 10, 300, 3, 12)], {
+        auditOverhead: { connections: 100, withAudit: 950, withoutAudit: 1000, cost: 0.05 },
+      }),
+    );
+    expect(lines).toEqual([
+      'target (p99 ≤ 10 ms at C=10): NOT MET (p99 12.00 ms)',
+      'target (audit on costs ≤ 10% of throughput): MET',
+    ]);
+  });
+});
