@@ -25,7 +25,6 @@ import {
 import { helloTerminalProblem, type TerminalVerdict } from '../terminals/terminal-gate.js';
 import { describeAmountFault } from './amount-fault.js';
 import {
-  amountDetails,
   errorResponse,
   type HandledRequest,
   handleRead,

@@ -88,24 +88,6 @@ function refused(id: string, code: WireErrorCode, message?: string, details?: Re
   };
 }
 
-/** INVALID_AMOUNT for an amount above the per-request maximum carries that maximum (§6). */
-export function amountDetails(
-  code: WireErrorCode,
-  payload: Uint8Array,
-  limits: { maxAmountCents: number },
-): Record<string, unknown> {
-  if (code !== 'INVALID_AMOUNT') return {};
-  try {
-    const body = JSON.parse(Buffer.from(payload).toString('utf8')) as { amountCents?: unknown };
-    if (typeof body.amountCents === 'number' && body.amountCents > limits.maxAmountCents) {
-      return { maxAmountCents: limits.maxAmountCents };
-    }
-  } catch {
-    // Not JSON: no amount to speak of.
-  }
-  return {};
-}
-
 /** Reads need an account that is still active and not locked by an operator (§5.1). */
 function accountUsable(services: SessionServices, ctx: RequestContext): boolean {
   const account = services.ledger.store.getAccount(ctx.account.id);
