@@ -23,6 +23,15 @@ import {
 import type { VerifyReport } from './ledger-verify.js';
 import type { MutationTarget } from './ledger-worker-protocol.js';
 import { LedgerWriter, type LedgerWriterOptions } from './ledger-writer.js';
+import {
+  type CashMoveOutcome,
+  enrollTerminal,
+  findTerminal,
+  listTerminals,
+  moveTerminalCash,
+  revokeTerminal,
+  type TerminalRecord,
+} from './terminal-ledger.js';
 
 export type { MutationTarget } from './ledger-worker-protocol.js';
 
@@ -82,6 +91,14 @@ export interface LedgerBackend {
   ackOperatorActions(upToId: number): Promise<void>;
   /** Forget applied ids older than `olderThanMs` (never less than 24 h). Returns how many went. */
   pruneApplied(olderThanMs: number): Promise<number>;
+  /** Enrol (or re-enrol) terminal `id` with `fingerprint` as its only certificate; its cash account is kept. */
+  enrollTerminal(input: { id: string; fingerprint: string }): Promise<{ reenrolled: boolean }>;
+  /** False when no active terminal has that id; cash there stops at once. */
+  revokeTerminal(id: string): Promise<boolean>;
+  findTerminal(id: string): Promise<TerminalRecord | null>;
+  listTerminals(): Promise<TerminalRecord[]>;
+  /** `load`: ~vault → the machine; `unload`: back (never more than its position). */
+  moveTerminalCash(input: { id: string; kind: 'load' | 'unload'; amountCents: number }): Promise<CashMoveOutcome>;
   verify(): Promise<VerifyReport>;
   close(): Promise<void>;
 }
@@ -100,16 +117,23 @@ export class SqliteLedgerBackend implements LedgerBackend {
   readonly store: LedgerStore;
   readonly writer: LedgerWriter;
   readonly #config: LedgerConfig;
+  readonly #clock: () => number;
 
-  constructor(store: LedgerStore, config: LedgerConfig, writerOptions: LedgerWriterOptions = {}) {
+  constructor(
+    store: LedgerStore,
+    config: LedgerConfig,
+    writerOptions: LedgerWriterOptions = {},
+    clock: () => number = Date.now,
+  ) {
     this.store = store;
     this.#config = config;
+    this.#clock = clock;
     this.writer = new LedgerWriter(store, writerOptions);
   }
 
   static open(path: string, options: SqliteBackendOptions): SqliteLedgerBackend {
     const { config, writer, ...ledgerOptions } = options;
-    return new SqliteLedgerBackend(openLedger(path, ledgerOptions), config, writer);
+    return new SqliteLedgerBackend(openLedger(path, ledgerOptions), config, writer, ledgerOptions.clock);
   }
 
   async createAccount(input: { user: string; passwordHash: string }): Promise<CreateAccountResult> {
@@ -183,6 +207,25 @@ export class SqliteLedgerBackend implements LedgerBackend {
   pruneApplied(olderThanMs: number) {
     return this.writer.submit((s) => s.pruneApplied(olderThanMs));
   }
+  enrollTerminal(input: { id: string; fingerprint: string }) {
+    return this.writer.submit((s) => enrollTerminal(s, { ...input, nowIso: new Date(this.#clock()).toISOString() }));
+  }
+  revokeTerminal(id: string) {
+    return this.writer.submit((s) => revokeTerminal(s, id, new Date(this.#clock()).toISOString()));
+  }
+  async findTerminal(id: string) {
+    const found = findTerminal(this.store, id);
+    return found ? positive(found) : null;
+  }
+  async listTerminals() {
+    return listTerminals(this.store).map(positive);
+  }
+  moveTerminalCash(input: { id: string; kind: 'load' | 'unload'; amountCents: number }) {
+    return this.writer.submit((s) => {
+      const outcome = moveTerminalCash(s, { ...input, nowMs: this.#clock() });
+      return outcome.ok ? { ...outcome, cashCents: outcome.cashCents + 0 } : outcome;
+    });
+  }
   async verify() {
     return this.store.verify();
   }
@@ -190,6 +233,11 @@ export class SqliteLedgerBackend implements LedgerBackend {
     await this.writer.close();
     this.store.close();
   }
+}
+
+/** A position of 0 as 0, not the -0 that negating an empty cash account gives. */
+function positive(record: TerminalRecord): TerminalRecord {
+  return { ...record, cashCents: record.cashCents + 0 };
 }
 
 export type BackendOptions = SqliteBackendOptions & {

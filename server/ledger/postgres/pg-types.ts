@@ -16,11 +16,6 @@ export interface PostgresLedgerOptions {
    */
   clock?: () => number;
   poolSize?: number;
-  /**
-   * Refuse deposits, withdrawals and reversals of a session without an enrolled terminal with
-   * TERMINAL_REQUIRED (PROTOCOL.md §5.1). Off: such cash moves against ~vault, as before terminals.
-   */
-  cashNeedsTerminal?: boolean;
   /** What failed inside a call that rejected with INTERNAL/SERVER_BUSY; for logging. */
   onError?: (error: unknown) => void;
 }

@@ -25,7 +25,7 @@ import { PostgresLogins } from './pg-logins.js';
 import { configJson, MUTATE_SQL, mutateParams, replayOutcome, type SessionTerminal, toOutcome } from './pg-mutate.js';
 import { type AccountRow, type AlertRow, type HistoryRow, toAlert, toHistory, toRecord } from './pg-rows.js';
 import { migratePostgres } from './pg-schema.js';
-import { PostgresTerminals } from './pg-terminals.js';
+import { type PgCashMoveOutcome, type PgTerminalRecord, PostgresTerminals } from './pg-terminals.js';
 import { BUSY, codeOf, PG_TYPES, type PostgresLedgerOptions, RETRYABLE } from './pg-types.js';
 import { verifyPostgres } from './pg-verify.js';
 
@@ -46,7 +46,7 @@ export class PostgresLedger implements LedgerBackend {
   private constructor(pool: pg.Pool, options: PostgresLedgerOptions) {
     this.pool = pool;
     this.#config = options.config;
-    this.#configText = configJson(options.config, options.cashNeedsTerminal ?? false);
+    this.#configText = configJson(options.config);
     this.logins = new PostgresLogins(pool, options.clock);
     this.terminals = new PostgresTerminals(pool, options.clock);
     this.#key = options.requestHashKey ? Uint8Array.from(options.requestHashKey) : undefined;
@@ -329,6 +329,26 @@ export class PostgresLedger implements LedgerBackend {
       [this.#nowMs(), age],
     );
     return rows.length;
+  }
+
+  enrollTerminal(input: { id: string; fingerprint: string }): Promise<{ reenrolled: boolean }> {
+    return this.terminals.enroll(input);
+  }
+
+  revokeTerminal(id: string): Promise<boolean> {
+    return this.#guard(this.terminals.revoke(id));
+  }
+
+  findTerminal(id: string): Promise<PgTerminalRecord | null> {
+    return this.#guard(this.terminals.find(id));
+  }
+
+  listTerminals(): Promise<PgTerminalRecord[]> {
+    return this.#guard(this.terminals.list());
+  }
+
+  moveTerminalCash(input: { id: string; kind: 'load' | 'unload'; amountCents: number }): Promise<PgCashMoveOutcome> {
+    return this.terminals.moveCash(input);
   }
 
   verify(): Promise<VerifyReport> {

@@ -36,8 +36,10 @@ describe('bank-server ledger verify --ledger postgres://…', () => {
     ledger = await PostgresLedger.open(url, { config: DEFAULT_LEDGER_CONFIG });
     const created = await ledger.createAccount({ user: 'alice', passwordHash: 'h' });
     if (!created.ok) throw new Error('create');
+    const atm = { id: 'ATM-1', fingerprint: 'sha256:aa' };
+    await ledger.enrollTerminal(atm);
     await ledger.mutate(
-      { accountId: created.account.id, user: 'alice', nowMs: 0 },
+      { accountId: created.account.id, user: 'alice', nowMs: 0, terminal: atm },
       { id: 'd1', op: 'deposit', amountCents: 1000 },
     );
   }, 60_000);
