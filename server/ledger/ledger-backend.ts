@@ -11,6 +11,7 @@ import {
   type MutationOutcome,
   type PreparedChange,
 } from './apply-mutation.js';
+import { type AuditedOutcome, type OutboxEnvelope, withOutbox } from './audit-outbox.js';
 import type { LedgerConfig } from './ledger-config.js';
 import {
   type AccountRecord,
@@ -23,6 +24,7 @@ import {
 import type { VerifyReport } from './ledger-verify.js';
 import type { MutationTarget } from './ledger-worker-protocol.js';
 import { LedgerWriter, type LedgerWriterOptions } from './ledger-writer.js';
+import { applyLoginJob, failuresOf, nameLocked, pruneLoginFailures } from './login-lockout.js';
 import {
   type CashMoveOutcome,
   enrollTerminal,
@@ -42,6 +44,13 @@ export interface FailedLoginResult {
   failedLogins: number;
   locked: boolean;
   justLocked: boolean;
+}
+/** What one more failed login did to a name. */
+export interface LoginFailureOutcome {
+  locked: boolean;
+  justLocked: boolean;
+  failures: number;
+  lockedUntilMs: number | null;
 }
 export interface OperatorAction {
   id: number;
@@ -74,7 +83,31 @@ export interface LedgerBackend {
    * Apply one state-changing request under the ledger rules (apply-mutation.ts) and resolve once
    * it is committed and durable. Business refusals are outcomes; SERVER_BUSY/INTERNAL reject.
    */
-  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome>;
+  mutate(
+    target: MutationTarget,
+    request: MutatingRequest,
+    prepared?: PreparedChange,
+    /** With an envelope, the audit events land in audit_outbox in the mutation's transaction and come back with it. */
+    audit?: OutboxEnvelope,
+  ): Promise<AuditedOutcome>;
+  /** Per-name lockout (PROTOCOL.md §2.1, login-lockout.ts): one more consecutive failure for any name. */
+  loginFailure(user: string, threshold: number, lockoutMs: number): Promise<LoginFailureOutcome>;
+  /**
+   * A login passed: reset the name's count and, with a TOTP step, take it unless it was used
+   * already (`totpAccepted` false: refuse the login). `active` false when the account was closed
+   * or locked by an operator meanwhile (nothing is changed then).
+   */
+  loginSuccess(
+    user: string,
+    accountId: number,
+    totpStep: number | null,
+  ): Promise<{ active: boolean; totpAccepted: boolean }>;
+  /** Locked right now by an operator or by failed logins; any name. */
+  nameLocked(user: string): Promise<boolean>;
+  /** Consecutive failures counted for a name now (0 after a lock period ended). */
+  loginFailuresOf(user: string): Promise<number>;
+  /** Drop rows that hold no lock and saw no failure for a day. */
+  pruneLoginFailures(): Promise<number>;
   recordFailedLogin(accountId: number, threshold: number): Promise<FailedLoginResult>;
   resetFailedLogins(accountId: number): Promise<void>;
   setLocked(user: string, locked: boolean): Promise<boolean>;
@@ -169,8 +202,49 @@ export class SqliteLedgerBackend implements LedgerBackend {
   async exportAccount(user: string) {
     return this.store.exportAccount(user);
   }
-  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome> {
-    return this.writer.submit((s) => applyMutation(s, { ...target, config: this.#config }, request, prepared));
+  mutate(
+    target: MutationTarget,
+    request: MutatingRequest,
+    prepared?: PreparedChange,
+    audit?: OutboxEnvelope,
+  ): Promise<AuditedOutcome> {
+    return this.writer.submit((s) =>
+      withOutbox(s.database, audit, request, () =>
+        applyMutation(s, { ...target, config: this.#config }, request, prepared),
+      ),
+    );
+  }
+  async loginFailure(user: string, threshold: number, lockoutMs: number): Promise<LoginFailureOutcome> {
+    const nowMs = this.#clock();
+    const outcome = await this.writer.submit((s) =>
+      applyLoginJob(s, { op: 'login_failure', user, nowMs, threshold, lockoutMs }),
+    );
+    if (outcome.op !== 'login_failure') throw new Error('unexpected login outcome');
+    const { locked, justLocked, failures, lockedUntilMs } = outcome;
+    return { locked, justLocked, failures, lockedUntilMs };
+  }
+  loginSuccess(user: string, accountId: number, totpStep: number | null) {
+    const nowMs = this.#clock();
+    return this.writer.submit((s) => {
+      const account = s.accountRow(accountId);
+      if (account?.status !== 'active' || account.locked !== 0) return { active: false, totpAccepted: false };
+      // The TOTP replay guard: a step at or before the last used one is refused.
+      const last = account.totp_last_step;
+      if (totpStep !== null && last !== null && totpStep <= last) return { active: true, totpAccepted: false };
+      const done = applyLoginJob(s, { op: 'login_success', user, accountId, totpStep, nowMs });
+      const active = done.op === 'login_success' && done.active;
+      return { active, totpAccepted: active };
+    });
+  }
+  async nameLocked(user: string) {
+    return nameLocked(this.store, user, this.#clock());
+  }
+  async loginFailuresOf(user: string) {
+    return failuresOf(this.store, user, this.#clock());
+  }
+  pruneLoginFailures() {
+    const nowMs = this.#clock();
+    return this.writer.submit((s) => pruneLoginFailures(s, nowMs));
   }
   recordFailedLogin(accountId: number, threshold: number) {
     return this.writer.submit((s) => s.recordFailedLogin(accountId, threshold));

@@ -133,6 +133,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX login_failures_updated ON login_failures (updated_ms);
   `,
+  // 4: the audit outbox (SQLite's audit_outbox): a mutation's audit events, inserted in the
+  // mutation's own transaction and drained into the audit logs.
+  `
+  CREATE TABLE audit_outbox (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event TEXT NOT NULL
+  );
+  `,
 ];
 
 /**

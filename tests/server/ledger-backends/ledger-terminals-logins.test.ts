@@ -149,32 +149,8 @@ describe.each(BACKENDS)('terminals on %s', (kind) => {
 
 const env = backendEnv('postgres');
 
-describe('per-name lockout counters on PostgreSQL', () => {
-  it('counts names that are not accounts, locks at the threshold for a doubling period, and ends it', async () => {
-    const bank = await Bank.open(env, ['alice']);
-    const { logins } = bank.ledger as PostgresLedger;
-    expect(await logins.failure('ghost', 3, 60_000)).toEqual({
-      locked: false,
-      justLocked: false,
-      failures: 1,
-      lockedUntilMs: null,
-    });
-    await logins.failure('ghost', 3, 60_000);
-    const locked = await logins.failure('ghost', 3, 60_000);
-    expect(locked).toEqual({ locked: true, justLocked: true, failures: 3, lockedUntilMs: env.clock.now + 60_000 });
-    expect(await logins.failure('ghost', 3, 60_000)).toMatchObject({ locked: true, justLocked: false });
-    expect(await logins.nameLocked('ghost')).toBe(true);
-    env.clock.advance(60_000);
-    expect(await logins.nameLocked('ghost')).toBe(false);
-    expect(await logins.failuresOf('ghost')).toBe(0);
-    for (let i = 0; i < 2; i++) await logins.failure('ghost', 3, 60_000);
-    // The second lock within 24 h lasts twice as long.
-    expect(await logins.failure('ghost', 3, 60_000)).toMatchObject({
-      justLocked: true,
-      lockedUntilMs: env.clock.now + 120_000,
-    });
-  });
-
+// Several instances on one database: only PostgreSQL has them (the shared rules are in ledger-parity).
+describe('per-name lockout counters across PostgreSQL instances', () => {
   it('holds one count across instances racing on one name, and an unlock forgets it', async () => {
     const bank = await Bank.open(env, ['alice']);
     const others: PostgresLedger[] = [];
@@ -204,15 +180,5 @@ describe('per-name lockout counters on PostgreSQL', () => {
     expect((await pg.getAccount(alice))?.totpLastStep).toBe(777);
     await pg.setLocked('alice', true);
     expect(await pg.logins.success('alice', alice, null)).toEqual({ active: false, totpAccepted: false });
-  });
-
-  it('prunes names without a lock and without a failure for a day', async () => {
-    const bank = await Bank.open(env, []);
-    const { logins } = bank.ledger as PostgresLedger;
-    await logins.failure('a', 5, 60_000);
-    await logins.failure('b', 1, 0);
-    env.clock.advance(24 * 3600 * 1000 + 1);
-    expect(await logins.prune()).toBe(1);
-    expect(await logins.nameLocked('b')).toBe(true);
   });
 });
