@@ -20,7 +20,7 @@ import {
 } from '../ledger-store.js';
 import type { VerifyReport } from '../ledger-verify.js';
 import { requestHash } from '../request-hash.js';
-import { closeAccount, exportAccount } from './pg-accounts.js';
+import { closeAccount, exportAccount, recordFailedLogin, setLocked } from './pg-accounts.js';
 import { PostgresLogins } from './pg-logins.js';
 import { configJson, mutateParams, replayOutcome } from './pg-mutate.js';
 import { callMutate, writeOutboxRows } from './pg-mutate-call.js';
@@ -229,35 +229,16 @@ export class PostgresLedger implements LedgerBackend {
     }
   }
 
-  async recordFailedLogin(accountId: number, threshold: number): Promise<FailedLoginResult> {
-    const rows = await this.#query<{ failed_logins: number; locked: boolean; just_locked: boolean }>(
-      `WITH before AS (SELECT id, locked FROM accounts WHERE id = $1 AND kind = 'customer' FOR UPDATE)
-       UPDATE accounts a SET failed_logins = a.failed_logins + 1, locked = a.locked OR a.failed_logins + 1 >= $2
-       FROM before WHERE a.id = before.id
-       RETURNING a.failed_logins, a.locked, (a.locked AND NOT before.locked) AS just_locked`,
-      [accountId, threshold],
-    );
-    const row = rows[0];
-    return row
-      ? { failedLogins: row.failed_logins, locked: row.locked, justLocked: row.just_locked }
-      : { failedLogins: 0, locked: false, justLocked: false };
+  recordFailedLogin(accountId: number, threshold: number): Promise<FailedLoginResult> {
+    return this.#guard(recordFailedLogin(this.pool, accountId, threshold));
   }
 
   async resetFailedLogins(accountId: number): Promise<void> {
     await this.#query('UPDATE accounts SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0', [accountId]);
   }
 
-  async setLocked(user: string, locked: boolean): Promise<boolean> {
-    // An unlock also ends a lock from failed logins (PROTOCOL.md §2.1) and forgets the count.
-    const rows = await this.#query<{ n: number }>(
-      `WITH changed AS (
-         UPDATE accounts SET locked = $1, failed_logins = CASE WHEN $1 THEN failed_logins ELSE 0 END
-         WHERE username = $2 AND kind = 'customer' AND status = 'active' RETURNING id),
-       forgot AS (DELETE FROM login_failures WHERE username = $2 AND NOT $1 AND EXISTS (SELECT 1 FROM changed))
-       SELECT COUNT(*)::int AS n FROM changed`,
-      [locked, user],
-    );
-    return (rows[0]?.n ?? 0) > 0;
+  setLocked(user: string, locked: boolean): Promise<boolean> {
+    return this.#guard(setLocked(this.pool, user, locked));
   }
 
   closeAccount(user: string): Promise<CloseResult> {
