@@ -195,3 +195,15 @@ export async function migratePostgres(pool: pg.Pool, nowIso: string): Promise<vo
     client.release();
   }
 }
+
+/** For a read-only open: the database must hold exactly the schema this program knows. */
+export async function checkSchemaVersion(pool: pg.Pool): Promise<void> {
+  const present = await pool.query<{ p: boolean }>(`SELECT to_regclass('schema_version') IS NOT NULL AS p`);
+  const { rows } = present.rows[0]?.p
+    ? await pool.query<{ v: number }>('SELECT COALESCE(MAX(version), 0)::int AS v FROM schema_version')
+    : { rows: [{ v: 0 }] };
+  const version = rows[0]?.v ?? 0;
+  if (version !== PG_SCHEMA_VERSION) {
+    throw new Error(`ledger schema version ${version}, this program knows ${PG_SCHEMA_VERSION} (run bank-server init)`);
+  }
+}

@@ -16,6 +16,11 @@ export interface PostgresLedgerOptions {
    */
   clock?: () => number;
   poolSize?: number;
+  /**
+   * For operator reads (`accounts list --ledger …`): no migration, every transaction read-only,
+   * and a schema that is not the one this program knows is refused.
+   */
+  readOnly?: boolean;
   /** What failed inside a call that rejected with INTERNAL/SERVER_BUSY; for logging. */
   onError?: (error: unknown) => void;
 }

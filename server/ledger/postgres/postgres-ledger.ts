@@ -26,7 +26,7 @@ import { configJson, mutateParams, replayOutcome } from './pg-mutate.js';
 import { callMutate, writeOutboxRows } from './pg-mutate-call.js';
 import { historyPage, listAccounts, listAlerts } from './pg-reads.js';
 import { type AccountRow, toRecord } from './pg-rows.js';
-import { migratePostgres } from './pg-schema.js';
+import { checkSchemaVersion, migratePostgres } from './pg-schema.js';
 import { type PgCashMoveOutcome, type PgTerminalRecord, PostgresTerminals } from './pg-terminals.js';
 import { BUSY, codeOf, PG_TYPES, type PostgresLedgerOptions, RETRYABLE } from './pg-types.js';
 import { verifyPostgres } from './pg-verify.js';
@@ -63,13 +63,14 @@ export class PostgresLedger implements LedgerBackend {
       max: options.poolSize ?? 10,
       types: PG_TYPES,
       // Acknowledge only what is durable, whatever the database's default says.
-      options: '-c synchronous_commit=on -c TimeZone=UTC',
+      options: `-c synchronous_commit=on -c TimeZone=UTC${options.readOnly ? ' -c default_transaction_read_only=on' : ''}`,
     });
     // An idle client losing its connection must not take the process down; the next query reconnects.
     pool.on('error', (error) => options.onError?.(error));
     const ledger = new PostgresLedger(pool, options);
     try {
-      await migratePostgres(pool, ledger.#nowIso());
+      if (options.readOnly) await checkSchemaVersion(pool);
+      else await migratePostgres(pool, ledger.#nowIso());
       return ledger;
     } catch (error) {
       await pool.end().catch(() => undefined);
