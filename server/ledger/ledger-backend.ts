@@ -11,6 +11,7 @@ import {
   type MutationOutcome,
   type PreparedChange,
 } from './apply-mutation.js';
+import { type AuditedOutcome, type OutboxEnvelope, withOutbox } from './audit-outbox.js';
 import type { LedgerConfig } from './ledger-config.js';
 import {
   type AccountRecord,
@@ -23,6 +24,16 @@ import {
 import type { VerifyReport } from './ledger-verify.js';
 import type { MutationTarget } from './ledger-worker-protocol.js';
 import { LedgerWriter, type LedgerWriterOptions } from './ledger-writer.js';
+import { applyLoginJob, failuresOf, nameLocked, pruneLoginFailures } from './login-lockout.js';
+import {
+  type CashMoveOutcome,
+  enrollTerminal,
+  findTerminal,
+  listTerminals,
+  moveTerminalCash,
+  revokeTerminal,
+  type TerminalRecord,
+} from './terminal-ledger.js';
 
 export type { MutationTarget } from './ledger-worker-protocol.js';
 
@@ -33,6 +44,13 @@ export interface FailedLoginResult {
   failedLogins: number;
   locked: boolean;
   justLocked: boolean;
+}
+/** What one more failed login did to a name. */
+export interface LoginFailureOutcome {
+  locked: boolean;
+  justLocked: boolean;
+  failures: number;
+  lockedUntilMs: number | null;
 }
 export interface OperatorAction {
   id: number;
@@ -65,7 +83,31 @@ export interface LedgerBackend {
    * Apply one state-changing request under the ledger rules (apply-mutation.ts) and resolve once
    * it is committed and durable. Business refusals are outcomes; SERVER_BUSY/INTERNAL reject.
    */
-  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome>;
+  mutate(
+    target: MutationTarget,
+    request: MutatingRequest,
+    prepared?: PreparedChange,
+    /** With an envelope, the audit events land in audit_outbox in the mutation's transaction and come back with it. */
+    audit?: OutboxEnvelope,
+  ): Promise<AuditedOutcome>;
+  /** Per-name lockout (PROTOCOL.md §2.1, login-lockout.ts): one more consecutive failure for any name. */
+  loginFailure(user: string, threshold: number, lockoutMs: number): Promise<LoginFailureOutcome>;
+  /**
+   * A login passed: reset the name's count and, with a TOTP step, take it unless it was used
+   * already (`totpAccepted` false: refuse the login). `active` false when the account was closed
+   * or locked by an operator meanwhile (nothing is changed then).
+   */
+  loginSuccess(
+    user: string,
+    accountId: number,
+    totpStep: number | null,
+  ): Promise<{ active: boolean; totpAccepted: boolean }>;
+  /** Locked right now by an operator or by failed logins; any name. */
+  nameLocked(user: string): Promise<boolean>;
+  /** Consecutive failures counted for a name now (0 after a lock period ended). */
+  loginFailuresOf(user: string): Promise<number>;
+  /** Drop rows that hold no lock and saw no failure for a day. */
+  pruneLoginFailures(): Promise<number>;
   recordFailedLogin(accountId: number, threshold: number): Promise<FailedLoginResult>;
   resetFailedLogins(accountId: number): Promise<void>;
   setLocked(user: string, locked: boolean): Promise<boolean>;
@@ -82,6 +124,14 @@ export interface LedgerBackend {
   ackOperatorActions(upToId: number): Promise<void>;
   /** Forget applied ids older than `olderThanMs` (never less than 24 h). Returns how many went. */
   pruneApplied(olderThanMs: number): Promise<number>;
+  /** Enrol (or re-enrol) terminal `id` with `fingerprint` as its only certificate; its cash account is kept. */
+  enrollTerminal(input: { id: string; fingerprint: string }): Promise<{ reenrolled: boolean }>;
+  /** False when no active terminal has that id; cash there stops at once. */
+  revokeTerminal(id: string): Promise<boolean>;
+  findTerminal(id: string): Promise<TerminalRecord | null>;
+  listTerminals(): Promise<TerminalRecord[]>;
+  /** `load`: ~vault → the machine; `unload`: back (never more than its position). */
+  moveTerminalCash(input: { id: string; kind: 'load' | 'unload'; amountCents: number }): Promise<CashMoveOutcome>;
   verify(): Promise<VerifyReport>;
   close(): Promise<void>;
 }
@@ -100,16 +150,23 @@ export class SqliteLedgerBackend implements LedgerBackend {
   readonly store: LedgerStore;
   readonly writer: LedgerWriter;
   readonly #config: LedgerConfig;
+  readonly #clock: () => number;
 
-  constructor(store: LedgerStore, config: LedgerConfig, writerOptions: LedgerWriterOptions = {}) {
+  constructor(
+    store: LedgerStore,
+    config: LedgerConfig,
+    writerOptions: LedgerWriterOptions = {},
+    clock: () => number = Date.now,
+  ) {
     this.store = store;
     this.#config = config;
+    this.#clock = clock;
     this.writer = new LedgerWriter(store, writerOptions);
   }
 
   static open(path: string, options: SqliteBackendOptions): SqliteLedgerBackend {
     const { config, writer, ...ledgerOptions } = options;
-    return new SqliteLedgerBackend(openLedger(path, ledgerOptions), config, writer);
+    return new SqliteLedgerBackend(openLedger(path, ledgerOptions), config, writer, ledgerOptions.clock);
   }
 
   async createAccount(input: { user: string; passwordHash: string }): Promise<CreateAccountResult> {
@@ -145,8 +202,49 @@ export class SqliteLedgerBackend implements LedgerBackend {
   async exportAccount(user: string) {
     return this.store.exportAccount(user);
   }
-  mutate(target: MutationTarget, request: MutatingRequest, prepared?: PreparedChange): Promise<MutationOutcome> {
-    return this.writer.submit((s) => applyMutation(s, { ...target, config: this.#config }, request, prepared));
+  mutate(
+    target: MutationTarget,
+    request: MutatingRequest,
+    prepared?: PreparedChange,
+    audit?: OutboxEnvelope,
+  ): Promise<AuditedOutcome> {
+    return this.writer.submit((s) =>
+      withOutbox(s.database, audit, request, () =>
+        applyMutation(s, { ...target, config: this.#config }, request, prepared),
+      ),
+    );
+  }
+  async loginFailure(user: string, threshold: number, lockoutMs: number): Promise<LoginFailureOutcome> {
+    const nowMs = this.#clock();
+    const outcome = await this.writer.submit((s) =>
+      applyLoginJob(s, { op: 'login_failure', user, nowMs, threshold, lockoutMs }),
+    );
+    if (outcome.op !== 'login_failure') throw new Error('unexpected login outcome');
+    const { locked, justLocked, failures, lockedUntilMs } = outcome;
+    return { locked, justLocked, failures, lockedUntilMs };
+  }
+  loginSuccess(user: string, accountId: number, totpStep: number | null) {
+    const nowMs = this.#clock();
+    return this.writer.submit((s) => {
+      const account = s.accountRow(accountId);
+      if (account?.status !== 'active' || account.locked !== 0) return { active: false, totpAccepted: false };
+      // The TOTP replay guard: a step at or before the last used one is refused.
+      const last = account.totp_last_step;
+      if (totpStep !== null && last !== null && totpStep <= last) return { active: true, totpAccepted: false };
+      const done = applyLoginJob(s, { op: 'login_success', user, accountId, totpStep, nowMs });
+      const active = done.op === 'login_success' && done.active;
+      return { active, totpAccepted: active };
+    });
+  }
+  async nameLocked(user: string) {
+    return nameLocked(this.store, user, this.#clock());
+  }
+  async loginFailuresOf(user: string) {
+    return failuresOf(this.store, user, this.#clock());
+  }
+  pruneLoginFailures() {
+    const nowMs = this.#clock();
+    return this.writer.submit((s) => pruneLoginFailures(s, nowMs));
   }
   recordFailedLogin(accountId: number, threshold: number) {
     return this.writer.submit((s) => s.recordFailedLogin(accountId, threshold));
@@ -183,6 +281,25 @@ export class SqliteLedgerBackend implements LedgerBackend {
   pruneApplied(olderThanMs: number) {
     return this.writer.submit((s) => s.pruneApplied(olderThanMs));
   }
+  enrollTerminal(input: { id: string; fingerprint: string }) {
+    return this.writer.submit((s) => enrollTerminal(s, { ...input, nowIso: new Date(this.#clock()).toISOString() }));
+  }
+  revokeTerminal(id: string) {
+    return this.writer.submit((s) => revokeTerminal(s, id, new Date(this.#clock()).toISOString()));
+  }
+  async findTerminal(id: string) {
+    const found = findTerminal(this.store, id);
+    return found ? positive(found) : null;
+  }
+  async listTerminals() {
+    return listTerminals(this.store).map(positive);
+  }
+  moveTerminalCash(input: { id: string; kind: 'load' | 'unload'; amountCents: number }) {
+    return this.writer.submit((s) => {
+      const outcome = moveTerminalCash(s, { ...input, nowMs: this.#clock() });
+      return outcome.ok ? { ...outcome, cashCents: outcome.cashCents + 0 } : outcome;
+    });
+  }
   async verify() {
     return this.store.verify();
   }
@@ -190,6 +307,11 @@ export class SqliteLedgerBackend implements LedgerBackend {
     await this.writer.close();
     this.store.close();
   }
+}
+
+/** A position of 0 as 0, not the -0 that negating an empty cash account gives. */
+function positive(record: TerminalRecord): TerminalRecord {
+  return { ...record, cashCents: record.cashCents + 0 };
 }
 
 export type BackendOptions = SqliteBackendOptions & {
@@ -216,4 +338,16 @@ export async function openLedgerBackend(url: string, options: BackendOptions): P
     return SqliteLedgerBackend.open(url.slice('sqlite:'.length), sqlite);
   }
   throw new Error(`unsupported ledger URL scheme "${url.split(':')[0]}" (use sqlite:<file> or postgres://…)`);
+}
+
+/** What the operator's list commands read, whatever holds the ledger. */
+export type LedgerReads = Pick<LedgerBackend, 'listAccounts' | 'listTerminals' | 'listAlerts' | 'close'>;
+
+/**
+ * A read-only view of the ledger a `--ledger postgres://…` URL names (no migration, read-only
+ * transactions). SQLite files are read through the data dir's store as before.
+ */
+export async function openPostgresReads(url: string, config: LedgerConfig): Promise<LedgerReads> {
+  const { PostgresLedger } = await import('./postgres/postgres-ledger.js');
+  return PostgresLedger.open(url, { config, readOnly: true, poolSize: 1 });
 }

@@ -10,6 +10,7 @@ import { readDataKey } from '../../secrets/data-key.js';
 import { PiiBox } from '../../secrets/pii-box.js';
 import { operatorIdentity } from '../../setup/operator-identity.js';
 import { CliError, integerOption } from '../io.js';
+import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
 
 /** An operator action as the audit log takes it; `detail` never holds a secret. */
 export interface OperatorAuditEvent {
@@ -148,30 +149,32 @@ function openSealed(box: PiiBox | null, sealed: unknown): string | null {
 export function accountsCommand(deps: LedgerCommandDeps): Command {
   const accounts = operatorGroup('accounts', 'list and administer customer accounts', deps);
 
-  withCommonOptions(accounts.command('list').description('list customer accounts')).action((opts: DataDirOptions) =>
-    withStore(opts, deps, (store) => {
-      const rows = store.listAccounts();
-      if (opts.json) {
-        deps.out(JSON.stringify(rows));
-        return;
-      }
-      printTable(
-        deps.out,
-        ['USER', 'BALANCE', 'STATUS', 'LOCKED', 'FAILED', '2FA', 'CREATED'],
-        rows.map((a) => [
-          a.user,
-          formatCents(a.balanceCents),
-          a.status,
-          a.locked ? 'yes' : 'no',
-          String(a.failedLogins),
-          a.totpEnabled ? 'on' : 'off',
-          a.createdAt,
-        ]),
-        [1, 4],
-      );
-      deps.out(`${rows.length} account${rows.length === 1 ? '' : 's'}`);
-    }),
-  );
+  withCommonOptions(accounts.command('list').description('list customer accounts'))
+    .option(...LEDGER_URL_OPTION)
+    .action((opts: ReadOptions) =>
+      withLedgerReads(opts, deps, async (reads) => {
+        const rows = await reads.listAccounts();
+        if (opts.json) {
+          deps.out(JSON.stringify(rows));
+          return;
+        }
+        printTable(
+          deps.out,
+          ['USER', 'BALANCE', 'STATUS', 'LOCKED', 'FAILED', '2FA', 'CREATED'],
+          rows.map((a) => [
+            a.user,
+            formatCents(a.balanceCents),
+            a.status,
+            a.locked ? 'yes' : 'no',
+            String(a.failedLogins),
+            a.totpEnabled ? 'on' : 'off',
+            a.createdAt,
+          ]),
+          [1, 4],
+        );
+        deps.out(`${rows.length} account${rows.length === 1 ? '' : 's'}`);
+      }),
+    );
 
   withCommonOptions(accounts.command('show').argument('<user>').description('show one account')).action(
     (user: string, opts: DataDirOptions) =>

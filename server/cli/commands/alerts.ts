@@ -1,23 +1,17 @@
 import type { Command } from 'commander';
 import { integerOption } from '../io.js';
-import {
-  type DataDirOptions,
-  formatCents,
-  type LedgerCommandDeps,
-  operatorGroup,
-  printTable,
-  withCommonOptions,
-  withStore,
-} from './accounts.js';
+import { formatCents, type LedgerCommandDeps, operatorGroup, printTable, withCommonOptions } from './accounts.js';
+import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
 
 /** `bank-server alerts [--limit n]`: the newest fraud alerts first. */
 export function alertsCommand(deps: LedgerCommandDeps): Command {
   const alerts = operatorGroup('alerts', 'list fraud alerts, newest first', deps);
   withCommonOptions(alerts)
     .option('--limit <n>', 'how many alerts to show', integerOption(1, 100_000), 50)
-    .action((opts: DataDirOptions & { limit: number }) =>
-      withStore(opts, deps, (store) => {
-        const rows = store.listAlerts({ limit: opts.limit });
+    .option(...LEDGER_URL_OPTION)
+    .action((opts: ReadOptions & { limit: number }) =>
+      withLedgerReads(opts, deps, async (reads) => {
+        const rows = await reads.listAlerts({ limit: opts.limit });
         if (opts.json) {
           deps.out(JSON.stringify(rows));
           return;

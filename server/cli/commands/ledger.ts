@@ -41,8 +41,9 @@ export function ledgerCommand(deps: LedgerCommandDeps): Command {
       if (opts.audit && url !== undefined && url !== '' && !url.startsWith('sqlite:')) {
         throw new CliError('INVALID_OPTION', '--audit checks a SQLite ledger only (not yet PostgreSQL)');
       }
-      const auditLedger = url?.startsWith('sqlite:') ? url.slice('sqlite:'.length) : ledgerPathOf(opts, deps);
-      const audit = opts.audit ? await auditCheck(auditLedger, opts.audit) : null;
+      // The data dir's ledger only when --audit asks for it: verifying a --ledger URL needs no data dir.
+      const auditLedger = () => (url?.startsWith('sqlite:') ? url.slice('sqlite:'.length) : ledgerPathOf(opts, deps));
+      const audit = opts.audit ? await auditCheck(auditLedger(), opts.audit) : null;
       if (opts.json) deps.out(JSON.stringify(audit ? { ...report, audit } : report));
       if (!report.ok) throw new CliError('LEDGER_FAULT', `ledger verify FAILED: ${report.fault}`);
       if (audit && !audit.ok) throw new CliError('LEDGER_AUDIT_MISMATCH', `ledger verify FAILED: ${describe(audit)}`);

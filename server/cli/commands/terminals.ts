@@ -3,13 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { TERMINAL_PATTERN } from '../../../protocol/index.js';
 import { dataDirPaths, resolveDataDir } from '../../data-dir.js';
-import {
-  findTerminal,
-  listTerminals,
-  moveTerminalCash,
-  recordTerminalCount,
-  revokeTerminal,
-} from '../../ledger/index.js';
+import { findTerminal, moveTerminalCash, recordTerminalCount, revokeTerminal } from '../../ledger/index.js';
 import { parseDecimalAmount } from '../../terminals/decimal-amount.js';
 import { DEFAULT_TERMINAL_DAYS, enrollTerminalFiles } from '../../terminals/enroll-terminal.js';
 import { buildDayReport, dayStartMs, type Totals, unreconciled } from '../../terminals/terminal-report.js';
@@ -25,6 +19,7 @@ import {
   withCommonOptions,
   withStore,
 } from './accounts.js';
+import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
 
 function requireTerminalId(id: string): string {
   if (!TERMINAL_PATTERN.test(id)) {
@@ -119,10 +114,11 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
     if (enrolled.reenrolled) deps.out('its earlier certificate is refused from now on');
   });
 
-  withCommonOptions(terminals.command('list').description('list enrolled terminals and their cash')).action(
-    (opts: DataDirOptions) =>
-      withStore(opts, deps, (store) => {
-        const rows = listTerminals(store).map((t) => ({
+  withCommonOptions(terminals.command('list').description('list enrolled terminals and their cash'))
+    .option(...LEDGER_URL_OPTION)
+    .action((opts: ReadOptions) =>
+      withLedgerReads(opts, deps, async (reads) => {
+        const rows = (await reads.listTerminals()).map((t) => ({
           id: t.id,
           status: t.status,
           cashCents: t.cashCents,
@@ -142,7 +138,7 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
         );
         deps.out(`${rows.length} terminal${rows.length === 1 ? '' : 's'}`);
       }),
-  );
+    );
 
   withCommonOptions(
     terminals

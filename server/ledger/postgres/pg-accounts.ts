@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CloseResult } from '../ledger-backend.js';
+import type { CloseResult, FailedLoginResult } from '../ledger-backend.js';
 import { closedUserName } from '../schema.js';
 import { type AccountRow, type AlertRow, type HistoryRow, toAlert, toHistory } from './pg-rows.js';
 
@@ -73,4 +73,36 @@ export async function closeAccount(pool: pg.Pool, user: string): Promise<CloseRe
   } finally {
     client.release();
   }
+}
+
+/** The account's own failed-login counter (the older per-account lockout), one guarded statement. */
+export async function recordFailedLogin(
+  pool: pg.Pool,
+  accountId: number,
+  threshold: number,
+): Promise<FailedLoginResult> {
+  const { rows } = await pool.query<{ failed_logins: number; locked: boolean; just_locked: boolean }>(
+    `WITH before AS (SELECT id, locked FROM accounts WHERE id = $1 AND kind = 'customer' FOR UPDATE)
+     UPDATE accounts a SET failed_logins = a.failed_logins + 1, locked = a.locked OR a.failed_logins + 1 >= $2
+     FROM before WHERE a.id = before.id
+     RETURNING a.failed_logins, a.locked, (a.locked AND NOT before.locked) AS just_locked`,
+    [accountId, threshold],
+  );
+  const row = rows[0];
+  return row
+    ? { failedLogins: row.failed_logins, locked: row.locked, justLocked: row.just_locked }
+    : { failedLogins: 0, locked: false, justLocked: false };
+}
+
+/** An operator's lock or unlock; an unlock also ends a lock from failed logins (PROTOCOL.md §2.1) and forgets the count. */
+export async function setLocked(pool: pg.Pool, user: string, locked: boolean): Promise<boolean> {
+  const { rows } = await pool.query<{ n: number }>(
+    `WITH changed AS (
+       UPDATE accounts SET locked = $1, failed_logins = CASE WHEN $1 THEN failed_logins ELSE 0 END
+       WHERE username = $2 AND kind = 'customer' AND status = 'active' RETURNING id),
+     forgot AS (DELETE FROM login_failures WHERE username = $2 AND NOT $1 AND EXISTS (SELECT 1 FROM changed))
+     SELECT COUNT(*)::int AS n FROM changed`,
+    [locked, user],
+  );
+  return (rows[0]?.n ?? 0) > 0;
 }

@@ -1,3 +1,5 @@
+import { MAX_BALANCE_CENTS } from '../ledger-config.js';
+
 /**
  * The money and account rules of apply-mutation.ts as one plpgsql function, so a mutation is one
  * round trip (measured faster than an interactive transaction; README "Ledger on PostgreSQL").
@@ -6,7 +8,7 @@
  *
  * Locks: the account (and a transfer's target) first, in id order (FOR NO KEY UPDATE, what an
  * UPDATE of a balance takes anyway, so inserts that only reference the row are not held up), then
- * the cash side (the session's terminal's cash account, or ~vault without a terminal), and only then a
+ * the cash side (the session's terminal's cash account; cash needs a terminal), and only then a
  * transaction sequence number, so for every account sequence order is commit order and the
  * `balance_after` chain holds under concurrency. The applied-id check runs after the account lock,
  * so a concurrent duplicate waits and then sees the first one's row; the (account, request id)
@@ -49,7 +51,8 @@ DECLARE
   v_term_status text;
   v_term_fp text;
   v_cash_party bigint;
-  c_max_safe constant bigint := 9007199254740991;
+  -- MAX_BALANCE_CENTS (ledger-config.ts): no balance goes beyond ±10^15 cents.
+  c_max_balance constant bigint := ${MAX_BALANCE_CENTS};
 BEGIN
   IF p_op = 'transfer' THEN
     SELECT id INTO v_target_id FROM accounts WHERE username = p_to AND kind = 'customer';
@@ -66,38 +69,49 @@ BEGIN
   END IF;
 
   SELECT * INTO a FROM accounts WHERE id = p_account_id;
+  -- Checked in the transaction that applies the change: an operator's lock or close since the
+  -- session opened stops every later request (PROTOCOL.md §5.1).
   IF NOT FOUND OR a.kind <> 'customer' OR a.status <> 'active' THEN
-    RETURN json_build_object('kind', 'refused', 'code', 'UNKNOWN_ACCOUNT', 'message', 'this account is closed');
+    RETURN json_build_object('kind', 'refused', 'code', 'ACCOUNT_LOCKED', 'message', 'this account is closed');
+  END IF;
+  IF a.locked THEN
+    RETURN json_build_object('kind', 'refused', 'code', 'ACCOUNT_LOCKED', 'message', 'this account is locked by the bank');
   END IF;
   IF p_refusal_code IS NOT NULL THEN
     RETURN json_build_object('kind', 'refused', 'code', p_refusal_code, 'message', p_refusal_message);
   END IF;
 
-  -- Cash moves against the session's terminal's cash account (locked after the customer's), or
-  -- ~vault for a session without one unless the config asks for a terminal.
-  IF p_op IN ('deposit', 'withdraw', 'reverse') AND NOT (p_op = 'deposit' AND a.balance_cents + p_amount > c_max_safe) THEN
-    IF p_terminal_id IS NOT NULL THEN
-      SELECT tm.account_id, -c.balance_cents, tm.status, tm.fingerprint INTO v_cash_id, v_cash, v_term_status, v_term_fp
-        FROM terminals tm JOIN accounts c ON c.id = tm.account_id WHERE tm.id = p_terminal_id
-        FOR SHARE OF tm FOR NO KEY UPDATE OF c;
-      IF NOT FOUND OR v_term_status <> 'active' OR v_term_fp <> p_terminal_fingerprint THEN
-        RETURN json_build_object('kind', 'refused', 'code', 'TERMINAL_REQUIRED', 'message', 'this terminal is no longer enrolled');
-      END IF;
-      v_cash_party := a.id;
-    ELSIF (p_config->>'cashNeedsTerminal')::boolean THEN
+  IF p_op = 'deposit' AND abs(a.balance_cents + p_amount) > c_max_balance THEN
+    RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT',
+      'message', 'the balance would exceed what the ledger holds');
+  END IF;
+  -- Cash moves only in a session whose certificate is still the one on record for an active
+  -- terminal, against that terminal's cash account (locked after the customer's).
+  IF p_op IN ('deposit', 'withdraw', 'reverse') THEN
+    IF p_terminal_id IS NULL THEN
       RETURN json_build_object('kind', 'refused', 'code', 'TERMINAL_REQUIRED');
-    ELSE
-      SELECT id INTO v_cash_id FROM accounts WHERE kind = 'vault';
     END IF;
+    SELECT tm.account_id, 0 - c.balance_cents, tm.status, tm.fingerprint INTO v_cash_id, v_cash, v_term_status, v_term_fp
+      FROM terminals tm JOIN accounts c ON c.id = tm.account_id WHERE tm.id = p_terminal_id
+      FOR SHARE OF tm FOR NO KEY UPDATE OF c;
+    IF NOT FOUND OR v_term_status <> 'active' OR v_term_fp <> p_terminal_fingerprint THEN
+      RETURN json_build_object('kind', 'refused', 'code', 'TERMINAL_REQUIRED', 'message', 'this terminal is no longer enrolled');
+    END IF;
+    v_cash_party := a.id;
   END IF;
 
   IF p_op IN ('deposit', 'withdraw', 'transfer') THEN
     -- Every check but fraud, in apply-mutation.ts order.
-    IF p_op = 'deposit' AND a.balance_cents + p_amount > c_max_safe THEN
-      RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT', 'message', 'the balance would overflow');
-    END IF;
-    IF p_op = 'deposit' AND v_cash + p_amount > c_max_safe THEN
+    IF p_op = 'deposit' AND abs(v_cash + p_amount) > c_max_balance THEN
       RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT', 'message', 'the terminal''s cash would overflow');
+    END IF;
+    -- §5.1 order: SAME_ACCOUNT, INSUFFICIENT_FUNDS, then UNKNOWN_ACCOUNT, so a target's existence
+    -- is told only to a sender who could pay.
+    IF p_op = 'transfer' AND p_to = a.username THEN
+      RETURN json_build_object('kind', 'refused', 'code', 'SAME_ACCOUNT');
+    END IF;
+    IF p_op IN ('withdraw', 'transfer') AND a.balance_cents < p_amount THEN
+      RETURN json_build_object('kind', 'refused', 'code', 'INSUFFICIENT_FUNDS');
     END IF;
     IF p_op = 'transfer' THEN
       SELECT * INTO t FROM accounts WHERE id = v_target_id;
@@ -107,23 +121,21 @@ BEGIN
       IF t.id = a.id THEN
         RETURN json_build_object('kind', 'refused', 'code', 'SAME_ACCOUNT');
       END IF;
-    END IF;
-    IF p_op IN ('withdraw', 'transfer') AND a.balance_cents < p_amount THEN
-      RETURN json_build_object('kind', 'refused', 'code', 'INSUFFICIENT_FUNDS');
+      IF abs(t.balance_cents + p_amount) > c_max_balance THEN
+        RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT',
+          'message', 'the recipient''s balance would exceed what the ledger holds');
+      END IF;
     END IF;
     v_day := to_char(to_timestamp(v_now / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD');
     v_withdrawn := CASE WHEN a.withdrawn_day = v_day THEN a.withdrawn_cents ELSE 0 END;
     IF p_op = 'withdraw' AND v_withdrawn + p_amount > (p_config->>'dailyWithdrawalLimitCents')::bigint THEN
       v_left := greatest(0, (p_config->>'dailyWithdrawalLimitCents')::bigint - v_withdrawn);
       RETURN json_build_object('kind', 'refused', 'code', 'LIMIT_EXCEEDED',
-        'message', format('daily withdrawal limit reached; %s cents left today', v_left));
+        'message', format('daily withdrawal limit reached; %s cents left today', v_left),
+        'details', json_build_object('remainingCents', v_left));
     END IF;
     IF p_op = 'withdraw' AND v_cash < p_amount THEN
       RETURN json_build_object('kind', 'refused', 'code', 'TERMINAL_OUT_OF_CASH');
-    END IF;
-    IF p_op = 'transfer' AND t.balance_cents + p_amount > c_max_safe THEN
-      RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT',
-        'message', 'the recipient''s balance would overflow');
     END IF;
 
     -- Fraud screening (server/fraud/fraud-rules.ts, same texts).
@@ -204,8 +216,7 @@ BEGIN
   ELSIF p_op = 'reverse' THEN
     SELECT * INTO o FROM transactions WHERE seq = p_tx_seq;
     -- Only the machine that dispensed can say it did not: from anywhere else the withdrawal does not exist.
-    IF NOT FOUND OR o.kind <> 'withdrawal' OR o.account_id <> a.id
-      OR (p_terminal_id IS NOT NULL AND o.terminal IS DISTINCT FROM p_terminal_id) THEN
+    IF NOT FOUND OR o.kind <> 'withdrawal' OR o.account_id <> a.id OR o.terminal IS DISTINCT FROM p_terminal_id THEN
       RETURN json_build_object('kind', 'refused', 'code', 'UNKNOWN_TX');
     END IF;
     IF EXISTS (SELECT 1 FROM transactions WHERE reverses_seq = o.seq) THEN
@@ -215,8 +226,9 @@ BEGIN
       RETURN json_build_object('kind', 'refused', 'code', 'NOT_REVERSIBLE',
         'message', 'that withdrawal is outside the reversal window');
     END IF;
-    IF a.balance_cents + o.amount_cents > c_max_safe THEN
-      RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT', 'message', 'the balance would overflow');
+    IF abs(a.balance_cents + o.amount_cents) > c_max_balance OR abs(v_cash + o.amount_cents) > c_max_balance THEN
+      RETURN json_build_object('kind', 'refused', 'code', 'INVALID_AMOUNT',
+        'message', 'the balance would exceed what the ledger holds');
     END IF;
     -- Give the amount back to the day it was counted against; a new day's counter never held it.
     v_withdrawn := CASE
@@ -257,6 +269,12 @@ BEGIN
     UPDATE accounts SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL, totp_enabled = true,
       totp_last_step = COALESCE(p_totp_step, totp_last_step)
     WHERE id = a.id;
+    v_result := '{}'::json;
+
+  ELSIF p_op = 'totp_disable' THEN
+    -- The handler checked password and code; turning off what is off is a no-op. The last step
+    -- stays as the replay guard.
+    UPDATE accounts SET totp_enabled = false, totp_secret_sealed = NULL, totp_pending_sealed = NULL WHERE id = a.id;
     v_result := '{}'::json;
 
   ELSE

@@ -1,6 +1,6 @@
 import { isValidAmount, type WireErrorCode } from '../../../protocol/index.js';
 import type { FraudAlert } from '../../fraud/index.js';
-import type { MutatingRequest, MutationOutcome, PreparedChange } from '../apply-mutation.js';
+import type { MutatingRequest, MutationOutcome, PreparedChange, RefusalDetails } from '../apply-mutation.js';
 import type { LedgerConfig } from '../ledger-config.js';
 import { parseTxId } from '../tx-id.js';
 
@@ -15,7 +15,7 @@ export const MUTATE_SQL =
   'SELECT ledger_mutate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) AS r';
 
 /** The rules' settings as the function reads them (numbers kept as JavaScript prints them, for the alert texts). */
-export function configJson(config: LedgerConfig, cashNeedsTerminal: boolean): string {
+export function configJson(config: LedgerConfig): string {
   return JSON.stringify({
     dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
     maxAmountCents: config.maxAmountCents,
@@ -24,7 +24,6 @@ export function configJson(config: LedgerConfig, cashNeedsTerminal: boolean): st
     velocityCount: config.fraud.velocityCount,
     velocityWindowSec: config.fraud.velocityWindowSec,
     fraudAction: config.fraudAction,
-    cashNeedsTerminal,
   });
 }
 
@@ -64,8 +63,9 @@ function refusalFromRequest(
     case 'totp_confirm':
       return null;
     case 'totp_disable':
-      // Not in ledger_mutate yet; refused as not applied rather than half-done.
-      return { code: 'INTERNAL', message: 'totp_disable is not served by the PostgreSQL ledger yet' };
+      return prepared.totpDisableChecked === true
+        ? null
+        : { code: 'INTERNAL', message: 'totp_disable needs its credentials checked' };
   }
 }
 
@@ -111,7 +111,13 @@ export function mutateParams(
 type FunctionResult =
   | { kind: 'ok'; result: Record<string, unknown>; alerts: FraudAlert[] | null }
   | { kind: 'replay'; response: Record<string, unknown> }
-  | { kind: 'refused'; code: WireErrorCode; message?: string | null; alerts?: FraudAlert[] | null };
+  | {
+      kind: 'refused';
+      code: WireErrorCode;
+      message?: string | null;
+      alerts?: FraudAlert[] | null;
+      details?: RefusalDetails | null;
+    };
 
 /** The function's json answer as the MutationOutcome apply-mutation.ts would give. */
 export function toOutcome(value: unknown): MutationOutcome {
@@ -122,10 +128,10 @@ export function toOutcome(value: unknown): MutationOutcome {
     case 'replay':
       return replayOutcome(r.response);
     case 'refused': {
-      const alerts = r.alerts ?? [];
-      return typeof r.message === 'string'
-        ? { ok: false, code: r.code, message: r.message, alerts }
-        : { ok: false, code: r.code, alerts };
+      const refusal: MutationOutcome = { ok: false, code: r.code, alerts: r.alerts ?? [] };
+      if (typeof r.message === 'string') refusal.message = r.message;
+      if (r.details) refusal.details = r.details;
+      return refusal;
     }
   }
 }

@@ -31,8 +31,8 @@ export interface HistoryRow {
   balance_after: number;
   counterparty: string | null;
   created_ms: number;
-  /** The terminal the cash moved at; null for transfers and cash moved without one. */
-  terminal?: string | null;
+  /** The terminal the cash moved at; null for transfers. */
+  terminal: string | null;
 }
 
 export interface AlertRow {
@@ -80,14 +80,13 @@ export function toAlert(row: AlertRow): FraudAlertRecord {
 }
 
 export function toHistory(row: HistoryRow): HistoryEntry {
-  const entry: HistoryEntry = {
+  return {
     txId: formatTxId(row.tx_seq),
     kind: row.kind,
     amountCents: row.amount_cents,
     balanceAfterCents: row.balance_after,
     counterparty: row.counterparty,
     at: new Date(row.created_ms).toISOString(),
+    terminal: row.terminal ?? null,
   };
-  if (typeof row.terminal === 'string') entry.terminal = row.terminal;
-  return entry;
 }

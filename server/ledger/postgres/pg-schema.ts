@@ -133,6 +133,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX login_failures_updated ON login_failures (updated_ms);
   `,
+  // 4: the audit outbox (SQLite's audit_outbox): a mutation's audit events, inserted in the
+  // mutation's own transaction and drained into the audit logs.
+  `
+  CREATE TABLE audit_outbox (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event TEXT NOT NULL
+  );
+  `,
 ];
 
 /**
@@ -185,5 +193,17 @@ export async function migratePostgres(pool: pg.Pool, nowIso: string): Promise<vo
     throw error;
   } finally {
     client.release();
+  }
+}
+
+/** For a read-only open: the database must hold exactly the schema this program knows. */
+export async function checkSchemaVersion(pool: pg.Pool): Promise<void> {
+  const present = await pool.query<{ p: boolean }>(`SELECT to_regclass('schema_version') IS NOT NULL AS p`);
+  const { rows } = present.rows[0]?.p
+    ? await pool.query<{ v: number }>('SELECT COALESCE(MAX(version), 0)::int AS v FROM schema_version')
+    : { rows: [{ v: 0 }] };
+  const version = rows[0]?.v ?? 0;
+  if (version !== PG_SCHEMA_VERSION) {
+    throw new Error(`ledger schema version ${version}, this program knows ${PG_SCHEMA_VERSION} (run bank-server init)`);
   }
 }

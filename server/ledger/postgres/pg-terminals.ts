@@ -139,7 +139,7 @@ export class PostgresTerminals {
       );
       const row = rows[0];
       if (!row) return { ok: false, code: 'UNKNOWN_TERMINAL' };
-      const cash = -row.balance_cents;
+      const cash = 0 - row.balance_cents;
       if (kind === 'load' && row.status !== 'active') return { ok: false, code: 'TERMINAL_REVOKED' };
       if (kind === 'unload' && cash < amountCents) return { ok: false, code: 'INSUFFICIENT_CASH' };
       if (kind === 'load' && !Number.isSafeInteger(cash + amountCents)) return { ok: false, code: 'INVALID_AMOUNT' };
@@ -168,7 +168,7 @@ export class PostgresTerminals {
          VALUES ($1, $2, $3, $4, $5, $6, $8), ($1, $6, $3, -$4::bigint, $7, $2, $8)`,
         [seq, row.account_id, kind, delta, after, vault.id, vault.b, nowMs],
       );
-      return { ok: true, cashCents: -after, txSeq: seq };
+      return { ok: true, cashCents: 0 - after, txSeq: seq };
     });
   }
 
@@ -187,9 +187,9 @@ export class PostgresTerminals {
       if (!row) return { ok: false as const, code: 'UNKNOWN_TERMINAL' as const };
       await client.query(
         'INSERT INTO terminal_counts (terminal_id, counted_cents, position_cents, created_ms) VALUES ($1, $2, $3, $4)',
-        [input.id, input.countedCents, -row.balance_cents, nowMs],
+        [input.id, input.countedCents, 0 - row.balance_cents, nowMs],
       );
-      return { ok: true as const, cashCents: -row.balance_cents };
+      return { ok: true as const, cashCents: 0 - row.balance_cents };
     });
   }
 }

@@ -17,10 +17,10 @@ export interface PostgresLedgerOptions {
   clock?: () => number;
   poolSize?: number;
   /**
-   * Refuse deposits, withdrawals and reversals of a session without an enrolled terminal with
-   * TERMINAL_REQUIRED (PROTOCOL.md §5.1). Off: such cash moves against ~vault, as before terminals.
+   * For operator reads (`accounts list --ledger …`): no migration, every transaction read-only,
+   * and a schema that is not the one this program knows is refused.
    */
-  cashNeedsTerminal?: boolean;
+  readOnly?: boolean;
   /** What failed inside a call that rejected with INTERNAL/SERVER_BUSY; for logging. */
   onError?: (error: unknown) => void;
 }

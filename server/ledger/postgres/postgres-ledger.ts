@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ProtocolError } from '../../../protocol/index.js';
 import type { MutatingRequest, MutationOutcome, PreparedChange } from '../apply-mutation.js';
+import { type AuditedOutcome, mutationAuditEvents, type OutboxEnvelope } from '../audit-outbox.js';
 import type {
   CloseResult,
   CreateAccountResult,
@@ -19,13 +20,14 @@ import {
 } from '../ledger-store.js';
 import type { VerifyReport } from '../ledger-verify.js';
 import { requestHash } from '../request-hash.js';
-import { parseTxId } from '../tx-id.js';
-import { closeAccount, exportAccount } from './pg-accounts.js';
+import { closeAccount, exportAccount, recordFailedLogin, setLocked } from './pg-accounts.js';
 import { PostgresLogins } from './pg-logins.js';
-import { configJson, MUTATE_SQL, mutateParams, replayOutcome, type SessionTerminal, toOutcome } from './pg-mutate.js';
-import { type AccountRow, type AlertRow, type HistoryRow, toAlert, toHistory, toRecord } from './pg-rows.js';
-import { migratePostgres } from './pg-schema.js';
-import { PostgresTerminals } from './pg-terminals.js';
+import { configJson, mutateParams, replayOutcome } from './pg-mutate.js';
+import { callMutate, writeOutboxRows } from './pg-mutate-call.js';
+import { historyPage, listAccounts, listAlerts } from './pg-reads.js';
+import { type AccountRow, toRecord } from './pg-rows.js';
+import { checkSchemaVersion, migratePostgres } from './pg-schema.js';
+import { type PgCashMoveOutcome, type PgTerminalRecord, PostgresTerminals } from './pg-terminals.js';
 import { BUSY, codeOf, PG_TYPES, type PostgresLedgerOptions, RETRYABLE } from './pg-types.js';
 import { verifyPostgres } from './pg-verify.js';
 
@@ -46,7 +48,7 @@ export class PostgresLedger implements LedgerBackend {
   private constructor(pool: pg.Pool, options: PostgresLedgerOptions) {
     this.pool = pool;
     this.#config = options.config;
-    this.#configText = configJson(options.config, options.cashNeedsTerminal ?? false);
+    this.#configText = configJson(options.config);
     this.logins = new PostgresLogins(pool, options.clock);
     this.terminals = new PostgresTerminals(pool, options.clock);
     this.#key = options.requestHashKey ? Uint8Array.from(options.requestHashKey) : undefined;
@@ -61,13 +63,14 @@ export class PostgresLedger implements LedgerBackend {
       max: options.poolSize ?? 10,
       types: PG_TYPES,
       // Acknowledge only what is durable, whatever the database's default says.
-      options: '-c synchronous_commit=on -c TimeZone=UTC',
+      options: `-c synchronous_commit=on -c TimeZone=UTC${options.readOnly ? ' -c default_transaction_read_only=on' : ''}`,
     });
     // An idle client losing its connection must not take the process down; the next query reconnects.
     pool.on('error', (error) => options.onError?.(error));
     const ledger = new PostgresLedger(pool, options);
     try {
-      await migratePostgres(pool, ledger.#nowIso());
+      if (options.readOnly) await checkSchemaVersion(pool);
+      else await migratePostgres(pool, ledger.#nowIso());
       return ledger;
     } catch (error) {
       await pool.end().catch(() => undefined);
@@ -146,25 +149,8 @@ export class PostgresLedger implements LedgerBackend {
     return rows[0]?.w ?? 0;
   }
 
-  async history(accountId: number, limit: number, before?: string): Promise<HistoryPage> {
-    const pageSize = Math.max(1, Math.min(100, Math.floor(limit)));
-    let beforeSeq = Number.MAX_SAFE_INTEGER;
-    if (before !== undefined) {
-      const seq = parseTxId(before);
-      if (seq === null) return { error: 'UNKNOWN_TX' };
-      const own = await this.#query('SELECT 1 FROM entries WHERE account_id = $1 AND tx_seq = $2', [accountId, seq]);
-      if (own.length === 0) return { error: 'UNKNOWN_TX' };
-      beforeSeq = seq;
-    }
-    const rows = await this.#query<HistoryRow>(
-      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms, t.terminal
-       FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id JOIN transactions t ON t.seq = e.tx_seq
-       WHERE e.account_id = $1 AND e.tx_seq < $2 ORDER BY e.tx_seq DESC LIMIT $3`,
-      [accountId, beforeSeq, pageSize + 1],
-    );
-    const page = rows.slice(0, pageSize).map(toHistory);
-    const last = page[page.length - 1];
-    return { entries: page, next: rows.length > pageSize && last ? last.txId : null };
+  history(accountId: number, limit: number, before?: string): Promise<HistoryPage> {
+    return this.#guard(historyPage(this.pool, accountId, limit, before));
   }
 
   async findApplied(accountId: number, requestId: string) {
@@ -187,38 +173,33 @@ export class PostgresLedger implements LedgerBackend {
     return replayOutcome(previous.response);
   }
 
-  async listAccounts(): Promise<AccountSummary[]> {
-    const rows = await this.#query<AccountRow>(
-      `SELECT * FROM accounts WHERE kind = 'customer' ORDER BY username COLLATE "C"`,
-    );
-    return rows.map((row) => ({
-      user: row.username,
-      balanceCents: row.balance_cents,
-      status: row.status,
-      locked: row.locked,
-      failedLogins: row.failed_logins,
-      totpEnabled: row.totp_enabled,
-      createdAt: row.created_at,
-    }));
+  listAccounts(): Promise<AccountSummary[]> {
+    return this.#guard(listAccounts(this.pool));
   }
 
-  async listAlerts(options: { limit?: number } = {}): Promise<FraudAlertRecord[]> {
-    const limit = Math.max(1, Math.floor(options.limit ?? 100));
-    const rows = await this.#query<AlertRow>('SELECT * FROM fraud_alerts ORDER BY id DESC LIMIT $1', [limit]);
-    return rows.map(toAlert);
+  listAlerts(options: { limit?: number } = {}): Promise<FraudAlertRecord[]> {
+    return this.#guard(listAlerts(this.pool, options));
   }
 
   exportAccount(user: string): Promise<object | null> {
     return this.#guard(exportAccount(this.pool, user));
   }
 
-  /** `target.terminal`: the session's enrolled terminal (its cash account is the other side of cash). */
+  /**
+   * `target.terminal`: the session's enrolled terminal (its cash account is the other side of
+   * cash). With `audit`, the mutation's audit events are written to audit_outbox in its own
+   * transaction and come back with the outcome, as the SQLite ledger's withOutbox does.
+   */
   async mutate(
-    target: MutationTarget & { terminal?: SessionTerminal | null },
+    target: MutationTarget,
     request: MutatingRequest,
     prepared: PreparedChange = {},
-  ): Promise<MutationOutcome> {
+    audit?: OutboxEnvelope,
+  ): Promise<AuditedOutcome> {
     const hash = requestHash(request, this.#key);
+    const events = audit
+      ? (outcome: MutationOutcome) => mutationAuditEvents(audit, request, outcome).map((e) => JSON.stringify(e))
+      : undefined;
     for (let attempt = 1; ; attempt += 1) {
       const params = mutateParams(
         target.accountId,
@@ -232,13 +213,15 @@ export class PostgresLedger implements LedgerBackend {
         target.terminal ?? null,
       );
       try {
-        const { rows } = await this.pool.query<{ r: unknown }>(MUTATE_SQL, params);
-        return toOutcome(rows[0]?.r);
+        const { outcome, outbox } = await callMutate(this.pool, params, events);
+        return outbox ? { ...outcome, outbox } : outcome;
       } catch (error) {
         const code = codeOf(error);
         // A concurrent duplicate of this id committed first: answer as its replay (or a conflict).
         if (code === '23505') {
           const replay = await this.checkReplay(target.accountId, request);
+          if (replay && events)
+            return { ...replay, outbox: await this.#guard(writeOutboxRows(this.pool, events(replay))) };
           if (replay) return replay;
         }
         if (code !== undefined && RETRYABLE.has(code) && attempt < 3) continue;
@@ -247,35 +230,16 @@ export class PostgresLedger implements LedgerBackend {
     }
   }
 
-  async recordFailedLogin(accountId: number, threshold: number): Promise<FailedLoginResult> {
-    const rows = await this.#query<{ failed_logins: number; locked: boolean; just_locked: boolean }>(
-      `WITH before AS (SELECT id, locked FROM accounts WHERE id = $1 AND kind = 'customer' FOR UPDATE)
-       UPDATE accounts a SET failed_logins = a.failed_logins + 1, locked = a.locked OR a.failed_logins + 1 >= $2
-       FROM before WHERE a.id = before.id
-       RETURNING a.failed_logins, a.locked, (a.locked AND NOT before.locked) AS just_locked`,
-      [accountId, threshold],
-    );
-    const row = rows[0];
-    return row
-      ? { failedLogins: row.failed_logins, locked: row.locked, justLocked: row.just_locked }
-      : { failedLogins: 0, locked: false, justLocked: false };
+  recordFailedLogin(accountId: number, threshold: number): Promise<FailedLoginResult> {
+    return this.#guard(recordFailedLogin(this.pool, accountId, threshold));
   }
 
   async resetFailedLogins(accountId: number): Promise<void> {
     await this.#query('UPDATE accounts SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0', [accountId]);
   }
 
-  async setLocked(user: string, locked: boolean): Promise<boolean> {
-    // An unlock also ends a lock from failed logins (PROTOCOL.md §2.1) and forgets the count.
-    const rows = await this.#query<{ n: number }>(
-      `WITH changed AS (
-         UPDATE accounts SET locked = $1, failed_logins = CASE WHEN $1 THEN failed_logins ELSE 0 END
-         WHERE username = $2 AND kind = 'customer' AND status = 'active' RETURNING id),
-       forgot AS (DELETE FROM login_failures WHERE username = $2 AND NOT $1 AND EXISTS (SELECT 1 FROM changed))
-       SELECT COUNT(*)::int AS n FROM changed`,
-      [locked, user],
-    );
-    return (rows[0]?.n ?? 0) > 0;
+  setLocked(user: string, locked: boolean): Promise<boolean> {
+    return this.#guard(setLocked(this.pool, user, locked));
   }
 
   closeAccount(user: string): Promise<CloseResult> {
@@ -329,6 +293,46 @@ export class PostgresLedger implements LedgerBackend {
       [this.#nowMs(), age],
     );
     return rows.length;
+  }
+
+  loginFailure(user: string, threshold: number, lockoutMs: number) {
+    return this.#guard(this.logins.failure(user, threshold, lockoutMs));
+  }
+
+  loginSuccess(user: string, accountId: number, totpStep: number | null) {
+    return this.#guard(this.logins.success(user, accountId, totpStep));
+  }
+
+  nameLocked(user: string): Promise<boolean> {
+    return this.#guard(this.logins.nameLocked(user));
+  }
+
+  loginFailuresOf(user: string): Promise<number> {
+    return this.#guard(this.logins.failuresOf(user));
+  }
+
+  pruneLoginFailures(): Promise<number> {
+    return this.#guard(this.logins.prune());
+  }
+
+  enrollTerminal(input: { id: string; fingerprint: string }): Promise<{ reenrolled: boolean }> {
+    return this.terminals.enroll(input);
+  }
+
+  revokeTerminal(id: string): Promise<boolean> {
+    return this.#guard(this.terminals.revoke(id));
+  }
+
+  findTerminal(id: string): Promise<PgTerminalRecord | null> {
+    return this.#guard(this.terminals.find(id));
+  }
+
+  listTerminals(): Promise<PgTerminalRecord[]> {
+    return this.#guard(this.terminals.list());
+  }
+
+  moveTerminalCash(input: { id: string; kind: 'load' | 'unload'; amountCents: number }): Promise<PgCashMoveOutcome> {
+    return this.terminals.moveCash(input);
   }
 
   verify(): Promise<VerifyReport> {

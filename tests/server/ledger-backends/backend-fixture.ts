@@ -31,6 +31,8 @@ export interface BackendEnv {
   open(options?: OpenOptions): Promise<LedgerBackend>;
   /** Raw SQL on the last ledger opened, for tampering tests (the statements are valid on both). */
   exec(sql: string): Promise<void>;
+  /** Rows of a read on the last ledger opened (the statement valid on both). */
+  query(sql: string): Promise<Record<string, unknown>[]>;
   /** The PostgreSQL URL of the last ledger (postgres only). */
   url(): string;
   cluster(): PostgresCluster;
@@ -73,6 +75,12 @@ export function backendEnv(kind: BackendKind): BackendEnv {
     async exec(sql) {
       if (last instanceof SqliteLedgerBackend) last.store.database.exec(sql);
       else if (last instanceof PostgresLedger) await last.pool.query(sql);
+    },
+    async query(sql) {
+      if (last instanceof SqliteLedgerBackend)
+        return last.store.database.prepare(sql).all() as Record<string, unknown>[];
+      if (last instanceof PostgresLedger) return (await last.pool.query(sql)).rows;
+      throw new Error('no ledger open');
     },
     url: () => lastUrl,
     cluster() {

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { MutatingRequest, MutationOutcome, PreparedChange } from '../../../server/ledger/index.js';
 import type { LedgerBackend, MutationTarget } from '../../../server/ledger/ledger-backend.js';
+import type { SessionTerminal } from '../../../server/ledger/terminal-ledger.js';
 import { codeOf, okResult } from '../ledger/ledger-fixture.js';
 import { type BackendEnv, customer, type OpenOptions } from './backend-fixture.js';
 
@@ -17,7 +18,16 @@ type Body = MutatingRequest extends infer R
     : never
   : never;
 
-/** A fresh ledger with customers, and short ways to drive it the way a session would. */
+/** The enrolled terminal every bank here moves cash at (PROTOCOL.md §5.1: cash only in a terminal session). */
+export const ATM: SessionTerminal = { id: 'ATM-T', fingerprint: 'sha256:test-terminal' };
+
+const CASH_OPS = new Set(['deposit', 'withdraw', 'reverse']);
+
+/**
+ * A fresh ledger with customers and one enrolled terminal, and short ways to drive it the way a
+ * session would: cash at that terminal, everything else as a remote session. Funding goes through
+ * the same machine, so its cash always covers what the customers can withdraw.
+ */
 export class Bank {
   readonly targets = new Map<string, MutationTarget>();
   private constructor(
@@ -27,6 +37,7 @@ export class Bank {
 
   static async open(env: BackendEnv, users: string[] = ['alice', 'bob'], options: OpenOptions = {}): Promise<Bank> {
     const bank = new Bank(env, await env.open(options));
+    await bank.ledger.enrollTerminal(ATM);
     for (const user of users) await bank.add(user);
     return bank;
   }
@@ -43,10 +54,15 @@ export class Bank {
     return { ...target, nowMs: this.env.clock.now };
   }
 
-  /** One mutation for `user` at the test clock; a fresh id unless the body has one. */
+  /** One mutation for `user` at the test clock; a fresh id unless the body has one; cash at {@link ATM}. */
   mut(user: string, body: Body, prepared?: PreparedChange, ledger = this.ledger): Promise<MutationOutcome> {
     const request = { id: freshId(), ...body } as MutatingRequest;
-    return ledger.mutate(this.target(user), request, prepared);
+    return ledger.mutate(this.at(user, CASH_OPS.has(request.op) ? ATM : null), request, prepared);
+  }
+
+  /** The target of `user` in a session at `terminal` (null: a remote session). */
+  at(user: string, terminal: SessionTerminal | null): MutationTarget {
+    return { ...this.target(user), terminal };
   }
 
   async ok(user: string, body: Body, prepared?: PreparedChange): Promise<Record<string, unknown>> {

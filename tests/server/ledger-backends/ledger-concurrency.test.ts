@@ -11,7 +11,7 @@ import {
 import { type LedgerBackend, openLedgerBackend } from '../../../server/ledger/ledger-backend.js';
 import { PG_SCHEMA_VERSION, PostgresLedger } from '../../../server/ledger/postgres/index.js';
 import { BACKENDS, backendEnv } from './backend-fixture.js';
-import { Bank, freshId } from './bank-under-test.js';
+import { ATM, Bank, freshId } from './bank-under-test.js';
 
 /** A small deterministic PRNG (mulberry32), so a failing interleaving's inputs can be replayed. */
 function prng(seed: number): () => number {
@@ -132,9 +132,10 @@ describe('PostgreSQL specifics', () => {
       'INSERT INTO applied_requests (account_id, request_id, request_hash, response, created_ms) VALUES ($1, $2, $3, $4, 0)',
       [alice, id, requestHash(request), response],
     );
-    const racing = bank.ledger.mutate(bank.target('alice'), request);
+    const racing = bank.ledger.mutate(bank.at('alice', ATM), request);
     // Once the mutation has done its deposit and waits on the rival's key, commit the rival.
-    for (;;) {
+    for (let polls = 0; ; polls += 1) {
+      if (polls > 1000) throw new Error('the mutation never waited on the rival key');
       const { rows } = await pool.query(
         `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT ledger_mutate%'`,
       );
@@ -178,7 +179,8 @@ describe('PostgreSQL specifics', () => {
       const created = await ledger.createAccount({ user: 'alice', passwordHash: 'h' });
       if (!created.ok) throw new Error('create');
       // The instance's idea of now is a year off; the database's is what counts.
-      const target = { accountId: created.account.id, user: 'alice', nowMs: Date.UTC(2001, 0, 1) };
+      await ledger.enrollTerminal(ATM);
+      const target = { accountId: created.account.id, user: 'alice', nowMs: Date.UTC(2001, 0, 1), terminal: ATM };
       await ledger.mutate(target, { id: 'd', op: 'deposit', amountCents: 100 });
       await ledger.mutate(target, { id: 'w', op: 'withdraw', amountCents: 40 });
       const { rows } = await ledger.pool.query(

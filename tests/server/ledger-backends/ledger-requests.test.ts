@@ -196,7 +196,18 @@ describe.each(BACKENDS)('ledger requests on %s', (kind) => {
       expect(await bank.ledger.findAccount('alice')).toBeNull();
       const closedName = closedUserName(bank.target('alice').accountId);
       expect((await bank.ledger.listAlerts()).map((a) => a.user)).toEqual([closedName, closedName]);
-      expect(await bank.code('alice', { op: 'deposit', amountCents: 1 })).toBe('UNKNOWN_ACCOUNT');
+      // A session still open on the closed account is refused in the mutation's own transaction.
+      for (const body of [
+        { op: 'deposit', amountCents: 1 },
+        { op: 'transfer', amountCents: 1, to: 'bob' },
+        { op: 'change_password', current: 'old-password', new: 'new-password' },
+      ] as const) {
+        expect(await bank.mut('alice', body, { newPasswordHash: 'h2' })).toMatchObject({
+          ok: false,
+          code: 'ACCOUNT_LOCKED',
+          message: 'this account is closed',
+        });
+      }
       expect((await bank.ledger.createAccount({ user: 'alice', passwordHash: 'h' })).ok).toBe(true);
       expect(await bank.ledger.createAccount({ user: 'alice', passwordHash: 'h' })).toEqual({
         ok: false,

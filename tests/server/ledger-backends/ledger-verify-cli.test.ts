@@ -12,9 +12,13 @@ import { BIN } from '../../helpers/spawn-server.js';
 const run = promisify(execFile);
 
 /** The compiled `bank-server ledger verify …`, as an operator runs it. */
-async function verify(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function verify(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return bankServer('ledger', 'verify', ...args);
+}
+
+async function bankServer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN.bankServer, 'ledger', 'verify', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [BIN.bankServer, ...args], {
       env: { ...process.env, BANK_LEDGER_URL: '' },
     });
     return { code: 0, stdout, stderr };
@@ -36,8 +40,10 @@ describe('bank-server ledger verify --ledger postgres://…', () => {
     ledger = await PostgresLedger.open(url, { config: DEFAULT_LEDGER_CONFIG });
     const created = await ledger.createAccount({ user: 'alice', passwordHash: 'h' });
     if (!created.ok) throw new Error('create');
+    const atm = { id: 'ATM-1', fingerprint: 'sha256:aa' };
+    await ledger.enrollTerminal(atm);
     await ledger.mutate(
-      { accountId: created.account.id, user: 'alice', nowMs: 0 },
+      { accountId: created.account.id, user: 'alice', nowMs: 0, terminal: atm },
       { id: 'd1', op: 'deposit', amountCents: 1000 },
     );
   }, 60_000);
@@ -72,5 +78,26 @@ describe('bank-server ledger verify --ledger postgres://…', () => {
     expect(scheme.code).not.toBe(0);
     expect(scheme.stderr.trim().split('\n')).toHaveLength(1);
     expect(scheme.stderr).not.toContain('secret');
+  });
+
+  it('lists accounts, terminals and alerts of a --ledger postgres://… read-only, without a data dir', async () => {
+    const accounts = await bankServer('accounts', 'list', '--ledger', url, '--json', '--data-dir', dataDir);
+    expect(accounts.code).toBe(0);
+    expect(JSON.parse(accounts.stdout)).toEqual(JSON.parse(JSON.stringify(await ledger.listAccounts())));
+    expect(JSON.parse(accounts.stdout)).toMatchObject([{ user: 'alice', balanceCents: 1000 }]);
+    const terminals = await bankServer('terminals', 'list', '--ledger', url, '--json');
+    expect(JSON.parse(terminals.stdout)).toMatchObject([{ id: 'ATM-1', status: 'active', cashCents: 1000 }]);
+    const alerts = await bankServer('alerts', '--ledger', url, '--json');
+    expect(JSON.parse(alerts.stdout)).toEqual(JSON.parse(JSON.stringify(await ledger.listAlerts())));
+    // Read-only: an empty database is refused, not migrated.
+    const empty = await cluster.createDatabase('empty');
+    const refused = await bankServer('accounts', 'list', '--ledger', empty);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^bank-server: ledger schema version 0, this program knows \d+/);
+    const probe = await PostgresLedger.open(empty, { config: DEFAULT_LEDGER_CONFIG, readOnly: true }).catch(
+      (error: Error) => error,
+    );
+    expect(probe).toBeInstanceOf(Error);
   });
 });

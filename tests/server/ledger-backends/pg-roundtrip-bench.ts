@@ -4,6 +4,11 @@
  * SQLite backend for scale, all through 8 concurrent callers with synchronous_commit=on (SQLite:
  * synchronous=FULL, group commit). Not a test; run it by hand:
  *
+ * Group commit: with 32 callers, transfers also go through a batcher that puts up to N of them
+ * into one transaction (BEGIN, every account of the batch locked in id order, all the
+ * ledger_mutate calls in one statement, COMMIT: four round trips and one commit for N ops),
+ * beside one call per op at the same concurrency.
+ *
  *   npx tsx tests/server/ledger-backends/pg-roundtrip-bench.ts [ops-per-variant]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +19,7 @@ import type pg from 'pg';
 import { DEFAULT_LEDGER_CONFIG, requestHash } from '../../../server/ledger/index.js';
 import { type LedgerBackend, SqliteLedgerBackend } from '../../../server/ledger/ledger-backend.js';
 import { PostgresLedger } from '../../../server/ledger/postgres/index.js';
+import { configJson } from '../../../server/ledger/postgres/pg-mutate.js';
 import { startPostgresCluster } from '../../helpers/postgres-cluster.js';
 
 const OPS = Number(process.argv[2] ?? 4000);
@@ -26,14 +32,17 @@ interface Account {
   user: string;
 }
 
+const ATM = { id: 'ATM-B', fingerprint: 'sha256:bench' };
+
 async function seed(ledger: LedgerBackend): Promise<Account[]> {
   const accounts: Account[] = [];
+  await ledger.enrollTerminal(ATM);
   for (let i = 0; i < ACCOUNTS; i++) {
     const created = await ledger.createAccount({ user: `bench${i}`, passwordHash: 'h' });
     if (!created.ok) throw new Error('seed');
     accounts.push({ id: created.account.id, user: created.account.user });
     await ledger.mutate(
-      { accountId: created.account.id, user: created.account.user, nowMs: Date.now() },
+      { accountId: created.account.id, user: created.account.user, nowMs: Date.now(), terminal: ATM },
       {
         id: `seed-${i}`,
         op: 'deposit',
@@ -46,12 +55,12 @@ async function seed(ledger: LedgerBackend): Promise<Account[]> {
 
 type Op = (from: Account, to: Account, id: string) => Promise<void>;
 
-async function drive(name: string, accounts: Account[], op: Op): Promise<void> {
+async function drive(name: string, accounts: Account[], op: Op, workers = WORKERS): Promise<void> {
   let next = 0;
   const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: WORKERS }, async (_, worker) => {
+    Array.from({ length: workers }, async (_, worker) => {
       while (next < OPS) {
         const n = next++;
         const from = accounts[(n * 7 + worker) % ACCOUNTS] as Account;
@@ -127,6 +136,63 @@ async function interactiveTransfer(pool: pg.Pool, from: Account, to: Account, id
   }
 }
 
+/** Transactions the batcher committed, for the mean batch size. */
+let batches = 0;
+
+const BATCH_SQL = `SELECT ledger_mutate(x.acc, x.usr, x.rid, x.hash, 'transfer', 1, x.dst, NULL, NULL, NULL, NULL,
+    false, NULL, false, NULL, NULL, NULL, NULL, $6::json, NULL, NULL) AS r
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(acc, usr, rid, hash, dst, n)
+  ORDER BY x.n`;
+
+/** Up to `max` transfers per transaction, rows locked in id order first (without that: deadlocks). */
+function groupCommit(pool: pg.Pool, max: number): Op {
+  type Pending = { from: Account; to: Account; id: string; done: (error?: Error) => void };
+  const queue: Pending[] = [];
+  let scheduled = false;
+  const cfg = configJson(config);
+  async function flush(batch: Pending[]): Promise<void> {
+    batches += 1;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const ids = [...new Set(batch.flatMap((p) => [p.from.id, p.to.id]))].sort((a, b) => a - b);
+      await client.query('SELECT 1 FROM accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE', [ids]);
+      const hashes = batch.map((p) => requestHash({ id: p.id, op: 'transfer', amountCents: 1, to: p.to.user }));
+      const { rows } = await client.query<{ r: { kind: string } }>(BATCH_SQL, [
+        batch.map((p) => p.from.id),
+        batch.map((p) => p.from.user),
+        batch.map((p) => p.id),
+        hashes,
+        batch.map((p) => p.to.user),
+        cfg,
+      ]);
+      await client.query('COMMIT');
+      // Acknowledged only after COMMIT returned.
+      batch.forEach((p, i) => {
+        p.done(rows[i]?.r.kind === 'ok' ? undefined : new Error('refused in batch'));
+      });
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      for (const p of batch) p.done(error as Error);
+    } finally {
+      client.release();
+    }
+  }
+  function drain(): void {
+    scheduled = false;
+    while (queue.length > 0) void flush(queue.splice(0, max));
+  }
+  return (from, to, id) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ from, to, id, done: (error) => (error ? reject(error) : resolve()) });
+      if (queue.length >= max) void flush(queue.splice(0, max));
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(drain);
+      }
+    });
+}
+
 function viaBackend(ledger: LedgerBackend): Op {
   return async (from, to, id) => {
     const outcome = await ledger.mutate(
@@ -156,6 +222,20 @@ try {
       interactiveTransfer(inter.pool, f, t, id),
     );
     await inter.close();
+  }
+  const many = 32;
+  console.log(`group commit: ${many} concurrent callers`);
+  const single = await PostgresLedger.open(await cluster.createDatabase('one'), { config, poolSize: 8 });
+  await drive('postgres one call per op', await seed(single), viaBackend(single), many);
+  await single.close();
+  for (const max of [8, 32]) {
+    const grouped = await PostgresLedger.open(await cluster.createDatabase('group'), { config, poolSize: 8 });
+    const accounts = await seed(grouped);
+    batches = 0;
+    await drive(`postgres batches of <=${max}`, accounts, groupCommit(grouped.pool, max), many);
+    console.log(`  mean batch: ${(OPS / batches).toFixed(1)} transfers per transaction`);
+    console.log('  verify:', JSON.stringify(await grouped.verify()));
+    await grouped.close();
   }
   const sqlite = SqliteLedgerBackend.open(join(dir, 'ledger.db'), { config });
   await drive('sqlite (writer, group commit)', await seed(sqlite), viaBackend(sqlite));

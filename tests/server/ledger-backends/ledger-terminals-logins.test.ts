@@ -1,47 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import type { MutationOutcome } from '../../../server/ledger/index.js';
-import type { PostgresLedger, SessionTerminal } from '../../../server/ledger/postgres/index.js';
-import { backendEnv } from './backend-fixture.js';
+import type { LedgerBackend } from '../../../server/ledger/ledger-backend.js';
+import type { PostgresLedger } from '../../../server/ledger/postgres/index.js';
+import type { SessionTerminal } from '../../../server/ledger/terminal-ledger.js';
+import { BACKENDS, backendEnv } from './backend-fixture.js';
 import { Bank, freshId } from './bank-under-test.js';
 
-// PostgreSQL only for now: the terminals' cash accounts and the per-name lockout counters mirror
-// what the SQLite ledger gains with them (PROTOCOL.md §5.1, §2.1).
-const env = backendEnv('postgres');
+// The terminals' cash accounts (PROTOCOL.md §5.1) and the per-name lockout counters (§2.1), held
+// to the same rules on both backends.
 
 const ATM: SessionTerminal = { id: 'ATM-1', fingerprint: 'sha256:aa' };
 const OTHER: SessionTerminal = { id: 'ATM-2', fingerprint: 'sha256:bb' };
 
-async function openBank(options: { cashNeedsTerminal?: boolean } = {}): Promise<{ bank: Bank; pg: PostgresLedger }> {
-  const bank = await Bank.open(env, ['alice', 'bob']);
-  let pg = bank.ledger as PostgresLedger;
-  if (options.cashNeedsTerminal) {
-    const { PostgresLedger: Ledger } = await import('../../../server/ledger/postgres/index.js');
-    const { DEFAULT_LEDGER_CONFIG } = await import('../../../server/ledger/index.js');
-    pg = await Ledger.open(env.url(), {
-      config: DEFAULT_LEDGER_CONFIG,
-      clock: env.clock.read,
-      cashNeedsTerminal: true,
+describe.each(BACKENDS)('terminals on %s', (kind) => {
+  const env = backendEnv(kind);
+
+  async function openBank(): Promise<{ bank: Bank; pg: LedgerBackend }> {
+    const bank = await Bank.open(env, ['alice', 'bob']);
+    const pg = bank.ledger;
+    for (const t of [ATM, OTHER]) await pg.enrollTerminal(t);
+    expect(await pg.moveTerminalCash({ id: ATM.id, kind: 'load', amountCents: 50_000 })).toEqual({
+      ok: true,
+      cashCents: 50_000,
+      txSeq: 1,
     });
+    return { bank, pg };
   }
-  for (const t of [ATM, OTHER]) await pg.terminals.enroll(t);
-  expect(await pg.terminals.moveCash({ id: ATM.id, kind: 'load', amountCents: 50_000 })).toMatchObject({
-    ok: true,
-    cashCents: 50_000,
-  });
-  return { bank, pg };
-}
 
-function at(
-  bank: Bank,
-  pg: PostgresLedger,
-  user: string,
-  terminal: SessionTerminal | null,
-  body: object,
-): Promise<MutationOutcome> {
-  return pg.mutate({ ...bank.target(user), terminal }, { id: freshId(), ...body } as never);
-}
+  function at(
+    bank: Bank,
+    pg: LedgerBackend,
+    user: string,
+    terminal: SessionTerminal | null,
+    body: object,
+  ): Promise<MutationOutcome> {
+    return pg.mutate(bank.at(user, terminal), { id: freshId(), ...body } as never);
+  }
 
-describe('terminal cash accounts on PostgreSQL', () => {
   it('moves cash against the terminal, names it in history, and keeps every position by its entries', async () => {
     const { bank, pg } = await openBank();
     expect(await at(bank, pg, 'alice', ATM, { op: 'deposit', amountCents: 30_000 })).toMatchObject({
@@ -50,7 +45,7 @@ describe('terminal cash accounts on PostgreSQL', () => {
     });
     const w = await at(bank, pg, 'alice', ATM, { op: 'withdraw', amountCents: 2_000 });
     if (!w.ok) throw new Error(w.code);
-    expect((await pg.terminals.find(ATM.id))?.cashCents).toBe(78_000);
+    expect((await pg.findTerminal(ATM.id))?.cashCents).toBe(78_000);
     expect(
       await at(bank, pg, 'alice', OTHER, { op: 'reverse', txId: w.result.txId, reason: 'NOT_DISPENSED' }),
     ).toMatchObject({ ok: false, code: 'UNKNOWN_TX' });
@@ -64,7 +59,7 @@ describe('terminal cash accounts on PostgreSQL', () => {
       ['withdrawal', 'ATM-1'],
       ['deposit', 'ATM-1'],
     ]);
-    expect((await pg.terminals.find(ATM.id))?.cashCents).toBe(80_000);
+    expect((await pg.findTerminal(ATM.id))?.cashCents).toBe(80_000);
     expect(await pg.verify()).toMatchObject({ ok: true, accounts: 2 });
   });
 
@@ -79,7 +74,7 @@ describe('terminal cash accounts on PostgreSQL', () => {
       code: 'TERMINAL_OUT_OF_CASH',
     });
     expect(await at(bank, pg, 'alice', ATM, { op: 'withdraw', amountCents: 50_100 })).toMatchObject({ ok: true });
-    expect((await pg.terminals.find(ATM.id))?.cashCents).toBe(0);
+    expect((await pg.findTerminal(ATM.id))?.cashCents).toBe(0);
   });
 
   it('never pays out more than a machine holds when withdrawals race at it', async () => {
@@ -92,12 +87,12 @@ describe('terminal cash accounts on PostgreSQL', () => {
     );
     expect(racing.filter((o) => o.ok)).toHaveLength(5);
     expect(racing.filter((o) => !o.ok && o.code === 'TERMINAL_OUT_OF_CASH')).toHaveLength(7);
-    expect((await pg.terminals.find(ATM.id))?.cashCents).toBe(0);
+    expect((await pg.findTerminal(ATM.id))?.cashCents).toBe(0);
     expect((await pg.verify()).ok).toBe(true);
   });
 
-  it('stops cash at a revoked or re-enrolled certificate and, when asked, without a terminal', async () => {
-    const { bank, pg } = await openBank({ cashNeedsTerminal: true });
+  it('stops cash without a terminal, at a revoked or re-enrolled certificate', async () => {
+    const { bank, pg } = await openBank();
     expect(await at(bank, pg, 'alice', null, { op: 'deposit', amountCents: 1 })).toMatchObject({
       code: 'TERMINAL_REQUIRED',
     });
@@ -107,42 +102,41 @@ describe('terminal cash accounts on PostgreSQL', () => {
       code: 'TERMINAL_REQUIRED',
       message: 'this terminal is no longer enrolled',
     });
-    expect(await pg.terminals.revoke(ATM.id)).toBe(true);
+    expect(await pg.revokeTerminal(ATM.id)).toBe(true);
     expect(await at(bank, pg, 'alice', ATM, { op: 'deposit', amountCents: 1 })).toMatchObject({
       code: 'TERMINAL_REQUIRED',
     });
-    expect(await pg.terminals.moveCash({ id: ATM.id, kind: 'load', amountCents: 1 })).toEqual({
+    expect(await pg.moveTerminalCash({ id: ATM.id, kind: 'load', amountCents: 1 })).toEqual({
       ok: false,
       code: 'TERMINAL_REVOKED',
     });
-    expect(await pg.terminals.enroll({ ...ATM, fingerprint: 'sha256:new' })).toEqual({ reenrolled: true });
+    expect(await pg.enrollTerminal({ ...ATM, fingerprint: 'sha256:new' })).toEqual({ reenrolled: true });
     expect(
       await at(bank, pg, 'alice', { ...ATM, fingerprint: 'sha256:new' }, { op: 'deposit', amountCents: 1 }),
     ).toMatchObject({ ok: true });
     expect(await at(bank, pg, 'alice', null, { op: 'transfer', amountCents: 1, to: 'bob' })).toMatchObject({
       ok: true,
     });
-    await pg.close();
   });
 
   it('loads, unloads and counts; an unload beyond the position is refused; verify names a tampered position', async () => {
     const { pg } = await openBank();
-    expect(await pg.terminals.moveCash({ id: ATM.id, kind: 'unload', amountCents: 50_001 })).toEqual({
+    expect(await pg.moveTerminalCash({ id: ATM.id, kind: 'unload', amountCents: 50_001 })).toEqual({
       ok: false,
       code: 'INSUFFICIENT_CASH',
     });
-    expect(await pg.terminals.moveCash({ id: ATM.id, kind: 'unload', amountCents: 20_000 })).toMatchObject({
+    expect(await pg.moveTerminalCash({ id: ATM.id, kind: 'unload', amountCents: 20_000 })).toMatchObject({
       ok: true,
       cashCents: 30_000,
     });
-    expect(await pg.terminals.moveCash({ id: 'ATM-9', kind: 'load', amountCents: 1 })).toEqual({
+    expect(await pg.moveTerminalCash({ id: 'ATM-9', kind: 'load', amountCents: 1 })).toEqual({
       ok: false,
       code: 'UNKNOWN_TERMINAL',
     });
-    expect(await pg.terminals.count({ id: ATM.id, countedCents: 29_990 })).toEqual({ ok: true, cashCents: 30_000 });
-    expect((await pg.terminals.list()).map((t) => [t.id, t.status, t.cashCents])).toEqual([
+    expect((await pg.listTerminals()).map((t) => [t.id, t.status, t.cashCents])).toEqual([
       ['ATM-1', 'active', 30_000],
       ['ATM-2', 'active', 0],
+      ['ATM-T', 'active', 0],
     ]);
     expect(await pg.verify()).toEqual({ ok: true, accounts: 2, entries: 4 });
     await env.exec(`UPDATE accounts SET balance_cents = balance_cents + 7 WHERE username = '~terminal-ATM-1'`);
@@ -153,32 +147,10 @@ describe('terminal cash accounts on PostgreSQL', () => {
   });
 });
 
-describe('per-name lockout counters on PostgreSQL', () => {
-  it('counts names that are not accounts, locks at the threshold for a doubling period, and ends it', async () => {
-    const bank = await Bank.open(env, ['alice']);
-    const { logins } = bank.ledger as PostgresLedger;
-    expect(await logins.failure('ghost', 3, 60_000)).toEqual({
-      locked: false,
-      justLocked: false,
-      failures: 1,
-      lockedUntilMs: null,
-    });
-    await logins.failure('ghost', 3, 60_000);
-    const locked = await logins.failure('ghost', 3, 60_000);
-    expect(locked).toEqual({ locked: true, justLocked: true, failures: 3, lockedUntilMs: env.clock.now + 60_000 });
-    expect(await logins.failure('ghost', 3, 60_000)).toMatchObject({ locked: true, justLocked: false });
-    expect(await logins.nameLocked('ghost')).toBe(true);
-    env.clock.advance(60_000);
-    expect(await logins.nameLocked('ghost')).toBe(false);
-    expect(await logins.failuresOf('ghost')).toBe(0);
-    for (let i = 0; i < 2; i++) await logins.failure('ghost', 3, 60_000);
-    // The second lock within 24 h lasts twice as long.
-    expect(await logins.failure('ghost', 3, 60_000)).toMatchObject({
-      justLocked: true,
-      lockedUntilMs: env.clock.now + 120_000,
-    });
-  });
+const env = backendEnv('postgres');
 
+// Several instances on one database: only PostgreSQL has them (the shared rules are in ledger-parity).
+describe('per-name lockout counters across PostgreSQL instances', () => {
   it('holds one count across instances racing on one name, and an unlock forgets it', async () => {
     const bank = await Bank.open(env, ['alice']);
     const others: PostgresLedger[] = [];
@@ -208,15 +180,5 @@ describe('per-name lockout counters on PostgreSQL', () => {
     expect((await pg.getAccount(alice))?.totpLastStep).toBe(777);
     await pg.setLocked('alice', true);
     expect(await pg.logins.success('alice', alice, null)).toEqual({ active: false, totpAccepted: false });
-  });
-
-  it('prunes names without a lock and without a failure for a day', async () => {
-    const bank = await Bank.open(env, []);
-    const { logins } = bank.ledger as PostgresLedger;
-    await logins.failure('a', 5, 60_000);
-    await logins.failure('b', 1, 0);
-    env.clock.advance(24 * 3600 * 1000 + 1);
-    expect(await logins.prune()).toBe(1);
-    expect(await logins.nameLocked('b')).toBe(true);
   });
 });

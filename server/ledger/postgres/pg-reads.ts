@@ -1,0 +1,57 @@
+import type pg from 'pg';
+import type { HistoryPage } from '../ledger-backend.js';
+import type { AccountSummary, FraudAlertRecord } from '../ledger-store.js';
+import { parseTxId } from '../tx-id.js';
+import { type AccountRow, type AlertRow, type HistoryRow, toAlert, toHistory } from './pg-rows.js';
+
+/** The PostgreSQL ledger's list and history reads (one statement each, no locks). */
+
+export async function historyPage(
+  pool: pg.Pool,
+  accountId: number,
+  limit: number,
+  before?: string,
+): Promise<HistoryPage> {
+  const pageSize = Math.max(1, Math.min(100, Math.floor(limit)));
+  let beforeSeq = Number.MAX_SAFE_INTEGER;
+  if (before !== undefined) {
+    const seq = parseTxId(before);
+    if (seq === null) return { error: 'UNKNOWN_TX' };
+    const own = (await pool.query('SELECT 1 FROM entries WHERE account_id = $1 AND tx_seq = $2', [accountId, seq]))
+      .rows;
+    if (own.length === 0) return { error: 'UNKNOWN_TX' };
+    beforeSeq = seq;
+  }
+  const rows = (
+    await pool.query<HistoryRow>(
+      `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms, t.terminal
+     FROM entries e LEFT JOIN accounts c ON c.id = e.counterparty_id JOIN transactions t ON t.seq = e.tx_seq
+     WHERE e.account_id = $1 AND e.tx_seq < $2 ORDER BY e.tx_seq DESC LIMIT $3`,
+      [accountId, beforeSeq, pageSize + 1],
+    )
+  ).rows;
+  const page = rows.slice(0, pageSize).map(toHistory);
+  const last = page[page.length - 1];
+  return { entries: page, next: rows.length > pageSize && last ? last.txId : null };
+}
+
+export async function listAccounts(pool: pg.Pool): Promise<AccountSummary[]> {
+  const { rows } = await pool.query<AccountRow>(
+    `SELECT * FROM accounts WHERE kind = 'customer' ORDER BY username COLLATE "C"`,
+  );
+  return rows.map((row) => ({
+    user: row.username,
+    balanceCents: row.balance_cents,
+    status: row.status,
+    locked: row.locked,
+    failedLogins: row.failed_logins,
+    totpEnabled: row.totp_enabled,
+    createdAt: row.created_at,
+  }));
+}
+
+export async function listAlerts(pool: pg.Pool, options: { limit?: number } = {}): Promise<FraudAlertRecord[]> {
+  const limit = Math.max(1, Math.floor(options.limit ?? 100));
+  const { rows } = await pool.query<AlertRow>('SELECT * FROM fraud_alerts ORDER BY id DESC LIMIT $1', [limit]);
+  return rows.map(toAlert);
+}
