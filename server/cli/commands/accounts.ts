@@ -246,9 +246,11 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       if (store.findAccount(user)) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
       const created = store.createAccount({ user, passwordHash: hashSync(password, opts.bcryptCost), role });
       if (!created.ok) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
-      recordOperatorAction(deps, store, { action: 'account_create', user, role });
+      // A customer's record stays as it always was; a teller's says so.
+      const asTeller = role === 'teller' ? { role } : {};
+      recordOperatorAction(deps, store, { action: 'account_create', user, ...asTeller });
       if (opts.json) {
-        deps.out(JSON.stringify(generated ? { user, role, password } : { user, role }));
+        deps.out(JSON.stringify(generated ? { user, ...asTeller, password } : { user, ...asTeller }));
         return;
       }
       deps.out(role === 'teller' ? `created teller account ${user}` : `created account ${user}`);
