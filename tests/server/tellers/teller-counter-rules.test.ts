@@ -1,7 +1,8 @@
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../../helpers/raw-client.js';
 import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
-import { operator } from '../integration/login-kit.js';
+import { eventually, MemoryAudit, operator } from '../integration/login-kit.js';
 import { at } from '../terminals/terminal-fixture.js';
 import { codeOf, createTeller, PASSWORD, resultOf, serve, tellerAt } from './teller-fixture.js';
 
@@ -9,8 +10,9 @@ import { codeOf, createTeller, PASSWORD, resultOf, serve, tellerAt } from './tel
 describe('teller counter rules', () => {
   let bank: TestBank;
   const open: RawClient[] = [];
+  const audit = new MemoryAudit();
   beforeAll(async () => {
-    bank = await startTestBank({ allowRegistration: false, lockoutThreshold: 3 });
+    bank = await startTestBank({ allowRegistration: false, lockoutThreshold: 3 }, { audit });
     await createTeller(bank, 'tina');
     const desk = await tellerAt(bank, 'tina');
     for (const user of ['alice', 'bob', 'carol']) {
@@ -80,6 +82,32 @@ describe('teller counter rules', () => {
     dora.destroy();
   });
 
+  it("serve asks for the customer's code when two-factor is on; the teller's own totp ops stay the teller's", async () => {
+    const desk = await tellerAt(bank, 'tina');
+    open.push(desk);
+    resultOf(await desk.call({ op: 'open_account', user: 'eve', password: PASSWORD }));
+    const eve = await at(bank, 'eve');
+    const enrolled = resultOf(await eve.call({ op: 'totp_enroll', password: PASSWORD }));
+    const secret = Secret.fromBase32(String(enrolled.secret));
+    const codeAt = (offset: number) => TOTP.generate({ secret, timestamp: Date.now() + offset * 30_000 });
+    expect(codeOf(await eve.call({ op: 'totp_confirm', code: codeAt(-1) }))).toBe('OK');
+    eve.destroy();
+
+    expect(codeOf(await serve(desk, 'eve'))).toBe('TOTP_REQUIRED');
+    const wrongCode = codeAt(0) === '000000' ? '111111' : '000000';
+    expect(codeOf(await desk.call({ op: 'serve', user: 'eve', password: PASSWORD, totp: wrongCode }))).toBe(
+      'TOTP_INVALID',
+    );
+    expect(codeOf(await desk.call({ op: 'balance' }))).toBe('NOT_SERVING');
+    expect(resultOf(await desk.call({ op: 'serve', user: 'eve', password: PASSWORD, totp: codeAt(0) })).user).toBe(
+      'eve',
+    );
+    // eve has two-factor on, so an enrolment for her would need her code: this one is the teller's.
+    const own = resultOf(await desk.call({ op: 'totp_enroll', password: PASSWORD }));
+    expect(String(own.otpauthUri)).toContain('tina');
+    expect(resultOf(await desk.call({ op: 'balance' })).twoFactor).toBe(true);
+  });
+
   it('stops serving a customer an operator locks; the teller session goes on', async () => {
     const desk = await tellerAt(bank, 'tina');
     open.push(desk);
@@ -88,7 +116,9 @@ describe('teller counter rules', () => {
     await operator(bank, 'accounts', 'lock', 'carol');
     // Refused at once (the per-request check), and after the sweep (well inside 2 s) still refused.
     expect(codeOf(await desk.call({ op: 'balance' }))).toBe('ACCOUNT_LOCKED');
-    await new Promise((r) => setTimeout(r, 1_200));
+    // The sweep ends the service (not the session), on the record under both names.
+    await eventually(() => audit.events.some((e) => e.kind === 'serve_ended' && e.customer === 'carol'));
+    expect(audit.events.find((e) => e.kind === 'serve_ended')).toMatchObject({ actor: 'tina', customer: 'carol' });
     expect(codeOf(await desk.call({ op: 'withdraw', amountCents: 500 }))).toBe('ACCOUNT_LOCKED');
     expect(codeOf(await desk.call({ op: 'ping' }))).toBe('OK');
     expect(desk.closed).toBe(false);
