@@ -91,6 +91,9 @@ export class TellerDesk {
   /** One request of the session, after every earlier one has completed. */
   async handle(request: Request): Promise<HandledRequest> {
     if (OWN_OPS.has(request.op)) return this.run(this.ctx, request);
+    // An operator's lock or close of the teller stops the counter at once, before the sweep ends the session.
+    const teller = this.services.ledger.store.getAccount(this.ctx.account.id);
+    if (teller?.status !== 'active' || teller.locked) return refused(request.id, 'ACCOUNT_LOCKED');
     switch (request.op) {
       case 'serve':
         return this.serve(request);
@@ -103,8 +106,6 @@ export class TellerDesk {
       default:
         break;
     }
-    const teller = this.services.ledger.store.getAccount(this.ctx.account.id);
-    if (teller?.status !== 'active' || teller.locked) return refused(request.id, 'ACCOUNT_LOCKED');
     if (this.served === null) return refused(request.id, 'NOT_SERVING');
     if (this.served.kind === 'lost') return refused(request.id, 'ACCOUNT_LOCKED');
     return this.run(this.served.ctx, request);
