@@ -365,6 +365,7 @@ export class LedgerStore {
     }));
     return {
       user: row.username,
+      role: row.role,
       status: row.status,
       createdAt: row.created_at,
       balanceCents: row.balance_cents,
