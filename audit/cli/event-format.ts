@@ -12,7 +12,8 @@ export interface EventFilter {
 }
 
 export function matchesFilter(event: AuditEvent, filter: EventFilter): boolean {
-  if (filter.user !== undefined && event.actor !== filter.user) return false;
+  // A customer served at the counter is named in `customer`; the teller is the actor (PROTOCOL.md §5.2).
+  if (filter.user !== undefined && event.actor !== filter.user && event.customer !== filter.user) return false;
   if (filter.kinds && filter.kinds.length > 0 && !filter.kinds.includes(event.kind)) return false;
   if (filter.since !== undefined || filter.until !== undefined) {
     const time = Date.parse(event.ts);
@@ -65,6 +66,7 @@ export function formatLine(event: AuditEvent): string {
     event.ts,
     event.kind,
     event.actor ? `actor=${event.actor}` : '',
+    event.customer ? `customer=${event.customer}` : '',
     event.address ? `addr=${event.address}` : '',
     event.terminal ? `terminal=${event.terminal}` : '',
     event.op ? `op=${event.op}` : '',

@@ -161,9 +161,9 @@ describe('accounts list / show / lock / unlock', () => {
 
   it('lists accounts as a table and as JSON', async () => {
     const table = await run('accounts', 'list');
-    expect(table.out[0]).toMatch(/^USER\s+BALANCE\s+STATUS\s+LOCKED\s+FAILED\s+2FA\s+CREATED$/);
-    expect(table.out[1]).toMatch(/^alice\s+1234\.56\s+active\s+no\s+0\s+off\s+\d{4}-/);
-    expect(table.out[2]).toMatch(/^bob\s+0\.00\s+active/);
+    expect(table.out[0]).toMatch(/^USER\s+ROLE\s+BALANCE\s+STATUS\s+LOCKED\s+FAILED\s+2FA\s+CREATED$/);
+    expect(table.out[1]).toMatch(/^alice\s+customer\s+1234\.56\s+active\s+no\s+0\s+off\s+\d{4}-/);
+    expect(table.out[2]).toMatch(/^bob\s+customer\s+0\.00\s+active/);
     expect(table.out[3]).toBe('2 accounts');
     const json = await run('accounts', 'list', '--json');
     expect(JSON.parse(json.out[0] ?? '')).toMatchObject([

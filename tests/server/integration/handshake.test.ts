@@ -44,9 +44,10 @@ describe('handshake', () => {
     expect(reply.kind).toBe('welcome');
     if (reply.kind !== 'welcome') return;
     expect(Object.keys(reply.welcome).sort()).toEqual(
-      ['type', 'protocol', 'serverNonce', 'serverKey', 'sessionId', 'user', 'idleTimeoutSec'].sort(),
+      ['type', 'protocol', 'serverNonce', 'serverKey', 'sessionId', 'user', 'role', 'idleTimeoutSec'].sort(),
     );
     expect(reply.welcome.user).toBe('alice');
+    expect(reply.welcome.role).toBe('customer');
     expect(reply.welcome.idleTimeoutSec).toBe(300);
     const pong = await client.call({ op: 'ping' });
     expect(pong.ok).toBe(true);
