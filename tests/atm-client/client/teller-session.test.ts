@@ -32,7 +32,10 @@ function counter(options: { refuseServe?: (connection: PeerConnection) => boolea
     if (!served.has(connection.index)) {
       return { kind: 'respond', response: { ok: false, error: { code: 'NOT_SERVING', message: 'serve first' } } };
     }
-    if (request.op === 'deposit' && (deposits += 1) === options.dropDeposit) return { kind: 'drop' };
+    if (request.op === 'deposit') {
+      deposits += 1;
+      if (deposits === options.dropDeposit) return { kind: 'drop' };
+    }
     return undefined;
   };
 }
