@@ -222,6 +222,10 @@ async function wireBank(
       const out = await writer.login({ op: 'login_success', user, accountId, totpStep, nowMs: clock() });
       return out.op === 'login_success' && out.active;
     },
+    openAccount: async (job) => {
+      const out = await writer.login(job);
+      return out.op === 'open_account' ? out : { op: 'open_account', outcome: 'locked' };
+    },
   };
 
   // Every core hashes, at a lower priority than the event loop (hash-worker-source.ts), so a

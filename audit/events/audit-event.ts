@@ -18,6 +18,11 @@ export interface AuditEventInput {
   balanceAfterCents?: number | null;
   txId?: string | null;
   requestId?: string | null;
+  /**
+   * A teller session's served customer (PROTOCOL.md §5.2): the actor is the teller. Kept as null
+   * while the teller serves no one; absent from every event outside a teller session.
+   */
+  customer?: string | null;
   /** Free-form context; keys that name secrets are censored at any depth. */
   detail?: Record<string, unknown>;
 }
@@ -40,6 +45,7 @@ export const EVENT_STRING_FIELDS = [
   'code',
   'txId',
   'requestId',
+  'customer',
 ] as const;
 export const EVENT_NUMBER_FIELDS = ['amountCents', 'balanceAfterCents'] as const;
 
@@ -67,6 +73,8 @@ export function normalizeAuditEvent(input: AuditEventInput, seq: number, ts: str
   // Field order is fixed by writing them in one pass over the same list every time.
   for (const key of ORDERED_OPTIONAL_KEYS) {
     const value = source[key];
+    // A teller session says so even while serving no one: `customer: null` (§5.2).
+    if (key === 'customer' && value === null && 'customer' in source) event.customer = null;
     if (value === undefined || value === null) continue;
     if (NUMBER_KEYS.has(key)) {
       if (typeof value === 'number' && Number.isFinite(value)) event[key] = value;
@@ -92,6 +100,7 @@ const ORDERED_OPTIONAL_KEYS = [
   'balanceAfterCents',
   'txId',
   'requestId',
+  'customer',
   'detail',
 ] as const;
 const NUMBER_KEYS: ReadonlySet<string> = new Set(EVENT_NUMBER_FIELDS);

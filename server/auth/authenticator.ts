@@ -31,6 +31,11 @@ export interface AttemptContext {
   deadlineMs?: number;
   /** Aborted when the connection closes: a check still queued is dropped unstarted. */
   signal?: AbortSignal;
+  /**
+   * A teller's `serve` (PROTOCOL.md §5.2): the same checks as a login, but a teller's account is
+   * treated like a name that is no account (AUTH_FAILED, counted), so a teller never serves a teller.
+   */
+  customersOnly?: boolean;
 }
 
 /** How long an attempt may take when the caller gives no deadline. */
@@ -78,7 +83,7 @@ export class Authenticator {
 
     const lockedBefore = this.store.isNameLocked(user, this.clock());
     const found = this.store.findAccount(user);
-    const usable = found?.status === 'active' ? found : null;
+    const usable = found?.status === 'active' && servable(found, input) ? found : null;
     // The same compare for every name: a real hash, or a dummy of the same cost.
     const checked = await admitted.run(() =>
       usable ? this.hasher.verify(password, usable.passwordHash) : this.hasher.verifyDummy(password),
@@ -96,7 +101,7 @@ export class Authenticator {
     }
     // Re-read after the await: an operator or a concurrent login may have changed the account.
     const account = usable ? this.store.findAccount(user) : null;
-    if (!checked || !account || account.id !== usable?.id || account.status !== 'active') {
+    if (!checked || !account || account.id !== usable?.id || account.status !== 'active' || !servable(account, input)) {
       return this.countFailure(user, 'AUTH_FAILED');
     }
 
@@ -187,6 +192,10 @@ export class Authenticator {
     if (result.locked) return failure('ACCOUNT_LOCKED', user, result.justLocked);
     return reason === undefined ? failure(code, user) : { ok: false, code, user, lockedNow: false, reason };
   }
+}
+
+function servable(account: AuthAccount, input: AttemptContext): boolean {
+  return !input.customersOnly || (account.role ?? 'customer') === 'customer';
 }
 
 type Runner = <T>(work: () => Promise<T>) => Promise<T | typeof ABANDONED | typeof TOO_LATE>;

@@ -13,6 +13,8 @@ export interface AuthAccount {
   totpPendingSealed: string | null;
   /** The last TOTP time step accepted, so a code cannot be used twice. */
   totpLastStep: number | null;
+  /** `customer` (default when absent) or `teller` (PROTOCOL.md §5.2). */
+  role?: 'customer' | 'teller';
 }
 
 /** The subset of the ledger store that auth reads. Calls are synchronous (better-sqlite3). */

@@ -55,6 +55,8 @@ export interface MutationContext {
   config: LedgerConfig;
   /** The enrolled terminal of a terminal session (from its certificate); absent or null = remote session. */
   terminal?: SessionTerminal | null;
+  /** The teller acting for this customer at the counter (PROTOCOL.md §5.2); absent or null otherwise. */
+  tellerId?: number | null;
 }
 
 type Refusal = Extract<MutationOutcome, { ok: false }>;
@@ -108,10 +110,26 @@ export function applyMutation(
       return refuse('ACCOUNT_LOCKED', 'this account is closed');
     }
     if (account.locked !== 0) return refuse('ACCOUNT_LOCKED', 'this account is locked by the bank');
+    const counter = counterProblem(store, ctx, account);
+    if (counter) return counter;
     const outcome = applyRule(store, ctx, account, request, prepared);
     if (outcome.ok) store.recordApplied(ctx.accountId, request.id, hash, outcome.result, ctx.nowMs);
     return outcome;
   });
+}
+
+/**
+ * At the counter the teller's own account must still be an active, unlocked teller, and the
+ * account acted on a customer (a teller never serves a teller). Checked in the transaction, like
+ * the customer's own status, so an operator's lock stops the counter before the sweep runs.
+ */
+function counterProblem(store: LedgerStore, ctx: MutationContext, account: AccountRow): Refusal | null {
+  if (ctx.tellerId == null) return null;
+  const teller = store.accountRow(ctx.tellerId);
+  if (teller?.kind !== 'customer' || teller.role !== 'teller' || teller.status !== 'active' || teller.locked !== 0) {
+    return refuse('ACCOUNT_LOCKED', "the teller's account is locked or closed");
+  }
+  return account.role === 'teller' ? refuse('NOT_SERVING') : null;
 }
 
 function applyRule(
@@ -197,7 +215,16 @@ function deposit(
   if (overflows(terminal.cashCents, amount)) return refuse('INVALID_AMOUNT', "the terminal's cash would overflow");
   const { alerts, held } = screen(store, ctx, account, 'deposit', amount, request.id);
   if (held) return held;
-  const seq = store.insertTransaction('deposit', account.id, null, amount, null, ctx.nowMs, terminal.id);
+  const seq = store.insertTransaction(
+    'deposit',
+    account.id,
+    null,
+    amount,
+    null,
+    ctx.nowMs,
+    terminal.id,
+    ctx.tellerId ?? null,
+  );
   const cashAfter = store.adjustBalance(terminal.accountId, -amount);
   store.insertEntry(seq, terminal.accountId, 'deposit', -amount, cashAfter, account.id, ctx.nowMs);
   const after = store.adjustBalance(account.id, amount);
@@ -229,7 +256,16 @@ function withdraw(
   if (terminal.cashCents < amount) return refuse('TERMINAL_OUT_OF_CASH');
   const { alerts, held } = screen(store, ctx, account, 'withdraw', amount, request.id);
   if (held) return held;
-  const seq = store.insertTransaction('withdrawal', account.id, null, amount, null, ctx.nowMs, terminal.id);
+  const seq = store.insertTransaction(
+    'withdrawal',
+    account.id,
+    null,
+    amount,
+    null,
+    ctx.nowMs,
+    terminal.id,
+    ctx.tellerId ?? null,
+  );
   const after = store.adjustBalanceAndDay(account.id, -amount, day, withdrawnToday + amount);
   store.insertEntry(seq, account.id, 'withdrawal', -amount, after, null, ctx.nowMs);
   const cashAfter = store.adjustBalance(terminal.accountId, amount);
@@ -251,7 +287,8 @@ function transfer(
   if (request.to === account.username) return refuse('SAME_ACCOUNT');
   if (account.balance_cents < amount) return refuse('INSUFFICIENT_FUNDS');
   const target = store.customerRow(request.to);
-  if (target?.status !== 'active') return refuse('UNKNOWN_ACCOUNT');
+  // A teller has no money of its own (§5.2): no one can pay into it.
+  if (target?.status !== 'active' || target.role === 'teller') return refuse('UNKNOWN_ACCOUNT');
   if (target.id === account.id) return refuse('SAME_ACCOUNT');
   if (overflows(target.balance_cents, amount)) {
     return refuse('INVALID_AMOUNT', "the recipient's balance would exceed what the ledger holds");
@@ -299,6 +336,7 @@ function reverse(
     original.seq,
     ctx.nowMs,
     terminal.id,
+    ctx.tellerId ?? null,
   );
   const after = store.adjustBalanceAndDay(account.id, amount, account.withdrawn_day, withdrawn);
   store.insertEntry(reversalSeq, account.id, 'reversal', amount, after, null, ctx.nowMs);

@@ -20,6 +20,8 @@ export interface OutboxEnvelope {
   address: string | null;
   terminal: string | null;
   sessionId: string | null;
+  /** In a teller session (PROTOCOL.md §5.2): the customer served, null while serving no one; absent otherwise. */
+  customer?: string | null;
 }
 
 /** The events a mutation is audited with: the request and its outcome, then any fraud alerts. */
@@ -28,7 +30,12 @@ export function mutationAuditEvents(
   request: MutatingRequest,
   outcome: MutationOutcome,
 ): AuditEventInput[] {
-  const where = { address: envelope.address, terminal: envelope.terminal, sessionId: envelope.sessionId };
+  const where = {
+    address: envelope.address,
+    terminal: envelope.terminal,
+    sessionId: envelope.sessionId,
+    ...(envelope.customer === undefined ? {} : { customer: envelope.customer }),
+  };
   const amountCents = 'amountCents' in request ? request.amountCents : null;
   const base = { kind: 'request', actor: envelope.actor, ...where, op: request.op, requestId: request.id, amountCents };
   let event: AuditEventInput;
@@ -47,7 +54,8 @@ export function mutationAuditEvents(
   const alerts = outcome.alerts.map(
     (alert): AuditEventInput => ({
       kind: 'fraud_alert',
-      actor: alert.user,
+      // At the counter the teller is the actor; the alert's account is the customer served.
+      actor: envelope.customer === undefined ? alert.user : envelope.actor,
       ...where,
       op: alert.op,
       amountCents: alert.amountCents,

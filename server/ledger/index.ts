@@ -30,6 +30,7 @@ export { type AuditedOutcome, type OutboxEnvelope, type OutboxRow, withOutbox } 
 export { AuditOutboxDrain } from './audit-outbox-drain.js';
 /** The rules' settings and their defaults (DESIGN.md option defaults). */
 export { DEFAULT_LEDGER_CONFIG, type LedgerConfig, MAX_BALANCE_CENTS } from './ledger-config.js';
+export type { AccountRole } from './ledger-store.js';
 /** The store: accounts, balances, history, applied ids, alerts, verify. */
 export {
   type AccountRecord,
@@ -64,6 +65,16 @@ export {
 export { requestHash } from './request-hash.js';
 /** Schema version and the reserved user names of the vault and of closed accounts. */
 export { closedUserName, SCHEMA_VERSION, terminalAccountName, VAULT_USER } from './schema.js';
+/** Roles, the teller's open_account job and the cash totals by teller (PROTOCOL.md §5.2). */
+export {
+  applyOpenAccount,
+  type OpenAccountJob,
+  type OpenAccountOutcome,
+  roleOf,
+  setRole,
+  type TellerTotals,
+  tellerTotals,
+} from './teller-ledger.js';
 /** Terminals: enrolment, revocation, cash accounts, loads, unloads and counts. */
 export {
   type CashMoveOutcome,

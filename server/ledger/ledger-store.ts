@@ -25,7 +25,11 @@ export interface AccountRecord {
   emailSealed: string | null;
   phoneSealed: string | null;
   createdAt: string;
+  /** `customer` (the default) or `teller` (PROTOCOL.md §5.2); absent means customer. */
+  role?: AccountRole;
 }
+
+export type AccountRole = 'customer' | 'teller';
 
 /** A row of `accounts list`. */
 export interface AccountSummary {
@@ -36,6 +40,7 @@ export interface AccountSummary {
   failedLogins: number;
   totpEnabled: boolean;
   createdAt: string;
+  role?: AccountRole;
 }
 
 /** A fraud alert as stored: the alert, when, and whether the request was refused. */
@@ -78,6 +83,7 @@ export interface AccountRow {
   email_sealed: string | null;
   phone_sealed: string | null;
   created_at: string;
+  role: AccountRole;
 }
 
 /** @internal A journal row, as the reversal rule reads it. */
@@ -130,6 +136,7 @@ function toRecord(row: AccountRow): AccountRecord {
     emailSealed: row.email_sealed,
     phoneSealed: row.phone_sealed,
     createdAt: row.created_at,
+    role: row.role,
   };
 }
 
@@ -234,8 +241,9 @@ export class LedgerStore {
   createAccount(input: {
     user: string;
     passwordHash: string;
+    role?: AccountRole;
   }): { ok: true; account: AccountRecord } | { ok: false; code: 'USER_EXISTS' } {
-    const row = this.#s.insertAccount.get(input.user, input.passwordHash, this.#nowIso());
+    const row = this.#s.insertAccount.get(input.user, input.passwordHash, this.#nowIso(), input.role ?? 'customer');
     if (!row) return { ok: false, code: 'USER_EXISTS' };
     return { ok: true, account: toRecord(row) };
   }
@@ -267,6 +275,7 @@ export class LedgerStore {
       failedLogins: row.failed_logins,
       totpEnabled: row.totp_enabled !== 0,
       createdAt: row.created_at,
+      role: row.role,
     }));
   }
 
@@ -490,8 +499,18 @@ export class LedgerStore {
     reversesSeq: number | null,
     nowMs: number,
     terminal: string | null = null,
+    tellerId: number | null = null,
   ): number {
-    const info = this.#s.insertTx.run(kind, accountId, counterpartyId, amountCents, reversesSeq, nowMs, terminal);
+    const info = this.#s.insertTx.run(
+      kind,
+      accountId,
+      counterpartyId,
+      amountCents,
+      reversesSeq,
+      nowMs,
+      terminal,
+      tellerId,
+    );
     if (kind === 'withdrawal' || kind === 'transfer') {
       // Only accounts already asked about are tracked; the others are read from the ledger when
       // first asked. A job rolled back after this leaves one extra time: more alerts, never fewer.
@@ -592,8 +611,8 @@ function prepareStatements(db: Db) {
   return {
     accountById: db.prepare<[number], AccountRow>('SELECT * FROM accounts WHERE id = ?'),
     customerByName: db.prepare<[string], AccountRow>(`SELECT * FROM accounts WHERE username = ? AND kind = 'customer'`),
-    insertAccount: db.prepare<[string, string, string], AccountRow>(
-      `INSERT INTO accounts (username, kind, password_hash, created_at) VALUES (?, 'customer', ?, ?)
+    insertAccount: db.prepare<[string, string, string, AccountRole], AccountRow>(
+      `INSERT INTO accounts (username, kind, password_hash, created_at, role) VALUES (?, 'customer', ?, ?, ?)
        ON CONFLICT (username) DO NOTHING RETURNING *`,
     ),
     listAccounts: db.prepare<[], AccountRow>(`SELECT * FROM accounts WHERE kind = 'customer' ORDER BY username`),
@@ -642,9 +661,9 @@ function prepareStatements(db: Db) {
            ORDER BY tx_seq DESC LIMIT ?`,
       )
       .pluck(),
-    insertTx: db.prepare<[string, number, number | null, number, number | null, number, string | null]>(
-      `INSERT INTO transactions (kind, account_id, counterparty_id, amount_cents, reverses_seq, created_ms, terminal)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    insertTx: db.prepare<[string, number, number | null, number, number | null, number, string | null, number | null]>(
+      `INSERT INTO transactions (kind, account_id, counterparty_id, amount_cents, reverses_seq, created_ms, terminal, teller_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     adjustBalance: db
       .prepare<[number, number], number>(

@@ -26,6 +26,8 @@ export interface MutationTarget {
   nowMs: number;
   /** The session's enrolled terminal; absent or null for a remote session (no cash). */
   terminal?: SessionTerminal | null;
+  /** The teller acting for the customer at the counter (PROTOCOL.md §5.2). */
+  tellerId?: number | null;
 }
 
 export interface MutationJob {

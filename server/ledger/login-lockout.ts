@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { LedgerStore } from './ledger-store.js';
+import { applyOpenAccount, type OpenAccountJob, type OpenAccountOutcome } from './teller-ledger.js';
 
 /**
  * Lockout by user name (PROTOCOL.md §2.1): consecutive failures are counted per name, for names
@@ -26,14 +27,17 @@ export type LoginJob =
   | { op: 'login_failure'; user: string; nowMs: number; threshold: number; lockoutMs: number }
   | { op: 'login_success'; user: string; accountId: number; totpStep: number | null; nowMs: number }
   | { op: 'totp_pending'; accountId: number; sealedSecret: string }
-  | { op: 'prune_login_failures'; nowMs: number };
+  | { op: 'prune_login_failures'; nowMs: number }
+  /** A teller opens a customer's account (§5.2): serialised with the logins it competes with for names. */
+  | OpenAccountJob;
 
 export type LoginJobOutcome =
   | { op: 'login_failure'; locked: boolean; justLocked: boolean; failures: number; lockedUntilMs: number | null }
   /** `active`: the account was still active and not locked by an operator when the reset committed. */
   | { op: 'login_success'; active: boolean }
   | { op: 'totp_pending'; active: boolean }
-  | { op: 'prune_login_failures'; removed: number };
+  | { op: 'prune_login_failures'; removed: number }
+  | OpenAccountOutcome;
 
 interface FailureRow {
   username: string;
@@ -168,5 +172,7 @@ export function applyLoginJob(store: LedgerStore, job: LoginJob): LoginJobOutcom
     }
     case 'prune_login_failures':
       return { op: job.op, removed: pruneLoginFailures(store, job.nowMs) };
+    case 'open_account':
+      return applyOpenAccount(store, job);
   }
 }

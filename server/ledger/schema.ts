@@ -176,6 +176,14 @@ export const MIGRATIONS: readonly Migration[] = [
     event TEXT NOT NULL
   );
   `,
+  // 7: roles (PROTOCOL.md §5.2): a teller is an account an operator made; it has no money of its
+  // own and serves customers at enrolled terminals. transactions.teller_id names the teller who
+  // moved the cash at the counter (null for a customer's own session), for the report by teller.
+  `
+  ALTER TABLE accounts ADD COLUMN role TEXT NOT NULL DEFAULT 'customer' CHECK (role IN ('customer', 'teller'));
+  ALTER TABLE transactions ADD COLUMN teller_id INTEGER REFERENCES accounts (id);
+  CREATE INDEX transactions_teller ON transactions (teller_id, created_ms) WHERE teller_id IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

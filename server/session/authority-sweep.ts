@@ -16,14 +16,27 @@ export interface SweptSession {
     passwordHash: string;
     pendingPasswordHash: string | undefined;
     openedAt: number;
+    /** The role the session opened with: an operator's role change ends it (§5.2). */
+    role?: 'customer' | 'teller';
   } | null;
   expire(reason: string): Promise<void>;
+  /** A teller session: the customer served, whose authority is checked the same way (§5.2). */
+  readonly served?: { accountId: number; passwordHash: string; openedAt: number } | null;
+  /** The served customer lost their authority: stop serving them (the teller's session goes on). */
+  stopServing?(reason: string): void;
 }
+
+type SweptAccount = {
+  status: 'active' | 'closed';
+  locked: boolean;
+  passwordHash: string;
+  role?: 'customer' | 'teller';
+};
 
 export interface AuthoritySweepOptions {
   sessions: () => Iterable<SweptSession>;
   store: {
-    getAccount(id: number): { status: 'active' | 'closed'; locked: boolean; passwordHash: string } | null;
+    getAccount(id: number): SweptAccount | null;
   };
   clock: () => number;
   /** Longest a session lives (ms). */
@@ -40,7 +53,7 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 500;
 /** Why a session must end now, or null while it keeps its authority. */
 export function expiryReason(
   session: NonNullable<SweptSession['session']>,
-  account: { status: 'active' | 'closed'; locked: boolean; passwordHash: string } | null,
+  account: SweptAccount | null,
   nowMs: number,
   maxSessionMs: number,
 ): string | null {
@@ -49,6 +62,8 @@ export function expiryReason(
   if (account.passwordHash !== session.passwordHash && account.passwordHash !== session.pendingPasswordHash) {
     return 'the password was changed';
   }
+  if (session.role !== undefined && (account.role ?? 'customer') !== session.role)
+    return 'the account role was changed';
   if (nowMs - session.openedAt >= maxSessionMs) return 'the maximum session length was reached';
   return null;
 }
@@ -61,7 +76,19 @@ export function sweepSessions(options: AuthoritySweepOptions): number {
     const session = connection.session;
     if (!session) continue;
     const reason = expiryReason(session, options.store.getAccount(session.accountId), now, options.maxSessionMs);
-    if (reason === null) continue;
+    if (reason === null) {
+      const served = connection.served;
+      if (!served) continue;
+      // The customer at the counter is checked like their own session; the teller's length rules.
+      const lost = expiryReason(
+        { ...served, pendingPasswordHash: undefined },
+        options.store.getAccount(served.accountId),
+        now,
+        Number.POSITIVE_INFINITY,
+      );
+      if (lost !== null) connection.stopServing?.(lost);
+      continue;
+    }
     ended++;
     void connection.expire(reason);
   }

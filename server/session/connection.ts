@@ -22,6 +22,7 @@ import {
   wipeSessionKeys,
   x25519,
 } from '../../protocol/index.js';
+import { TellerDesk } from '../tellers/teller-desk.js';
 import { helloTerminalProblem, type TerminalVerdict } from '../terminals/terminal-gate.js';
 import { describeAmountFault } from './amount-fault.js';
 import {
@@ -57,6 +58,8 @@ export class ServerConnection {
   private readonly decoder = new FrameDecoder();
   private channel: SealedChannel | null = null;
   private ctx: RequestContext | null = null;
+  /** A teller session's desk (PROTOCOL.md §5.2); null for a customer's session. */
+  private desk: TellerDesk | null = null;
   private terminal: string | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -133,6 +136,7 @@ export class ServerConnection {
     passwordHash: string;
     pendingPasswordHash: string | undefined;
     openedAt: number;
+    role: 'customer' | 'teller';
   } | null {
     if (this.state !== 'open' || !this.ctx || this.sessionOpenedAt === null) return null;
     return {
@@ -140,7 +144,18 @@ export class ServerConnection {
       passwordHash: this.ctx.account.passwordHash,
       pendingPasswordHash: this.ctx.pendingPasswordHash,
       openedAt: this.sessionOpenedAt,
+      role: this.ctx.account.role ?? 'customer',
     };
+  }
+
+  /** The customer a teller session serves, for the sweep; null otherwise. */
+  get served(): { accountId: number; passwordHash: string; openedAt: number } | null {
+    return this.state === 'open' ? (this.desk?.servedSession ?? null) : null;
+  }
+
+  /** The served customer lost their authority: the teller's session goes on, serving no one. */
+  stopServing(reason: string): void {
+    this.desk?.stopServing(reason);
   }
 
   /**
@@ -318,6 +333,20 @@ export class ServerConnection {
         ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
       });
     }
+    const role = outcome.account.role ?? 'customer';
+    if (role === 'teller' && this.terminal === null) {
+      // After the password check (§5.2): the role is told only to someone who knows the password.
+      shared.fill(0);
+      this.audit({
+        kind: 'login_failed',
+        actor: auth.user,
+        outcome: 'error',
+        code: 'TERMINAL_REQUIRED',
+        detail: { method: auth.method, role, ...(connectionOpen ? {} : { connection: 'closed' }) },
+      });
+      if (connectionOpen) this.refuseHandshake('TERMINAL_REQUIRED');
+      return;
+    }
     if (!connectionOpen) {
       shared.fill(0);
       this.audit({
@@ -336,6 +365,7 @@ export class ServerConnection {
       serverKey,
       sessionId,
       user: outcome.account.user,
+      role,
       idleTimeoutSec: this.services.limits.idleTimeoutSec,
     });
     const keys = deriveSessionKeys({
@@ -355,6 +385,14 @@ export class ServerConnection {
       terminal: this.terminal,
       terminalFingerprint: this.verdict.kind === 'terminal' ? this.verdict.fingerprint : null,
     };
+    if (role === 'teller') {
+      this.desk = new TellerDesk({
+        services: this.services,
+        ctx: this.ctx,
+        signal: this.gone.signal,
+        audit: (event) => this.audit(event),
+      });
+    }
 
     this.socket.write(encodeFrame(welcomeBytes));
     this.clearHandshakeTimer();
@@ -452,7 +490,16 @@ export class ServerConnection {
     const ctx = this.ctx as RequestContext;
     const earlier = this.lastCompletion;
     let result: Promise<HandledRequest>;
-    if (isMutation(request)) {
+    const desk = this.desk;
+    if (desk) {
+      // Who a teller's request is for depends on the serve before it: one request at a time.
+      const done = Promise.all([this.dispatchChain, earlier]).then(() => desk.handle(request));
+      this.dispatchChain = done.then(
+        () => undefined,
+        () => undefined,
+      );
+      result = done;
+    } else if (isMutation(request)) {
       // The writer is FIFO: handing mutations over in order keeps them in order, while
       // slow preparation (bcrypt for change_password) holds back the ones behind it.
       const handed = this.dispatchChain.then(async () => {
@@ -651,11 +698,16 @@ export class ServerConnection {
   }
 
   private audit(event: AuditEventInput): void {
+    // Every event of a teller session names the teller and the customer served (§5.2).
+    const counter = this.desk
+      ? { actor: this.desk.teller, customer: event.customer !== undefined ? event.customer : this.desk.customer }
+      : {};
     this.services.audit.record({
       address: this.address,
       terminal: this.terminal,
       sessionId: this.ctx?.sessionId ?? null,
       ...event,
+      ...counter,
     });
   }
 }

@@ -32,6 +32,11 @@ export interface RequestContext {
   pendingPasswordHash?: string;
   /** UNKNOWN_ACCOUNT answers this session got (§7.9). */
   unknownTargets?: number;
+  /**
+   * A teller session (PROTOCOL.md §5.2): the teller, and who is served now. In the context a
+   * customer's requests run in, `account` is the customer's; in the teller's own, the teller's.
+   */
+  counter?: { teller: { id: number; user: string }; customer: () => string | null };
 }
 
 /** Transfers to unknown names a session may make before UNKNOWN_ACCOUNT becomes RATE_LIMITED (§7.9). */
@@ -78,7 +83,12 @@ export function errorResponse(
   return { id, ok: false, error: { code, message: message ?? WIRE_ERRORS[code], ...details } };
 }
 
-function refused(id: string, code: WireErrorCode, message?: string, details?: Record<string, unknown>): HandledRequest {
+export function refused(
+  id: string,
+  code: WireErrorCode,
+  message?: string,
+  details?: Record<string, unknown>,
+): HandledRequest {
   return {
     response: errorResponse(id, code, message, details),
     outcome: code,
@@ -115,7 +125,11 @@ function accountUsable(services: SessionServices, ctx: RequestContext): boolean 
 /** Ops a session may still send on a locked or closed account. */
 const ALWAYS_ALLOWED: ReadonlySet<Request['op']> = new Set(['ping', 'logout']);
 
-function answered(id: string, result: Record<string, unknown>, extra: Partial<HandledRequest> = {}): HandledRequest {
+export function answered(
+  id: string,
+  result: Record<string, unknown>,
+  extra: Partial<HandledRequest> = {},
+): HandledRequest {
   return { response: okResponse(id, result), outcome: 'ok', audit: {}, alerts: [], closeAfter: false, ...extra };
 }
 
@@ -188,6 +202,8 @@ export async function submitMutation(
   if (newHash !== undefined) ctx.pendingPasswordHash = newHash;
   let outcome: MutationOutcomeLike;
   try {
+    const teller = ctx.counter?.teller;
+    const atCounter = teller !== undefined && teller.id !== ctx.account.id;
     outcome = await services.ledger.mutate(
       {
         accountId: ctx.account.id,
@@ -195,10 +211,17 @@ export async function submitMutation(
         nowMs: services.clock(),
         terminal:
           ctx.terminal && ctx.terminalFingerprint ? { id: ctx.terminal, fingerprint: ctx.terminalFingerprint } : null,
+        ...(atCounter ? { tellerId: teller.id } : {}),
       },
       request,
       prepared.change,
-      { actor: ctx.account.user, address: ctx.address, terminal: ctx.terminal, sessionId: ctx.sessionId },
+      {
+        actor: teller?.user ?? ctx.account.user,
+        address: ctx.address,
+        terminal: ctx.terminal,
+        sessionId: ctx.sessionId,
+        ...(ctx.counter ? { customer: ctx.counter.customer() } : {}),
+      },
     );
   } finally {
     if (newHash !== undefined) delete ctx.pendingPasswordHash;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditSink } from '../../audit/index.js';
 import type { HistoryEntry, RequestOf, WireErrorCode } from '../../protocol/index.js';
+import type { OpenAccountJob, OpenAccountOutcome } from '../ledger/teller-ledger.js';
 import type { ServerMetrics } from '../metrics.js';
 
 /**
@@ -18,6 +19,8 @@ export interface SessionAccount {
   totpSecretSealed: string | null;
   totpPendingSealed: string | null;
   totpLastStep: number | null;
+  /** `customer` (default when absent) or `teller` (PROTOCOL.md §5.2). */
+  role?: 'customer' | 'teller';
 }
 
 export type LoginOutcome =
@@ -39,6 +42,8 @@ export interface LoginAttempt {
   deadlineMs?: number;
   /** Aborted when the connection closes. */
   signal?: AbortSignal;
+  /** A teller's `serve`: a teller's account answers like no account (PROTOCOL.md §5.2). */
+  customersOnly?: boolean;
 }
 
 export interface SessionAuthenticator {
@@ -115,6 +120,8 @@ export interface SessionStore {
     before?: string,
   ): { entries: HistoryEntry[]; next: string | null } | { error: 'UNKNOWN_TX' };
   findApplied(accountId: number, requestId: string): { requestHash: string; response: Record<string, unknown> } | null;
+  /** The key of the applied ids' request fingerprints (request-hash.ts). */
+  readonly requestHashKey?: Uint8Array | undefined;
   /** Whether a name is locked right now (operator or failed logins). */
   isNameLocked(user: string, nowMs: number): boolean;
 }
@@ -132,10 +139,19 @@ export interface SessionLedger {
       nowMs: number;
       /** The session's enrolled terminal; null in a remote session, which moves no cash. */
       terminal?: { id: string; fingerprint: string } | null;
+      /** The teller acting for the customer at the counter (§5.2). */
+      tellerId?: number | null;
     },
     request: MutatingRequest,
     prepared?: PreparedChangeLike,
-    audit?: { actor: string; address: string | null; terminal: string | null; sessionId: string | null },
+    audit?: {
+      actor: string;
+      address: string | null;
+      terminal: string | null;
+      sessionId: string | null;
+      /** In a teller session: the customer served (null while serving no one). */
+      customer?: string | null;
+    },
   ): Promise<MutationOutcomeLike>;
   /**
    * Store a pending TOTP secret through the writer, in the same transaction that checks the account
@@ -144,6 +160,8 @@ export interface SessionLedger {
   setTotpPending(accountId: number, sealedSecret: string): Promise<boolean>;
   /** A correct re-authentication resets the name's failure count (through the writer). */
   resetFailures(user: string, accountId: number, totpStep: number | null): Promise<boolean>;
+  /** A teller's open_account through the writer (PROTOCOL.md §5.2); a ledger without it has no tellers. */
+  openAccount?(job: OpenAccountJob): Promise<OpenAccountOutcome>;
 }
 
 export interface SessionLimits {

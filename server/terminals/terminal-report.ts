@@ -1,5 +1,5 @@
 import type { LedgerStore } from '../ledger/index.js';
-import { listTerminals } from '../ledger/index.js';
+import { listTerminals, tellerTotals } from '../ledger/index.js';
 
 /** A count and a sum of cents. */
 export interface Totals {
@@ -29,7 +29,7 @@ export interface TerminalDayReport {
 export interface DayReport {
   day: string;
   terminals: TerminalDayReport[];
-  /** Per teller; empty until teller sessions exist. */
+  /** Deposits and withdrawals made at the counter that day, per teller (PROTOCOL.md §5.2). */
   byTeller: Array<{ teller: string; deposits: Totals; withdrawals: Totals }>;
   bank: {
     deposits: Totals;
@@ -114,7 +114,7 @@ export function buildDayReport(store: LedgerStore, day: string): DayReport {
       }
       return row;
     });
-    return { day, terminals, byTeller: [], bank: bankTotals(terminals) };
+    return { day, terminals, byTeller: tellerTotals(store, start, end), bank: bankTotals(terminals) };
   });
   return read.deferred();
 }

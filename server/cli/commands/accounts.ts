@@ -10,6 +10,7 @@ import { readDataKey } from '../../secrets/data-key.js';
 import { PiiBox } from '../../secrets/pii-box.js';
 import { operatorIdentity } from '../../setup/operator-identity.js';
 import { CliError, integerOption } from '../io.js';
+import { addRoleCommand, parseRole, tellerTotalsOf } from './account-roles.js';
 
 /** An operator action as the audit log takes it; `detail` never holds a secret. */
 export interface OperatorAuditEvent {
@@ -157,9 +158,10 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       }
       printTable(
         deps.out,
-        ['USER', 'BALANCE', 'STATUS', 'LOCKED', 'FAILED', '2FA', 'CREATED'],
+        ['USER', 'ROLE', 'BALANCE', 'STATUS', 'LOCKED', 'FAILED', '2FA', 'CREATED'],
         rows.map((a) => [
           a.user,
+          a.role ?? 'customer',
           formatCents(a.balanceCents),
           a.status,
           a.locked ? 'yes' : 'no',
@@ -167,7 +169,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
           a.totpEnabled ? 'on' : 'off',
           a.createdAt,
         ]),
-        [1, 4],
+        [2, 5],
       );
       deps.out(`${rows.length} account${rows.length === 1 ? '' : 's'}`);
     }),
@@ -178,8 +180,11 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       withStore(opts, deps, (store) => {
         const account = store.findAccount(requireUser(user));
         if (!account) throw noSuchAccount(user);
+        const role = account.role ?? 'customer';
+        const counter = role === 'teller' ? tellerTotalsOf(store, account.id) : null;
         const view = {
           user: account.user,
+          role,
           balanceCents: store.balance(account.id),
           status: account.status,
           locked: account.locked,
@@ -189,6 +194,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
           emailOnFile: account.emailSealed !== null,
           phoneOnFile: account.phoneSealed !== null,
           createdAt: account.createdAt,
+          ...(counter ? { tellerTotals: counter } : {}),
         };
         if (opts.json) {
           deps.out(JSON.stringify(view));
@@ -196,6 +202,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
         }
         const lines: Array<[string, string]> = [
           ['user', view.user],
+          ['role', view.role],
           ['balance', formatCents(view.balanceCents)],
           ['status', view.status],
           ['locked', view.locked ? 'yes' : 'no'],
@@ -204,6 +211,15 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
           ['e-mail', view.emailOnFile ? 'on file (sealed)' : 'none'],
           ['phone', view.phoneOnFile ? 'on file (sealed)' : 'none'],
           ['created', view.createdAt],
+          ...(counter
+            ? ([
+                ['deposits', `${counter.deposits.count} for ${formatCents(counter.deposits.cents)} (at the counter)`],
+                [
+                  'withdrawals',
+                  `${counter.withdrawals.count} for ${formatCents(counter.withdrawals.cents)} (at the counter)`,
+                ],
+              ] as Array<[string, string]>)
+            : []),
         ];
         for (const [key, value] of lines) deps.out(`${key.padEnd(14)}${value}`);
       }),
@@ -215,10 +231,12 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       .argument('<user>')
       .description('open an account; prints a generated strong password unless --password is given')
       .option('--password <password>', 'the initial password (must meet the password policy)')
-      .option('--bcrypt-cost <n>', 'bcrypt cost for the password hash', integerOption(4, 31), 12),
-  ).action((user: string, opts: DataDirOptions & { password?: string; bcryptCost: number }) =>
+      .option('--bcrypt-cost <n>', 'bcrypt cost for the password hash', integerOption(4, 31), 12)
+      .option('--role <role>', 'customer (default) or teller', 'customer'),
+  ).action((user: string, opts: DataDirOptions & { password?: string; bcryptCost: number; role: string }) =>
     withStore(opts, deps, (store) => {
       requireUser(user);
+      const role = parseRole(opts.role);
       const generated = opts.password === undefined;
       const password = opts.password ?? generateStrongPassword();
       const problems = passwordProblems(password);
@@ -226,14 +244,14 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
         throw new CliError('WEAK_PASSWORD', `password refused (${problems.join(', ')}): ${WEAK_PASSWORD_RULE}`);
       }
       if (store.findAccount(user)) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
-      const created = store.createAccount({ user, passwordHash: hashSync(password, opts.bcryptCost) });
+      const created = store.createAccount({ user, passwordHash: hashSync(password, opts.bcryptCost), role });
       if (!created.ok) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
-      recordOperatorAction(deps, store, { action: 'account_create', user });
+      recordOperatorAction(deps, store, { action: 'account_create', user, role });
       if (opts.json) {
-        deps.out(JSON.stringify(generated ? { user, password } : { user }));
+        deps.out(JSON.stringify(generated ? { user, role, password } : { user, role }));
         return;
       }
-      deps.out(`created account ${user}`);
+      deps.out(role === 'teller' ? `created teller account ${user}` : `created account ${user}`);
       if (generated) deps.out(`password: ${password}`);
     }),
   );
@@ -322,6 +340,8 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       else deps.out(`closed ${user}; the account is now ${anonymous}`);
     }),
   );
+
+  addRoleCommand(accounts, deps, requireUser);
 
   return accounts;
 }

@@ -300,6 +300,15 @@ function printReport(out: (line: string) => void, report: ReturnType<typeof buil
     else if (t.reconciled === false)
       out(`${t.id}: counted cash differs from the ledger by ${formatCents(t.differenceCents ?? 0)}`);
   }
+  if (report.byTeller.length > 0) {
+    out('by teller (at the counter):');
+    printTable(
+      out,
+      ['TELLER', 'DEPOSITS', 'WITHDRAWALS'],
+      report.byTeller.map((t) => [t.teller, totals(t.deposits), totals(t.withdrawals)]),
+      [1, 2],
+    );
+  }
   const uncounted = report.terminals.filter((t) => t.countedCashCents === null).map((t) => t.id);
   if (uncounted.length > 0) {
     out(`not counted today: ${uncounted.join(', ')} (without a count the report cannot show a difference for them)`);
