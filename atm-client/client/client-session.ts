@@ -86,7 +86,11 @@ type Phase = 'open' | 'recovering' | 'closed';
  * every unanswered request is re-sent on a fresh login with the SAME id and the same bytes
  * (the server applies an id at most once and replays its answer), within `maxRetries`
  * reconnects; what could not be confirmed fails with CONNECTION_LOST or TIMEOUT and, for a
- * state-changing request, its `requestId`.
+ * state-changing request, its `requestId`. In a teller session the customer served is served
+ * again on the fresh connection before any of their requests is re-sent.
+ *
+ * (Longer than the house's ~350 lines: one state machine whose queues, timers and recovery share
+ * every field; who-is-served bookkeeping lives in served-customer.ts.)
  */
 export class ClientSession implements BankSession {
   private phase: Phase = 'open';

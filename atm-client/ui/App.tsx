@@ -1,5 +1,5 @@
 import { Box, Text, useApp } from 'ink';
-import { useCallback, useMemo, useReducer, useState } from 'react';
+import { useCallback, useMemo, useReducer, useRef, useState } from 'react';
 import type { BankConnector, BankSession } from '../client/types.js';
 import { type Clock, systemClock } from './clock.js';
 import { KeyboardRoot } from './components/KeyboardRoot.js';
@@ -88,6 +88,8 @@ function Atm(props: AppProps) {
   // A teller session's customer at the counter (PROTOCOL.md §5.2); null while serving no one.
   const [serving, setServing] = useState<string | null>(null);
   const teller = session?.role === 'teller';
+  const servingNow = useRef(serving);
+  servingNow.current = serving;
 
   const release = useCallback(
     (banner: (customer: string) => string) => {
@@ -129,7 +131,12 @@ function Atm(props: AppProps) {
       fail: (error: UiError, back?: Route) => {
         if (describeError(error.code).endsSession) void end('close');
         if (error.code === 'REGISTRATION_CLOSED') setRegistrationClosed(true);
-        if (error.code === 'NOT_SERVING') setServing(null);
+        // The bank stopped acting for the customer (released, locked or closed): back to the counter.
+        if (servingNow.current !== null && (error.code === 'NOT_SERVING' || error.code === 'ACCOUNT_LOCKED')) {
+          setServing(null);
+          dispatch({ type: 'fail', error, back: { screen: 'menu' } });
+          return;
+        }
         dispatch(back === undefined ? { type: 'fail', error } : { type: 'fail', error, back });
       },
     }),

@@ -92,6 +92,33 @@ describe('teller mode', () => {
     expect(flat(await atm.waitFor('Main menu'))).toContain('Serve a customer');
   });
 
+  it('three wrong customer passwords lock the customer, not the teller', async () => {
+    const atm = await atCounter();
+    for (const attempt of [1, 2]) {
+      await serve(atm, 'bob', `wrong-${attempt}`);
+      await atm.waitFor('User name or password not recognised');
+      await atm.press(KEY.escape, KEY.escape);
+      await atm.waitFor('Who is next at the counter?');
+    }
+    await serve(atm, 'bob', 'wrong-3');
+    await atm.waitFor('Account locked');
+    await atm.press(KEY.escape, KEY.escape);
+    await atm.waitFor('Who is next at the counter?');
+    expect(atm.bank.session.closed).toBe(false);
+  });
+
+  it('when the bank stops serving the customer, the ATM goes back to the counter menu', async () => {
+    const atm = await atCounter();
+    await serve(atm, 'bob');
+    await atm.waitFor('Serving bob');
+    atm.bank.failNext('balance', 'ACCOUNT_LOCKED');
+    await atm.press('1');
+    await atm.waitFor('Account locked');
+    await atm.press(KEY.enter);
+    const menu = flat(await atm.waitFor('Who is next at the counter?'));
+    expect(menu).not.toContain('Serving bob');
+  });
+
   it('a teller cannot serve a teller', async () => {
     const atm = await atCounter();
     await serve(atm, 'ted', TELLER_PASSWORD);
@@ -155,5 +182,33 @@ describe('teller mode', () => {
     await atm.waitFor(/Deposit \$10\.00/);
     await atm.press(KEY.enter);
     fits(await atm.waitFor(/Teller\s+tess/), 'receipt at the counter');
+  });
+
+  it('the longest screens fit the smallest window with the serving banner too', async () => {
+    const atm = await renderAtm({ terminal: 'ATM-0001', simulateDispenseFailure: true });
+    atm.bank.addAccount('tess', { password: TELLER_PASSWORD, role: 'teller' });
+    const bob = atm.bank.addAccount('a-rather-long-customer-name-xyz', { balanceCents: 100_000 });
+    for (let i = 0; i < 12; i++) atm.bank.post(bob, 'transfer_out', -100, 'a-rather-long-user-name');
+    await atm.login('tess', TELLER_PASSWORD);
+    Object.defineProperty(atm.ui.stdout, 'columns', { value: MIN_COLUMNS, configurable: true });
+    Object.defineProperty(atm.ui.stdout, 'rows', { value: MIN_ROWS, configurable: true });
+    atm.ui.stdout.emit('resize');
+    const fits = (screen: string, name: string) => {
+      const lines = screen.split('\n');
+      expect(lines.length, `${name}:\n${screen}`).toBeLessThanOrEqual(MIN_ROWS);
+      for (const line of lines) expect([...line].length, `${name}: ${line}`).toBeLessThanOrEqual(MIN_COLUMNS);
+      expect(lines.at(-1)?.startsWith('╰'), `${name}: bottom border`).toBe(true);
+    };
+    await serve(atm, 'a-rather-long-customer-name-xyz');
+    fits(await atm.waitFor('Finish with this customer'), 'serving menu, long name');
+    await atm.press('5');
+    fits(await atm.waitFor('older'), 'mini-statement while serving');
+    await atm.press(KEY.escape);
+    await atm.waitFor('Finish with this customer');
+    atm.bank.failNext('reverse', 'NOT_REVERSIBLE');
+    await atm.press('2');
+    await atm.waitFor('Other amount');
+    await atm.press('1', KEY.enter);
+    fits(await atm.waitFor('Quote withdrawal'), 'failed reversal while serving');
   });
 });
