@@ -11,6 +11,7 @@ import {
   type Request,
   type RequestBody,
   type ReversalReason,
+  type Role,
   type ServerMessage,
   type WelcomeMessage,
 } from '../../protocol/index.js';
@@ -18,6 +19,7 @@ import { jittered } from './backoff.js';
 import { clientError, failure, fromWireError } from './client-errors.js';
 import type { Clock } from './clock.js';
 import type { SealedConnection } from './sealed-connection.js';
+import { ServedCustomer } from './served-customer.js';
 import type { BankSession, ClientError, Credentials, MutationOptions, Outcome, RetryReport } from './types.js';
 
 /** A logged-in connection as the connector hands it over. */
@@ -50,6 +52,10 @@ interface Call {
   readonly idempotent: boolean;
   /** For change_password: the password a re-login may need once the change applied. */
   readonly newPassword?: string;
+  /** For serve: the customer's credentials, kept once the bank accepts them (a reconnect serves again). */
+  readonly serveCredentials?: Credentials;
+  /** The library's own serve after a reconnect: nothing else is sent until it is answered. */
+  readonly reserve?: boolean;
   sends: number;
   reconnected: boolean;
   busyRetries: number;
@@ -80,7 +86,11 @@ type Phase = 'open' | 'recovering' | 'closed';
  * every unanswered request is re-sent on a fresh login with the SAME id and the same bytes
  * (the server applies an id at most once and replays its answer), within `maxRetries`
  * reconnects; what could not be confirmed fails with CONNECTION_LOST or TIMEOUT and, for a
- * state-changing request, its `requestId`.
+ * state-changing request, its `requestId`. In a teller session the customer served is served
+ * again on the fresh connection before any of their requests is re-sent.
+ *
+ * (Longer than the house's ~350 lines: one state machine whose queues, timers and recovery share
+ * every field; who-is-served bookkeeping lives in served-customer.ts.)
  */
 export class ClientSession implements BankSession {
   private phase: Phase = 'open';
@@ -98,6 +108,7 @@ export class ClientSession implements BankSession {
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
   private readonly closeListeners = new Set<(reason: ClientError | null) => void>();
   private readonly retryListeners = new Set<(report: RetryReport) => void>();
+  private readonly served = new ServedCustomer();
 
   constructor(
     opened: OpenedConnection,
@@ -125,6 +136,14 @@ export class ClientSession implements BankSession {
 
   get terminal(): string | null {
     return this.deps.terminal ?? null;
+  }
+
+  get role(): Role {
+    return this.welcome.role ?? 'customer';
+  }
+
+  get servedCustomer(): string | null {
+    return this.served.user;
   }
 
   balance(): Promise<Outcome<OpResult<'balance'>>> {
@@ -190,6 +209,20 @@ export class ClientSession implements BankSession {
     return this.request({ op: 'ping' });
   }
 
+  serve(user: string, password: string, totp?: string): Promise<Outcome<OpResult<'serve'>>> {
+    const body: Extract<RequestBody, { op: 'serve' }> = { op: 'serve', user, password };
+    if (totp !== undefined) body.totp = totp;
+    return this.request(body);
+  }
+
+  release(): Promise<Outcome<OpResult<'release'>>> {
+    return this.request({ op: 'release' });
+  }
+
+  openAccount(user: string, password: string, options?: MutationOptions): Promise<Outcome<OpResult<'open_account'>>> {
+    return this.request({ op: 'open_account', user, password }, options);
+  }
+
   logout(): Promise<Outcome<OpResult<'logout'>>> {
     return this.request({ op: 'logout' });
   }
@@ -239,6 +272,9 @@ export class ClientSession implements BankSession {
         ...(body.op === 'change_password'
           ? { newPassword: (body as Extract<RequestBody, { op: 'change_password' }>).new }
           : {}),
+        ...(body.op === 'serve'
+          ? { serveCredentials: serveCredentials(body as Extract<RequestBody, { op: 'serve' }>) }
+          : {}),
         sends: 0,
         reconnected: false,
         busyRetries: 0,
@@ -254,11 +290,14 @@ export class ClientSession implements BankSession {
   private pump(): void {
     const connection = this.connection;
     if (this.phase !== 'open' || !connection) return;
+    // While the library serves the customer again, the customer's requests wait for the answer.
+    if (this.inFlight.some((call) => call.reserve) || [...this.parked].some((call) => call.reserve)) return;
     const batch: Call[] = [];
     while (this.inFlight.length + batch.length < MAX_PIPELINED_REQUESTS) {
       const call = this.waiting.shift();
       if (!call) break;
       batch.push(call);
+      if (call.reserve) break;
     }
     if (batch.length === 0) return;
     for (const call of batch) {
@@ -305,14 +344,23 @@ export class ClientSession implements BankSession {
     }
     this.inFlight.shift();
     this.deps.clock.clearTimeout(call.timer);
-    if (response.ok) {
+    const busy = !response.ok && response.error.code === 'SERVER_BUSY' && call.busyRetries < this.deps.maxRetries;
+    if (!busy) {
+      const code = response.ok ? undefined : response.error.code;
+      const result = response.ok ? (response.result as { user?: unknown }) : null;
+      const user = typeof result?.user === 'string' ? { user: result.user } : null;
+      this.served.answered(call.op, response.ok, user, call.serveCredentials, code);
+    }
+    if (call.reserve && !response.ok && !busy) {
+      this.reserveRefused(response.error.code);
+    } else if (response.ok) {
       if (call.newPassword !== undefined) this.credentials.password = call.newPassword;
       this.complete(call, { ok: true, value: response.result });
       if (call.op === 'logout') {
         this.end(null);
         return;
       }
-    } else if (response.error.code === 'SERVER_BUSY' && call.busyRetries < this.deps.maxRetries) {
+    } else if (busy) {
       this.park(call, response.error.retryAfterMs);
     } else {
       this.complete(call, { ok: false, error: fromWireError(response.error) });
@@ -344,7 +392,8 @@ export class ClientSession implements BankSession {
     call.timer = this.deps.clock.setTimeout(() => {
       this.parked.delete(call);
       call.timer = null;
-      this.waiting.push(call);
+      if (call.reserve) this.waiting.unshift(call);
+      else this.waiting.push(call);
       this.pump();
     }, wait);
   }
@@ -357,7 +406,8 @@ export class ClientSession implements BankSession {
     if (this.phase === 'closed') return;
     this.connection?.close();
     this.connection = null;
-    const pending = [...this.inFlight, ...this.waiting];
+    // The library's own serve is made afresh on the next connection.
+    const pending = [...this.inFlight, ...this.waiting].filter((call) => !call.reserve);
     this.inFlight = [];
     this.waiting = [];
     for (const call of pending) this.deps.clock.clearTimeout(call.timer);
@@ -423,7 +473,51 @@ export class ClientSession implements BankSession {
     for (const call of this.parked) call.reconnected = true;
     this.phase = 'open';
     this.attach(opened.value.connection);
+    // A fresh teller session serves no one: serve the customer again before their requests go out.
+    const again = this.served.again;
+    if (again !== null) this.waiting.unshift(this.reserveCall(again));
     this.pump();
+  }
+
+  private reserveCall(credentials: Credentials): Call {
+    const body: Extract<RequestBody, { op: 'serve' }> = {
+      op: 'serve',
+      user: credentials.user,
+      password: credentials.password,
+    };
+    if (credentials.totp !== undefined) body.totp = credentials.totp;
+    const id = this.deps.newId();
+    return {
+      id,
+      op: 'serve',
+      json: encodeRequest({ id, ...body }),
+      idempotent: false,
+      serveCredentials: credentials,
+      reserve: true,
+      sends: 0,
+      reconnected: false,
+      busyRetries: 0,
+      timer: null,
+      settle: () => {},
+    };
+  }
+
+  /**
+   * The customer could not be served again after a reconnect (a used code, a lock): nothing sent
+   * before the drop can be confirmed now, so those requests fail with their ids; requests never
+   * sent go out and the bank answers NOT_SERVING.
+   */
+  private reserveRefused(code: string): void {
+    const cause = clientError(
+      this.lossCause.code === 'TIMEOUT' ? 'TIMEOUT' : 'CONNECTION_LOST',
+      `${this.lossCause.message}; serving the customer again failed: ${code}`,
+    );
+    const unsent: Call[] = [];
+    for (const call of this.waiting) {
+      if (call.sends > 0) this.complete(call, { ok: false, error: this.unconfirmed(call, cause) });
+      else unsent.push(call);
+    }
+    this.waiting = unsent;
   }
 
   /**
@@ -493,6 +587,7 @@ export class ClientSession implements BankSession {
       this.complete(call, failure(code, message, unknownOutcome ? call.id : undefined));
     }
     this.credentials = { user: this.credentials.user, password: '' };
+    this.served.clear();
     for (const listener of [...this.closeListeners]) listener(reason);
   }
 
@@ -523,4 +618,10 @@ export class ClientSession implements BankSession {
   private backoff(attempt: number): number {
     return jittered(Math.min(this.deps.retryBackoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS), this.deps.random);
   }
+}
+
+function serveCredentials(body: Extract<RequestBody, { op: 'serve' }>): Credentials {
+  return body.totp === undefined
+    ? { user: body.user, password: body.password }
+    : { user: body.user, password: body.password, totp: body.totp };
 }

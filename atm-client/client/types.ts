@@ -1,4 +1,4 @@
-import type { HistoryEntry, Notice, OpResult, ReversalReason, WireErrorCode } from '../../protocol/index.js';
+import type { HistoryEntry, Notice, OpResult, ReversalReason, Role, WireErrorCode } from '../../protocol/index.js';
 
 /**
  * The contract between the ATM's client library and everything that uses it (the Ink
@@ -97,6 +97,10 @@ export interface BankSession {
   readonly idleTimeoutSec: number;
   /** The terminal id from this ATM's certificate (a terminal session); null for a remote session. */
   readonly terminal: string | null;
+  /** `welcome.role` (PROTOCOL.md §5.2): a teller's session serves customers; absent means customer. */
+  readonly role: Role;
+  /** The customer a teller session acts for now (from the last `serve` answer); null when serving no one. */
+  readonly servedCustomer: string | null;
 
   balance(): Promise<Outcome<OpResult<'balance'>>>;
   deposit(amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'deposit'>>>;
@@ -121,6 +125,14 @@ export interface BankSession {
   totpDisable(password: string, totp: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_disable'>>>;
   totpConfirm(code: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_confirm'>>>;
   ping(): Promise<Outcome<OpResult<'ping'>>>;
+  /**
+   * Teller sessions only (§5.2). `serve` checks the customer's password (and code) like a login
+   * and, on success, every customer op applies to that customer until `release` or the next `serve`.
+   */
+  serve(user: string, password: string, totp?: string): Promise<Outcome<OpResult<'serve'>>>;
+  release(): Promise<Outcome<OpResult<'release'>>>;
+  /** Opens a customer account (works when registration is closed); does not change who is served. */
+  openAccount(user: string, password: string, options?: MutationOptions): Promise<Outcome<OpResult<'open_account'>>>;
   /** Sends logout and closes. */
   logout(): Promise<Outcome<OpResult<'logout'>>>;
   /** Closes without logout. */

@@ -19,6 +19,10 @@ export type Statement =
   | { kind: 'totp-enroll' }
   | { kind: 'totp-confirm'; code: string }
   | { kind: 'logout' }
+  /** Teller sessions (PROTOCOL.md §5.2): later ops apply to the customer served. */
+  | { kind: 'serve'; user: string; password: string; totp?: string }
+  | { kind: 'release' }
+  | { kind: 'open-account'; user: string; password: string }
   | { kind: 'expect-ok' }
   | { kind: 'expect-error'; code: ClientErrorCode }
   | { kind: 'expect-balance'; amountCents: number }
@@ -42,6 +46,9 @@ export const REQUEST_KINDS: ReadonlySet<StatementKind> = new Set([
   'totp-enroll',
   'totp-confirm',
   'logout',
+  'serve',
+  'release',
+  'open-account',
 ]);
 
 export interface ScriptStep {

@@ -158,6 +158,25 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     },
   },
   logout: { usage: 'logout', parse: (args) => (args.length ? bad('') : ok({ kind: 'logout' }, 'logout')) },
+  serve: {
+    usage: 'serve <user> <password> [<totp-code>]',
+    parse: (args) => {
+      const [user, password, totp] = args;
+      if (args.length < 2 || args.length > 3 || user === undefined || password === undefined) return bad('');
+      if (totp === undefined) return ok({ kind: 'serve', user, password }, `serve ${user} ${SECRET_MASK}`);
+      if (!TOTP_CODE_PATTERN.test(totp)) return bad('a TOTP code is 6 digits');
+      return ok({ kind: 'serve', user, password, totp }, `serve ${user} ${SECRET_MASK} ${SECRET_MASK}`);
+    },
+  },
+  release: { usage: 'release', parse: (args) => (args.length ? bad('') : ok({ kind: 'release' }, 'release')) },
+  'open-account': {
+    usage: 'open-account <user> <password>',
+    parse: (args) => {
+      const [user, password] = args;
+      if (args.length !== 2 || user === undefined || password === undefined) return bad('');
+      return ok({ kind: 'open-account', user, password }, `open-account ${user} ${SECRET_MASK}`);
+    },
+  },
   expect: {
     usage: 'expect ok | expect error <CODE> | expect balance <amount> | expect entries <count>',
     parse: (args) => {

@@ -181,6 +181,12 @@ async function perform(
       return widen(await session.totpConfirm(s.code));
     case 'logout':
       return widen(await session.logout());
+    case 'serve':
+      return widen(await session.serve(s.user, s.password, s.totp));
+    case 'release':
+      return widen(await session.release());
+    case 'open-account':
+      return widen(await session.openAccount(s.user, s.password));
     default:
       return { ok: false, error: { code: 'INVALID_REQUEST', message: `${s.kind} is not a request` } };
   }
@@ -220,6 +226,10 @@ function describe(s: Statement, outcome: AnyOutcome): string {
       return `server time ${String(v.serverTime)}`;
     case 'totp-enroll':
       return 'secret issued (not shown)';
+    case 'serve':
+      return `serving ${String(v.user)}, balance ${cents('balanceCents')}`;
+    case 'open-account':
+      return `account ${String(v.user)} opened${replayed}`;
     default:
       return `ok${replayed}`;
   }

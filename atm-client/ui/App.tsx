@@ -1,5 +1,5 @@
 import { Box, Text, useApp } from 'ink';
-import { useCallback, useMemo, useReducer, useState } from 'react';
+import { useCallback, useMemo, useReducer, useRef, useState } from 'react';
 import type { BankConnector, BankSession } from '../client/types.js';
 import { type Clock, systemClock } from './clock.js';
 import { KeyboardRoot } from './components/KeyboardRoot.js';
@@ -20,8 +20,10 @@ import { ErrorScreen } from './screens/ErrorScreen.js';
 import { HistoryScreen } from './screens/HistoryScreen.js';
 import { LoginScreen } from './screens/LoginScreen.js';
 import { MainMenuScreen } from './screens/MainMenuScreen.js';
+import { OpenAccountScreen } from './screens/OpenAccountScreen.js';
 import { ReceiptScreen } from './screens/ReceiptScreen.js';
 import { RegisterScreen } from './screens/RegisterScreen.js';
+import { ServeScreen, ServeTotpScreen } from './screens/ServeScreen.js';
 import type { Nav, OnSignedIn } from './screens/screen-props.js';
 import { TotpLoginScreen } from './screens/TotpLoginScreen.js';
 import { TransferScreen } from './screens/TransferScreen.js';
@@ -45,6 +47,8 @@ export interface AppProps {
 
 export const IDLE_LOGOUT_BANNER = 'You were logged out because the session was idle.';
 export const LOGOUT_BANNER = 'You are logged out. Thank you for banking with us.';
+export const idleReleaseBanner = (customer: string) => `Finished with ${customer}: the session was idle.`;
+export const releaseBanner = (customer: string) => `Finished with ${customer}. Who is next?`;
 
 /** The whole ATM: every screen, inside an error boundary that never shows a stack trace. */
 export function App(props: AppProps) {
@@ -81,12 +85,29 @@ function Atm(props: AppProps) {
   const [twoFactor, setTwoFactor] = useState(false);
   // Once the bank said it opens no accounts here, the next customer is told before typing anything.
   const [registrationClosed, setRegistrationClosed] = useState(false);
+  // A teller session's customer at the counter (PROTOCOL.md §5.2); null while serving no one.
+  const [serving, setServing] = useState<string | null>(null);
+  const teller = session?.role === 'teller';
+  const servingNow = useRef(serving);
+  servingNow.current = serving;
+
+  const release = useCallback(
+    (banner: (customer: string) => string) => {
+      if (serving === null) return;
+      setServing(null);
+      dispatch({ type: 'go', route: { screen: 'menu', banner: banner(serving) } });
+      void session?.release();
+    },
+    [serving, session],
+  );
 
   const countdown = useIdleCountdown({
     clock,
     idleTimeoutSec: session?.idleTimeoutSec ?? null,
     lastActivityAt: bank.lastActivityAt,
     onExpire: () => {
+      // The customer goes first; the teller's own session then gets a countdown of its own.
+      if (serving !== null) return release(idleReleaseBanner);
       dispatch({ type: 'reset', banner: IDLE_LOGOUT_BANNER });
       void end('logout');
     },
@@ -110,6 +131,12 @@ function Atm(props: AppProps) {
       fail: (error: UiError, back?: Route) => {
         if (describeError(error.code).endsSession) void end('close');
         if (error.code === 'REGISTRATION_CLOSED') setRegistrationClosed(true);
+        // The bank stopped acting for the customer (released, locked or closed): back to the counter.
+        if (servingNow.current !== null && (error.code === 'NOT_SERVING' || error.code === 'ACCOUNT_LOCKED')) {
+          setServing(null);
+          dispatch({ type: 'fail', error, back: { screen: 'menu' } });
+          return;
+        }
         dispatch(back === undefined ? { type: 'fail', error } : { type: 'fail', error, back });
       },
     }),
@@ -119,6 +146,7 @@ function Atm(props: AppProps) {
   const signedIn: OnSignedIn = useCallback(
     (next, how) => {
       bank.begin(next);
+      setServing(null);
       setTwoFactor(how.twoFactor);
       const { banner } = how;
       dispatch({ type: 'go', route: banner === undefined ? { screen: 'menu' } : { screen: 'menu', banner } });
@@ -134,7 +162,8 @@ function Atm(props: AppProps) {
   };
 
   const onMenu = (action: MainAction) => {
-    if (action === 'logout') {
+    if (action === 'release') release(releaseBanner);
+    else if (action === 'logout') {
       dispatch({ type: 'reset', banner: LOGOUT_BANNER });
       void end('logout');
     } else {
@@ -147,7 +176,8 @@ function Atm(props: AppProps) {
   // The session's terminal comes from its certificate; an ATM started with a terminal id it
   // could not log in without one, so either names the machine. Neither: a remote session.
   const terminal = session?.terminal ?? props.terminal ?? null;
-  const status = { countdown, user: session?.user ?? null, terminal };
+  const counter = teller && session !== null && serving !== null ? { customer: serving, teller: session.user } : null;
+  const status = { countdown, user: session?.user ?? null, terminal, serving: counter };
 
   return (
     <StatusContext.Provider value={status}>
@@ -164,6 +194,18 @@ function Atm(props: AppProps) {
         onWelcome={onWelcome}
         onMenu={onMenu}
         onSignedIn={signedIn}
+        teller={teller ? { customer: serving } : undefined}
+        counter={counter ?? undefined}
+        onServed={(customer) => {
+          setServing(customer);
+          dispatch({ type: 'go', route: { screen: 'menu' } });
+        }}
+        onOpened={(user) =>
+          dispatch({
+            type: 'go',
+            route: { screen: 'menu', banner: `The account ${user} is open. Serve ${user} next?` },
+          })
+        }
         onRestart={() => dispatch({ type: 'reset' })}
       />
     </StatusContext.Provider>
@@ -183,6 +225,10 @@ function Screen(props: {
   onWelcome: (action: WelcomeAction) => void;
   onMenu: (action: MainAction) => void;
   onSignedIn: OnSignedIn;
+  teller: { customer: string | null } | undefined;
+  counter: { customer: string; teller: string } | undefined;
+  onServed: (customer: string) => void;
+  onOpened: (user: string) => void;
   onRestart: () => void;
 }) {
   const { route, session, nav, clock } = props;
@@ -236,11 +282,13 @@ function Screen(props: {
           banner={route.banner}
           twoFactor={props.twoFactor}
           remote={props.terminal === null}
+          teller={props.teller}
           onChoose={props.onMenu}
         />
       );
     case 'balance':
-      return <BalanceScreen {...screenProps} onTwoFactor={props.onTwoFactor} />;
+      // A customer's balance says whether *their* two-factor is on, not the teller's.
+      return <BalanceScreen {...screenProps} onTwoFactor={props.teller ? ignore : props.onTwoFactor} />;
     case 'withdraw':
       return <WithdrawScreen {...screenProps} dispenser={props.dispenser} />;
     case 'deposit':
@@ -256,8 +304,31 @@ function Screen(props: {
     case 'two-factor':
       return <TwoFactorScreen {...screenProps} twoFactor={props.twoFactor} onChanged={props.onTwoFactor} />;
     case 'receipt':
-      return <ReceiptScreen receipt={route.receipt} terminal={props.terminal ?? undefined} onDone={toMenu} />;
+      return (
+        <ReceiptScreen
+          receipt={route.receipt}
+          terminal={props.terminal ?? undefined}
+          counter={props.counter}
+          onDone={toMenu}
+        />
+      );
+    case 'serve':
+      return <ServeScreen session={session} nav={nav} onServed={props.onServed} />;
+    case 'serve-totp':
+      return (
+        <ServeTotpScreen
+          session={session}
+          nav={nav}
+          user={route.user}
+          password={route.password}
+          onServed={props.onServed}
+        />
+      );
+    case 'open-account':
+      return <OpenAccountScreen session={session} nav={nav} onOpened={props.onOpened} />;
     case 'done':
       return <DoneScreen title={route.title} lines={route.lines} onDone={toMenu} />;
   }
 }
+
+function ignore(): void {}

@@ -17,6 +17,9 @@ export type MainAction =
   | 'change-password'
   | 'update-contact'
   | 'two-factor'
+  | 'serve'
+  | 'open-account'
+  | 'release'
   | 'logout';
 
 /** What the main menu needs to know about the session it serves. */
@@ -25,10 +28,15 @@ export interface MenuContext {
   twoFactor: boolean;
   /** No terminal certificate: cash cannot move in this session (PROTOCOL.md §5.1). */
   remote: boolean;
+  /** A teller session (PROTOCOL.md §5.2), and the customer it serves (null: no one yet). */
+  teller?: { customer: string | null } | undefined;
 }
 
 /** The main menu for a session: a remote one offers only what it may do. */
 export function mainMenu(context: MenuContext): MenuItem<MainAction>[] {
+  if (context.teller !== undefined) {
+    return context.teller.customer === null ? tellerMenu(context) : servingMenu(context);
+  }
   return [
     { action: 'balance', label: 'Balance' },
     ...(context.remote
@@ -41,6 +49,40 @@ export function mainMenu(context: MenuContext): MenuItem<MainAction>[] {
     { action: 'two-factor', label: context.twoFactor ? 'Two-factor login: on' : 'Set up two-factor login' },
     { action: 'logout', label: 'Log out' },
   ];
+}
+
+/** A teller serving no one: only their own account's settings, and the counter's two jobs. */
+function tellerMenu(context: MenuContext): MenuItem<MainAction>[] {
+  return [
+    { action: 'serve', label: 'Serve a customer' },
+    { action: 'open-account', label: 'Open an account for a customer' },
+    { action: 'change-password', label: 'Change my password' },
+    { action: 'two-factor', label: context.twoFactor ? 'My two-factor login: on' : 'Set up my two-factor login' },
+    { action: 'logout', label: 'Log out' },
+  ];
+}
+
+/**
+ * Serving a customer: the customer's menu. Password and two-factor changes always apply to the
+ * teller's own account (§5.2), so they are not offered for the customer.
+ */
+function servingMenu(context: MenuContext): MenuItem<MainAction>[] {
+  return [
+    { action: 'balance', label: 'Balance' },
+    ...(context.remote
+      ? []
+      : [{ action: 'withdraw', label: 'Withdraw cash' } as const, { action: 'deposit', label: 'Deposit' } as const]),
+    { action: 'transfer', label: 'Transfer' },
+    { action: 'history', label: 'Mini-statement' },
+    { action: 'update-contact', label: 'Update e-mail and phone' },
+    { action: 'release', label: 'Finish with this customer' },
+    { action: 'logout', label: 'Log out' },
+  ];
+}
+
+/** The banner every screen shows while a teller serves a customer (DESIGN.md "Tellers"). */
+export function servingBanner(customer: string, teller: string): string {
+  return `Serving ${customer} · teller ${teller}`;
 }
 
 export type WelcomeAction = 'login' | 'register' | 'quit';

@@ -14,12 +14,15 @@ export type SessionScreen =
   | 'history'
   | 'change-password'
   | 'update-contact'
-  | 'two-factor';
+  | 'two-factor'
+  | 'serve'
+  | 'open-account';
 
 export type Route =
   | { screen: 'welcome'; banner?: string }
   | { screen: 'login'; user?: string }
   | { screen: 'login-totp'; user: string; password: string }
+  | { screen: 'serve-totp'; user: string; password: string }
   | { screen: 'register' }
   | { screen: 'menu'; banner?: string }
   | { screen: SessionScreen }
@@ -48,6 +51,8 @@ export function parentOf(route: Route): Route {
       return WELCOME;
     case 'login-totp':
       return { screen: 'login', user: route.user };
+    case 'serve-totp':
+      return { screen: 'serve' };
     case 'menu':
       return MENU;
     case 'error':

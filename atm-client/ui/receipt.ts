@@ -38,7 +38,11 @@ export function receiptHeadline(receipt: Receipt): string {
 }
 
 /** The label/value rows printed on a receipt, in order. */
-export function receiptRows(receipt: Receipt, terminal?: string): Array<{ label: string; value: string }> {
+export function receiptRows(
+  receipt: Receipt,
+  terminal?: string,
+  counter?: { customer: string; teller: string },
+): Array<{ label: string; value: string }> {
   const rows = [{ label: AMOUNT_LABELS[receipt.kind], value: formatCents(receipt.amountCents) }];
   if (receipt.counterparty !== undefined) rows.push({ label: 'To', value: receipt.counterparty });
   rows.push({ label: 'Transaction', value: receipt.txId });
@@ -46,5 +50,10 @@ export function receiptRows(receipt: Receipt, terminal?: string): Array<{ label:
   rows.push({ label: 'New balance', value: formatCents(receipt.balanceCents) });
   rows.push({ label: 'Time', value: formatTimestamp(receipt.at) });
   if (terminal !== undefined) rows.push({ label: 'Terminal', value: terminal });
+  // At the counter the receipt names both: whose money moved, and who moved it.
+  if (counter !== undefined) {
+    rows.push({ label: 'Customer', value: counter.customer });
+    rows.push({ label: 'Teller', value: counter.teller });
+  }
   return rows;
 }

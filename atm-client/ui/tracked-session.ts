@@ -35,6 +35,12 @@ export function trackActivity(
     get terminal() {
       return session.terminal;
     },
+    get role() {
+      return session.role;
+    },
+    get servedCustomer() {
+      return session.servedCustomer;
+    },
     balance: () => stamp(() => session.balance()),
     deposit: (amountCents, options) => stamp(() => session.deposit(amountCents, options)),
     withdraw: (amountCents, options) => stamp(() => session.withdraw(amountCents, options)),
@@ -47,6 +53,9 @@ export function trackActivity(
     totpDisable: (password, totp, options) => stamp(() => session.totpDisable(password, totp, options)),
     totpConfirm: (code, options) => stamp(() => session.totpConfirm(code, options)),
     ping: () => stamp(() => session.ping()),
+    serve: (user, password, totp) => stamp(() => session.serve(user, password, totp)),
+    release: () => stamp(() => session.release()),
+    openAccount: (user, password, options) => stamp(() => session.openAccount(user, password, options)),
     logout: () => stamp(() => session.logout()),
     close: () => session.close(),
     onNotice: (listener) => session.onNotice(listener),

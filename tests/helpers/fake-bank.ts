@@ -15,6 +15,7 @@ import {
   type NoticeKind,
   passwordProblems,
   type ReversalReason,
+  type Role,
 } from '../../protocol/index.js';
 
 /**
@@ -33,7 +34,25 @@ export interface FakeAccount {
   reversed: Set<string>;
   /** Withdrawn so far today (cents), counted against the daily limit. */
   withdrawnTodayCents: number;
+  /** A teller serves customers at an enrolled terminal (PROTOCOL.md §5.2). */
+  role: Role;
+  /** Failed password checks (logins and serves) since the last success; 3 locks the account. */
+  failures: number;
 }
+
+/** Ops a teller session may send while serving no one (§5.2); the rest are NOT_SERVING. */
+const TELLER_OWN_OPS: ReadonlySet<string> = new Set([
+  'ping',
+  'logout',
+  'change_password',
+  'totp_enroll',
+  'totp_confirm',
+  'totp_disable',
+  'serve',
+  'release',
+  'open_account',
+]);
+const LOCK_AFTER_FAILURES = 3;
 
 export interface FakeCall {
   op: string;
@@ -69,8 +88,13 @@ export class FakeBank implements BankConnector {
   private nextTx = 1;
 
   /** Adds an account, optionally with some history (oldest first in `deposits`). */
-  addAccount(user: string, options: { password?: string; balanceCents?: number; totpCode?: string } = {}): FakeAccount {
+  addAccount(
+    user: string,
+    options: { password?: string; balanceCents?: number; totpCode?: string; role?: Role } = {},
+  ): FakeAccount {
     const account: FakeAccount = {
+      role: options.role ?? 'customer',
+      failures: 0,
       password: options.password ?? 'Correct-Horse-9',
       balanceCents: 0,
       totpCode: options.totpCode ?? null,
@@ -116,13 +140,30 @@ export class FakeBank implements BankConnector {
   async login(credentials: Credentials): Promise<Outcome<BankSession>> {
     const failure = await this.enter('login', [{ user: credentials.user, totp: credentials.totp }]);
     if (failure) return failure;
+    const refused = this.checkCredentials(credentials);
+    if (refused) return refused;
+    // A teller works only at an enrolled terminal; told only after the password check.
+    if (this.accounts.get(credentials.user)?.role === 'teller' && this.terminal === null) {
+      return err('TERMINAL_REQUIRED');
+    }
+    return { ok: true, value: this.open(credentials.user) };
+  }
+
+  /** The login path's checks, shared by `serve`: a wrong password counts toward the lock. */
+  checkCredentials(credentials: Credentials): { ok: false; error: ClientError } | null {
     const account = this.accounts.get(credentials.user);
-    if (!account || account.password !== credentials.password) return err('AUTH_FAILED');
+    if (!account) return err('AUTH_FAILED');
+    if (account.failures >= LOCK_AFTER_FAILURES) return err('ACCOUNT_LOCKED');
+    if (account.password !== credentials.password) {
+      account.failures += 1;
+      return err(account.failures >= LOCK_AFTER_FAILURES ? 'ACCOUNT_LOCKED' : 'AUTH_FAILED');
+    }
     if (account.totpCode !== null) {
       if (credentials.totp === undefined) return err('TOTP_REQUIRED');
       if (credentials.totp !== account.totpCode) return err('TOTP_INVALID');
     }
-    return { ok: true, value: this.open(credentials.user) };
+    account.failures = 0;
+    return null;
   }
 
   async register(credentials: Credentials): Promise<Outcome<BankSession>> {
@@ -181,6 +222,8 @@ export class FakeSession implements BankSession {
   readonly sessionId = 'ZmFrZS1zZXNzaW9uLWlk';
   closed = false;
   loggedOut = false;
+  /** The customer a teller session acts for (§5.2); null when serving no one. */
+  servedCustomer: string | null = null;
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
   private readonly closeListeners = new Set<(reason: ClientError | null) => void>();
 
@@ -197,16 +240,39 @@ export class FakeSession implements BankSession {
     return this.bank.terminal;
   }
 
-  private get account(): FakeAccount {
+  get role(): Role {
+    return this.own.role;
+  }
+
+  /** The session's own account: what password and two-factor changes apply to. */
+  private get own(): FakeAccount {
     const account = this.bank.accounts.get(this.user);
     if (!account) throw new Error(`fake account ${this.user} vanished`);
     return account;
   }
 
+  /** The account money ops apply to: the customer served, in a teller session. */
+  private get account(): FakeAccount {
+    const name = this.role === 'teller' ? this.servedCustomer : this.user;
+    const account = name === null ? undefined : this.bank.accounts.get(name);
+    if (!account) throw new Error(`fake account ${name} vanished`);
+    return account;
+  }
+
+  /** The name money ops act under (the counterparty of a transfer). */
+  private get actingUser(): string {
+    return this.role === 'teller' ? (this.servedCustomer ?? this.user) : this.user;
+  }
+
   private async begin(op: string, args: unknown[]): Promise<{ ok: false; error: ClientError } | null> {
     const failure = await this.bank.enter(op, args);
     if (failure) return failure;
-    return this.closed ? err('SESSION_CLOSED') : null;
+    if (this.closed) return err('SESSION_CLOSED');
+    if (this.role === 'customer' && (op === 'serve' || op === 'release' || op === 'open_account')) {
+      return err('INVALID_REQUEST');
+    }
+    if (this.role === 'teller' && this.servedCustomer === null && !TELLER_OWN_OPS.has(op)) return err('NOT_SERVING');
+    return null;
   }
 
   /** Cash moves only in a terminal session (PROTOCOL.md §5.1). */
@@ -273,10 +339,10 @@ export class FakeSession implements BankSession {
     if (failure) return failure;
     const target = this.bank.accounts.get(to);
     if (!target) return err('UNKNOWN_ACCOUNT');
-    if (to === this.user) return err('SAME_ACCOUNT');
+    if (to === this.actingUser) return err('SAME_ACCOUNT');
     if (this.account.balanceCents < amountCents) return err('INSUFFICIENT_FUNDS');
     const entry = this.bank.post(this.account, 'transfer_out', -amountCents, to);
-    this.bank.post(target, 'transfer_in', amountCents, this.user);
+    this.bank.post(target, 'transfer_in', amountCents, this.actingUser);
     return { ok: true as const, value: { balanceCents: entry.balanceAfterCents, txId: entry.txId } };
   }
 
@@ -308,9 +374,9 @@ export class FakeSession implements BankSession {
   async changePassword(current: string, next: string) {
     const failure = await this.begin('change_password', [current, next]);
     if (failure) return failure;
-    if (current !== this.account.password) return err('AUTH_FAILED');
+    if (current !== this.own.password) return err('AUTH_FAILED');
     if (passwordProblems(next).length > 0) return err('WEAK_PASSWORD');
-    this.account.password = next;
+    this.own.password = next;
     return { ok: true as const, value: {} };
   }
 
@@ -323,7 +389,7 @@ export class FakeSession implements BankSession {
   async totpEnroll(password: string, totp?: string) {
     const failure = await this.begin('totp_enroll', [password, totp]);
     if (failure) return failure;
-    if (password !== this.account.password) return err('AUTH_FAILED');
+    if (password !== this.own.password) return err('AUTH_FAILED');
     return {
       ok: true as const,
       value: {
@@ -337,9 +403,9 @@ export class FakeSession implements BankSession {
   async totpDisable(password: string, totp: string) {
     const failure = await this.begin('totp_disable', [password, totp]);
     if (failure) return failure;
-    if (password !== this.account.password) return err('AUTH_FAILED');
-    if (totp !== this.account.totpCode) return err('TOTP_INVALID');
-    this.account.totpCode = null;
+    if (password !== this.own.password) return err('AUTH_FAILED');
+    if (totp !== this.own.totpCode) return err('TOTP_INVALID');
+    this.own.totpCode = null;
     return { ok: true as const, value: {} };
   }
 
@@ -347,7 +413,7 @@ export class FakeSession implements BankSession {
     const failure = await this.begin('totp_confirm', [code]);
     if (failure) return failure;
     if (code !== FAKE_TOTP_CODE) return err('TOTP_INVALID');
-    this.account.totpCode = FAKE_TOTP_CODE;
+    this.own.totpCode = FAKE_TOTP_CODE;
     return { ok: true as const, value: {} };
   }
 
@@ -355,6 +421,35 @@ export class FakeSession implements BankSession {
     const failure = await this.begin('ping', []);
     if (failure) return failure;
     return { ok: true as const, value: { serverTime: new Date(this.bank.now()).toISOString() } };
+  }
+
+  async serve(user: string, password: string, totp?: string) {
+    const failure = await this.begin('serve', [user, totp]);
+    if (failure) return failure;
+    // A new serve releases whoever was served first, whatever its outcome.
+    this.servedCustomer = null;
+    const refused = this.bank.checkCredentials(totp === undefined ? { user, password } : { user, password, totp });
+    if (refused) return refused;
+    const customer = this.bank.accounts.get(user);
+    if (!customer || customer.role === 'teller') return err('AUTH_FAILED');
+    this.servedCustomer = user;
+    return { ok: true as const, value: { user, balanceCents: customer.balanceCents } };
+  }
+
+  async release() {
+    const failure = await this.begin('release', []);
+    if (failure) return failure;
+    this.servedCustomer = null;
+    return { ok: true as const, value: {} };
+  }
+
+  async openAccount(user: string, password: string, options?: { id?: string }) {
+    const failure = await this.begin('open_account', [user, options?.id]);
+    if (failure) return failure;
+    if (this.bank.accounts.has(user)) return err('USER_EXISTS');
+    if (passwordProblems(password).length > 0) return err('WEAK_PASSWORD');
+    this.bank.addAccount(user, { password });
+    return { ok: true as const, value: { user } };
   }
 
   async logout() {

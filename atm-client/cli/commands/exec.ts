@@ -278,6 +278,25 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
   );
 
   op(
+    'open-account <user>',
+    'as a teller: open an account for a customer (their password from --customer-password or env ATM_CUSTOMER_PASSWORD)',
+    ([user = ''], opts) => {
+      const password =
+        opts.customerPassword === undefined ? io.env.ATM_CUSTOMER_PASSWORD : String(opts.customerPassword);
+      if (!password)
+        throw new UsageError('no customer password: pass --customer-password or set ATM_CUSTOMER_PASSWORD');
+      return {
+        request: (s) => s.openAccount(user, password, mutationOptions(opts)),
+        describe: (r) => `opened account ${String(r.user)}${replayed(r)}`,
+      };
+    },
+    (c) =>
+      c
+        .option('--customer-password <password>', "the new customer's password (prefer env ATM_CUSTOMER_PASSWORD)")
+        .option('--id <id>', ID_HELP),
+  );
+
+  op(
     'register',
     'open an account with --user/--password (if the bank allows registration)',
     (_args, opts) => {

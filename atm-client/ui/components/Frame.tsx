@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { type ReactNode, useContext } from 'react';
 import { countdownMessage } from '../countdown.js';
+import { servingBanner } from '../menu-model.js';
 import { StatusContext } from '../status-context.js';
 
 export const FRAME_WIDTH = 64;
@@ -17,6 +18,11 @@ export function Frame(props: { title: string; hints: readonly string[]; children
         </Text>
         <Text dimColor>{who}</Text>
       </Box>
+      {status.serving ? (
+        <Text bold color="magenta">
+          {servingBanner(status.serving.customer, status.serving.teller)}
+        </Text>
+      ) : null}
       <Box flexDirection="column" marginY={1}>
         {props.children}
       </Box>

@@ -8,6 +8,12 @@ import { type MainAction, type MenuContext, mainMenu } from '../menu-model.js';
 export const REMOTE_NOTE =
   'Cash needs an enrolled ATM: this session is not at a bank ATM, so no deposits or withdrawals.';
 
+function greeting(props: MenuContext & { user: string }): string {
+  if (props.teller === undefined) return `Hello, ${props.user}. What would you like to do?`;
+  if (props.teller.customer === null) return `Hello, ${props.user}. Who is next at the counter?`;
+  return `What would ${props.teller.customer} like to do?`;
+}
+
 export function MainMenuScreen(
   props: MenuContext & {
     user: string;
@@ -29,7 +35,7 @@ export function MainMenuScreen(
           <Para color="green">{props.banner}</Para>
         </Box>
       ) : null}
-      <Text>Hello, {props.user}. What would you like to do?</Text>
+      <Text>{greeting(props)}</Text>
       <Box marginTop={1}>
         <MenuList labels={items.map((item) => item.label)} selected={selected} />
       </Box>

@@ -4,12 +4,17 @@ import { Para } from '../components/Para.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { type Receipt, receiptHeadline, receiptRows } from '../receipt.js';
 
-export function ReceiptScreen(props: { receipt: Receipt; terminal?: string | undefined; onDone: () => void }) {
+export function ReceiptScreen(props: {
+  receipt: Receipt;
+  terminal?: string | undefined;
+  counter?: { customer: string; teller: string } | undefined;
+  onDone: () => void;
+}) {
   useKeys((_input, key) => {
     if (key.return || key.escape) props.onDone();
   });
   const { receipt } = props;
-  const rows = receiptRows(receipt, props.terminal);
+  const rows = receiptRows(receipt, props.terminal, props.counter);
   return (
     <Frame title="Receipt" hints={['Enter main menu']}>
       <Text bold color="green">

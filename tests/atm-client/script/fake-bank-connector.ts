@@ -52,6 +52,8 @@ export class FakeBankConnector implements BankConnector {
       sessionId: 'ZmFrZQ==',
       idleTimeoutSec: 300,
       terminal: null,
+      role: 'customer',
+      servedCustomer: null,
       balance: () => call({ op: 'balance' }),
       deposit: (amountCents) => call({ op: 'deposit', amountCents }),
       withdraw: (amountCents) => call({ op: 'withdraw', amountCents }),
@@ -64,6 +66,9 @@ export class FakeBankConnector implements BankConnector {
       totpDisable: (password, totp) => call({ op: 'totp_disable', password, totp }),
       totpConfirm: (code) => call({ op: 'totp_confirm', code }),
       ping: () => call({ op: 'ping' }),
+      serve: (user, password) => call({ op: 'serve', user, password }),
+      release: () => call({ op: 'release' }),
+      openAccount: (user, password) => call({ op: 'open_account', user, password }),
       logout: () => call({ op: 'logout' }),
       close: () => {
         open = false;

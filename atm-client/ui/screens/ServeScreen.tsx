@@ -1,0 +1,66 @@
+import { Text } from 'ink';
+import { useState } from 'react';
+import type { BankSession } from '../../client/types.js';
+import { FormFields } from '../components/FormFields.js';
+import { Frame } from '../components/Frame.js';
+import { Notice } from '../components/Notice.js';
+import { CODE_FIELDS, PASSWORD_FIELD, USER_FIELD, userNameProblem } from '../fields.js';
+import { useForm } from '../hooks/use-form.js';
+import { type OnServed, useServe } from '../hooks/use-serve.js';
+import type { FieldSpec } from '../text-edit.js';
+import type { Nav } from './screen-props.js';
+
+const SERVE_FIELDS: readonly FieldSpec[] = [USER_FIELD, { ...PASSWORD_FIELD, label: 'Their password' }];
+
+interface ServeProps {
+  session: BankSession;
+  nav: Nav;
+  onServed: OnServed;
+}
+
+/** The customer types their user name and password on the counter's keyboard. */
+export function ServeScreen(props: ServeProps) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const serving = useServe(props);
+  const { state } = useForm(SERVE_FIELDS, {
+    isActive: !serving.pending,
+    onCancel: props.nav.back,
+    onEdit: () => setProblem(null),
+    onSubmit: ({ user = '', password = '' }) => {
+      const wrongName = userNameProblem(user);
+      if (wrongName) return setProblem(wrongName);
+      if (password === '') return setProblem('The customer enters their password.');
+      void serving.serve(user, password, undefined, { screen: 'serve' });
+    },
+  });
+  return (
+    <Frame title="Serve a customer" hints={['Enter next / serve', 'Tab switch field', 'Esc back']}>
+      <Text>The customer enters their user name and password.</Text>
+      <FormFields fields={SERVE_FIELDS} state={state} disabled={serving.pending} />
+      <Notice problem={problem} pending={serving.pending} pendingText="Checking with the bank…" />
+    </Frame>
+  );
+}
+
+/** Two-factor is on for the customer: they enter the code from their app. */
+export function ServeTotpScreen(props: ServeProps & { user: string; password: string }) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const serving = useServe(props);
+  const { state } = useForm(CODE_FIELDS, {
+    isActive: !serving.pending,
+    onCancel: props.nav.back,
+    onEdit: () => setProblem(null),
+    onSubmit: ({ code = '' }) => {
+      if (code.length !== 6) return setProblem('The code has 6 digits.');
+      void serving.serve(props.user, props.password, code, { screen: 'serve' });
+    },
+  });
+  return (
+    <Frame title="Customer's code" hints={['type 6 digits', 'Enter serve', 'Esc back']}>
+      <Text>Two-factor login is on for {props.user}.</Text>
+      <Text>The customer enters the 6-digit code from their app.</Text>
+      <FormFields fields={CODE_FIELDS} state={state} disabled={serving.pending} />
+      <Notice problem={problem} pending={serving.pending} pendingText="Checking the code…" />
+    </Frame>
+  );
+}

@@ -1,0 +1,222 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../helpers/raw-client.js';
+import { BIN, REPO_ROOT, runCli, type SpawnedServer, spawnBankServer } from '../helpers/spawn-server.js';
+import { enrolTestTerminal } from '../helpers/test-terminal.js';
+import { assertTmuxInstalled, shellQuote, TmuxTerminal } from './tmux-terminal.js';
+
+/**
+ * The real `atm` binary in an 80×24 tmux pane at an enrolled terminal, against a real
+ * `bank-server`: a teller (made by `bank-server accounts create --role teller`) logs in and serves
+ * two customers in a row — a deposit for one, a withdrawal for the other — with the serving banner
+ * on screen and both names on each receipt; the ledger is checked out-of-band.
+ *
+ * Set ATM_E2E_SCREENS to a file name to collect the screens (the README's "At the counter").
+ */
+
+const TELLER = 'tess';
+const PASSWORD = 'E2e-Correct-Horse-9!';
+const CUSTOMERS = ['bob', 'dora'] as const;
+const OPENING_CENTS = 10_000;
+const TERMINAL_ID = 'ATM-COUNTER';
+const COLS = 80;
+const ROWS = 24;
+
+let workDir = '';
+let server: SpawnedServer | null = null;
+let terminal: TmuxTerminal | null = null;
+let ca = '';
+let command = '';
+const collected: string[] = [];
+
+function rowValue(screen: string, label: string): string | undefined {
+  return new RegExp(`│ ${label}\\s+([^│]+?)\\s*│`).exec(screen)?.[1];
+}
+
+/** The ATM's box is whole: top and bottom border on screen, every row the same width. */
+function expectFramed(screen: string, name: string): void {
+  const lines = screen.split('\n');
+  expect(lines.length, `${name}: rows`).toBeLessThanOrEqual(ROWS);
+  const top = lines.findIndex((line) => line.startsWith('╭'));
+  const bottom = lines.findIndex((line) => line.startsWith('╰'));
+  expect(top, `${name}: top border`).toBeGreaterThanOrEqual(0);
+  expect(bottom, `${name}: bottom border`).toBeGreaterThan(top);
+  const width = [...(lines[top] ?? '')].length;
+  for (const line of lines.slice(top, bottom + 1)) {
+    expect([...line.trimEnd()].length, `${name}: ${line}`).toBe(width);
+  }
+}
+
+async function shot(tty: TmuxTerminal, expected: string | RegExp, name: string): Promise<string> {
+  const screen = await tty.waitFor(expected, 20_000);
+  collected.push(`## ${name}\n\n\`\`\`\n${screen}\n\`\`\`\n`);
+  return screen;
+}
+
+beforeAll(async () => {
+  await assertTmuxInstalled();
+  workDir = await mkdtemp(join(tmpdir(), 'atm-teller-e2e-'));
+  server = await spawnBankServer(['--allow-registration'], join(workDir, 'bank-data'));
+  ca = await readFile(server.caPath, 'utf8');
+
+  // The customers and their opening balances come from outside the ATM under test.
+  for (const user of CUSTOMERS) {
+    const client = await RawClient.login({
+      port: server.port,
+      ca,
+      cert: server.terminal.cert,
+      key: server.terminal.key,
+      user,
+      password: PASSWORD,
+      method: 'register',
+    });
+    try {
+      expect((await client.call({ op: 'deposit', amountCents: OPENING_CENTS })).ok).toBe(true);
+    } finally {
+      client.destroy();
+    }
+  }
+  // The teller is an operator's doing, as the README says.
+  const created = await runCli(BIN.bankServer, [
+    'accounts',
+    'create',
+    TELLER,
+    '--role',
+    'teller',
+    '--password',
+    PASSWORD,
+    '--bcrypt-cost',
+    '4',
+    '--data-dir',
+    server.dataDir,
+  ]);
+  expect(created, created.stderr).toMatchObject({ code: 0 });
+
+  const counter = await enrolTestTerminal(server.dataDir, TERMINAL_ID);
+  command = [
+    'env TERM=xterm-256color FORCE_COLOR=0',
+    shellQuote(process.execPath),
+    shellQuote(BIN.atm),
+    '--port',
+    String(server.port),
+    '--ca',
+    shellQuote(server.caPath),
+    '--terminal-cert',
+    shellQuote(counter.certPath),
+    '--terminal-key',
+    shellQuote(counter.keyPath),
+    `2>${shellQuote(join(workDir, 'atm.stderr'))}`,
+  ].join(' ');
+});
+
+afterAll(async () => {
+  await terminal?.kill();
+  await server?.stop();
+  if (process.env.ATM_E2E_SCREENS) await writeFile(process.env.ATM_E2E_SCREENS, collected.join('\n'));
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+function ttyEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', FORCE_COLOR: '0' };
+  for (const name of Object.keys(env)) if (name.startsWith('ATM_')) delete env[name];
+  return env;
+}
+
+async function balanceOf(user: string): Promise<unknown> {
+  if (!server) throw new Error('no server');
+  const client = await RawClient.login({ port: server.port, ca, user, password: PASSWORD });
+  try {
+    const answer = (await client.call({ op: 'balance' })) as { result?: { balanceCents?: number } };
+    return answer.result?.balanceCents;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function serve(tty: TmuxTerminal, customer: string): Promise<string> {
+  await tty.press('1');
+  await tty.waitFor('The customer enters their user name and password.');
+  await tty.type(customer);
+  await tty.press('Enter');
+  await tty.type(PASSWORD);
+  await tty.waitFor('•'.repeat(PASSWORD.length));
+  await tty.press('Enter');
+  return tty.waitFor(`Serving ${customer} · teller ${TELLER}`);
+}
+
+describe('the atm binary at the counter, against a real bank', () => {
+  it('a teller serves two customers in a row at one terminal', async () => {
+    terminal = await TmuxTerminal.start({
+      command: `${command}; echo "ATM-EXITED $?"; sleep 600`,
+      cwd: REPO_ROOT,
+      env: ttyEnv(),
+      cols: COLS,
+      rows: ROWS,
+    });
+    const tty = terminal;
+    await tty.waitFor('Welcome to Secure ATM.');
+    await tty.press('1');
+    await tty.waitFor('User name');
+    await tty.type(TELLER);
+    await tty.press('Enter');
+    await tty.type(PASSWORD);
+    await tty.press('Enter');
+    const desk = await shot(tty, 'Who is next at the counter?', 'Teller menu');
+    expectFramed(desk, 'teller menu');
+    expect(desk).toContain('1 Serve a customer');
+    expect(desk).toContain('2 Open an account for a customer');
+    expect(desk).not.toContain('Withdraw cash');
+
+    // The first customer: a deposit.
+    const serving = await serve(tty, 'bob');
+    collected.push(`## Serving a customer\n\n\`\`\`\n${serving}\n\`\`\`\n`);
+    expectFramed(serving, 'serving menu');
+    expect(serving).toContain('Finish with this customer');
+    await tty.press('3');
+    await tty.waitFor('How much are you depositing?');
+    await tty.type('12.34');
+    await tty.press('Enter');
+    await tty.waitFor('Deposit $12.34');
+    await tty.press('Enter');
+    const receipt = await shot(tty, 'Deposit received', 'Receipt at the counter');
+    expectFramed(receipt, 'counter receipt');
+    expect(rowValue(receipt, 'Customer')).toBe('bob');
+    expect(rowValue(receipt, 'Teller')).toBe(TELLER);
+    expect(rowValue(receipt, 'New balance')).toBe('$112.34');
+    expect(rowValue(receipt, 'Terminal')).toBe(TERMINAL_ID);
+    await tty.press('Enter');
+    await tty.waitFor('Finish with this customer');
+    await tty.press('7');
+    expectFramed(await tty.waitFor('Finished with bob. Who is next?'), 'after release');
+
+    // The second customer at the same terminal, in the same teller session: a withdrawal.
+    await serve(tty, 'dora');
+    await tty.press('2');
+    await tty.waitFor('Other amount');
+    await tty.press('1'); // $20
+    await tty.waitFor('Withdraw $20.00');
+    await tty.press('Enter');
+    const cash = await tty.waitFor('Please take your cash', 20_000);
+    expectFramed(cash, 'counter withdrawal receipt');
+    expect(rowValue(cash, 'Customer')).toBe('dora');
+    expect(rowValue(cash, 'Teller')).toBe(TELLER);
+    expect(rowValue(cash, 'New balance')).toBe('$80.00');
+    await tty.press('Enter');
+    await tty.waitFor('Finish with this customer');
+    await tty.press('7');
+    await tty.waitFor('Finished with dora. Who is next?');
+
+    // What the screens said is what the bank holds; the teller's own account moved nothing.
+    expect(await balanceOf('bob')).toBe(OPENING_CENTS + 1_234);
+    expect(await balanceOf('dora')).toBe(OPENING_CENTS - 2_000);
+
+    await tty.press('5'); // Log out
+    await tty.waitFor('You are logged out.');
+    await tty.press('3');
+    await tty.waitFor('ATM-EXITED 0');
+    const stderr = await readFile(join(workDir, 'atm.stderr'), 'utf8');
+    expect(stderr).not.toMatch(/Error|\n\s+at /);
+  });
+});
