@@ -1,5 +1,5 @@
 /**
- * The client's side of the handshake (PROTOCOL.md §2–§3) as a sans-IO state machine:
+ * The client's side of the handshake (protocol/README.md §2–§3) as a sans-IO state machine:
  * `start()` builds hello, `receive(bytes)` / `receiveFrame(payload)` read the one reply,
  * `timeout()` and `closed()` end it. It returns actions and never touches a socket or timer.
  *

@@ -1,5 +1,5 @@
 /**
- * Wire constants of secure-atm/1. Each one carries the rule from PROTOCOL.md it encodes.
+ * Wire constants of secure-atm/1. Each one carries the rule from protocol/README.md it encodes.
  */
 
 /** The protocol identifier carried in `hello` and `welcome`; anything else is UNSUPPORTED_PROTOCOL. */
@@ -89,7 +89,7 @@ export const DEFAULT_MAX_AMOUNT_CENTS = 100_000_000;
 /** Reasons a withdrawal may be reversed. */
 export const REVERSAL_REASONS = ['NOT_DISPENSED', 'TIMEOUT', 'CUSTOMER_CANCELLED'] as const;
 
-/** Kinds of history entry (§5), in the order PROTOCOL.md lists them. */
+/** Kinds of history entry (§5), in the order protocol/README.md lists them. */
 export const HISTORY_KINDS = ['deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'reversal'] as const;
 
 /** Notices the server sends before it closes a session. */

@@ -1,5 +1,5 @@
 /**
- * One error table for the whole protocol. Wire codes (PROTOCOL.md §6) may travel in
+ * One error table for the whole protocol. Wire codes (protocol/README.md §6) may travel in
  * `error` frames and responses; internal codes describe a broken connection and are
  * never sent (the receiver closes instead).
  */

@@ -1,7 +1,7 @@
 /**
- * The plaintext handshake frames (PROTOCOL.md §2): `hello`, `welcome` and `error`, each
+ * The plaintext handshake frames (protocol/README.md §2): `hello`, `welcome` and `error`, each
  * with its encoder beside its parser. Encoders return the exact payload bytes, because the
- * key schedule hashes the bytes as they cross the wire; key order is the one PROTOCOL.md shows.
+ * key schedule hashes the bytes as they cross the wire; key order is the one protocol/README.md shows.
  */
 import { fromB64, toB64 } from './base64.js';
 import {

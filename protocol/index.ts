@@ -12,7 +12,7 @@
 // Constants and errors
 // ---------------------------------------------------------------------------------------
 
-/** Wire constants, each with its rule from PROTOCOL.md. */
+/** Wire constants, each with its rule from protocol/README.md. */
 export {
   DEFAULT_MAX_AMOUNT_CENTS,
   HANDSHAKE_TIMEOUT_MS,

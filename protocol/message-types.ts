@@ -1,5 +1,5 @@
 /**
- * The shapes of every secure-atm/1 message (PROTOCOL.md §2, §5, §6). Types only: the
+ * The shapes of every secure-atm/1 message (protocol/README.md §2, §5, §6). Types only: the
  * parsers and encoders beside this file read and write them.
  */
 import type { HISTORY_KINDS, NOTICE_KINDS, OPS, PROTOCOL_ID, REVERSAL_REASONS, ROLES } from './constants.js';

@@ -1,5 +1,5 @@
 /**
- * Requests inside sealed frames (PROTOCOL.md §5): the op table, the strict parser the
+ * Requests inside sealed frames (protocol/README.md §5): the op table, the strict parser the
  * server runs on every request (and the client runs before sending), and the encoder.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * What each op's result must hold (PROTOCOL.md §5): one table, used by the client before it
+ * What each op's result must hold (protocol/README.md §5): one table, used by the client before it
  * hands a result to a caller typed as that op's result, and by the server's tests to assert
  * it only sends valid results. Money must be integer cents: a float balance is a broken
  * server. Unknown fields are allowed (§7.4: clients ignore them).

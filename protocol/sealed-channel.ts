@@ -133,7 +133,7 @@ export class FrameSealer extends DirectionEnd {
 }
 
 /**
- * Opens frames for one direction, in PROTOCOL.md §4's order: envelope, seq, tag (constant
+ * Opens frames for one direction, in protocol/README.md §4's order: envelope, seq, tag (constant
  * time), then decrypt. Any failure is final: the connection is to be closed.
  */
 export class FrameOpener extends DirectionEnd {

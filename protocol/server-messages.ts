@@ -1,5 +1,5 @@
 /**
- * What the server sends inside sealed frames (PROTOCOL.md §5, §6): responses and notices,
+ * What the server sends inside sealed frames (protocol/README.md §5, §6): responses and notices,
  * each encoder beside the parser clients run. Results are typed by op when encoded and
  * checked per op (result-checks.ts) when a client reads them.
  */

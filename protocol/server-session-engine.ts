@@ -1,6 +1,6 @@
 /**
  * One server connection of secure-atm/1 as a sans-IO state machine: the handshake
- * (PROTOCOL.md §2–§3), early frames (§2.1), sealed frames in order (§4), requests answered
+ * (protocol/README.md §2–§3), early frames (§2.1), sealed frames in order (§4), requests answered
  * in the order they came (§5), broken channels (§6) and both timeouts. The driver feeds it
  * bytes and events and carries out the actions it returns; sockets, timers, the password
  * check and the business rules stay outside.

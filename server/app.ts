@@ -183,7 +183,7 @@ async function wireBank(
       )
     : inThreadMutations(new LedgerWriter(store, writerHooks), ledgerConfig);
   undo.push(() => writer.close());
-  // Applied request ids are kept for at least 24 h (PROTOCOL.md §5), then pruned.
+  // Applied request ids are kept for at least 24 h (protocol/README.md §5), then pruned.
   const pruneTimer = setInterval(() => {
     writer.prune(APPLIED_ID_RETENTION_MS, store).catch(() => {});
     writer.login({ op: 'prune_login_failures', nowMs: clock() }).catch(() => {});

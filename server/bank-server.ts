@@ -11,7 +11,7 @@ export const MAX_PENDING_TLS = 512;
 /** Connections still in TLS from one address: silent sockets cannot hold the server's file descriptors. */
 export const MAX_PENDING_TLS_PER_ADDRESS = 64;
 
-/** PROTOCOL.md §5.1: no session lives longer than 30 min unless configured. */
+/** protocol/README.md §5.1: no session lives longer than 30 min unless configured. */
 const DEFAULT_MAX_SESSION_SEC = 1800;
 
 export interface ConnectionLimiter {
@@ -54,7 +54,7 @@ export class BankServer {
       key: deps.tls.key,
       minVersion: 'TLSv1.3',
       maxVersion: 'TLSv1.3',
-      // Ask every client for a terminal certificate, require none (PROTOCOL.md §1.1): a refused
+      // Ask every client for a terminal certificate, require none (protocol/README.md §1.1): a refused
       // one is answered with TERMINAL_REFUSED on the first frame rather than a TLS alert.
       requestCert: true,
       rejectUnauthorized: false,

@@ -33,7 +33,7 @@ export function createConnector(options: ConnectOptions, deps: ConnectorDeps = {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const random = deps.random ?? Math.random;
 
-  // Read once: the id the certificate names is what hello.terminal repeats (PROTOCOL.md §1.1).
+  // Read once: the id the certificate names is what hello.terminal repeats (protocol/README.md §1.1).
   const terminal = loadTerminalIdentity(options.terminalCert, options.terminalKey);
   const identity = terminal.ok ? terminal.identity : null;
 

@@ -11,7 +11,7 @@ export interface ConnectionEvents {
 
 /**
  * One logged-in connection: seals outgoing requests and opens incoming frames in
- * PROTOCOL.md §4's order. Anything from the server that breaks the protocol (length,
+ * protocol/README.md §4's order. Anything from the server that breaks the protocol (length,
  * envelope, seq, mac, or a message that is not a response or notice) closes it with
  * BAD_SERVER_MESSAGE; nothing is answered. Keys are wiped when it closes.
  */

@@ -2,7 +2,7 @@ import type { Op } from '../../protocol/index.js';
 import type { Credentials } from './types.js';
 
 /**
- * Who a teller session acts for (PROTOCOL.md §5.2), as the answers say it: a `serve` answered ok
+ * Who a teller session acts for (protocol/README.md §5.2), as the answers say it: a `serve` answered ok
  * starts serving its customer; any other answer to `serve` (it released first) and an ok `release`
  * serve no one; NOT_SERVING on any op means the bank no longer acts for anyone (the customer was
  * locked or closed). The customer's credentials are kept while serving, like the teller's own,

@@ -14,12 +14,12 @@ export type ClientOnlyCode =
   | 'TIMEOUT' // no answer in time
   | 'SESSION_EXPIRED' // the server sent the SESSION_EXPIRED notice
   | 'SERVER_SHUTDOWN' // the server sent the SERVER_SHUTDOWN notice
-  | 'BAD_SERVER_MESSAGE' // the server sent something that breaks PROTOCOL.md
+  | 'BAD_SERVER_MESSAGE' // the server sent something that breaks protocol/README.md
   | 'SESSION_CLOSED'; // the session was closed (logout, close()) before the call
 
 export type ClientErrorCode = WireErrorCode | ClientOnlyCode;
 
-/** Numbers and reasons the server sent with an error (PROTOCOL.md §6), kept for the caller. */
+/** Numbers and reasons the server sent with an error (protocol/README.md §6), kept for the caller. */
 export interface ClientErrorDetails {
   /** LIMIT_EXCEEDED: what is left of today's withdrawal limit. */
   remainingCents?: number;
@@ -97,7 +97,7 @@ export interface BankSession {
   readonly idleTimeoutSec: number;
   /** The terminal id from this ATM's certificate (a terminal session); null for a remote session. */
   readonly terminal: string | null;
-  /** `welcome.role` (PROTOCOL.md §5.2): a teller's session serves customers; absent means customer. */
+  /** `welcome.role` (protocol/README.md §5.2): a teller's session serves customers; absent means customer. */
   readonly role: Role;
   /** The customer a teller session acts for now (from the last `serve` answer); null when serving no one. */
   readonly servedCustomer: string | null;

@@ -19,7 +19,7 @@ export type Statement =
   | { kind: 'totp-enroll' }
   | { kind: 'totp-confirm'; code: string }
   | { kind: 'logout' }
-  /** Teller sessions (PROTOCOL.md §5.2): later ops apply to the customer served. */
+  /** Teller sessions (protocol/README.md §5.2): later ops apply to the customer served. */
   | { kind: 'serve'; user: string; password: string; totp?: string }
   | { kind: 'release' }
   | { kind: 'open-account'; user: string; password: string }

@@ -48,7 +48,7 @@ export async function runScript(script: Script, deps: ScriptRunDeps): Promise<Sc
   let session: BankSession | null = null;
   let last: AnyOutcome | null = null;
   let lastWithdrawal: string | null = null;
-  // Enrolment re-checks the password (PROTOCOL.md §5.1): the one the session logged in with.
+  // Enrolment re-checks the password (protocol/README.md §5.1): the one the session logged in with.
   let password = '';
 
   const record = (step: ScriptStep, verdict: Verdict, detail?: string): void => {

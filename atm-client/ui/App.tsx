@@ -85,7 +85,7 @@ function Atm(props: AppProps) {
   const [twoFactor, setTwoFactor] = useState(false);
   // Once the bank said it opens no accounts here, the next customer is told before typing anything.
   const [registrationClosed, setRegistrationClosed] = useState(false);
-  // A teller session's customer at the counter (PROTOCOL.md §5.2); null while serving no one.
+  // A teller session's customer at the counter (protocol/README.md §5.2); null while serving no one.
   const [serving, setServing] = useState<string | null>(null);
   const teller = session?.role === 'teller';
   const servingNow = useRef(serving);

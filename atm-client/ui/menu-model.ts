@@ -26,9 +26,9 @@ export type MainAction =
 export interface MenuContext {
   /** Two-factor login is on for the account. */
   twoFactor: boolean;
-  /** No terminal certificate: cash cannot move in this session (PROTOCOL.md §5.1). */
+  /** No terminal certificate: cash cannot move in this session (protocol/README.md §5.1). */
   remote: boolean;
-  /** A teller session (PROTOCOL.md §5.2), and the customer it serves (null: no one yet). */
+  /** A teller session (protocol/README.md §5.2), and the customer it serves (null: no one yet). */
   teller?: { customer: string | null } | undefined;
 }
 

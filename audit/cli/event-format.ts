@@ -12,7 +12,7 @@ export interface EventFilter {
 }
 
 export function matchesFilter(event: AuditEvent, filter: EventFilter): boolean {
-  // A customer served at the counter is named in `customer`; the teller is the actor (PROTOCOL.md §5.2).
+  // A customer served at the counter is named in `customer`; the teller is the actor (protocol/README.md §5.2).
   if (filter.user !== undefined && event.actor !== filter.user && event.customer !== filter.user) return false;
   if (filter.kinds && filter.kinds.length > 0 && !filter.kinds.includes(event.kind)) return false;
   if (filter.since !== undefined || filter.until !== undefined) {

@@ -19,7 +19,7 @@ export interface AuditEventInput {
   txId?: string | null;
   requestId?: string | null;
   /**
-   * A teller session's served customer (PROTOCOL.md §5.2): the actor is the teller. Kept as null
+   * A teller session's served customer (protocol/README.md §5.2): the actor is the teller. Kept as null
    * while the teller serves no one; absent from every event outside a teller session.
    */
   customer?: string | null;

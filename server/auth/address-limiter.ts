@@ -88,7 +88,7 @@ export class AddressLimiter {
   }
 
   /**
-   * Take a failed-login slot when an attempt starts (PROTOCOL.md §2.1), so parallel attempts
+   * Take a failed-login slot when an attempt starts (protocol/README.md §2.1), so parallel attempts
    * cannot exceed the limit. Returns a token for {@link giveBackLoginSlot}, or null when the
    * address is at its limit (RATE_LIMITED).
    */

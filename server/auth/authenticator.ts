@@ -32,7 +32,7 @@ export interface AttemptContext {
   /** Aborted when the connection closes: a check still queued is dropped unstarted. */
   signal?: AbortSignal;
   /**
-   * A teller's `serve` (PROTOCOL.md §5.2): the same checks as a login, but a teller's account is
+   * A teller's `serve` (protocol/README.md §5.2): the same checks as a login, but a teller's account is
    * treated like a name that is no account (AUTH_FAILED, counted), so a teller never serves a teller.
    */
   customersOnly?: boolean;
@@ -42,7 +42,7 @@ export interface AttemptContext {
 const DEFAULT_ATTEMPT_BUDGET_MS = 10_000;
 
 /**
- * The login and registration rules of PROTOCOL.md §2 and §2.1. Business outcomes are values;
+ * The login and registration rules of protocol/README.md §2 and §2.1. Business outcomes are values;
  * only a broken dependency (a dead hasher, a store error) throws.
  *
  * Order of checks: admission (SERVER_BUSY), the per-address failed-login slot, taken when the

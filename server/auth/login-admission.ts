@@ -1,5 +1,5 @@
 /**
- * Admission control for password checks (PROTOCOL.md §2.1). bcrypt is slow on purpose, so the
+ * Admission control for password checks (protocol/README.md §2.1). bcrypt is slow on purpose, so the
  * server may only take on the checks it can finish before a handshake's 10 s deadline: an attempt
  * is admitted when, behind everything already admitted, its check would still end before its
  * deadline (with a margin), and it is answered SERVER_BUSY + retryAfterMs at once otherwise.
@@ -40,7 +40,7 @@ export interface LoginAdmissionOptions {
 
 /** The per-address cap never goes below this (a branch behind one NAT has a few ATMs). */
 export const MIN_CHECKS_PER_ADDRESS = 4;
-/** The handshake budget (PROTOCOL.md §2: 10 s from accept to welcome). */
+/** The handshake budget (protocol/README.md §2: 10 s from accept to welcome). */
 const HANDSHAKE_BUDGET_MS = 10_000;
 /** Room left before the handshake deadline for what follows the check. */
 export const DEFAULT_ADMISSION_MARGIN_MS = 1_500;

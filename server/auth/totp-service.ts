@@ -12,7 +12,7 @@ const SECRET_BYTES = 20;
 /** Steps either side of now that still count, for clock drift and typing time. */
 const WINDOW_STEPS = 1;
 
-/** `reason: 'USED'`: the code was right but its step was already used (PROTOCOL.md §7.7). */
+/** `reason: 'USED'`: the code was right but its step was already used (protocol/README.md §7.7). */
 export type TotpCheck = { ok: true; step: number } | { ok: false; reason?: 'USED' };
 
 /** TOTP enrolment and checking. Secrets only ever leave here sealed with the data key. */

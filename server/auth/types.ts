@@ -13,7 +13,7 @@ export interface AuthAccount {
   totpPendingSealed: string | null;
   /** The last TOTP time step accepted, so a code cannot be used twice. */
   totpLastStep: number | null;
-  /** `customer` (default when absent) or `teller` (PROTOCOL.md §5.2). */
+  /** `customer` (default when absent) or `teller` (protocol/README.md §5.2). */
   role?: 'customer' | 'teller';
 }
 
@@ -29,7 +29,7 @@ export interface AuthAccountStore {
 }
 
 /**
- * The lockout writes (PROTOCOL.md §2.1). They go through the ledger's serialised writer, so they
+ * The lockout writes (protocol/README.md §2.1). They go through the ledger's serialised writer, so they
  * are asynchronous; counts are per user name, for names that are accounts and names that are not.
  */
 export interface LockoutRecorder {
@@ -79,6 +79,6 @@ export type AuthOutcome =
       lockedNow: boolean;
       /** With SERVER_BUSY and RATE_LIMITED: how long the client should wait. */
       retryAfterMs?: number;
-      /** TOTP_INVALID for a right code already used: "USED" (PROTOCOL.md §7.7). */
+      /** TOTP_INVALID for a right code already used: "USED" (protocol/README.md §7.7). */
       reason?: 'USED';
     };

@@ -38,7 +38,7 @@ export interface PreparedChange {
   totpDisableChecked?: boolean;
 }
 
-/** Numbers an error object may carry to help the customer (PROTOCOL.md §6). */
+/** Numbers an error object may carry to help the customer (protocol/README.md §6). */
 export interface RefusalDetails {
   remainingCents?: number;
   maxAmountCents?: number;
@@ -55,7 +55,7 @@ export interface MutationContext {
   config: LedgerConfig;
   /** The enrolled terminal of a terminal session (from its certificate); absent or null = remote session. */
   terminal?: SessionTerminal | null;
-  /** The teller acting for this customer at the counter (PROTOCOL.md §5.2); absent or null otherwise. */
+  /** The teller acting for this customer at the counter (protocol/README.md §5.2); absent or null otherwise. */
   tellerId?: number | null;
 }
 
@@ -105,7 +105,7 @@ export function applyMutation(
     if (previous) return previous.requestHash === hash ? replayOf(previous.response) : refuse('IDEMPOTENCY_CONFLICT');
     const account = store.accountRow(ctx.accountId);
     // Checked in the writer's transaction that applies the change: an operator's lock or close
-    // since the session opened stops every later request (PROTOCOL.md §5.1).
+    // since the session opened stops every later request (protocol/README.md §5.1).
     if (account?.kind !== 'customer' || account.status !== 'active') {
       return refuse('ACCOUNT_LOCKED', 'this account is closed');
     }
@@ -181,7 +181,7 @@ function screen(
 
 /**
  * Cash moves only in a terminal session whose certificate is still the one on record for an
- * active terminal (PROTOCOL.md §5.1). Checked in the writer's transaction, so a revocation or
+ * active terminal (protocol/README.md §5.1). Checked in the writer's transaction, so a revocation or
  * re-enrolment stops cash at once, before the sweep closes the session.
  */
 function cashTerminal(store: LedgerStore, ctx: MutationContext): TerminalRecord | Refusal {

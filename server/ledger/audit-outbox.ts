@@ -20,7 +20,7 @@ export interface OutboxEnvelope {
   address: string | null;
   terminal: string | null;
   sessionId: string | null;
-  /** In a teller session (PROTOCOL.md §5.2): the customer served, null while serving no one; absent otherwise. */
+  /** In a teller session (protocol/README.md §5.2): the customer served, null while serving no one; absent otherwise. */
   customer?: string | null;
 }
 

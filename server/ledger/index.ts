@@ -65,7 +65,7 @@ export {
 export { requestHash } from './request-hash.js';
 /** Schema version and the reserved user names of the vault and of closed accounts. */
 export { closedUserName, SCHEMA_VERSION, terminalAccountName, VAULT_USER } from './schema.js';
-/** Roles, the teller's open_account job and the cash totals by teller (PROTOCOL.md §5.2). */
+/** Roles, the teller's open_account job and the cash totals by teller (protocol/README.md §5.2). */
 export {
   applyOpenAccount,
   type OpenAccountJob,

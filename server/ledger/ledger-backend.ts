@@ -90,7 +90,7 @@ export interface LedgerBackend {
     /** With an envelope, the audit events land in audit_outbox in the mutation's transaction and come back with it. */
     audit?: OutboxEnvelope,
   ): Promise<AuditedOutcome>;
-  /** Per-name lockout (PROTOCOL.md §2.1, login-lockout.ts): one more consecutive failure for any name. */
+  /** Per-name lockout (protocol/README.md §2.1, login-lockout.ts): one more consecutive failure for any name. */
   loginFailure(user: string, threshold: number, lockoutMs: number): Promise<LoginFailureOutcome>;
   /**
    * A login passed: reset the name's count and, with a TOTP step, take it unless it was used

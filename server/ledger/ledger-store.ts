@@ -25,7 +25,7 @@ export interface AccountRecord {
   emailSealed: string | null;
   phoneSealed: string | null;
   createdAt: string;
-  /** `customer` (the default) or `teller` (PROTOCOL.md §5.2); absent means customer. */
+  /** `customer` (the default) or `teller` (protocol/README.md §5.2); absent means customer. */
   role?: AccountRole;
 }
 
@@ -61,7 +61,7 @@ export interface LedgerOptions {
   requestHashKey?: Uint8Array;
 }
 
-/** Applied request ids are kept at least this long (PROTOCOL.md §5). */
+/** Applied request ids are kept at least this long (protocol/README.md §5). */
 export const MIN_APPLIED_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /** @internal The raw accounts row. */
@@ -298,7 +298,7 @@ export class LedgerStore {
     this.#s.resetFailedLogins.run(accountId);
   }
 
-  /** Locked right now by an operator or by failed logins (PROTOCOL.md §2.1); any name, account or not. */
+  /** Locked right now by an operator or by failed logins (protocol/README.md §2.1); any name, account or not. */
   isNameLocked(user: string, nowMs: number): boolean {
     return nameLocked(this, user, nowMs);
   }
@@ -307,7 +307,7 @@ export class LedgerStore {
   setLocked(user: string, locked: boolean): boolean {
     return this.#atomic(() => {
       const changed = this.#s.setLocked.run({ locked: locked ? 1 : 0, user }).changes > 0;
-      // An unlock also ends a lock from failed logins (PROTOCOL.md §2.1) and forgets the count.
+      // An unlock also ends a lock from failed logins (protocol/README.md §2.1) and forgets the count.
       if (changed && !locked) forgetLoginFailures(this, user);
       return changed;
     }) as boolean;

@@ -26,7 +26,7 @@ export interface MutationTarget {
   nowMs: number;
   /** The session's enrolled terminal; absent or null for a remote session (no cash). */
   terminal?: SessionTerminal | null;
-  /** The teller acting for the customer at the counter (PROTOCOL.md §5.2). */
+  /** The teller acting for the customer at the counter (protocol/README.md §5.2). */
   tellerId?: number | null;
 }
 

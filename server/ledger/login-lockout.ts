@@ -3,7 +3,7 @@ import type { LedgerStore } from './ledger-store.js';
 import { applyOpenAccount, type OpenAccountJob, type OpenAccountOutcome } from './teller-ledger.js';
 
 /**
- * Lockout by user name (PROTOCOL.md §2.1): consecutive failures are counted per name, for names
+ * Lockout by user name (protocol/README.md §2.1): consecutive failures are counted per name, for names
  * that are accounts and names that are not, so ACCOUNT_LOCKED never tells which is which. A lock
  * from failures lasts a lock period that doubles for each further lock of the name within 24 h,
  * up to 4 h (or until an operator unlocks when the period is 0). The operator's own lock is

@@ -152,7 +152,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX terminal_counts_terminal ON terminal_counts (terminal_id, created_ms);
     `);
   },
-  // 5: failed logins per user name, for names that exist and names that do not (PROTOCOL.md §2.1),
+  // 5: failed logins per user name, for names that exist and names that do not (protocol/README.md §2.1),
   // so a lock says nothing about whether the name is an account. accounts.locked stays the
   // operator's lock.
   `
@@ -176,7 +176,7 @@ export const MIGRATIONS: readonly Migration[] = [
     event TEXT NOT NULL
   );
   `,
-  // 7: roles (PROTOCOL.md §5.2): a teller is an account an operator made; it has no money of its
+  // 7: roles (protocol/README.md §5.2): a teller is an account an operator made; it has no money of its
   // own and serves customers at enrolled terminals. transactions.teller_id names the teller who
   // moved the cash at the counter (null for a customer's own session), for the report by teller.
   `

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { AccountRole, LedgerStore } from './ledger-store.js';
 
 /**
- * Roles and the counter's ledger work (PROTOCOL.md §5.2): an operator's role change, the
+ * Roles and the counter's ledger work (protocol/README.md §5.2): an operator's role change, the
  * teller's `open_account` (applied at most once per (teller, id), through the writer like a
  * login job) and the teller's cash totals for `accounts show` and `terminals report`. Every
  * function runs on the caller's store: the operator CLI's own connection or the writer's.

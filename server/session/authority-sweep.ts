@@ -1,5 +1,5 @@
 /**
- * Session authority (PROTOCOL.md §5.1): a session ends within 2 s when an operator locks or
+ * Session authority (protocol/README.md §5.1): a session ends within 2 s when an operator locks or
  * closes its account or its password is changed elsewhere, and no session outlives the maximum
  * session length however active it is. The operator's CLI is another process that writes the
  * ledger (and queues the action), so the server learns of it by reading: this sweep reads each

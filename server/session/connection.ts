@@ -57,7 +57,7 @@ export class ServerConnection {
   private readonly decoder = new FrameDecoder();
   private channel: SealedChannel | null = null;
   private ctx: RequestContext | null = null;
-  /** A teller session's desk (PROTOCOL.md §5.2); null for a customer's session. */
+  /** A teller session's desk (protocol/README.md §5.2); null for a customer's session. */
   private desk: TellerDesk | null = null;
   private terminal: string | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
@@ -90,7 +90,7 @@ export class ServerConnection {
     private readonly socket: Socket,
     readonly address: string,
     private readonly services: SessionServices,
-    /** What the TLS client certificate made of this connection (PROTOCOL.md §1.1). */
+    /** What the TLS client certificate made of this connection (protocol/README.md §1.1). */
     private readonly verdict: TerminalVerdict = { kind: 'remote' },
     acceptedAt?: number,
   ) {
@@ -216,7 +216,7 @@ export class ServerConnection {
     if (this.state === 'closed' || this.state === 'closing') return;
     const { frames, error } = this.decoder.push(chunk);
     if (this.state === 'awaiting_hello' && this.verdict.kind === 'refused' && (error || frames.length > 0)) {
-      // The certificate decides before anything the client says (PROTOCOL.md §2.1).
+      // The certificate decides before anything the client says (protocol/README.md §2.1).
       this.refuseTerminal(this.verdict.reason, this.verdict.id);
       return;
     }
@@ -410,7 +410,7 @@ export class ServerConnection {
   }
 
   /** Open and dispatch queued frames while fewer than 32 requests are in flight and the answers are not backed up. */
-  /** A client that pipelines, then half-closes, still gets every answer (PROTOCOL.md §5 pipelining). */
+  /** A client that pipelines, then half-closes, still gets every answer (protocol/README.md §5 pipelining). */
   private onPeerEnd(): void {
     this.peerEnded = true;
     // Before welcome a half-close is a hang-up: nothing more can come, so a queued check is dropped.

@@ -3,7 +3,7 @@ import type { RequestContext } from './request-handler.js';
 import type { SessionServices } from './services.js';
 
 /**
- * Re-authentication inside a session (PROTOCOL.md §5.1): change_password, totp_enroll and
+ * Re-authentication inside a session (protocol/README.md §5.1): change_password, totp_enroll and
  * totp_disable check the account's password, and its current code when two-factor is on. A wrong
  * one counts as a failed login for the name (§2.1); the one that reaches the threshold answers
  * ACCOUNT_LOCKED and ends the session, so holding a session is no way to guess the password.

@@ -33,7 +33,7 @@ export interface RequestContext {
   /** UNKNOWN_ACCOUNT answers this session got (§7.9). */
   unknownTargets?: number;
   /**
-   * A teller session (PROTOCOL.md §5.2): the teller, and who is served now. In the context a
+   * A teller session (protocol/README.md §5.2): the teller, and who is served now. In the context a
    * customer's requests run in, `account` is the customer's; in the teller's own, the teller's.
    */
   counter?: { teller: { id: number; user: string }; customer: () => string | null };

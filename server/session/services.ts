@@ -19,7 +19,7 @@ export interface SessionAccount {
   totpSecretSealed: string | null;
   totpPendingSealed: string | null;
   totpLastStep: number | null;
-  /** `customer` (default when absent) or `teller` (PROTOCOL.md §5.2). */
+  /** `customer` (default when absent) or `teller` (protocol/README.md §5.2). */
   role?: 'customer' | 'teller';
 }
 
@@ -35,14 +35,14 @@ export type LoginOutcome =
       reason?: 'USED';
     };
 
-/** What a login attempt brings besides its credentials (PROTOCOL.md §2.1). */
+/** What a login attempt brings besides its credentials (protocol/README.md §2.1). */
 export interface LoginAttempt {
   address: string;
   /** When the handshake must be done, counted from TCP accept. */
   deadlineMs?: number;
   /** Aborted when the connection closes. */
   signal?: AbortSignal;
-  /** A teller's `serve`: a teller's account answers like no account (PROTOCOL.md §5.2). */
+  /** A teller's `serve`: a teller's account answers like no account (protocol/README.md §5.2). */
   customersOnly?: boolean;
 }
 
@@ -160,7 +160,7 @@ export interface SessionLedger {
   setTotpPending(accountId: number, sealedSecret: string): Promise<boolean>;
   /** A correct re-authentication resets the name's failure count (through the writer). */
   resetFailures(user: string, accountId: number, totpStep: number | null): Promise<boolean>;
-  /** A teller's open_account through the writer (PROTOCOL.md §5.2); a ledger without it has no tellers. */
+  /** A teller's open_account through the writer (protocol/README.md §5.2); a ledger without it has no tellers. */
   openAccount?(job: OpenAccountJob): Promise<OpenAccountOutcome>;
 }
 

@@ -14,7 +14,7 @@ import {
 import type { SessionAccount, SessionServices } from '../session/services.js';
 
 /**
- * A teller session's desk (PROTOCOL.md §5.2): who is served, and where each request goes. The
+ * A teller session's desk (protocol/README.md §5.2): who is served, and where each request goes. The
  * teller's own ops (ping, logout, change_password, totp_*) use the teller's context; `serve` checks
  * the customer through the authenticator's login path (lockout, per-address slots, admission, the
  * same answers); every other op runs in the served customer's context, exactly as if the customer

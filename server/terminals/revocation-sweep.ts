@@ -6,7 +6,7 @@ export interface TerminalSessionHandle {
   endForTerminal(reason: string): void;
 }
 
-/** Once a second, so a revoked terminal's sessions end within 2 s of the revocation (PROTOCOL.md §1.1). */
+/** Once a second, so a revoked terminal's sessions end within 2 s of the revocation (protocol/README.md §1.1). */
 export const REVOCATION_SWEEP_MS = 1_000;
 
 /**

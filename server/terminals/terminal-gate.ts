@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { TERMINAL_PATTERN } from '../../protocol/index.js';
 
 /**
- * Which kind of session a TLS connection may open (PROTOCOL.md §1.1), decided from the client
+ * Which kind of session a TLS connection may open (protocol/README.md §1.1), decided from the client
  * certificate alone: none = remote session; one that chains to the terminal CA, is in date and is
  * the certificate on record for an active terminal = terminal session; anything else is refused
  * (the first frame gets TERMINAL_REFUSED). The terminal id is the certificate's CN, nothing else.

@@ -29,7 +29,7 @@ export interface TerminalDayReport {
 export interface DayReport {
   day: string;
   terminals: TerminalDayReport[];
-  /** Deposits and withdrawals made at the counter that day, per teller (PROTOCOL.md §5.2). */
+  /** Deposits and withdrawals made at the counter that day, per teller (protocol/README.md §5.2). */
   byTeller: Array<{ teller: string; deposits: Totals; withdrawals: Totals }>;
   bank: {
     deposits: Totals;

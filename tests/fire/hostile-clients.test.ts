@@ -20,7 +20,7 @@ const HANDSHAKE_TIMEOUT_MS = 2_000;
 const IDLE_TIMEOUT_SEC = 2;
 const MAX_CONNECTIONS_PER_ADDRESS = 30;
 /**
- * Every login takes a slot of this limit while it runs (PROTOCOL.md §2.1), so it must cover the
+ * Every login takes a slot of this limit while it runs (protocol/README.md §2.1), so it must cover the
  * 20 logins the vanishing-clients test makes at once from 127.0.0.1.
  */
 const MAX_FAILED_LOGINS = 25;

@@ -20,7 +20,7 @@ import {
 } from './fire-kit.js';
 
 /**
- * Logins under attack and under load at the default bcrypt cost (PROTOCOL.md §2.1). Figures are
+ * Logins under attack and under load at the default bcrypt cost (protocol/README.md §2.1). Figures are
  * printed, not asserted as times: what is asserted is behaviour (every hello answered before the
  * deadline with welcome or SERVER_BUSY, every client in with retries, no session request failing).
  */

@@ -34,7 +34,7 @@ export interface FakeAccount {
   reversed: Set<string>;
   /** Withdrawn so far today (cents), counted against the daily limit. */
   withdrawnTodayCents: number;
-  /** A teller serves customers at an enrolled terminal (PROTOCOL.md §5.2). */
+  /** A teller serves customers at an enrolled terminal (protocol/README.md §5.2). */
   role: Role;
   /** Failed password checks (logins and serves) since the last success; 3 locks the account. */
   failures: number;
@@ -275,7 +275,7 @@ export class FakeSession implements BankSession {
     return null;
   }
 
-  /** Cash moves only in a terminal session (PROTOCOL.md §5.1). */
+  /** Cash moves only in a terminal session (protocol/README.md §5.1). */
   private needTerminal(): { ok: false; error: ClientError } | null {
     return this.bank.terminal === null ? err('TERMINAL_REQUIRED') : null;
   }
@@ -478,7 +478,7 @@ export class FakeSession implements BankSession {
     return () => {};
   }
 
-  /** The server sends a notice and then closes, as PROTOCOL.md §5 says. */
+  /** The server sends a notice and then closes, as protocol/README.md §5 says. */
   sendNotice(kind: NoticeKind, message = `fake ${kind}`): void {
     for (const listener of [...this.noticeListeners]) listener({ notice: kind, message });
     this.dropConnection({ code: kind, message });

@@ -107,7 +107,7 @@ function err(code: WireErrorCode, message: string = code): PeerResponse {
   return { ok: false, error: { code, message } };
 }
 
-/** Just enough bank for the client's tests: rules as in PROTOCOL.md §5, no persistence. */
+/** Just enough bank for the client's tests: rules as in protocol/README.md §5, no persistence. */
 export class MiniBank {
   readonly accounts = new Map<string, MiniAccount>();
   allowRegistration = true;

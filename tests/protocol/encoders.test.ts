@@ -79,7 +79,7 @@ describe('encodeWelcome', () => {
     expect(bytes.toString('utf8')).toBe(v.welcomeUtf8);
   });
 
-  it('puts a revision-2 role between user and idleTimeoutSec, as PROTOCOL.md §2 shows', () => {
+  it('puts a revision-2 role between user and idleTimeoutSec, as protocol/README.md §2 shows', () => {
     const bytes = encodeWelcome({
       serverNonce: N32,
       serverKey: K32,

@@ -11,7 +11,7 @@ const entry = {
   at: '2026-12-01T09:00:00.000Z',
 };
 
-/** A valid result of every op, written out by hand from PROTOCOL.md §5 and §5.2. */
+/** A valid result of every op, written out by hand from protocol/README.md §5 and §5.2. */
 const VALID: Record<Op, Record<string, unknown>> = {
   balance: {
     balanceCents: 100,
@@ -72,7 +72,7 @@ describe('RESULT_CHECKS', () => {
     expect(isValidResult(op, result)).toBe(false);
   });
 
-  it('knows the history kinds PROTOCOL.md lists', () => {
+  it('knows the history kinds protocol/README.md lists', () => {
     expect([...HISTORY_KINDS]).toEqual(['deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'reversal']);
     for (const kind of HISTORY_KINDS) {
       expect(isValidResult('history', { entries: [{ ...entry, kind }], next: 'T000000000001' })).toBe(true);

@@ -206,7 +206,7 @@ describe('sequence', () => {
     expectCode(again.open(f1), 'SEQUENCE_ERROR');
   });
 
-  it('seq is checked before the tag (PROTOCOL.md §4 order)', () => {
+  it('seq is checked before the tag (protocol/README.md §4 order)', () => {
     const [, f1] = sealMany('c2s', 2) as [Buffer, Buffer];
     const tampered = flipBit(JSON.parse(f1.toString('utf8')), 'mac', 0);
     expectCode(new FrameOpener(keys(), 'c2s', SESSION_ID).open(envelopeBytes(tampered)), 'SEQUENCE_ERROR');

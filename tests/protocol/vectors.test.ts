@@ -59,7 +59,7 @@ describe('vectors file is self-consistent (checked with node:crypto and tweetnac
     expect(Buffer.from(welcome.sessionId, 'base64').toString('hex')).toBe(v.sessionId);
   });
 
-  it('transcript hash, okm and keys follow PROTOCOL.md §3', () => {
+  it('transcript hash, okm and keys follow protocol/README.md §3', () => {
     const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
     const th = createHash('sha256')
       .update(Buffer.concat([u32(helloBytes.length), helloBytes, u32(welcomeBytes.length), welcomeBytes]))
@@ -78,7 +78,7 @@ describe('vectors file is self-consistent (checked with node:crypto and tweetnac
     expect(v.okm).toBe(v.keys.c2sEnc + v.keys.c2sMac + v.keys.s2cEnc + v.keys.s2cMac);
   });
 
-  it('every sealed envelope follows PROTOCOL.md §4', () => {
+  it('every sealed envelope follows protocol/README.md §4', () => {
     for (const s of v.sealed) {
       const enc = hex(s.direction === 'c2s' ? v.keys.c2sEnc : v.keys.s2cEnc);
       const mac = hex(s.direction === 'c2s' ? v.keys.c2sMac : v.keys.s2cMac);

@@ -10,7 +10,7 @@ export type PlantedBug = (typeof PLANTED_BUGS)[number];
  * - audit-lost: a crash loses an acknowledged mutation's audit record (the record is queued
  *   when the answer leaves, and written after).
  * - lock: a session opened before an operator lock keeps mutating the locked account
- *   (PROTOCOL.md §5.1 wants ACCOUNT_LOCKED).
+ *   (protocol/README.md §5.1 wants ACCOUNT_LOCKED).
  * - retention: applied ids are pruned by age on the wall clock, so after a forward jump of
  *   more than 24 h a re-send of an id applied seconds before is applied again.
  */

@@ -145,7 +145,7 @@ export interface WithdrawLimits {
 /** Why an amount is over a known limit, with the number; null when it is within them. */
 export function limitProblem(amountCents: number, limits: WithdrawLimits | null): string | null {
   if (limits === null) return null;
-  // In the bank's order (PROTOCOL.md §5.1): INVALID_AMOUNT before LIMIT_EXCEEDED.
+  // In the bank's order (protocol/README.md §5.1): INVALID_AMOUNT before LIMIT_EXCEEDED.
   if (amountCents > limits.maxAmountCents) {
     return `The most for one withdrawal is ${formatCents(limits.maxAmountCents)}.`;
   }

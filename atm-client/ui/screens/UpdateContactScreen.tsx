@@ -8,7 +8,7 @@ import { useRequest } from '../hooks/use-request.js';
 import { type FieldSpec, isPrintable } from '../text-edit.js';
 import type { SessionScreenProps } from './screen-props.js';
 
-// The bank's own limits and rules (PROTOCOL.md update_contact), checked here so the reason can be said.
+// The bank's own limits and rules (protocol/README.md update_contact), checked here so the reason can be said.
 const MAX_EMAIL_CHARS = 254;
 const MAX_PHONE_CHARS = 20;
 

@@ -10,7 +10,7 @@ import {
 } from './accounts.js';
 
 /**
- * Roles for `bank-server accounts` (PROTOCOL.md §5.2): `customer` (the default) or `teller`.
+ * Roles for `bank-server accounts` (protocol/README.md §5.2): `customer` (the default) or `teller`.
  * A role change is an operator action, audited like a lock; a session the account has open ends
  * (the sweep sees the role change), so a teller made customer cannot keep serving.
  */
@@ -49,7 +49,7 @@ export function addRoleCommand(
       requireUser(user);
       const role = parseRole(roleName);
       const account = store.findAccount(user);
-      if (!account || account.status !== 'active') throw new CliError('UNKNOWN_ACCOUNT', `no account named ${user}`);
+      if (account?.status !== 'active') throw new CliError('UNKNOWN_ACCOUNT', `no account named ${user}`);
       const from = account.role ?? 'customer';
       if (role === 'teller' && from !== 'teller' && store.balance(account.id) !== 0) {
         // A teller has no money of its own (§5.2).

@@ -94,7 +94,7 @@ export async function recordFailedLogin(
     : { failedLogins: 0, locked: false, justLocked: false };
 }
 
-/** An operator's lock or unlock; an unlock also ends a lock from failed logins (PROTOCOL.md §2.1) and forgets the count. */
+/** An operator's lock or unlock; an unlock also ends a lock from failed logins (protocol/README.md §2.1) and forgets the count. */
 export async function setLocked(pool: pg.Pool, user: string, locked: boolean): Promise<boolean> {
   const { rows } = await pool.query<{ n: number }>(
     `WITH changed AS (

@@ -1,5 +1,5 @@
 /**
- * Lockout by user name (PROTOCOL.md §2.1) as plpgsql, so every instance counts the same failures
+ * Lockout by user name (protocol/README.md §2.1) as plpgsql, so every instance counts the same failures
  * and a lock taken on one holds on all: the rules of the SQLite login-lockout module, one locked
  * row per name. Consecutive failures are counted for names that are accounts and names that are
  * not; a lock lasts a period that doubles for each further lock within 24 h, up to 4 h (or until

@@ -70,7 +70,7 @@ BEGIN
 
   SELECT * INTO a FROM accounts WHERE id = p_account_id;
   -- Checked in the transaction that applies the change: an operator's lock or close since the
-  -- session opened stops every later request (PROTOCOL.md §5.1).
+  -- session opened stops every later request (protocol/README.md §5.1).
   IF NOT FOUND OR a.kind <> 'customer' OR a.status <> 'active' THEN
     RETURN json_build_object('kind', 'refused', 'code', 'ACCOUNT_LOCKED', 'message', 'this account is closed');
   END IF;

@@ -120,7 +120,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX terminal_counts_terminal ON terminal_counts (terminal_id, created_ms);
   `,
-  // 3: failed logins per user name, for names that exist and names that do not (PROTOCOL.md §2.1),
+  // 3: failed logins per user name, for names that exist and names that do not (protocol/README.md §2.1),
   // so every instance enforces the same lockout; accounts.locked stays the operator's lock.
   `
   CREATE TABLE login_failures (

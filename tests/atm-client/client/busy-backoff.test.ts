@@ -15,7 +15,7 @@ describe('jitter', () => {
   });
 });
 
-describe('login under SERVER_BUSY (PROTOCOL.md §2.1)', () => {
+describe('login under SERVER_BUSY (protocol/README.md §2.1)', () => {
   it('waits about retryAfterMs (jittered) and tries again until welcome', async () => {
     const peer = await fixture.start({
       onHello: (_hello, index) => (index < 2 ? { error: 'SERVER_BUSY', retryAfterMs: 400 } : undefined),

@@ -4,7 +4,7 @@ import { PASSWORD, peerFixture } from './peer-fixture.js';
 
 const fixture = peerFixture();
 
-/** A refusal carrying PROTOCOL.md §6 detail fields beside code and message. */
+/** A refusal carrying protocol/README.md §6 detail fields beside code and message. */
 function refusal(error: Record<string, unknown>): { kind: 'respond'; response: PeerResponse } {
   return { kind: 'respond', response: { ok: false, error } as unknown as PeerResponse };
 }

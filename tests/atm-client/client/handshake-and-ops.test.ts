@@ -119,7 +119,7 @@ describe('handshake', () => {
 });
 
 describe('every op on the wire', () => {
-  it('sends each request with the fields PROTOCOL.md names and a fresh valid id', async () => {
+  it('sends each request with the fields protocol/README.md names and a fresh valid id', async () => {
     const peer = await fixture.start();
     const outcome = await fixture.connector(peer).login({ user: 'alice', password: PASSWORD });
     if (!outcome.ok) throw new Error(outcome.error.code);

@@ -4,7 +4,7 @@ import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
 import { terminalOptions } from '../../helpers/test-terminal.js';
 import { createTeller, PASSWORD } from '../../server/tellers/teller-fixture.js';
 
-// The client library's teller calls against a real bank (PROTOCOL.md §5.2).
+// The client library's teller calls against a real bank (protocol/README.md §5.2).
 describe('client library: a teller session against a real bank', () => {
   let bank: TestBank;
   beforeAll(async () => {

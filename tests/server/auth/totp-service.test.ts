@@ -66,7 +66,7 @@ describe('TotpService.verify', () => {
     const { secret, sealedSecret } = service.enroll('alice');
     const code = codeAt(secret, START);
     expect(service.verify(sealedSecret, code, STEP - 1)).toEqual({ ok: true, step: STEP });
-    // A right code already used says so (PROTOCOL.md §7.7: TOTP_INVALID with reason USED).
+    // A right code already used says so (protocol/README.md §7.7: TOTP_INVALID with reason USED).
     expect(service.verify(sealedSecret, code, STEP)).toEqual({ ok: false, reason: 'USED' });
     expect(service.verify(sealedSecret, codeAt(secret, START - 30_000), STEP)).toEqual({ ok: false, reason: 'USED' });
     expect(service.verify(sealedSecret, codeAt(secret, START + 30_000), STEP)).toEqual({ ok: true, step: STEP + 1 });

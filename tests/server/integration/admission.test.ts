@@ -4,7 +4,7 @@ import { helloCode, sendHello } from './login-kit.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
-describe('admission control for password checks (PROTOCOL.md §2.1)', () => {
+describe('admission control for password checks (protocol/README.md §2.1)', () => {
   const banks: TestBank[] = [];
   afterEach(async () => {
     for (const b of banks.splice(0)) await b.dispose();

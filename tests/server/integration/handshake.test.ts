@@ -37,7 +37,7 @@ describe('handshake', () => {
     await bank.dispose();
   });
 
-  it('logs in and says welcome with the fields PROTOCOL.md lists', async () => {
+  it('logs in and says welcome with the fields protocol/README.md lists', async () => {
     // At an enrolled terminal, hello.terminal repeats the certificate's CN.
     const client = await RawClient.connect(atTerminal(bank));
     const reply = await client.hello({ user: 'alice', password: PASSWORD, terminal: bank.terminal.id });

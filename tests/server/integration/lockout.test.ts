@@ -16,7 +16,7 @@ async function bankWithClock(overrides: Parameters<typeof startTestBank>[0] = {}
   return { bank, audit, advance: (ms: number) => (now += ms) };
 }
 
-describe('lockout per user name (PROTOCOL.md §2.1)', () => {
+describe('lockout per user name (protocol/README.md §2.1)', () => {
   const banks: TestBank[] = [];
   afterEach(async () => {
     for (const b of banks.splice(0)) await b.dispose();

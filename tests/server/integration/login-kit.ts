@@ -135,7 +135,7 @@ export function fund(bank: { dataDir: string }, user: string, amountCents: numbe
   try {
     const account = store.findAccount(user);
     if (!account) throw new Error(`no account ${user}`);
-    // Cash comes in at an enrolled terminal (PROTOCOL.md §5.1): a funding one, enrolled on first use.
+    // Cash comes in at an enrolled terminal (protocol/README.md §5.1): a funding one, enrolled on first use.
     if (!findTerminal(store, FUNDING_TERMINAL.id)) {
       enrollTerminal(store, { ...FUNDING_TERMINAL, nowIso: new Date().toISOString() });
     }

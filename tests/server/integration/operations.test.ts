@@ -25,7 +25,7 @@ function errorCode(response: Record<string, unknown>): string | undefined {
   return (response.error as { code?: string } | undefined)?.code;
 }
 
-describe('every op of PROTOCOL.md §5', () => {
+describe('every op of protocol/README.md §5', () => {
   let bank: TestBank;
   let alice: RawClient;
   beforeAll(async () => {

@@ -37,7 +37,7 @@ async function expiredWithin(client: RawClient, timeoutMs: number): Promise<numb
   }
 }
 
-describe('session authority (PROTOCOL.md §5.1)', () => {
+describe('session authority (protocol/README.md §5.1)', () => {
   const banks: TestBank[] = [];
   afterEach(async () => {
     for (const b of banks.splice(0)) await b.dispose();

@@ -18,7 +18,7 @@ type Body = MutatingRequest extends infer R
     : never
   : never;
 
-/** The enrolled terminal every bank here moves cash at (PROTOCOL.md §5.1: cash only in a terminal session). */
+/** The enrolled terminal every bank here moves cash at (protocol/README.md §5.1: cash only in a terminal session). */
 export const ATM: SessionTerminal = { id: 'ATM-T', fingerprint: 'sha256:test-terminal' };
 
 const CASH_OPS = new Set(['deposit', 'withdraw', 'reverse']);

@@ -6,7 +6,7 @@ import type { SessionTerminal } from '../../../server/ledger/terminal-ledger.js'
 import { BACKENDS, backendEnv } from './backend-fixture.js';
 import { Bank, freshId } from './bank-under-test.js';
 
-// The terminals' cash accounts (PROTOCOL.md §5.1) and the per-name lockout counters (§2.1), held
+// The terminals' cash accounts (protocol/README.md §5.1) and the per-name lockout counters (§2.1), held
 // to the same rules on both backends.
 
 const ATM: SessionTerminal = { id: 'ATM-1', fingerprint: 'sha256:aa' };

@@ -467,7 +467,7 @@ describe('account changes', () => {
   });
 });
 
-describe('error details and the balance bound (PROTOCOL.md §6)', () => {
+describe('error details and the balance bound (protocol/README.md §6)', () => {
   it('says how much of the daily limit is left with LIMIT_EXCEEDED', () => {
     fund('alice', 100_000);
     const cfg = config({ dailyWithdrawalLimitCents: 1000 });

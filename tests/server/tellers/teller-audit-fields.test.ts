@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatLine, matchesFilter } from '../../../audit/cli/event-format.js';
 import { normalizeAuditEvent } from '../../../audit/events/audit-event.js';
 
-// PROTOCOL.md §5.2: a teller session's events name the teller (actor) and the customer served.
+// protocol/README.md §5.2: a teller session's events name the teller (actor) and the customer served.
 describe('the customer field of audit events', () => {
   const ts = '2026-12-01T10:00:00.000Z';
 

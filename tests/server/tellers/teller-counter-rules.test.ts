@@ -6,7 +6,7 @@ import { eventually, MemoryAudit, operator } from '../integration/login-kit.js';
 import { at } from '../terminals/terminal-fixture.js';
 import { codeOf, createTeller, PASSWORD, resultOf, serve, tellerAt } from './teller-fixture.js';
 
-// PROTOCOL.md §5.2 and §2.1: serve counts like a login; open_account works with registration closed.
+// protocol/README.md §5.2 and §2.1: serve counts like a login; open_account works with registration closed.
 describe('teller counter rules', () => {
   let bank: TestBank;
   const open: RawClient[] = [];

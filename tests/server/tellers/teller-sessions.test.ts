@@ -5,7 +5,7 @@ import { fund, MemoryAudit } from '../integration/login-kit.js';
 import { at, remote } from '../terminals/terminal-fixture.js';
 import { codeOf, createTeller, PASSWORD, register, resultOf, serve, tellerAt } from './teller-fixture.js';
 
-// PROTOCOL.md §5.2: a teller at an enrolled terminal serves one customer at a time; `serve` is a
+// protocol/README.md §5.2: a teller at an enrolled terminal serves one customer at a time; `serve` is a
 // login for the customer (same lockout and answers), and the counter acts as the customer would.
 describe('teller sessions', () => {
   let bank: TestBank;

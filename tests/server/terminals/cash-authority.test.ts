@@ -3,7 +3,7 @@ import { findTerminal } from '../../../server/ledger/index.js';
 import { startTestBank, type TestBank, withLedger } from '../../helpers/test-bank.js';
 import { at, codeOf, ledgerState, register, remote, resultOf } from './terminal-fixture.js';
 
-// PROTOCOL.md §5.1: deposit, withdraw and reverse only in a terminal session; reverse only at the
+// protocol/README.md §5.1: deposit, withdraw and reverse only in a terminal session; reverse only at the
 // terminal that made the withdrawal; withdrawals against the terminal's cash.
 describe('cash authority', () => {
   let bank: TestBank;

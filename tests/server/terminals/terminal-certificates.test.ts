@@ -42,7 +42,7 @@ async function operator(bank: TestBank, ...args: string[]): Promise<{ code: numb
   return { code, out, err };
 }
 
-// PROTOCOL.md §1.1: a terminal session needs the certificate on record for an enrolled, active
+// protocol/README.md §1.1: a terminal session needs the certificate on record for an enrolled, active
 // terminal, chained to the terminal CA and in date; anything else is TERMINAL_REFUSED.
 describe('terminal certificates', () => {
   let bank: TestBank;
@@ -134,13 +134,13 @@ describe('terminal certificates', () => {
     const session = await at(bank, 'alice', atm);
     const revokedAt = Date.now();
     await operator(bank, 'terminals', 'revoke', 'ATM-IDLE');
-    // 5 s is the receive deadline, not a latency claim: PROTOCOL.md allows 2 s, the sweep runs every 1 s.
+    // 5 s is the receive deadline, not a latency claim: protocol/README.md allows 2 s, the sweep runs every 1 s.
     expect(await session.receive(5_000)).toMatchObject({ notice: 'SESSION_EXPIRED' });
     expect(await session.closesSilently()).toBe(true);
     console.log(`[revocation] idle session closed ${Date.now() - revokedAt} ms after the revocation`);
   });
 
-  it('the connection cap comes before the certificate check (PROTOCOL.md §2.1)', async () => {
+  it('the connection cap comes before the certificate check (protocol/README.md §2.1)', async () => {
     const capped = await startTestBank({ maxConnectionsPerAddress: 1 });
     try {
       const first = await RawClient.connect(atTerminal(capped));
