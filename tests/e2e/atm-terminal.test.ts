@@ -35,6 +35,9 @@ let terminal: TmuxTerminal | null = null;
 let ca = '';
 let atmCommand = (_terminalId: string | null) => '';
 const collected: string[] = [];
+/** The TOTP time step (RFC 6238 default period), as the bank counts it. */
+const TOTP_PERIOD_MS = 30_000;
+const totpStep = (): number => Math.floor(Date.now() / TOTP_PERIOD_MS);
 
 /** The value printed right of `label` on a screen row ("│ │ New balance   $125.50 │ │"). */
 function rowValue(screen: string, label: string): string | undefined {
@@ -336,7 +339,9 @@ describe('the atm binary in an 80×24 terminal, against a real bank', () => {
     expectFramed(entry, 'two-factor code');
     const secret = /by hand:\s*│\s*│ ([A-Z2-7 ]+?)\s*│/.exec(entry)?.[1]?.replaceAll(' ', '');
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
-    const code = new TOTP({ secret: Secret.fromBase32(secret ?? '') }).generate();
+    const totp = new TOTP({ secret: Secret.fromBase32(secret ?? '') });
+    const enrolStep = totpStep();
+    const code = totp.generate({ timestamp: enrolStep * TOTP_PERIOD_MS });
     await tty.type(code);
     await tty.press('Enter');
     expectFramed(await tty.waitFor('Two-factor login is on'), 'two-factor on');
@@ -347,6 +352,32 @@ describe('the atm binary in an 80×24 terminal, against a real bank', () => {
     const status = await shot(tty, 'Turn off', 'Two-factor status');
     expectFramed(status, 'two-factor status');
     expect(status).toContain('Two-factor login: on');
+
+    // Turn it off: password and a current code. The enrolment code is refused as used while
+    // its step is still inside the bank's window (±1 step); the next step's code is accepted
+    // at once (inside the window, after the last used step), so nothing waits on the clock.
+    await tty.press('Enter');
+    expectFramed(await tty.waitFor('current code from your app'), 'two-factor off form');
+    await tty.type(PASSWORD);
+    await tty.press('Enter');
+    const sameStep = totpStep() === enrolStep;
+    await tty.type(code);
+    await tty.press('Enter');
+    const refused = await tty.waitFor(/That code was already used|That code is not right/);
+    expectFramed(refused, 'two-factor code refused');
+    // Still the enrolment step here, so the bank's window holds it for 30 s more: "used".
+    if (sameStep) expect(refused).toContain('That code was already used');
+    await tty.press(...Array<string>(6).fill('BSpace'));
+    await tty.type(totp.generate({ timestamp: (totpStep() + 1) * TOTP_PERIOD_MS }));
+    await tty.press('Enter');
+    expectFramed(await tty.waitFor('Two-factor login is off'), 'two-factor off');
+    await tty.press('Enter');
+    const off = await tty.waitFor('Set up two-factor login');
+    expectFramed(off, 'menu with two-factor off');
+    await tty.press('8');
+    const offStatus = await shot(tty, 'Two-factor login: off', 'Two-factor off');
+    expectFramed(offStatus, 'two-factor status off');
+    expect(offStatus).not.toContain('Turn off');
     await tty.press('Escape');
     await tty.waitFor(`Hello, ${USER}.`);
 
@@ -377,7 +408,13 @@ describe('the atm binary in an 80×24 terminal, against a real bank', () => {
     await tty.resize(COLS, ROWS);
     expectFramed(await tty.waitFor(`Hello, ${USER}.`), 'menu, 80×24 again');
 
-    // Log out, then Quit: the binary exits 0 and leaves no stack trace behind.
+    // Log out; with two-factor off the password alone logs in again (logIn waits for the menu,
+    // so a code screen would fail it). Then Quit: the binary exits 0, no stack trace behind.
+    await tty.press('9');
+    await tty.waitFor('You are logged out. Thank you for banking with us.');
+    const again = await logIn(tty);
+    expect(again).not.toContain('Two-factor code');
+    expect(again).toContain('Set up two-factor login');
     await tty.press('9');
     await tty.waitFor('You are logged out. Thank you for banking with us.');
     await tty.press('3');

@@ -1,6 +1,6 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEY, renderAtm } from './harness.js';
+import { flat, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
 
@@ -93,6 +93,35 @@ describe('welcome and login', () => {
     expect(atm.bank.callsOf('login').map((call) => call.args[0])).toEqual([
       { user: 'alice', totp: undefined },
       { user: 'alice', totp: '124567' },
+      { user: 'alice', totp: '135790' },
+    ]);
+  });
+
+  it('says a two-factor code was already used (TOTP_INVALID, reason USED) and to wait for the next', async () => {
+    const atm = await renderAtm();
+    atm.bank.addAccount('alice', { totpCode: '135790' });
+    await atm.press('1');
+    await atm.waitFor('User name');
+    await atm.type('alice');
+    await atm.press(KEY.enter);
+    await atm.type('Correct-Horse-9');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Enter the 6-digit code');
+    atm.bank.failNext('login', 'TOTP_INVALID', 'code already used', { reason: 'USED' });
+    await atm.type('135790');
+    await atm.press(KEY.enter);
+    const used = await atm.waitFor('That code was already used');
+    expect(flat(used)).toContain('Wait for the next code');
+    expect(used).not.toContain('That code is not right');
+    // Back on the code screen, the next code logs in.
+    await atm.press(KEY.escape);
+    await atm.waitFor('Enter the 6-digit code');
+    await atm.type('135790');
+    await atm.press(KEY.enter);
+    await atm.waitFor('Main menu');
+    expect(atm.bank.callsOf('login').map((call) => call.args[0])).toEqual([
+      { user: 'alice', totp: undefined },
+      { user: 'alice', totp: '135790' },
       { user: 'alice', totp: '135790' },
     ]);
   });
