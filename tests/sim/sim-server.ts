@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ProtocolError, parseRequest, type Request, type WireErrorCode } from '../../protocol/index.js';
 import {
+  AuditOutboxDrain,
   DEFAULT_LEDGER_CONFIG,
   type LedgerConfig,
   type LedgerStore,
@@ -26,9 +29,18 @@ import type { World } from './world.js';
  * The bank server: the real request handling (server/session/request-handler.ts) on the real
  * ledger, one incarnation per start. Per connection it keeps connection.ts's dispatch order
  * (mutations handed to the writer in order, reads after what came before, answers in request
- * order) and its audit rule (the request's record is queued, then the answer is sent). The
- * connection state machine itself (handshake bytes, sealing, idle timers) is not simulated.
+ * order) and its audit rule (a mutation's records come through the audit outbox, committed with
+ * it and drained by the REAL AuditOutboxDrain; other requests' records are queued, then the
+ * answer is sent). A start recovers the outbox from the audit file as app.ts does (the file is
+ * written out for the drain's own reader). The connection state machine itself (handshake
+ * bytes, sealing, idle timers) is not simulated.
  */
+
+/** The session's terminal: the enrolled id and the certificate fingerprint it presented. */
+export interface SimTerminal {
+  id: string;
+  fingerprint: string;
+}
 
 const unused = (what: string) => () => {
   throw new Error(`the simulation does not provide ${what}`);
@@ -40,6 +52,7 @@ export class SimServer {
   private store: LedgerStore | null = null;
   private ledger: SimLedger | null = null;
   private audit: SimAuditSink | null = null;
+  private outbox: AuditOutboxDrain | null = null;
   private services: SessionServices | null = null;
   private readonly connections = new Set<ServerConnection>();
   readonly config: LedgerConfig;
@@ -57,12 +70,13 @@ export class SimServer {
   }
 
   /** Open the ledger (verify first, as an operator would after a crash) and start serving. */
-  start(): void {
+  async start(): Promise<void> {
     const { world } = this;
     const report = verifyLedgerFile(world.ledgerPath);
     if (!report.ok) world.oracle.fail(`ledger verify after ${this.epoch === 0 ? 'setup' : 'restart'}: ${report.fault}`);
     const store = openLedger(world.ledgerPath, { clock: world.wallMs, requestHashKey: world.requestHashKey });
-    const ledger = new SimLedger(world, store, this.config, world.options.plant);
+    let outbox: AuditOutboxDrain | null = null;
+    const ledger = new SimLedger(world, store, this.config, world.options.plant, (rows) => outbox?.accept(rows));
     const sink = new SimAuditSink(
       world.loop,
       world.auditDisk,
@@ -107,8 +121,23 @@ export class SimServer {
       },
       clock: world.wallMs,
     };
-    this.up = true;
     audit.record({ kind: 'server_start' });
+    // app.ts: what the last run left in the outbox reaches the log first, then mutations flow.
+    // The drain's periodic timer (real time) is not started: every commit hands its rows over,
+    // and the outbox is pruned by the clean shutdown's close().
+    outbox = new AuditOutboxDrain({ db: store.database, audit });
+    const logPath = join(world.dir, 'audit.log');
+    writeFileSync(logPath, world.auditDisk.file.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    const disk = world.auditDisk;
+    world.oracle.noteTrustedUnsynced(disk.file.slice(disk.synced).filter((e) => typeof e.detail?.outbox === 'number'));
+    const recovered = await outbox.recover(logPath);
+    const drained = outbox.drainNow();
+    world.stats.outboxRecovered += drained;
+    if (recovered.alreadyLogged + drained > 0) {
+      world.trace(`audit outbox: ${recovered.alreadyLogged} row(s) already logged, ${drained} drained`);
+    }
+    this.outbox = outbox;
+    this.up = true;
     this.schedulePrune(this.epoch);
   }
 
@@ -122,6 +151,7 @@ export class SimServer {
     this.up = false;
     this.epoch++;
     this.ledger?.kill();
+    this.outbox = null;
     this.audit?.crash(powerLoss);
     for (const connection of this.connections) connection.kill();
     this.connections.clear();
@@ -131,17 +161,23 @@ export class SimServer {
     world.loop.after(downMs * US_PER_MS, 'server restarts', () => this.restart());
   }
 
-  private restart(): void {
-    this.start();
+  private async restart(): Promise<void> {
+    await this.start();
     this.world.trace(`server restarted (epoch ${this.epoch})`);
     this.world.oracle.fullCheck();
-    this.world.oracle.auditCheck(this.world.auditDisk.file, this.world.auditDisk.lost);
+    // What the outbox recovery just drained is queued for the file: on its way, and still in
+    // the outbox should this run crash before it is written.
+    this.world.oracle.auditCheck(
+      [...this.world.auditDisk.file, ...(this.audit?.queued ?? [])],
+      this.world.auditDisk.lost,
+    );
   }
 
   /** Clean stop at the end of a run: what is queued commits, the audit log is flushed. */
   async shutdown(): Promise<void> {
-    if (!this.up) this.start();
+    if (!this.up) await this.start();
     await this.ledger?.drain();
+    await this.outbox?.close();
     await this.audit?.close();
     this.up = false;
     this.store?.close();
@@ -162,9 +198,15 @@ export class SimServer {
     return { ok: true, account };
   }
 
-  accept(link: SimLink | null, account: SessionAccount): ServerConnection {
+  accept(link: SimLink | null, account: SessionAccount, terminal: SimTerminal | null): ServerConnection {
     const services = this.services as SessionServices;
-    const ctx: RequestContext = { account, sessionId: `e${this.epoch}`, address: 'sim', terminal: null };
+    const ctx: RequestContext = {
+      account,
+      sessionId: `e${this.epoch}`,
+      address: 'sim',
+      terminal: terminal?.id ?? null,
+      terminalFingerprint: terminal?.fingerprint ?? null,
+    };
     const connection = new ServerConnection(this.world, services, ctx, link, this.epoch, () =>
       this.connections.delete(connection),
     );
@@ -173,11 +215,11 @@ export class SimServer {
   }
 
   /** A duplicate of a request on a connection nobody reads any more. */
-  onGhostRequest(user: string, json: string): void {
+  onGhostRequest(user: string, terminal: SimTerminal | null, json: string): void {
     if (!this.up) return;
     const account = this.store?.findAccount(user);
     if (account?.status !== 'active') return;
-    this.accept(null, account).onRequest(json);
+    this.accept(null, account, terminal).onRequest(json);
   }
 
   private schedulePrune(epoch: number): void {
@@ -277,7 +319,15 @@ export class ServerConnection {
     this.sendChain = this.sendChain.then(async () => {
       const handled = await safe;
       if (!this.world.server.isCurrent(this.epoch)) return;
-      // connection.ts's finishRequest: the audit record is queued, then the answer leaves.
+      if (handled.outcome === 'ACCOUNT_LOCKED') this.world.stats.lockRefusals++;
+      if (handled.outcome === 'TERMINAL_REQUIRED') this.world.stats.terminalRequired++;
+      if (handled.outcome === 'TERMINAL_OUT_OF_CASH') this.world.stats.outOfCash++;
+      // connection.ts's finishRequest: a mutation's records were committed with it (the outbox);
+      // any other request's record is queued, then the answer leaves.
+      if (handled.audited) {
+        if (!this.dead) this.link?.sendResponse(handled.response);
+        return;
+      }
       this.services.audit.record({
         kind: 'request',
         actor: this.ctx.account.user,
