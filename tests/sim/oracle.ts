@@ -4,6 +4,7 @@ import type { MutatingRequest } from '../../server/ledger/index.js';
 import { formatTxId, parseTxId } from '../../server/ledger/index.js';
 import { prepareCashChecks } from './oracle-cash.js';
 import { prepareOracleQueries, type TxRow } from './oracle-queries.js';
+import { CASH_OPS, fmt, originalMutation, TX_KIND, UNKNOWN_OUTCOME_CODES } from './oracle-rules.js';
 import type { KnownGap } from './sim-config.js';
 
 /**
@@ -22,9 +23,6 @@ interface Generated {
   terminal: string | null;
 }
 
-/** The ops that move cash in or out of a machine: only in a terminal session (PROTOCOL.md §5.1). */
-const CASH_OPS: ReadonlySet<string> = new Set(['deposit', 'withdraw', 'reverse']);
-
 interface Applied {
   /** The transaction the id moved money in; null for ops without one (update_contact). */
   txSeq: number | null;
@@ -39,16 +37,6 @@ export interface TurnItem {
   /** The session's terminal as the writer saw it (id and certificate fingerprint); null = remote. */
   terminal?: { id: string; fingerprint: string } | null | undefined;
 }
-
-const TX_KIND: Record<string, string> = {
-  deposit: 'deposit',
-  withdraw: 'withdrawal',
-  transfer: 'transfer',
-  reverse: 'reversal',
-};
-
-/** Refusals that may come for an id applied before (the batch failed, the queue was full). */
-const UNKNOWN_OUTCOME_CODES: ReadonlySet<string> = new Set(['INTERNAL', 'SERVER_BUSY']);
 
 export const APPLIED_RETENTION_MS = 24 * 3600 * 1000;
 
@@ -353,18 +341,4 @@ export class Oracle {
       }
     }
   }
-}
-
-function fmt(seq: number | null): string {
-  return seq === null ? 'no transaction' : formatTxId(seq);
-}
-
-const MUTATING = new Set(['deposit', 'withdraw', 'transfer', 'reverse', 'update_contact']);
-
-/** The request id of an audit record saying a mutation was applied (not a replay), else null. */
-function originalMutation(event: AuditEvent): string | null {
-  if (event.kind !== 'request' || event.outcome !== 'ok' || !event.requestId || !MUTATING.has(event.op ?? '')) {
-    return null;
-  }
-  return event.detail?.replayed === true ? null : event.requestId;
 }

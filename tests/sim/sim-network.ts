@@ -4,7 +4,8 @@ import { type ConnectionEvents, SealedConnection } from '../../atm-client/client
 import type { Outcome } from '../../atm-client/client/types.js';
 import { PROTOCOL_ID, parseServerMessage, type SealedChannel } from '../../protocol/index.js';
 import { US_PER_MS } from './sim-loop.js';
-import type { ServerConnection, SimTerminal } from './sim-server.js';
+import type { SimTerminal } from './sim-server.js';
+import type { ServerConnection } from './sim-server-connection.js';
 import type { World } from './world.js';
 
 /**
