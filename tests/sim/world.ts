@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LedgerStore, openLedger } from '../../server/ledger/index.js';
-import { enrollTerminal, moveTerminalCash } from '../../server/ledger/terminal-ledger.js';
+import { enrollTerminal, findTerminal, moveTerminalCash } from '../../server/ledger/terminal-ledger.js';
 import { Oracle, SimViolation } from './oracle.js';
 import { Prng } from './prng.js';
 import { SimAtm } from './sim-atm.js';
@@ -236,7 +236,7 @@ export class World {
       ` out_of_cash=${s.outOfCash} reversals=${s.reversals} reversals_unknown_tx=${s.reversalsUnknown} lock_refusals=${s.lockRefusals} outbox_recovered=${s.outboxRecovered}` +
       ` known_gaps=${gaps}${o.plant ? ` planted=${o.plant}` : ''} trace=${this.traceHash.copy().digest('hex').slice(0, 12)}`;
     if (violation === null) return `${summary} invariants ok`;
-    const replay = `npm run sim -- --seed ${o.seed} --atms ${o.atms} --steps ${o.steps}${o.plant ? ` --plant ${o.plant}` : ''}${(o.strict ?? []).map((gap) => ` --strict-gap ${gap}`).join('')}`;
+    const replay = `npm run sim -- --seed ${o.seed} --atms ${o.atms} --steps ${o.steps}${o.plant ? ` --plant ${o.plant}` : ''}${(o.strict ?? []).map((gap) => ` --strict-gap ${gap}`).join('')}${o.profile ? ` --profile '${JSON.stringify(o.profile)}'` : ''}`;
     return [
       `sim seed=${o.seed} step=${this.loop.steps} VIOLATION: ${violation}`,
       `trace (last ${this.traceRing.length} lines):`,
@@ -283,8 +283,12 @@ export class World {
     const roll = this.rng.float();
     this.stats.cashActions++;
     if (roll < 0.6) this.moveCash(id, 'load', this.rng.int(1, this.profile.initialCashCents));
-    else if (roll < 0.9) this.moveCash(id, 'unload', this.rng.int(1, this.profile.initialCashCents));
-    else {
+    else if (roll < 0.9) {
+      // Empties the machine, or most of it: customers then meet TERMINAL_OUT_OF_CASH until the next load.
+      const cash = findTerminal(this.operator, id)?.cashCents ?? 0;
+      const amount = this.rng.chance(0.5) ? cash : this.rng.int(1, Math.max(1, cash));
+      this.moveCash(id, 'unload', Math.max(1, amount));
+    } else {
       this.enroll(id);
       this.trace(`operator re-enrols ${id} with a new certificate`);
     }
