@@ -2,8 +2,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LedgerStore, openLedger } from '../../server/ledger/index.js';
-import { enrollTerminal, findTerminal, moveTerminalCash } from '../../server/ledger/terminal-ledger.js';
+import {
+  enrollTerminal,
+  findTerminal,
+  type LedgerStore,
+  moveTerminalCash,
+  openLedger,
+} from '../../server/ledger/index.js';
 import { Oracle, SimViolation } from './oracle.js';
 import { Prng } from './prng.js';
 import { SimAtm } from './sim-atm.js';
