@@ -1,5 +1,12 @@
 import { randomInt } from 'node:crypto';
-import { KNOWN_GAPS, type KnownGap, PLANTED_BUGS, type PlantedBug, type SimOptions } from './sim-config.js';
+import {
+  type FaultProfile,
+  KNOWN_GAPS,
+  type KnownGap,
+  PLANTED_BUGS,
+  type PlantedBug,
+  type SimOptions,
+} from './sim-config.js';
 import { World } from './world.js';
 
 /**
@@ -9,7 +16,7 @@ import { World } from './world.js';
  */
 
 const USAGE =
-  'usage: npm run sim -- [--seed <n>] [--atms <n>] [--steps <n>] [--plant <bug>] [--strict | --strict-gap <gap>] [--trace-lines <n>]';
+  'usage: npm run sim -- [--seed <n>] [--atms <n>] [--steps <n>] [--plant <bug>] [--strict | --strict-gap <gap>] [--profile <json>] [--trace-lines <n>]';
 
 function parseArgs(argv: readonly string[]): SimOptions {
   const options: SimOptions = { seed: randomInt(0, 2 ** 31), atms: 50, steps: 20_000 };
@@ -42,6 +49,20 @@ function parseArgs(argv: readonly string[]): SimOptions {
         if (!(PLANTED_BUGS as readonly string[]).includes(bug))
           throw new Error(`--plant is one of ${PLANTED_BUGS.join(', ')}`);
         options.plant = bug as PlantedBug;
+        break;
+      }
+      case '--profile': {
+        // Fault settings forced after the seed drew its profile (as a failing test's replay line gives them).
+        const text = value();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new Error(`--profile wants a JSON object, got ${text}`);
+        }
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new Error(`--profile wants a JSON object, got ${text}`);
+        options.profile = parsed as Partial<FaultProfile>;
         break;
       }
       case '--trace-lines':

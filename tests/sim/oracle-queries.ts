@@ -9,13 +9,16 @@ export interface TxRow {
   counterparty_id: number | null;
   amount_cents: number;
   reverses_seq: number | null;
+  /** The terminal whose cash moved (deposit, withdrawal, reversal, load, unload); null otherwise. */
+  terminal: string | null;
 }
 
 export function prepareOracleQueries(db: Database.Database) {
   return {
-    totals: db.prepare<[], { total: number; low: number | null }>(
+    totals: db.prepare<[], { total: number; low: number | null; cash: number | null }>(
       `SELECT COALESCE(SUM(balance_cents), 0) AS total,
-         MIN(CASE WHEN kind = 'customer' THEN balance_cents END) AS low FROM accounts`,
+         MIN(CASE WHEN kind = 'customer' THEN balance_cents END) AS low,
+         MAX(CASE WHEN kind = 'terminal' THEN balance_cents END) AS cash FROM accounts`,
     ),
     applied: db.prepare<[number, string], { response: string; created_ms: number }>(
       'SELECT response, created_ms FROM applied_requests WHERE account_id = ? AND request_id = ?',
@@ -24,7 +27,7 @@ export function prepareOracleQueries(db: Database.Database) {
       'SELECT account_id, request_id, response FROM applied_requests',
     ),
     newTx: db.prepare<[number], TxRow>(
-      `SELECT seq, kind, account_id, counterparty_id, amount_cents, reverses_seq
+      `SELECT seq, kind, account_id, counterparty_id, amount_cents, reverses_seq, terminal
          FROM transactions WHERE seq > ? ORDER BY seq`,
     ),
     txCount: db.prepare<[], { n: number; top: number | null }>(
@@ -48,7 +51,7 @@ export function prepareOracleQueries(db: Database.Database) {
         WHERE t.kind = 'reversal' AND (o.kind <> 'withdrawal' OR t.created_ms - o.created_ms > ?) LIMIT 1`,
     ),
     tx: db.prepare<[number], TxRow>(
-      'SELECT seq, kind, account_id, counterparty_id, amount_cents, reverses_seq FROM transactions WHERE seq = ?',
+      'SELECT seq, kind, account_id, counterparty_id, amount_cents, reverses_seq, terminal FROM transactions WHERE seq = ?',
     ),
   };
 }

@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import type { AuditEvent } from '../../audit/index.js';
 import type { MutatingRequest } from '../../server/ledger/index.js';
 import { formatTxId, parseTxId } from '../../server/ledger/index.js';
+import { prepareCashChecks } from './oracle-cash.js';
 import { prepareOracleQueries, type TxRow } from './oracle-queries.js';
+import { CASH_OPS, fmt, originalMutation, TX_KIND, UNKNOWN_OUTCOME_CODES } from './oracle-rules.js';
 import type { KnownGap } from './sim-config.js';
 
 /**
@@ -17,6 +19,8 @@ export class SimViolation extends Error {}
 interface Generated {
   accountId: number;
   request: MutatingRequest;
+  /** The terminal of the session that sent it; null from a remote session. */
+  terminal: string | null;
 }
 
 interface Applied {
@@ -30,17 +34,9 @@ export interface TurnItem {
   accountId: number;
   request: MutatingRequest;
   outcome?: { ok: true; replayed: boolean } | { ok: false; code: string } | undefined;
+  /** The session's terminal as the writer saw it (id and certificate fingerprint); null = remote. */
+  terminal?: { id: string; fingerprint: string } | null | undefined;
 }
-
-const TX_KIND: Record<string, string> = {
-  deposit: 'deposit',
-  withdraw: 'withdrawal',
-  transfer: 'transfer',
-  reverse: 'reversal',
-};
-
-/** Refusals that may come for an id applied before (the batch failed, the queue was full). */
-const UNKNOWN_OUTCOME_CODES: ReadonlySet<string> = new Set(['INTERNAL', 'SERVER_BUSY']);
 
 export const APPLIED_RETENTION_MS = 24 * 3600 * 1000;
 
@@ -50,14 +46,13 @@ export class Oracle {
   private readonly claims = new Map<number, string>();
   private readonly acked = new Map<string, { txId: string | null }>();
   private readonly lockedAccounts = new Set<number>();
-  private readonly gapIds: Record<KnownGap, Set<string>> = {
-    'audit-lost': new Set(),
-    lock: new Set(),
-    retention: new Set(),
-  };
+  private readonly gapIds: Record<KnownGap, Set<string>> = { retention: new Set(), 'recover-unsynced': new Set() };
+  /** Ids whose outbox rows a recovery deleted while their log records were not yet synced. */
+  private readonly trustedUnsynced = new Set<string>();
   private readonly unrecorded = new Set<string>();
   private lastSeq = 0;
   private readonly q: ReturnType<typeof prepareOracleQueries>;
+  private readonly cashProblem: () => string | null;
 
   constructor(
     db: Database.Database,
@@ -65,8 +60,11 @@ export class Oracle {
     private readonly strict: ReadonlySet<KnownGap>,
     private readonly wallMs: () => number,
     private readonly rules: { dailyWithdrawalLimitCents: number; reversalWindowSec: number },
+    /** The fingerprint on record for a terminal now (the operator re-enrols with a new one). */
+    private readonly fingerprintOf: (terminal: string) => string | undefined,
   ) {
     this.q = prepareOracleQueries(db);
+    this.cashProblem = prepareCashChecks(db);
   }
 
   get ackedCount(): number {
@@ -90,8 +88,18 @@ export class Oracle {
     this.gapIds[gap].add(id);
   }
 
-  noteRequest(accountId: number, request: MutatingRequest): void {
-    this.generated.set(request.id, { accountId, request });
+  noteRequest(accountId: number, request: MutatingRequest, terminal: string | null): void {
+    this.generated.set(request.id, { accountId, request, terminal });
+  }
+
+  /** A start's outbox recovery deleted the rows of these records while they were unsynced in the log. */
+  noteTrustedUnsynced(events: readonly AuditEvent[]): void {
+    for (const event of events) if (event.requestId) this.trustedUnsynced.add(event.requestId);
+  }
+
+  /** The operator's load or unload committed as transaction `seq` (no request id records those). */
+  claimOperator(seq: number, what: string): void {
+    this.claims.set(seq, `~operator:${what}`);
   }
 
   setLocked(accountId: number, locked: boolean): void {
@@ -105,6 +113,7 @@ export class Oracle {
     if (!row) this.fail('cannot read the balances');
     if (row.total !== 0) this.fail(`balances sum to ${row.total}, not 0`);
     if (row.low !== null && row.low < 0) this.fail(`a customer balance is negative (${row.low})`);
+    if (row.cash !== null && row.cash > 0) this.fail(`a terminal's cash position is negative (${-row.cash})`);
   }
 
   /**
@@ -164,12 +173,9 @@ export class Oracle {
       // The process dies between this COMMIT and the audit record: the record is never made.
       if (answersLost) this.unrecorded.add(id);
       if (this.lockedAccounts.has(item.accountId)) {
-        this.gap(
-          'lock',
-          id,
-          `${id} (${item.request.op}) was applied to account ${item.accountId} after its lock committed`,
-        );
+        this.fail(`${id} (${item.request.op}) was applied to account ${item.accountId} after its lock committed`);
       }
+      if (CASH_OPS.has(item.request.op) && !known) this.checkTerminal(id, item);
     }
     for (const tx of this.q.newTx.all(this.lastSeq)) {
       const id = this.claims.get(tx.seq);
@@ -178,8 +184,17 @@ export class Oracle {
           `${formatTxId(tx.seq)} (${tx.kind} ${tx.amount_cents}) moved money but no applied request id records it`,
         );
       }
-      this.checkContent(tx, id);
+      if (!id.startsWith('~operator:')) this.checkContent(tx, id);
       this.lastSeq = tx.seq;
+    }
+  }
+
+  /** Cash moved for `id` just now: in a terminal session whose certificate is the one on record. */
+  private checkTerminal(id: string, item: TurnItem): void {
+    const terminal = item.terminal;
+    if (!terminal) this.fail(`${id} (${item.request.op}) moved cash in a remote session (wants TERMINAL_REQUIRED)`);
+    if (this.fingerprintOf(terminal.id) !== terminal.fingerprint) {
+      this.fail(`${id} (${item.request.op}) moved cash at ${terminal.id} with a certificate no longer on record`);
     }
   }
 
@@ -201,7 +216,7 @@ export class Oracle {
   private checkContent(tx: TxRow, id: string): void {
     const generated = this.generated.get(id);
     if (!generated) this.fail(`${formatTxId(tx.seq)} is claimed by ${id}, which no ATM sent`);
-    const { request, accountId } = generated;
+    const { request, accountId, terminal } = generated;
     const wrong = (what: string) =>
       this.fail(`${formatTxId(tx.seq)} does not match its request ${id} (${request.op}): ${what}`);
     if (TX_KIND[request.op] !== tx.kind) wrong(`kind ${tx.kind}`);
@@ -211,9 +226,15 @@ export class Oracle {
       if (tx.reverses_seq !== original) wrong(`reverses ${fmt(tx.reverses_seq)}`);
       const withdrawal = original === null ? undefined : this.q.tx.get(original);
       if (withdrawal?.amount_cents !== tx.amount_cents) wrong(`amount ${tx.amount_cents}`);
+      if (withdrawal?.terminal !== tx.terminal) {
+        wrong(
+          `reversed at ${tx.terminal} a withdrawal dispensed at ${withdrawal?.terminal} (only the dispensing terminal may)`,
+        );
+      }
     } else if ('amountCents' in request && request.amountCents !== tx.amount_cents) {
       wrong(`amount ${tx.amount_cents}`);
     }
+    if (CASH_OPS.has(request.op) && tx.terminal !== terminal) wrong(`cash at ${tx.terminal}, sent from ${terminal}`);
     if (request.op === 'transfer' && tx.counterparty_id !== this.accountIdOf(request.to)) {
       wrong(`counterparty ${tx.counterparty_id}`);
     }
@@ -256,6 +277,8 @@ export class Oracle {
     }
     const over = this.q.overLimit.get(this.rules.dailyWithdrawalLimitCents);
     if (over) this.fail(`account ${over.account_id} withdrew ${over.net} net on ${over.day}, over the daily limit`);
+    const cash = this.cashProblem();
+    if (cash !== null) this.fail(cash);
     const late = this.q.lateReversal.get(this.rules.reversalWindowSec * 1000);
     if (late) this.fail(`${formatTxId(late.seq)} reversed a withdrawal ${late.late} ms after it, outside the window`);
     const prunable = this.wallMs() - APPLIED_RETENTION_MS;
@@ -273,15 +296,22 @@ export class Oracle {
 
   /**
    * Each acknowledged mutation has exactly one audit record of it being applied (replays are
-   * marked `replayed`), and each such record is of a committed mutation. A record lost to a
-   * crash is the known gap "audit-lost".
+   * marked `replayed`), and each such record is of a committed mutation, also across crashes
+   * (the audit outbox: rows committed but not yet in the log are drained after the restart);
+   * no outbox row reaches the log twice.
    */
   auditCheck(file: readonly AuditEvent[], lost: readonly AuditEvent[]): void {
     const originals = new Map<string, number>();
     let lastSeq = 0;
+    let lastOutbox = 0;
     for (const event of file) {
       if (event.seq <= lastSeq) this.fail(`audit seq ${event.seq} follows ${lastSeq}`);
       lastSeq = event.seq;
+      const outbox = event.detail?.outbox;
+      if (typeof outbox === 'number') {
+        if (outbox <= lastOutbox) this.fail(`audit outbox row ${outbox} reached the log after row ${lastOutbox}`);
+        lastOutbox = outbox;
+      }
       const id = originalMutation(event);
       if (id === null) continue;
       originals.set(id, (originals.get(id) ?? 0) + 1);
@@ -296,24 +326,19 @@ export class Oracle {
       const n = originals.get(id) ?? 0;
       if (n > 1 && !this.reapplied(id)) this.fail(`acknowledged ${id} has ${n} audit records`);
       if (n === 0) {
+        if (lostOriginals.has(id) && this.trustedUnsynced.has(id)) {
+          this.gap(
+            'recover-unsynced',
+            id,
+            `acknowledged ${id} lost its audit record: a recovery trusted an unsynced log`,
+          );
+          continue;
+        }
         if (lostOriginals.has(id) || this.unrecorded.has(id)) {
-          this.gap('audit-lost', id, `acknowledged ${id} lost its audit record in a crash`);
-        } else this.fail(`acknowledged ${id} has no audit record`);
+          this.fail(`acknowledged ${id} lost its audit record in a crash`);
+        }
+        this.fail(`acknowledged ${id} has no audit record`);
       }
     }
   }
-}
-
-function fmt(seq: number | null): string {
-  return seq === null ? 'no transaction' : formatTxId(seq);
-}
-
-const MUTATING = new Set(['deposit', 'withdraw', 'transfer', 'reverse', 'update_contact']);
-
-/** The request id of an audit record saying a mutation was applied (not a replay), else null. */
-function originalMutation(event: AuditEvent): string | null {
-  if (event.kind !== 'request' || event.outcome !== 'ok' || !event.requestId || !MUTATING.has(event.op ?? '')) {
-    return null;
-  }
-  return event.detail?.replayed === true ? null : event.requestId;
 }

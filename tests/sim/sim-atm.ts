@@ -18,18 +18,29 @@ type Body = MutatingRequest extends infer R ? (R extends MutatingRequest ? Omit<
 interface Unresolved {
   id: string;
   body: Body;
+  /** Re-sent only from the machine it was first sent from (null: a remote session). */
+  terminal: string | null;
+}
+
+interface Withdrawal {
+  txId: string;
+  terminal: string | null;
 }
 
 export class SimAtm {
   private counter = 0;
   private readonly unresolved: Unresolved[] = [];
-  private readonly withdrawals: string[] = [];
+  private readonly withdrawals: Withdrawal[] = [];
   private session: ClientSession | null = null;
+  /** Where the current visit happens: an enrolled terminal's id, or null (a remote session). */
+  private at: string | null = null;
 
   constructor(
     private readonly world: World,
     readonly user: string,
     readonly accountId: number,
+    /** The machine this customer mostly uses. */
+    private readonly home: string,
   ) {}
 
   async run(): Promise<void> {
@@ -52,21 +63,34 @@ export class SimAtm {
     return `${this.user}-${this.counter}`;
   }
 
+  /** Mostly the home machine, sometimes another one, now and then a remote session (no cash there). */
+  private pickPlace(): string | null {
+    const rng = this.world.rng;
+    const roll = rng.float();
+    if (roll < this.world.profile.remoteVisits) return null;
+    if (roll < this.world.profile.remoteVisits + 0.2) return rng.pick(this.world.terminalIds);
+    return this.home;
+  }
+
   private async visit(): Promise<void> {
     const { world } = this;
     const credentials = { user: this.user, password: 'simulated' };
-    const opened = await openConnection(world, this.user);
+    const at = this.pickPlace();
+    this.at = at;
+    const opened = await openConnection(world, this.user, at);
     if (!opened.ok) {
       world.trace(`${this.user} login failed: ${opened.error.code}`);
       return;
     }
     const session = new ClientSession(opened.value, credentials, {
-      reopen: () => openConnection(world, this.user),
+      reopen: () => openConnection(world, this.user, at),
       clock: world.loop.clientClock,
       newId: () => this.newId(),
       timeoutMs: 10_000,
       maxRetries: 3,
       retryBackoffMs: 200,
+      // The reconnect and SERVER_BUSY jitter draws from the run's one PRNG (its default is Math.random).
+      random: () => world.rng.float(),
     });
     this.session = session;
     const ops = world.rng.int(1, 8);
@@ -87,8 +111,11 @@ export class SimAtm {
     const rng = world.rng;
     world.stats.requests++;
     const roll = rng.float();
-    if (this.unresolved.length > 0 && roll < 0.15) {
-      const again = this.unresolved.splice(rng.int(0, this.unresolved.length - 1), 1)[0] as Unresolved;
+    const here = this.at;
+    const resendable = this.unresolved.filter((u) => u.terminal === here);
+    if (resendable.length > 0 && roll < 0.15) {
+      const again = rng.pick(resendable);
+      this.unresolved.splice(this.unresolved.indexOf(again), 1);
       world.stats.resends++;
       return this.mutate(session, again.id, again.body);
     }
@@ -106,21 +133,29 @@ export class SimAtm {
     else if (roll < 0.78) body = { op: 'withdraw', amountCents: amount };
     else if (roll < 0.92) body = { op: 'transfer', amountCents: amount, to: rng.pick(world.users) };
     else if (roll < 0.97 && this.withdrawals.length > 0) {
-      body = { op: 'reverse', txId: rng.pick(this.withdrawals), reason: 'NOT_DISPENSED' };
+      // Mostly a withdrawal this machine dispensed; now and then one from elsewhere (UNKNOWN_TX).
+      const local = this.withdrawals.filter((w) => w.terminal === here);
+      const elsewhere = this.withdrawals.filter((w) => w.terminal !== here);
+      const pool = local.length > 0 && (elsewhere.length === 0 || rng.chance(0.6)) ? local : elsewhere;
+      body = { op: 'reverse', txId: rng.pick(pool).txId, reason: 'NOT_DISPENSED' };
     } else body = { op: 'update_contact', email: `${this.user}@example.com` };
     return this.mutate(session, this.newId(), body);
   }
 
   private async mutate(session: ClientSession, id: string, body: Body): Promise<void> {
     const { world } = this;
-    world.oracle.noteRequest(this.accountId, { id, ...body } as MutatingRequest);
+    const here = this.at;
+    world.oracle.noteRequest(this.accountId, { id, ...body } as MutatingRequest, here);
     world.trace(`${this.user} sends ${body.op} ${id}`);
     const outcome = await send(session, id, body);
     if (outcome.ok) {
       world.oracle.onAck(id, outcome.value);
+      if (body.op === 'reverse' && outcome.value.replayed !== true) world.stats.reversals++;
       world.stats.acked++;
       if (outcome.value.replayed === true) world.stats.replays++;
-      if (body.op === 'withdraw' && typeof outcome.value.txId === 'string') this.withdrawals.push(outcome.value.txId);
+      if (body.op === 'withdraw' && typeof outcome.value.txId === 'string') {
+        this.withdrawals.push({ txId: outcome.value.txId, terminal: here });
+      }
       if (this.withdrawals.length > 20) this.withdrawals.shift();
       world.trace(
         `${this.user} ack ${id}${outcome.value.replayed === true ? ' (replayed)' : ''} ${String(outcome.value.txId ?? '')}`,
@@ -131,10 +166,11 @@ export class SimAtm {
     world.trace(`${this.user} ${id} -> ${code}`);
     if (requestId !== undefined || code === 'INTERNAL' || code === 'SERVER_BUSY' || code === 'SESSION_CLOSED') {
       world.stats.unconfirmed++;
-      if (world.rng.chance(0.8)) this.unresolved.push({ id, body });
+      if (world.rng.chance(0.8)) this.unresolved.push({ id, body, terminal: here });
       return;
     }
     world.stats.refused++;
+    if (body.op === 'reverse' && code === 'UNKNOWN_TX') world.stats.reversalsUnknown++;
     world.oracle.onRefusal(id, code);
   }
 }

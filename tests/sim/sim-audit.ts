@@ -48,6 +48,11 @@ export class SimAuditSink implements AuditSink {
     this.nextSeq = disk.lastSeq + 1;
   }
 
+  /** Recorded, not yet appended to the file. */
+  get queued(): readonly AuditEvent[] {
+    return this.queue;
+  }
+
   record(input: AuditEventInput): void {
     if (!this.alive) return;
     this.queue.push(normalizeAuditEvent(input, this.nextSeq++, this.now().toISOString()));

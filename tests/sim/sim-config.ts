@@ -1,20 +1,33 @@
 import type { Prng } from './prng.js';
 
 /** Bugs planted on purpose (sim-only wrappers around the real parts) to prove the checks bite. */
-export const PLANTED_BUGS = ['ack-before-commit', 'double-apply', 'drop-audit'] as const;
+export const PLANTED_BUGS = [
+  'ack-before-commit',
+  'double-apply',
+  'drop-audit',
+  'reverse-elsewhere',
+  // Regressions of the two findings the server fixed: each undoes one fix in the sim's wrapper.
+  'ignore-lock',
+  'no-outbox',
+] as const;
 export type PlantedBug = (typeof PLANTED_BUGS)[number];
 
 /**
+ * - recover-unsynced: a start's outbox recovery deletes the rows whose events it finds in
+ *   audit.log, but that tail may still be only in the page cache (the last run was killed
+ *   before its checkpoint); a power loss soon after loses those events from the log while
+ *   their rows are already gone. (audit.log is not synced before recover() trusts it.)
+ */
+/**
  * Invariants the current server is known to break: counted and printed, and violations only
- * with `--strict` (each is a finding, written up in README "Simulation").
- * - audit-lost: a crash loses an acknowledged mutation's audit record (the record is queued
- *   when the answer leaves, and written after).
- * - lock: a session opened before an operator lock keeps mutating the locked account
- *   (protocol/README.md §5.1 wants ACCOUNT_LOCKED).
+ * with `--strict` (each is a finding, written up in README "Simulation"). The earlier findings
+ * "audit-lost" (fixed by the audit outbox) and "lock" (fixed by the lock check in the writer's
+ * transaction) are strict invariants now; the plants "no-outbox" and "ignore-lock" show the
+ * checks still catch them.
  * - retention: applied ids are pruned by age on the wall clock, so after a forward jump of
  *   more than 24 h a re-send of an id applied seconds before is applied again.
  */
-export const KNOWN_GAPS = ['audit-lost', 'lock', 'retention'] as const;
+export const KNOWN_GAPS = ['retention', 'recover-unsynced'] as const;
 export type KnownGap = (typeof KNOWN_GAPS)[number];
 
 export interface SimOptions {
@@ -69,6 +82,12 @@ export interface FaultProfile {
   pruneEveryMs: number;
   fraudAction: 'alert' | 'block';
   reversalWindowSec: number;
+  /** Share of visits made in a remote session (no terminal: cash is TERMINAL_REQUIRED). */
+  remoteVisits: number;
+  /** Cash the operator loads into each machine at the start (low: TERMINAL_OUT_OF_CASH is common). */
+  initialCashCents: number;
+  /** Mean sim time between the operator's terminal actions (load, unload, re-enrol), ms. */
+  cashEveryMs: number;
 }
 
 function sometimes(rng: Prng, p: number, value: () => number): number {
@@ -98,6 +117,9 @@ export function drawProfile(rng: Prng): FaultProfile {
     pruneEveryMs: rng.pick([10_000, 60_000, 3_600_000]),
     fraudAction: rng.chance(0.3) ? 'block' : 'alert',
     reversalWindowSec: rng.pick([5, 60, 600]),
+    remoteVisits: rng.pick([0, 0.05, 0.2]),
+    initialCashCents: rng.pick([20_000, 200_000, 2_000_000]),
+    cashEveryMs: rng.logUniform(1_000, 60_000),
   };
 }
 

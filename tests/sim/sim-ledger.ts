@@ -1,11 +1,15 @@
 import {
+  type AuditedOutcome,
   applyMutation,
   type LedgerConfig,
   type LedgerStore,
   LedgerWriter,
   type MutatingRequest,
   type MutationOutcome,
+  type OutboxEnvelope,
+  type OutboxRow,
   type PreparedChange,
+  withOutbox,
 } from '../../server/ledger/index.js';
 import type { MutationOutcomeLike, PreparedChangeLike, SessionLedger } from '../../server/session/services.js';
 import type { TurnItem } from './oracle.js';
@@ -19,14 +23,25 @@ import type { World } from './world.js';
  * What the sim adds is *when*: mutations wait for a simulated writer turn (the writer's own
  * setImmediate), so a crash can land with jobs queued, inside the open batch or right after
  * COMMIT; and faults enter at the writer interface (a job that aborts the whole transaction,
- * SQLite's own max_page_count for disk full). Planted bugs are wrappers here, nothing in server/.
+ * SQLite's own max_page_count for disk full). Each job is app.ts's: the REAL applyMutation inside
+ * the REAL withOutbox, so the mutation's audit events commit in its transaction; after the
+ * commit the rows go to the drain (`onCommitted`, app.ts's outbox.accept) before the answer.
+ * Planted bugs are wrappers here, nothing in server/.
  */
 
+type Target = {
+  accountId: number;
+  user: string;
+  nowMs: number;
+  terminal?: { id: string; fingerprint: string } | null;
+};
+
 interface Item extends TurnItem {
-  target: { accountId: number; user: string; nowMs: number };
+  target: Target;
   prepared: PreparedChangeLike | undefined;
-  settle: (result: { ok: true; value: MutationOutcome } | { ok: false; error: unknown }) => void;
-  result?: { ok: true; value: MutationOutcome } | { ok: false; error: unknown };
+  envelope: OutboxEnvelope | undefined;
+  settle: (result: { ok: true; value: AuditedOutcome } | { ok: false; error: unknown }) => void;
+  result?: { ok: true; value: AuditedOutcome } | { ok: false; error: unknown };
 }
 
 /** A job that throws away the open transaction: the writer then fails the batch as a whole. */
@@ -47,6 +62,8 @@ export class SimLedger implements SessionLedger {
     readonly store: LedgerStore,
     private readonly config: LedgerConfig,
     private readonly plant: PlantedBug | undefined,
+    /** A batch committed: its outbox rows, in commit order, before any answer leaves. */
+    private readonly onCommitted: (rows: readonly OutboxRow[] | undefined) => void,
   ) {
     this.writer = new LedgerWriter(store, {
       maxBatch: world.profile.maxBatch,
@@ -57,9 +74,10 @@ export class SimLedger implements SessionLedger {
   }
 
   mutate(
-    target: { accountId: number; user: string; nowMs: number },
+    target: Target,
     request: MutatingRequest,
     prepared?: PreparedChangeLike,
+    audit?: OutboxEnvelope,
   ): Promise<MutationOutcomeLike> {
     if (!this.alive) return new Promise(() => {});
     return new Promise((resolve, reject) => {
@@ -68,6 +86,9 @@ export class SimLedger implements SessionLedger {
         accountId: target.accountId,
         request,
         prepared,
+        terminal: target.terminal ?? null,
+        // Planted "no-outbox": the audit record is made when the answer leaves, as before the outbox.
+        envelope: this.plant === 'no-outbox' ? undefined : audit,
         settle: (result) => (result.ok ? resolve(result.value) : reject(result.error)),
       };
       if (this.plant === 'ack-before-commit') {
@@ -136,11 +157,19 @@ export class SimLedger implements SessionLedger {
     );
   }
 
-  private job(item: Item): (store: LedgerStore) => MutationOutcome {
+  private job(item: Item): (store: LedgerStore) => AuditedOutcome {
     const ctx = { ...item.target, config: this.config };
-    if (this.plant === 'double-apply')
-      return (store) => applyMutation(forgetfulStore(store), ctx, item.request, item.prepared);
-    return (store) => applyMutation(store, ctx, item.request, item.prepared as PreparedChange | undefined);
+    const prepared = item.prepared as PreparedChange | undefined;
+    const planted = (store: LedgerStore): LedgerStore => {
+      if (this.plant === 'double-apply') return forgetfulStore(store);
+      if (this.plant === 'reverse-elsewhere') return everywhereStore(store, item.target.terminal?.id ?? null);
+      if (this.plant === 'ignore-lock') return lockBlindStore(store);
+      return store;
+    };
+    return (store) =>
+      withOutbox(store.database, item.envelope, item.request, () =>
+        applyMutation(planted(store), ctx, item.request, prepared),
+      );
   }
 
   private dryRun(item: Item): MutationOutcome {
@@ -189,6 +218,7 @@ export class SimLedger implements SessionLedger {
       world.server.crash(crashInBatch ? 'inside a writer batch' : 'right after a COMMIT');
       return;
     }
+    for (const item of items) if (item.result?.ok) this.onCommitted(item.result.value.outbox);
     for (const item of items) item.settle(item.result ?? { ok: false, error: new Error('job never ran') });
   }
 }
@@ -206,6 +236,40 @@ function outcomeOf(result: Item['result']): TurnItem['outcome'] {
     return { ok: false, code: typeof code === 'string' ? code : 'INTERNAL' };
   }
   return result.value.ok ? { ok: true, replayed: result.value.replayed } : { ok: false, code: result.value.code };
+}
+
+/** Forwards everything else to the real store, bound to it. */
+function proxied(store: LedgerStore, overrides: Record<string | symbol, unknown>): LedgerStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property in overrides) return overrides[property];
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Planted bug "reverse-elsewhere": the reversal's check that the withdrawal was dispensed by
+ * the session's own terminal is bypassed (the withdrawal reads as if dispensed here).
+ */
+function everywhereStore(store: LedgerStore, here: string | null): LedgerStore {
+  return proxied(store, {
+    transactionRow: (seq: number) => {
+      const row = store.transactionRow(seq);
+      return row?.kind === 'withdrawal' && here !== null ? { ...row, terminal: here } : row;
+    },
+  });
+}
+
+/** Planted bug "ignore-lock": the writer's transaction no longer sees an operator's lock. */
+function lockBlindStore(store: LedgerStore): LedgerStore {
+  return proxied(store, {
+    accountRow: (id: number) => {
+      const row = store.accountRow(id);
+      return row ? { ...row, locked: 0 } : row;
+    },
+  });
 }
 
 /**

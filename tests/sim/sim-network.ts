@@ -4,7 +4,8 @@ import { type ConnectionEvents, SealedConnection } from '../../atm-client/client
 import type { Outcome } from '../../atm-client/client/types.js';
 import { PROTOCOL_ID, parseServerMessage, type SealedChannel } from '../../protocol/index.js';
 import { US_PER_MS } from './sim-loop.js';
-import type { ServerConnection } from './sim-server.js';
+import type { SimTerminal } from './sim-server.js';
+import type { ServerConnection } from './sim-server-connection.js';
 import type { World } from './world.js';
 
 /**
@@ -33,6 +34,8 @@ export class SimLink {
     readonly user: string,
     readonly epoch: number,
     private readonly world: World,
+    /** The machine this connection comes from (its certificate at connect time); null = remote. */
+    readonly terminal: SimTerminal | null,
   ) {}
 
   /** Client → server. */
@@ -61,7 +64,7 @@ export class SimLink {
       const lag = world.rng.int(1, 20_000) * US_PER_MS;
       world.loop.after(at - world.loop.nowUs + lag, `duplicate of c${this.id} request arrives`, () => {
         if (world.server.up) world.trace(`duplicate of ${describeRequest(json)} arrives on a dead connection`);
-        world.server.onGhostRequest(this.user, json);
+        world.server.onGhostRequest(this.user, this.terminal, json);
       });
     }
   }
@@ -160,9 +163,14 @@ export class SimClientConnection extends SealedConnection {
 
 /**
  * Connect and log in (hello → welcome), as the connector does: one latency to the server, the
- * login check there, one latency back. A cut or a crash in between fails the attempt.
+ * login check there, one latency back. A cut or a crash in between fails the attempt. From a
+ * terminal, the machine presents the certificate it holds now (the last one enrolled).
  */
-export function openConnection(world: World, user: string): Promise<Outcome<OpenedConnection>> {
+export function openConnection(
+  world: World,
+  user: string,
+  terminalId: string | null,
+): Promise<Outcome<OpenedConnection>> {
   return new Promise((resolve) => {
     const fail = (code: 'CONNECT_FAILED' | 'CONNECTION_LOST', message: string) =>
       resolve({ ok: false, error: { code, message } });
@@ -182,8 +190,9 @@ export function openConnection(world: World, user: string): Promise<Outcome<Open
       world.loop.after(world.rng.int(2, 60) * US_PER_MS + world.latencyUs(), `${user} welcome arrives`, () => {
         if (!world.server.isCurrent(epoch)) return fail('CONNECTION_LOST', 'the server went away during login');
         if (!login.ok) return resolve({ ok: false, error: { code: login.code, message: 'login refused' } });
-        const link = new SimLink(world.nextLinkId(), user, epoch, world);
-        link.server = world.server.accept(link, login.account);
+        const terminal = terminalId === null ? null : world.terminalCertificate(terminalId);
+        const link = new SimLink(world.nextLinkId(), user, epoch, world, terminal);
+        link.server = world.server.accept(link, login.account, terminal);
         const welcome = {
           type: 'welcome' as const,
           protocol: PROTOCOL_ID as typeof PROTOCOL_ID,

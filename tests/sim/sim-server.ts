@@ -1,34 +1,39 @@
-import { ProtocolError, parseRequest, type Request, type WireErrorCode } from '../../protocol/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WireErrorCode } from '../../protocol/index.js';
 import {
+  AuditOutboxDrain,
   DEFAULT_LEDGER_CONFIG,
   type LedgerConfig,
   type LedgerStore,
   openLedger,
   verifyLedgerFile,
 } from '../../server/ledger/index.js';
-import {
-  errorResponse,
-  type HandledRequest,
-  handleRead,
-  isMutation,
-  prepareMutation,
-  type RequestContext,
-  submitMutation,
-} from '../../server/session/request-handler.js';
+import type { RequestContext } from '../../server/session/request-handler.js';
 import type { SessionAccount, SessionServices } from '../../server/session/services.js';
 import { SimAuditSink } from './sim-audit.js';
 import { SimLedger } from './sim-ledger.js';
 import { US_PER_MS } from './sim-loop.js';
 import type { SimLink } from './sim-network.js';
+import { ServerConnection } from './sim-server-connection.js';
 import type { World } from './world.js';
 
 /**
  * The bank server: the real request handling (server/session/request-handler.ts) on the real
  * ledger, one incarnation per start. Per connection it keeps connection.ts's dispatch order
  * (mutations handed to the writer in order, reads after what came before, answers in request
- * order) and its audit rule (the request's record is queued, then the answer is sent). The
- * connection state machine itself (handshake bytes, sealing, idle timers) is not simulated.
+ * order) and its audit rule (a mutation's records come through the audit outbox, committed with
+ * it and drained by the REAL AuditOutboxDrain; other requests' records are queued, then the
+ * answer is sent). A start recovers the outbox from the audit file as app.ts does (the file is
+ * written out for the drain's own reader). The connection state machine itself (handshake
+ * bytes, sealing, idle timers) is not simulated.
  */
+
+/** The session's terminal: the enrolled id and the certificate fingerprint it presented. */
+export interface SimTerminal {
+  id: string;
+  fingerprint: string;
+}
 
 const unused = (what: string) => () => {
   throw new Error(`the simulation does not provide ${what}`);
@@ -40,6 +45,7 @@ export class SimServer {
   private store: LedgerStore | null = null;
   private ledger: SimLedger | null = null;
   private audit: SimAuditSink | null = null;
+  private outbox: AuditOutboxDrain | null = null;
   private services: SessionServices | null = null;
   private readonly connections = new Set<ServerConnection>();
   readonly config: LedgerConfig;
@@ -57,12 +63,13 @@ export class SimServer {
   }
 
   /** Open the ledger (verify first, as an operator would after a crash) and start serving. */
-  start(): void {
+  async start(): Promise<void> {
     const { world } = this;
     const report = verifyLedgerFile(world.ledgerPath);
     if (!report.ok) world.oracle.fail(`ledger verify after ${this.epoch === 0 ? 'setup' : 'restart'}: ${report.fault}`);
     const store = openLedger(world.ledgerPath, { clock: world.wallMs, requestHashKey: world.requestHashKey });
-    const ledger = new SimLedger(world, store, this.config, world.options.plant);
+    let outbox: AuditOutboxDrain | null = null;
+    const ledger = new SimLedger(world, store, this.config, world.options.plant, (rows) => outbox?.accept(rows));
     const sink = new SimAuditSink(
       world.loop,
       world.auditDisk,
@@ -107,8 +114,23 @@ export class SimServer {
       },
       clock: world.wallMs,
     };
-    this.up = true;
     audit.record({ kind: 'server_start' });
+    // app.ts: what the last run left in the outbox reaches the log first, then mutations flow.
+    // The drain's periodic timer (real time) is not started: every commit hands its rows over,
+    // and the outbox is pruned by the clean shutdown's close().
+    outbox = new AuditOutboxDrain({ db: store.database, audit });
+    const logPath = join(world.dir, 'audit.log');
+    writeFileSync(logPath, world.auditDisk.file.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    const disk = world.auditDisk;
+    world.oracle.noteTrustedUnsynced(disk.file.slice(disk.synced).filter((e) => typeof e.detail?.outbox === 'number'));
+    const recovered = await outbox.recover(logPath);
+    const drained = outbox.drainNow();
+    world.stats.outboxRecovered += drained;
+    if (recovered.alreadyLogged + drained > 0) {
+      world.trace(`audit outbox: ${recovered.alreadyLogged} row(s) already logged, ${drained} drained`);
+    }
+    this.outbox = outbox;
+    this.up = true;
     this.schedulePrune(this.epoch);
   }
 
@@ -122,6 +144,7 @@ export class SimServer {
     this.up = false;
     this.epoch++;
     this.ledger?.kill();
+    this.outbox = null;
     this.audit?.crash(powerLoss);
     for (const connection of this.connections) connection.kill();
     this.connections.clear();
@@ -131,17 +154,23 @@ export class SimServer {
     world.loop.after(downMs * US_PER_MS, 'server restarts', () => this.restart());
   }
 
-  private restart(): void {
-    this.start();
+  private async restart(): Promise<void> {
+    await this.start();
     this.world.trace(`server restarted (epoch ${this.epoch})`);
     this.world.oracle.fullCheck();
-    this.world.oracle.auditCheck(this.world.auditDisk.file, this.world.auditDisk.lost);
+    // What the outbox recovery just drained is queued for the file: on its way, and still in
+    // the outbox should this run crash before it is written.
+    this.world.oracle.auditCheck(
+      [...this.world.auditDisk.file, ...(this.audit?.queued ?? [])],
+      this.world.auditDisk.lost,
+    );
   }
 
   /** Clean stop at the end of a run: what is queued commits, the audit log is flushed. */
   async shutdown(): Promise<void> {
-    if (!this.up) this.start();
+    if (!this.up) await this.start();
     await this.ledger?.drain();
+    await this.outbox?.close();
     await this.audit?.close();
     this.up = false;
     this.store?.close();
@@ -162,9 +191,15 @@ export class SimServer {
     return { ok: true, account };
   }
 
-  accept(link: SimLink | null, account: SessionAccount): ServerConnection {
+  accept(link: SimLink | null, account: SessionAccount, terminal: SimTerminal | null): ServerConnection {
     const services = this.services as SessionServices;
-    const ctx: RequestContext = { account, sessionId: `e${this.epoch}`, address: 'sim', terminal: null };
+    const ctx: RequestContext = {
+      account,
+      sessionId: `e${this.epoch}`,
+      address: 'sim',
+      terminal: terminal?.id ?? null,
+      terminalFingerprint: terminal?.fingerprint ?? null,
+    };
     const connection = new ServerConnection(this.world, services, ctx, link, this.epoch, () =>
       this.connections.delete(connection),
     );
@@ -173,11 +208,11 @@ export class SimServer {
   }
 
   /** A duplicate of a request on a connection nobody reads any more. */
-  onGhostRequest(user: string, json: string): void {
+  onGhostRequest(user: string, terminal: SimTerminal | null, json: string): void {
     if (!this.up) return;
     const account = this.store?.findAccount(user);
     if (account?.status !== 'active') return;
-    this.accept(null, account).onRequest(json);
+    this.accept(null, account, terminal).onRequest(json);
   }
 
   private schedulePrune(epoch: number): void {
@@ -185,119 +220,6 @@ export class SimServer {
       if (!this.isCurrent(epoch)) return;
       this.ledger?.prune(24 * 3600 * 1000);
       this.schedulePrune(epoch);
-    });
-  }
-}
-
-/** One session's request pipeline, in connection.ts's order. */
-export class ServerConnection {
-  private dispatchChain: Promise<void> = Promise.resolve();
-  private lastCompletion: Promise<unknown> = Promise.resolve();
-  private sendChain: Promise<void> = Promise.resolve();
-  private dead = false;
-
-  constructor(
-    private readonly world: World,
-    private readonly services: SessionServices,
-    private readonly ctx: RequestContext,
-    private readonly link: SimLink | null,
-    private readonly epoch: number,
-    private readonly forget: () => void,
-  ) {}
-
-  onRequest(json: string): void {
-    if (this.dead) return;
-    const parsed = parseRequest(json, { maxAmountCents: this.services.limits.maxAmountCents });
-    if (!parsed.ok) {
-      const code = parsed.error.error.code as WireErrorCode;
-      const handled: HandledRequest = {
-        response: errorResponse(parsed.error.id, code, parsed.error.error.message),
-        outcome: code,
-        audit: {},
-        alerts: [],
-        closeAfter: false,
-      };
-      this.respond(Promise.resolve(handled), null);
-      return;
-    }
-    this.respond(this.dispatch(parsed.value), parsed.value);
-  }
-
-  /** The socket closed (a cut): nothing more is read; answers in progress go nowhere. */
-  onClosed(): void {
-    this.dead = true;
-    this.forget();
-  }
-
-  /** The client closed its end: what it sent before still gets processed. */
-  onClientFinished(): void {}
-
-  kill(): void {
-    this.dead = true;
-  }
-
-  private dispatch(request: Request): Promise<HandledRequest> {
-    const { services, ctx } = this;
-    const earlier = this.lastCompletion;
-    let result: Promise<HandledRequest>;
-    if (isMutation(request)) {
-      const handed = this.dispatchChain.then(async () => {
-        const prepared = await prepareMutation(services, ctx, request);
-        return { outcome: submitMutation(services, ctx, request, prepared) };
-      });
-      this.dispatchChain = handed.then(
-        () => undefined,
-        () => undefined,
-      );
-      result = handed.then((h) => h.outcome);
-    } else {
-      const done = Promise.all([this.dispatchChain, earlier]).then(() => handleRead(services, ctx, request));
-      this.dispatchChain = done.then(
-        () => undefined,
-        () => undefined,
-      );
-      result = done;
-    }
-    this.lastCompletion = result.catch(() => undefined);
-    return result;
-  }
-
-  private respond(result: Promise<HandledRequest>, request: Request | null): void {
-    const safe = result.catch((err: unknown): HandledRequest => {
-      const code: WireErrorCode =
-        err instanceof ProtocolError && err.code === 'SERVER_BUSY' ? 'SERVER_BUSY' : 'INTERNAL';
-      return {
-        response: errorResponse(request?.id ?? null, code),
-        outcome: code,
-        audit: {},
-        alerts: [],
-        closeAfter: false,
-      };
-    });
-    this.sendChain = this.sendChain.then(async () => {
-      const handled = await safe;
-      if (!this.world.server.isCurrent(this.epoch)) return;
-      // connection.ts's finishRequest: the audit record is queued, then the answer leaves.
-      this.services.audit.record({
-        kind: 'request',
-        actor: this.ctx.account.user,
-        address: this.ctx.address,
-        sessionId: this.ctx.sessionId,
-        op: request?.op ?? 'invalid',
-        requestId: request?.id ?? null,
-        outcome: handled.outcome === 'ok' ? 'ok' : 'error',
-        code: handled.outcome === 'ok' ? null : handled.outcome,
-        ...handled.audit,
-      });
-      for (const alert of handled.alerts) {
-        this.services.audit.record({
-          kind: 'fraud_alert',
-          actor: alert.user,
-          op: alert.op,
-          amountCents: alert.amountCents,
-        });
-      }
-      if (!this.dead) this.link?.sendResponse(handled.response);
     });
   }
 }

@@ -2,14 +2,20 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LedgerStore, openLedger } from '../../server/ledger/index.js';
+import {
+  enrollTerminal,
+  findTerminal,
+  type LedgerStore,
+  moveTerminalCash,
+  openLedger,
+} from '../../server/ledger/index.js';
 import { Oracle, SimViolation } from './oracle.js';
 import { Prng } from './prng.js';
 import { SimAtm } from './sim-atm.js';
 import { SimAuditDisk } from './sim-audit.js';
 import { drawProfile, expMs, type FaultProfile, KNOWN_GAPS, type SimOptions } from './sim-config.js';
 import { SimLoop, US_PER_MS } from './sim-loop.js';
-import { SimServer } from './sim-server.js';
+import { SimServer, type SimTerminal } from './sim-server.js';
 
 /** 2026-03-10T23:40:00Z: the first UTC midnight (daily limits) comes early in a run. */
 const WALL_START_MS = Date.UTC(2026, 2, 10, 23, 40, 0);
@@ -31,7 +37,20 @@ export interface SimStats {
   diskFull: number;
   clockJumps: number;
   operatorActions: number;
+  /** Operator loads, unloads and re-enrolments of terminals. */
+  cashActions: number;
+  lockRefusals: number;
+  terminalRequired: number;
+  outOfCash: number;
+  reversals: number;
+  /** Reversals refused UNKNOWN_TX (mostly: of a withdrawal another terminal dispensed). */
+  reversalsUnknown: number;
+  /** Outbox rows a start found committed but not in the audit log, and drained. */
+  outboxRecovered: number;
 }
+
+/** Machines per ATM customer: several customers share a terminal, each machine has its own cash. */
+const CUSTOMERS_PER_TERMINAL = 6;
 
 export interface SimResult {
   ok: boolean;
@@ -63,17 +82,28 @@ export class World {
     diskFull: 0,
     clockJumps: 0,
     operatorActions: 0,
+    cashActions: 0,
+    lockRefusals: 0,
+    terminalRequired: 0,
+    outOfCash: 0,
+    reversals: 0,
+    reversalsUnknown: 0,
+    outboxRecovered: 0,
   };
   readonly auditDisk = new SimAuditDisk();
   readonly requestHashKey: Uint8Array;
   readonly ledgerPath: string;
   readonly users: string[] = [];
+  readonly terminalIds: string[] = [];
+  /** Each terminal's certificate on record (the operator re-enrols with a new one now and then). */
+  private readonly certificates = new Map<string, SimTerminal>();
+  private enrolments = 0;
   readonly server: SimServer;
   readonly oracle: Oracle;
   stopping = false;
   private clockOffsetMs = 0;
   private linkIds = 0;
-  private readonly dir: string;
+  readonly dir: string;
   private readonly operator: LedgerStore;
   private readonly accountIds = new Map<string, number>();
   private readonly atms: SimAtm[] = [];
@@ -98,6 +128,12 @@ export class World {
       this.users.push(user);
       this.accountIds.set(user, created.account.id);
     }
+    const terminals = Math.max(2, Math.ceil(options.atms / CUSTOMERS_PER_TERMINAL));
+    for (let i = 1; i <= terminals; i++) {
+      const id = `SIM-${String(i).padStart(3, '0')}`;
+      this.terminalIds.push(id);
+      this.enroll(id);
+    }
     this.server = new SimServer(this);
     this.oracle = new Oracle(
       this.operator.database,
@@ -105,7 +141,33 @@ export class World {
       new Set(options.strict ?? []),
       this.wallMs,
       this.server.config,
+      (terminal) => this.certificates.get(terminal)?.fingerprint,
     );
+    // The operator fills every machine before the bank opens.
+    for (const id of this.terminalIds) this.moveCash(id, 'load', this.profile.initialCashCents);
+  }
+
+  /** The certificate a machine holds now. */
+  terminalCertificate(id: string): SimTerminal {
+    const certificate = this.certificates.get(id);
+    if (!certificate) throw new Error(`no terminal ${id}`);
+    return certificate;
+  }
+
+  /** `bank-server terminals enroll <id>`: a new certificate; the old one moves no more cash. */
+  private enroll(id: string): void {
+    const fingerprint = createHash('sha256')
+      .update(`${this.options.seed}:${id}:${++this.enrolments}`)
+      .digest('hex');
+    enrollTerminal(this.operator, { id, fingerprint, nowIso: new Date(this.wallMs()).toISOString() });
+    this.certificates.set(id, { id, fingerprint });
+  }
+
+  /** `bank-server terminals load|unload <id> <amount>` from another process. */
+  private moveCash(id: string, kind: 'load' | 'unload', amountCents: number): void {
+    const moved = moveTerminalCash(this.operator, { id, kind, amountCents, nowMs: this.wallMs() });
+    if (moved.ok) this.oracle.claimOperator(moved.txSeq, `${kind} ${id}`);
+    this.trace(`operator ${kind}s ${amountCents} at ${id}: ${moved.ok ? `cash ${moved.cashCents}` : moved.code}`);
   }
 
   /** The server's wall clock: sim time plus every forward jump so far. */
@@ -131,14 +193,15 @@ export class World {
   async run(): Promise<SimResult> {
     let violation: string | null = null;
     try {
-      this.server.start();
-      for (const user of this.users) {
-        const atm = new SimAtm(this, user, this.accountIds.get(user) as number);
+      await this.server.start();
+      this.users.forEach((user, i) => {
+        const home = this.terminalIds[i % this.terminalIds.length] as string;
+        const atm = new SimAtm(this, user, this.accountIds.get(user) as number, home);
         this.atms.push(atm);
         atm.run().catch((error: unknown) => {
           if (!(error instanceof SimViolation)) throw error;
         });
-      }
+      });
       this.scheduleFaults();
       const onEvent = () => {};
       while (this.loop.steps < this.options.steps) {
@@ -174,9 +237,11 @@ export class World {
       ` replays=${s.replays} refused=${s.refused} unconfirmed=${s.unconfirmed} resends=${s.resends}` +
       ` cuts=${s.cuts} duplicates=${s.duplicates} batch_failures=${s.batchFailures} job_errors=${s.jobErrors}` +
       ` disk_full=${s.diskFull} clock_jumps=${s.clockJumps} operator=${s.operatorActions}` +
+      ` terminals=${this.terminalIds.length} cash_actions=${s.cashActions} terminal_required=${s.terminalRequired}` +
+      ` out_of_cash=${s.outOfCash} reversals=${s.reversals} reversals_unknown_tx=${s.reversalsUnknown} lock_refusals=${s.lockRefusals} outbox_recovered=${s.outboxRecovered}` +
       ` known_gaps=${gaps}${o.plant ? ` planted=${o.plant}` : ''} trace=${this.traceHash.copy().digest('hex').slice(0, 12)}`;
     if (violation === null) return `${summary} invariants ok`;
-    const replay = `npm run sim -- --seed ${o.seed} --atms ${o.atms} --steps ${o.steps}${o.plant ? ` --plant ${o.plant}` : ''}${(o.strict ?? []).map((gap) => ` --strict-gap ${gap}`).join('')}`;
+    const replay = `npm run sim -- --seed ${o.seed} --atms ${o.atms} --steps ${o.steps}${o.plant ? ` --plant ${o.plant}` : ''}${(o.strict ?? []).map((gap) => ` --strict-gap ${gap}`).join('')}${o.profile ? ` --profile '${JSON.stringify(o.profile)}'` : ''}`;
     return [
       `sim seed=${o.seed} step=${this.loop.steps} VIOLATION: ${violation}`,
       `trace (last ${this.traceRing.length} lines):`,
@@ -214,6 +279,24 @@ export class World {
       this.trace(`server clock jumps ${ms} ms forward`);
     });
     every(p.operatorEveryMs, 'operator', () => this.operatorAction());
+    every(p.cashEveryMs, 'operator at a terminal', () => this.terminalAction());
+  }
+
+  /** The operator at a machine: tops it up, empties part of it, or re-enrols it with a new certificate. */
+  private terminalAction(): void {
+    const id = this.rng.pick(this.terminalIds);
+    const roll = this.rng.float();
+    this.stats.cashActions++;
+    if (roll < 0.6) this.moveCash(id, 'load', this.rng.int(1, this.profile.initialCashCents));
+    else if (roll < 0.9) {
+      // Empties the machine, or most of it: customers then meet TERMINAL_OUT_OF_CASH until the next load.
+      const cash = findTerminal(this.operator, id)?.cashCents ?? 0;
+      const amount = this.rng.chance(0.5) ? cash : this.rng.int(1, Math.max(1, cash));
+      this.moveCash(id, 'unload', Math.max(1, amount));
+    } else {
+      this.enroll(id);
+      this.trace(`operator re-enrols ${id} with a new certificate`);
+    }
   }
 
   /** `bank-server accounts lock|unlock <user>` from another process. */
