@@ -1,21 +1,10 @@
 import type pg from 'pg';
 import { ProtocolError } from '../../../protocol/index.js';
+import type { CashMoveOutcome, TerminalRecord } from '../terminal-ledger.js';
 
-/** A terminal as the operator CLI and the cash rules see it (the terminals' TerminalRecord). */
-export interface PgTerminalRecord {
-  id: string;
-  accountId: number;
-  status: 'active' | 'revoked';
-  fingerprint: string;
-  enrolledAt: string;
-  revokedAt: string | null;
-  /** Cash in the machine by the ledger: the negative of its cash account's balance. */
-  cashCents: number;
-}
-
-export type PgCashMoveOutcome =
-  | { ok: true; cashCents: number; txSeq: number }
-  | { ok: false; code: 'UNKNOWN_TERMINAL' | 'TERMINAL_REVOKED' | 'INSUFFICIENT_CASH' | 'INVALID_AMOUNT' };
+/** The same shapes as the SQLite ledger's terminals: one record and one outcome for both backends. */
+export type PgTerminalRecord = TerminalRecord;
+export type PgCashMoveOutcome = CashMoveOutcome;
 
 interface TerminalRow {
   id: string;
