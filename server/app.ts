@@ -343,11 +343,7 @@ async function wireBank(
     if (last) store.ackOperatorActions(last.id);
     // A lock or close by the operator ends the account's sessions now, not at the next sweep.
     if (pending.length > 0) {
-      try {
-        server.sweepSessions();
-      } catch (err) {
-        logger.error({ err }, 'session authority sweep failed');
-      }
+      server.sweepSessions().catch((err: unknown) => logger.error({ err }, 'session authority sweep failed'));
     }
   };
   const port = await server.listen(config.port, config.host).catch((err: unknown) => {

@@ -81,7 +81,7 @@ export class BankServer {
   }
 
   /** Check every open session's authority now (after an operator action came in); see authority-sweep.ts. */
-  sweepSessions(): number {
+  sweepSessions(): Promise<number> {
     return sweepSessions(this.sweepOptions());
   }
 

@@ -81,8 +81,8 @@ export class Authenticator {
       return failure('RATE_LIMITED', user, false, this.limiter.loginRetryAfterMs(address));
     }
 
-    const lockedBefore = this.store.isNameLocked(user, this.clock());
-    const found = this.store.findAccount(user);
+    const lockedBefore = await this.store.isNameLocked(user, this.clock());
+    const found = await this.store.findAccount(user);
     const usable = found?.status === 'active' && servable(found, input) ? found : null;
     // The same compare for every name: a real hash, or a dummy of the same cost.
     const checked = await admitted.run(() =>
@@ -95,12 +95,12 @@ export class Authenticator {
     // A lock that landed while the password was checked counts as well. The locked answer goes
     // through the writer like a counted failure (a no-op on a name already locked), so it takes
     // the same time whether or not the password was right.
-    if (lockedBefore || this.store.isNameLocked(user, this.clock())) {
+    if (lockedBefore || (await this.store.isNameLocked(user, this.clock()))) {
       await this.lockout.recordFailure(user);
       return failure('ACCOUNT_LOCKED', user);
     }
     // Re-read after the await: an operator or a concurrent login may have changed the account.
-    const account = usable ? this.store.findAccount(user) : null;
+    const account = usable ? await this.store.findAccount(user) : null;
     if (!checked || !account || account.id !== usable?.id || account.status !== 'active' || !servable(account, input)) {
       return this.countFailure(user, 'AUTH_FAILED');
     }
@@ -148,7 +148,7 @@ export class Authenticator {
       this.limiter.giveBackRegistrationSlot(address, newAccount);
       return passwordHash === ABANDONED ? failure('ABANDONED', user) : this.busy(user);
     }
-    const created = this.store.createAccount({ user, passwordHash });
+    const created = await this.store.createAccount({ user, passwordHash });
     if (!created.ok) {
       // Probing names through registration costs a slot like probing them through login.
       this.limiter.giveBackRegistrationSlot(address, newAccount);

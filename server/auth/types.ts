@@ -17,15 +17,18 @@ export interface AuthAccount {
   role?: 'customer' | 'teller';
 }
 
-/** The subset of the ledger store that auth reads. Calls are synchronous (better-sqlite3). */
+/** A value now (the embedded SQLite ledger answers synchronously) or later (PostgreSQL). */
+type Eventually<T> = T | Promise<T>;
+
+/** The subset of the ledger that auth reads (and registration writes). */
 export interface AuthAccountStore {
-  findAccount(user: string): AuthAccount | null;
+  findAccount(user: string): Eventually<AuthAccount | null>;
   createAccount(input: {
     user: string;
     passwordHash: string;
-  }): { ok: true; account: AuthAccount } | { ok: false; code: 'USER_EXISTS' };
+  }): Eventually<{ ok: true; account: AuthAccount } | { ok: false; code: 'USER_EXISTS' }>;
   /** Locked right now, by an operator or by failed logins; for any name, account or not. */
-  isNameLocked(user: string, nowMs: number): boolean;
+  isNameLocked(user: string, nowMs: number): Eventually<boolean>;
 }
 
 /**

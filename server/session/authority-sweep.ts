@@ -36,7 +36,8 @@ type SweptAccount = {
 export interface AuthoritySweepOptions {
   sessions: () => Iterable<SweptSession>;
   store: {
-    getAccount(id: number): SweptAccount | null;
+    /** Now (SQLite) or later (PostgreSQL): the sweep reads every session's account, then judges them together. */
+    getAccount(id: number): SweptAccount | null | Promise<SweptAccount | null>;
   };
   clock: () => number;
   /** Longest a session lives (ms). */
@@ -69,20 +70,32 @@ export function expiryReason(
 }
 
 /** Check every open session once; returns how many were told to end. */
-export function sweepSessions(options: AuthoritySweepOptions): number {
+export async function sweepSessions(options: AuthoritySweepOptions): Promise<number> {
+  const sessions = [...options.sessions()];
+  const ids = new Set<number>();
+  for (const { session, served } of sessions) {
+    if (session) ids.add(session.accountId);
+    if (session && served) ids.add(served.accountId);
+  }
+  const accounts = new Map<number, SweptAccount | null>();
+  await Promise.all(
+    [...ids].map(async (id) => {
+      accounts.set(id, await options.store.getAccount(id));
+    }),
+  );
   const now = options.clock();
   let ended = 0;
-  for (const connection of options.sessions()) {
+  for (const connection of sessions) {
     const session = connection.session;
     if (!session) continue;
-    const reason = expiryReason(session, options.store.getAccount(session.accountId), now, options.maxSessionMs);
+    const reason = expiryReason(session, accounts.get(session.accountId) ?? null, now, options.maxSessionMs);
     if (reason === null) {
       const served = connection.served;
       if (!served) continue;
       // The customer at the counter is checked like their own session; the teller's length rules.
       const lost = expiryReason(
         { ...served, pendingPasswordHash: undefined },
-        options.store.getAccount(served.accountId),
+        accounts.get(served.accountId) ?? null,
         now,
         Number.POSITIVE_INFINITY,
       );
@@ -95,14 +108,17 @@ export function sweepSessions(options: AuthoritySweepOptions): number {
   return ended;
 }
 
-/** Run {@link sweepSessions} on a timer; returns the function that stops it. */
+/** Run {@link sweepSessions} on a timer (never two at once); returns the function that stops it. */
 export function startAuthoritySweep(options: AuthoritySweepOptions): () => void {
+  let running = false;
   const timer = setInterval(() => {
-    try {
-      sweepSessions(options);
-    } catch (err) {
-      options.onError?.(err);
-    }
+    if (running) return;
+    running = true;
+    sweepSessions(options)
+      .catch((err: unknown) => options.onError?.(err))
+      .finally(() => {
+        running = false;
+      });
   }, options.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);

@@ -25,10 +25,10 @@ export async function reauthenticate(
   credentials: { password: string; totp?: string | undefined },
 ): Promise<ReauthOutcome> {
   const { store } = services.ledger;
-  const account = store.getAccount(ctx.account.id);
+  const account = await store.getAccount(ctx.account.id);
   if (account?.status !== 'active' || account.locked) return { ok: false, code: 'ACCOUNT_LOCKED', endSession: false };
   // A name locked by failed logins gives no answer about the password here either.
-  if (store.isNameLocked(account.user, services.clock())) {
+  if (await store.isNameLocked(account.user, services.clock())) {
     return { ok: false, code: 'ACCOUNT_LOCKED', endSession: false };
   }
   const passwordOk = await services.authenticator.checkPassword(account, credentials.password);

@@ -99,8 +99,8 @@ export function refused(
 }
 
 /** Reads need an account that is still active and not locked by an operator (§5.1). */
-function accountUsable(services: SessionServices, ctx: RequestContext): boolean {
-  const account = services.ledger.store.getAccount(ctx.account.id);
+async function accountUsable(services: SessionServices, ctx: RequestContext): Promise<boolean> {
+  const account = await services.ledger.store.getAccount(ctx.account.id);
   return account?.status === 'active' && !account.locked;
 }
 
@@ -116,18 +116,21 @@ export function answered(
 }
 
 /** Reads: answered straight from the store (totp_enroll re-authenticates first). */
-export function handleRead(
+export async function handleRead(
   services: SessionServices,
   ctx: RequestContext,
   request: Request,
-): HandledRequest | Promise<HandledRequest> {
+): Promise<HandledRequest> {
   const { store } = services.ledger;
-  if (!ALWAYS_ALLOWED.has(request.op) && !accountUsable(services, ctx)) return refused(request.id, 'ACCOUNT_LOCKED');
+  if (!ALWAYS_ALLOWED.has(request.op) && !(await accountUsable(services, ctx)))
+    return refused(request.id, 'ACCOUNT_LOCKED');
   switch (request.op) {
     case 'balance': {
-      const balanceCents = store.balance(ctx.account.id);
-      const withdrawn = store.withdrawnOn(ctx.account.id, utcDay(services.clock()));
-      const account = store.getAccount(ctx.account.id);
+      const [balanceCents, withdrawn, account] = await Promise.all([
+        store.balance(ctx.account.id),
+        store.withdrawnOn(ctx.account.id, utcDay(services.clock())),
+        store.getAccount(ctx.account.id),
+      ]);
       return answered(
         request.id,
         {
@@ -141,7 +144,7 @@ export function handleRead(
       );
     }
     case 'history': {
-      const page = store.history(ctx.account.id, historyLimit(request), request.before);
+      const page = await store.history(ctx.account.id, historyLimit(request), request.before);
       if ('error' in page) return refused(request.id, page.error);
       return answered(request.id, { entries: page.entries, next: page.next });
     }
@@ -259,7 +262,7 @@ function prepare(services: SessionServices, ctx: RequestContext, request: Mutati
       return Promise.resolve({ change });
     }
     case 'totp_confirm':
-      return Promise.resolve(prepareTotpConfirm(services, ctx, request));
+      return prepareTotpConfirm(services, ctx, request);
     case 'totp_disable':
       return prepareTotpDisable(services, ctx, request);
     default:
@@ -268,8 +271,8 @@ function prepare(services: SessionServices, ctx: RequestContext, request: Mutati
 }
 
 /** An id already applied is replayed (or refused as a conflict) by the ledger without redoing slow work. */
-function alreadyApplied(services: SessionServices, ctx: RequestContext, id: string): boolean {
-  return services.ledger.store.findApplied(ctx.account.id, id) !== null;
+async function alreadyApplied(services: SessionServices, ctx: RequestContext, id: string): Promise<boolean> {
+  return (await services.ledger.store.findApplied(ctx.account.id, id)) !== null;
 }
 
 async function preparePasswordChange(
@@ -277,7 +280,7 @@ async function preparePasswordChange(
   ctx: RequestContext,
   request: RequestOf<'change_password'>,
 ): Promise<Preparation> {
-  if (alreadyApplied(services, ctx, request.id)) return {};
+  if (await alreadyApplied(services, ctx, request.id)) return {};
   // Checked before the current password: a weak new one costs no guess.
   if (passwordProblems(request.new).length > 0) return { refuse: 'WEAK_PASSWORD' };
   const check = await reauthenticate(services, ctx, { password: request.current, totp: undefined });
@@ -290,7 +293,7 @@ async function prepareTotpDisable(
   ctx: RequestContext,
   request: RequestOf<'totp_disable'>,
 ): Promise<Preparation> {
-  if (alreadyApplied(services, ctx, request.id)) return {};
+  if (await alreadyApplied(services, ctx, request.id)) return {};
   const check = await reauthenticate(services, ctx, { password: request.password, totp: request.totp });
   if (!check.ok) return refusalOf(check);
   return { change: { totpDisableChecked: true, ...(check.totpStep === null ? {} : { totpStep: check.totpStep }) } };
@@ -329,13 +332,13 @@ async function enrollTotp(
   return answered(request.id, { otpauthUri: enrolment.otpauthUri, secret: enrolment.secret });
 }
 
-function prepareTotpConfirm(
+async function prepareTotpConfirm(
   services: SessionServices,
   ctx: RequestContext,
   request: RequestOf<'totp_confirm'>,
-): Preparation {
-  if (alreadyApplied(services, ctx, request.id)) return {};
-  const account = services.ledger.store.getAccount(ctx.account.id);
+): Promise<Preparation> {
+  if (await alreadyApplied(services, ctx, request.id)) return {};
+  const account = await services.ledger.store.getAccount(ctx.account.id);
   if (!account) return { refuse: 'INTERNAL' };
   if (!account.totpPendingSealed) return { refuse: 'INVALID_REQUEST' };
   const check = services.totp.verify(account.totpPendingSealed, request.code, account.totpLastStep);

@@ -110,20 +110,26 @@ export interface PreparedChangeLike {
   totpDisableChecked?: boolean;
 }
 
+/** A value now (the embedded SQLite ledger) or later (a ledger across the network, PostgreSQL). */
+export type Eventually<T> = T | Promise<T>;
+
 export interface SessionStore {
-  getAccount(id: number): SessionAccount | null;
-  balance(accountId: number): number;
-  withdrawnOn(accountId: number, day: string): number;
+  getAccount(id: number): Eventually<SessionAccount | null>;
+  balance(accountId: number): Eventually<number>;
+  withdrawnOn(accountId: number, day: string): Eventually<number>;
   history(
     accountId: number,
     limit: number,
     before?: string,
-  ): { entries: HistoryEntry[]; next: string | null } | { error: 'UNKNOWN_TX' };
-  findApplied(accountId: number, requestId: string): { requestHash: string; response: Record<string, unknown> } | null;
+  ): Eventually<{ entries: HistoryEntry[]; next: string | null } | { error: 'UNKNOWN_TX' }>;
+  findApplied(
+    accountId: number,
+    requestId: string,
+  ): Eventually<{ requestHash: string; response: Record<string, unknown> } | null>;
   /** The key of the applied ids' request fingerprints (request-hash.ts). */
   readonly requestHashKey?: Uint8Array | undefined;
   /** Whether a name is locked right now (operator or failed logins). */
-  isNameLocked(user: string, nowMs: number): boolean;
+  isNameLocked(user: string, nowMs: number): Eventually<boolean>;
 }
 
 export interface SessionLedger {

@@ -92,7 +92,7 @@ export class TellerDesk {
   async handle(request: Request): Promise<HandledRequest> {
     if (OWN_OPS.has(request.op)) return this.run(this.ctx, request);
     // An operator's lock or close of the teller stops the counter at once, before the sweep ends the session.
-    const teller = this.services.ledger.store.getAccount(this.ctx.account.id);
+    const teller = await this.services.ledger.store.getAccount(this.ctx.account.id);
     if (teller?.status !== 'active' || teller.locked) return refused(request.id, 'ACCOUNT_LOCKED');
     switch (request.op) {
       case 'serve':
@@ -173,7 +173,7 @@ export class TellerDesk {
     };
     this.served = { kind: 'serving', account, ctx, since: services.clock() };
     this.options.audit({ kind: 'serve', outcome: 'ok', customer: account.user });
-    return answered(request.id, { user: account.user, balanceCents: services.ledger.store.balance(account.id) });
+    return answered(request.id, { user: account.user, balanceCents: await services.ledger.store.balance(account.id) });
   }
 
   /** open_account: the register policy, idempotent per the teller's account, registration open or not. */
@@ -194,7 +194,7 @@ export class TellerDesk {
         passwordHash,
         nowMs: services.clock(),
       });
-    const replay = store.findApplied(tellerId, request.id);
+    const replay = await store.findApplied(tellerId, request.id);
     let outcome: Awaited<ReturnType<typeof job>>;
     if (replay) {
       // Replayed (or a conflict) without a new bcrypt hash; '!' never matches a password.

@@ -24,7 +24,7 @@ describe('session authority sweep', () => {
     ).toBeNull();
   });
 
-  it('tells exactly the sessions that lost their authority to end', () => {
+  it('tells exactly the sessions that lost their authority to end', async () => {
     const ended: string[] = [];
     const make = (name: string, accountId: number) => ({
       session: { ...session, accountId },
@@ -36,7 +36,7 @@ describe('session authority sweep', () => {
       [1, active],
       [2, { ...active, locked: true }],
     ]);
-    const count = sweepSessions({
+    const count = await sweepSessions({
       sessions: () => [make('a', 1), make('b', 2), { session: null, expire: async () => {} }],
       store: { getAccount: (id) => accounts.get(id) ?? null },
       clock: () => 2_000,
