@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type AuditLog, type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
-import { type AlertFigure, type LiveFigures, readLiveFigures, type TerminalFigure } from './admin/live-figures.js';
+import { type LiveFigures, readLiveFigures } from './admin/live-figures.js';
 import {
   AddressLimiter,
   Authenticator,
@@ -16,28 +16,8 @@ import {
 } from './auth/index.js';
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
-import {
-  type AuditedOutcome,
-  AuditOutboxDrain,
-  applyLoginJob,
-  applyMutation,
-  DEFAULT_LEDGER_CONFIG,
-  findTerminal,
-  type LedgerConfig,
-  type LedgerStore,
-  LedgerWorkerClient,
-  LedgerWriter,
-  type LoginJob,
-  type LoginJobOutcome,
-  listTerminals,
-  type MutatingRequest,
-  type MutationOutcome,
-  type MutationTarget,
-  type OutboxEnvelope,
-  openLedger,
-  type PreparedChange,
-  withOutbox,
-} from './ledger/index.js';
+import { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from './ledger/index.js';
+import { isPostgresUrl } from './ledger/ledger-backend.js';
 import { createServerMetrics } from './metrics.js';
 import { PiiBox } from './secrets/pii-box.js';
 import type { SessionLedger } from './session/services.js';
@@ -50,6 +30,7 @@ import { prepareDataDir } from './setup/prepare-data-dir.js';
 import { narrowDataDirModes } from './setup/secure-file-modes.js';
 import { ensureDemoTerminal } from './terminals/demo-terminal.js';
 import { startRevocationSweep } from './terminals/index.js';
+import { openBankLedger } from './wiring/open-bank-ledger.js';
 
 /** A started bank: what the CLI and the integration tests hold on to. */
 export interface RunningBank {
@@ -91,6 +72,7 @@ export async function startBank(config: ServerConfig, options: StartBankOptions)
     instanceId: config.instanceId ?? DEFAULT_INSTANCE_ID,
     auditorKeyFile: config.auditorKeyFile,
     clock,
+    lockSqliteLedger: !isPostgresUrl(config.ledgerUrl ?? ''),
   });
   const undo: Array<() => unknown> = [() => opened.release()];
   try {
@@ -149,10 +131,6 @@ async function wireBank(
 
   // Request fingerprints are keyed so a stored hash cannot be brute-forced back to a password or phone.
   const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
-  const store = openLedger(paths.ledgerDb, { clock, requestHashKey });
-  undo.push(() => store.close());
-  // After the ledger is open (its -wal and -shm exist): nothing in the data dir is for others.
-  await narrowDataDirModes(paths.root);
   const metrics = createServerMetrics();
   const ledgerConfig: LedgerConfig = {
     ...DEFAULT_LEDGER_CONFIG,
@@ -167,37 +145,44 @@ async function wireBank(
       velocityWindowSec: config.fraudVelocityWindowSec,
     },
   };
-  const writerHooks = {
-    onBatch: (size: number, ms: number) => {
-      metrics.batchSize.observe(size);
-      metrics.batchSeconds.observe(ms / 1000);
+  const bankLedger = await openBankLedger({
+    url: config.ledgerUrl,
+    dataDirLedger: paths.ledgerDb,
+    instanceId: config.instanceId ?? DEFAULT_INSTANCE_ID,
+    requestHashKey,
+    config: ledgerConfig,
+    worker: config.ledgerWorker,
+    ...(config.ledgerPoolSize === undefined ? {} : { poolSize: config.ledgerPoolSize }),
+    lockout: { threshold: config.lockoutThreshold, lockoutMs: config.lockoutDurationSec * 1000 },
+    clock,
+    // A test clock goes to the database too; otherwise PostgreSQL's own clock rules (DESIGN.md).
+    passClock: options.clock !== undefined,
+    hooks: {
+      onBatch: (size: number, ms: number) => {
+        metrics.batchSize.observe(size);
+        metrics.batchSeconds.observe(ms / 1000);
+      },
+      onJobError: (err: unknown) => logger.error({ err }, 'ledger job failed; request answered INTERNAL'),
     },
-    onJobError: (err: unknown) => logger.error({ err }, 'ledger job failed; request answered INTERNAL'),
-  };
-  // With the worker, mutations commit on another thread and connection (the main thread's event
-  // loop is not blocked by SQLite or fsync); the main connection keeps the reads and the few
-  // auth/operator writes, which busy_timeout serialises against the worker's batches.
-  const writer: LedgerMutations = config.ledgerWorker
-    ? workerMutations(
-        await LedgerWorkerClient.start({ path: paths.ledgerDb, requestHashKey, config: ledgerConfig, ...writerHooks }),
-      )
-    : inThreadMutations(new LedgerWriter(store, writerHooks), ledgerConfig);
-  undo.push(() => writer.close());
+    onError: (err: unknown) => logger.error({ err }, 'ledger call failed'),
+  });
+  undo.push(() => bankLedger.close());
+  undo.push(() => bankLedger.closeWriter());
+  const { store } = bankLedger;
+  // After the ledger is open (its -wal and -shm exist): nothing in the data dir is for others.
+  await narrowDataDirModes(paths.root);
   // Applied request ids are kept for at least 24 h (protocol/README.md §5), then pruned.
   const pruneTimer = setInterval(() => {
-    writer.prune(APPLIED_ID_RETENTION_MS, store).catch(() => {});
-    writer.login({ op: 'prune_login_failures', nowMs: clock() }).catch(() => {});
+    bankLedger.prune(APPLIED_ID_RETENTION_MS).catch(() => {});
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
   undo.push(() => clearInterval(pruneTimer));
   // Mutations' audit events reach the logs through the outbox (written in the mutation's own
   // transaction). No mutation is handed to the writer before the outbox has recovered what the
   // last run left (after the audit log opened, below), so a recovered row is never drained twice.
-  const outbox = new AuditOutboxDrain({
-    db: store.database,
-    audit,
-    onError: (err: unknown) => logger.error({ err }, 'audit outbox drain failed; the next start drains what is left'),
-  });
+  const outbox = bankLedger.outbox(audit, (err: unknown) =>
+    logger.error({ err }, 'audit outbox drain failed; the next start drains what is left'),
+  );
   let outboxReady: () => void = () => {};
   const outboxRecovered = new Promise<void>((resolve) => {
     outboxReady = resolve;
@@ -206,26 +191,17 @@ async function wireBank(
     store,
     mutate: async (ctx, request, change, envelope) => {
       await outboxRecovered;
-      const done = writer.mutate(ctx, request, change, envelope);
+      const done = bankLedger.mutate(ctx, request, change, envelope);
       // Committed: its audit events go from the outbox to the logs (in commit order).
       void done.then(
-        (outcome) => outbox.accept((outcome as AuditedOutcome).outbox),
+        (outcome) => outbox.accept(outcome.outbox),
         () => {},
       );
       return done;
     },
-    setTotpPending: async (accountId, sealedSecret) => {
-      const out = await writer.login({ op: 'totp_pending', accountId, sealedSecret });
-      return out.op === 'totp_pending' && out.active;
-    },
-    resetFailures: async (user, accountId, totpStep) => {
-      const out = await writer.login({ op: 'login_success', user, accountId, totpStep, nowMs: clock() });
-      return out.op === 'login_success' && out.active;
-    },
-    openAccount: async (job) => {
-      const out = await writer.login(job);
-      return out.op === 'open_account' ? out : { op: 'open_account', outcome: 'locked' };
-    },
+    setTotpPending: (accountId, sealedSecret) => bankLedger.setTotpPending(accountId, sealedSecret),
+    resetFailures: (user, accountId, totpStep) => bankLedger.lockout.recordSuccess(user, accountId, totpStep),
+    ...(bankLedger.openAccount ? { openAccount: bankLedger.openAccount } : {}),
   };
 
   // Every core hashes, at a lower priority than the event loop (hash-worker-source.ts), so a
@@ -253,25 +229,7 @@ async function wireBank(
     marginMs: Math.min(1_500, config.handshakeTimeoutMs * 0.15),
     clock,
   });
-  const lockoutMs = config.lockoutDurationSec * 1000;
-  const lockout = {
-    recordFailure: async (user: string) => {
-      const out = await writer.login({
-        op: 'login_failure',
-        user,
-        nowMs: clock(),
-        threshold: config.lockoutThreshold,
-        lockoutMs,
-      });
-      return out.op === 'login_failure'
-        ? { locked: out.locked, justLocked: out.justLocked }
-        : { locked: false, justLocked: false };
-    },
-    recordSuccess: async (user: string, accountId: number, totpStep: number | null) => {
-      const out = await writer.login({ op: 'login_success', user, accountId, totpStep, nowMs: clock() });
-      return out.op === 'login_success' && out.active;
-    },
-  };
+  const { lockout } = bankLedger;
   const authenticator = new Authenticator({
     store,
     lockout,
@@ -283,7 +241,7 @@ async function wireBank(
     clock,
   });
 
-  const terminalLookup = (id: string) => findTerminal(store, id);
+  const terminalLookup = bankLedger.terminalLookup;
 
   const server = new BankServer({
     authenticator,
@@ -321,30 +279,34 @@ async function wireBank(
       const figures = await readLiveFigures({
         registry: metrics.registry,
         clock,
-        terminals: () => terminalFigures(store),
-        alerts: (limit) => alertFigures(store, limit),
+        terminals: () => bankLedger.terminalFigures(),
+        alerts: (limit) => bankLedger.alertFigures(limit),
       });
-      return { ...statusOf(figures, { startedAt, writer, config, stopping }), auditSigningKey: signing.fingerprint };
+      return {
+        ...statusOf(figures, { startedAt, writer: bankLedger, config, stopping }),
+        ledger: bankLedger.kind,
+        instance: config.instanceId ?? DEFAULT_INSTANCE_ID,
+        auditSigningKey: signing.fingerprint,
+      };
     },
     auditHead: () => auditLog?.head ?? null,
   });
 
   // Operator actions taken by the CLI while we run (or while we were down) reach our audit log here.
-  const auditOperatorActions = () => {
-    const pending = store.pendingOperatorActions();
-    for (const action of pending) {
-      audit.record({
-        kind: 'operator_action',
-        actor: 'operator',
-        detail: { ...action.detail, via: 'cli', at: new Date(action.atMs).toISOString() },
+  // Never two at once: a slow database must not stack polls.
+  let operatorPoll: Promise<void> | null = null;
+  const auditOperatorActions = (): Promise<void> => {
+    operatorPoll ??= bankLedger
+      .auditOperatorActions(audit, outbox)
+      .then(async (count) => {
+        // A lock or close by the operator ends the account's sessions now, not at the next sweep.
+        if (count > 0) await server.sweepSessions();
+      })
+      .catch((err: unknown) => logger.error({ err }, 'operator actions could not be audited; next poll retries'))
+      .finally(() => {
+        operatorPoll = null;
       });
-    }
-    const last = pending.at(-1);
-    if (last) store.ackOperatorActions(last.id);
-    // A lock or close by the operator ends the account's sessions now, not at the next sweep.
-    if (pending.length > 0) {
-      server.sweepSessions().catch((err: unknown) => logger.error({ err }, 'session authority sweep failed'));
-    }
+    return operatorPoll;
   };
   const port = await server.listen(config.port, config.host).catch((err: unknown) => {
     throw explainListenError(err, { host: config.host, port: config.port, option: '--port' });
@@ -379,17 +341,17 @@ async function wireBank(
     audit.record({ kind: 'data_dir_changed', actor: 'operator', detail: { files: manifest.changed } });
   }
   let demoPassword: string | null = null;
-  if (config.demo && !store.findAccount(DEMO_USER)) {
+  if (config.demo && !(await store.findAccount(DEMO_USER))) {
     demoPassword = generateStrongPassword();
-    store.createAccount({ user: DEMO_USER, passwordHash: await hasher.hash(demoPassword) });
+    await store.createAccount({ user: DEMO_USER, passwordHash: await hasher.hash(demoPassword) });
     audit.record({
       kind: 'operator_action',
       actor: 'operator',
       detail: { action: 'create_demo_account', user: DEMO_USER, ...operatorIdentity() },
     });
   }
-  if (config.demo) {
-    const demo = await ensureDemoTerminal({ paths, store, now: new Date(clock()) });
+  if (config.demo && bankLedger.sqliteStore) {
+    const demo = await ensureDemoTerminal({ paths, store: bankLedger.sqliteStore, now: new Date(clock()) });
     if (demo) {
       audit.record({
         kind: 'operator_action',
@@ -406,8 +368,8 @@ async function wireBank(
     }
   }
 
-  auditOperatorActions();
-  const operatorTimer = setInterval(auditOperatorActions, OPERATOR_ACTION_POLL_MS);
+  await auditOperatorActions();
+  const operatorTimer = setInterval(() => void auditOperatorActions(), OPERATOR_ACTION_POLL_MS);
   operatorTimer.unref();
 
   audit.record({
@@ -433,14 +395,15 @@ async function wireBank(
       clearInterval(operatorTimer);
       revocationSweep.stop();
       await server.close();
-      await writer.close();
+      await bankLedger.closeWriter();
+      await operatorPoll;
+      await auditOperatorActions();
       await outbox.close();
       await admin.close();
-      auditOperatorActions();
       audit.record({ kind: 'server_stop', actor: 'operator', detail: { ...operatorIdentity() } });
       await audit.close();
       await hasher.close();
-      store.close();
+      await bankLedger.close();
       pii.wipe();
       await opened.release();
     })();
@@ -473,66 +436,5 @@ function statusOf(
     registration: extra.config.allowRegistration,
     fraudAction: extra.config.fraudAction,
     rssBytes: process.memoryUsage().rss,
-  };
-}
-
-/** The terminals the console shows: id, status and cash position from the ledger (no last-seen record yet). */
-function terminalFigures(store: LedgerStore): TerminalFigure[] {
-  return listTerminals(store).map((t) => ({ id: t.id, status: t.status, cashCents: t.cashCents, lastSeenAt: null }));
-}
-
-/** The newest fraud alerts for the console: rule, user, op, amount and whether it was held. */
-function alertFigures(store: LedgerStore, limit: number): AlertFigure[] {
-  return store.listAlerts({ limit }).map((a) => ({
-    at: a.at,
-    rule: a.rule,
-    user: a.user,
-    op: a.op,
-    amountCents: a.amountCents,
-    action: a.blocked ? 'held' : 'alert',
-  }));
-}
-
-/** Where mutations are committed: the worker thread, or the main thread's own writer. */
-interface LedgerMutations {
-  mutate(
-    target: MutationTarget,
-    request: MutatingRequest,
-    prepared?: PreparedChange,
-    audit?: OutboxEnvelope,
-  ): Promise<MutationOutcome>;
-  /** Lockout and enrolment writes, serialised with the mutations. */
-  login(job: LoginJob): Promise<LoginJobOutcome>;
-  /** Forget applied ids older than the retention; `store` is the main connection. */
-  prune(olderThanMs: number, store: LedgerStore): Promise<number>;
-  readonly queueDepth: number;
-  close(): Promise<void>;
-}
-
-/** Pruning is a rare write, so it stays on the main connection (busy_timeout waits out a batch). */
-function workerMutations(client: LedgerWorkerClient): LedgerMutations {
-  return {
-    mutate: (target, request, prepared, audit) => client.mutate(target, request, prepared, audit),
-    login: (job) => client.login(job),
-    prune: async (olderThanMs, store) => store.pruneApplied(olderThanMs),
-    get queueDepth() {
-      return client.queueDepth;
-    },
-    close: () => client.close(),
-  };
-}
-
-function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMutations {
-  return {
-    mutate: (target, request, prepared, audit) =>
-      writer.submit((s) =>
-        withOutbox(s.database, audit, request, () => applyMutation(s, { ...target, config }, request, prepared)),
-      ),
-    login: (job) => writer.submit((s) => applyLoginJob(s, job)),
-    prune: (olderThanMs) => writer.submit((s) => s.pruneApplied(olderThanMs)),
-    get queueDepth() {
-      return writer.queueDepth;
-    },
-    close: () => writer.close(),
   };
 }

@@ -39,6 +39,10 @@ export interface ServerConfig {
   ledgerWorker: boolean;
   /** This instance's name (lock file, manifest); `main` when not given. */
   instanceId?: string;
+  /** `sqlite:<file>` or `postgres://…` (DESIGN.md "Ledger backends and instances"); default the data dir's ledger.db. */
+  ledgerUrl?: string;
+  /** PostgreSQL connections per instance. */
+  ledgerPoolSize?: number;
 }
 
 export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'dataDir'> = {

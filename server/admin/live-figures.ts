@@ -68,9 +68,9 @@ export interface LiveFigureSources {
   registry: Registry;
   clock?: () => number;
   /** Enrolled terminals; none until the ledger keeps them. */
-  terminals?: () => TerminalFigure[];
+  terminals?: () => TerminalFigure[] | Promise<TerminalFigure[]>;
   /** The newest fraud alerts, newest first. */
-  alerts?: (limit: number) => AlertFigure[];
+  alerts?: (limit: number) => AlertFigure[] | Promise<AlertFigure[]>;
 }
 
 /** How many fraud alerts a snapshot carries. */
@@ -117,9 +117,9 @@ export async function readLiveFigures(sources: LiveFigureSources): Promise<LiveF
     fraudAlerts: {
       total: total('bank_fraud_alerts_total'),
       byRule: byLabel('bank_fraud_alerts_total', 'rule'),
-      newest: sources.alerts?.(NEWEST_ALERTS) ?? [],
+      newest: (await sources.alerts?.(NEWEST_ALERTS)) ?? [],
     },
-    terminals: sources.terminals?.() ?? [],
+    terminals: (await sources.terminals?.()) ?? [],
   };
 }
 

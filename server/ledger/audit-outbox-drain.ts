@@ -140,7 +140,8 @@ export class AuditOutboxDrain {
   }
 }
 
-function withOutboxId(json: string, id: number): AuditEventInput {
+/** An outbox row's event as recorded: its row id in `detail.outbox`, which recovery looks for. */
+export function withOutboxId(json: string, id: number): AuditEventInput {
   const event = JSON.parse(json) as AuditEventInput;
   return { ...event, detail: { ...(event.detail ?? {}), outbox: id } };
 }
@@ -181,7 +182,8 @@ export async function lastOutboxIdIn(path: string): Promise<number> {
   }
 }
 
-function outboxIdOf(line: string): number | null {
+/** The `detail.outbox` of one audit.log line, or null. */
+export function outboxIdOf(line: string): number | null {
   if (!line.includes('"outbox"')) return null;
   try {
     const value = JSON.parse(line) as { detail?: { outbox?: unknown } };

@@ -112,7 +112,8 @@ export interface LedgerBackend {
   resetFailedLogins(accountId: number): Promise<void>;
   setLocked(user: string, locked: boolean): Promise<boolean>;
   closeAccount(user: string): Promise<CloseResult>;
-  setTotpPending(accountId: number, sealedSecret: string): Promise<void>;
+  /** Store a pending TOTP secret; false (nothing stored) when the account is closed or locked by an operator. */
+  setTotpPending(accountId: number, sealedSecret: string): Promise<boolean>;
   /**
    * The TOTP replay guard: record `step` as the account's last used step only if it is newer than
    * the one recorded. False means the code's step was already used (or an older one), so the login
@@ -259,7 +260,10 @@ export class SqliteLedgerBackend implements LedgerBackend {
     return this.writer.submit((s) => s.closeAccount(user));
   }
   setTotpPending(accountId: number, sealedSecret: string) {
-    return this.writer.submit((s) => s.setTotpPending(accountId, sealedSecret));
+    return this.writer.submit((s) => {
+      const done = applyLoginJob(s, { op: 'totp_pending', accountId, sealedSecret });
+      return done.op === 'totp_pending' && done.active;
+    });
   }
   acceptTotpStep(accountId: number, step: number) {
     return this.writer.submit((s) => {

@@ -25,6 +25,11 @@ export interface OpenDataDirOptions {
   clock?: () => number;
   /** The registry (tests pass one with a file of a newer version). */
   files?: readonly DataDirFile[];
+  /**
+   * False when the instance's ledger is PostgreSQL: the data dir's ledger.db is not used, so it is
+   * not locked, and several instances (each with its own id) may share the data dir.
+   */
+  lockSqliteLedger?: boolean;
 }
 
 /** A data dir locked for this process, checked against its manifest, missing-by-design files made. */
@@ -80,7 +85,9 @@ export async function openDataDir(options: OpenDataDirOptions): Promise<OpenedDa
       locks.push(await acquirePidLock(join(root, 'locks', 'init.lock'), 'DATA_DIR_LOCKED', `data dir ${root}`));
     }
     // One SQLite ledger serves one process, whatever its instance id.
-    locks.push(await acquirePidLock(`${paths.ledgerDb}.lock`, 'LEDGER_LOCKED', `ledger ${paths.ledgerDb}`));
+    if (options.lockSqliteLedger !== false) {
+      locks.push(await acquirePidLock(`${paths.ledgerDb}.lock`, 'LEDGER_LOCKED', `ledger ${paths.ledgerDb}`));
+    }
 
     const manifest = await readManifest(root);
     if (manifest && manifest.version > version) {

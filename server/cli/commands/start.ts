@@ -31,6 +31,7 @@ interface StartOptions {
   ledgerWorker: boolean;
   logLevel: string;
   instanceId?: string;
+  ledger?: string;
   lockoutDuration: number;
   maxSession: number;
   maxRegistrationsPerHour: number;
@@ -94,6 +95,10 @@ export function startCommand(io: CliIo): Command {
     )
     .option('--fraud-velocity-window <sec>', 'the velocity window', integerOption(1), d.fraudVelocityWindowSec)
     .option(
+      '--ledger <url>',
+      'the ledger: sqlite:<file> or postgres://user@host:port/db (default: env BANK_LEDGER_URL, else sqlite:<data-dir>/ledger.db)',
+    )
+    .option(
       '--instance-id <id>',
       "this instance's name: lock, audit chain, metrics label (default: env BANK_INSTANCE_ID, else main)",
     )
@@ -141,6 +146,7 @@ export function startCommand(io: CliIo): Command {
         auditEnabled: opts.audit,
         ledgerWorker: opts.ledgerWorker,
         instanceId: opts.instanceId ?? io.env.BANK_INSTANCE_ID ?? DEFAULT_INSTANCE_ID,
+        ...ledgerUrlOf(opts.ledger ?? io.env.BANK_LEDGER_URL),
         lockoutDurationSec: opts.lockoutDuration,
         maxSessionSec: opts.maxSession,
         maxRegistrationsPerHour: opts.maxRegistrationsPerHour,
@@ -175,4 +181,8 @@ export function startCommand(io: CliIo): Command {
         signals.dispose();
       }
     });
+}
+
+function ledgerUrlOf(url: string | undefined): { ledgerUrl?: string } {
+  return url === undefined || url === '' ? {} : { ledgerUrl: url };
 }

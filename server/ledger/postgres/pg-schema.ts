@@ -141,6 +141,12 @@ export const PG_MIGRATIONS: readonly string[] = [
     event TEXT NOT NULL
   );
   `,
+  // 5: several instances on one ledger: each outbox row belongs to the instance whose chain it
+  // goes to (the one that committed the mutation, or claimed the operator action).
+  `
+  ALTER TABLE audit_outbox ADD COLUMN instance_id TEXT NOT NULL DEFAULT 'main';
+  CREATE INDEX audit_outbox_instance ON audit_outbox (instance_id, id);
+  `,
 ];
 
 /**

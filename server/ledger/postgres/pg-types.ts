@@ -16,6 +16,8 @@ export interface PostgresLedgerOptions {
    */
   clock?: () => number;
   poolSize?: number;
+  /** The instance whose audit chain this ledger's outbox rows feed (default `main`). */
+  instanceId?: string;
   /**
    * For operator reads (`accounts list --ledger …`): no migration, every transaction read-only,
    * and a schema that is not the one this program knows is refused.

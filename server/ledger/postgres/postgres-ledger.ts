@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { ProtocolError } from '../../../protocol/index.js';
 import type { MutatingRequest, MutationOutcome, PreparedChange } from '../apply-mutation.js';
-import { type AuditedOutcome, mutationAuditEvents, type OutboxEnvelope } from '../audit-outbox.js';
+import { type AuditedOutcome, mutationAuditEvents, type OutboxEnvelope, type OutboxRow } from '../audit-outbox.js';
 import type {
   CloseResult,
   CreateAccountResult,
@@ -39,6 +39,8 @@ export class PostgresLedger implements LedgerBackend {
   readonly logins: PostgresLogins;
   /** Terminals and their cash accounts. */
   readonly terminals: PostgresTerminals;
+  /** Whose audit chain this ledger's outbox rows are for (DESIGN.md "Ledger backends and instances"). */
+  readonly instanceId: string;
   readonly #config: LedgerConfig;
   readonly #configText: string;
   readonly #key: Uint8Array | undefined;
@@ -47,6 +49,7 @@ export class PostgresLedger implements LedgerBackend {
 
   private constructor(pool: pg.Pool, options: PostgresLedgerOptions) {
     this.pool = pool;
+    this.instanceId = options.instanceId ?? 'main';
     this.#config = options.config;
     this.#configText = configJson(options.config);
     this.logins = new PostgresLogins(pool, options.clock);
@@ -213,7 +216,7 @@ export class PostgresLedger implements LedgerBackend {
         target.terminal ?? null,
       );
       try {
-        const { outcome, outbox } = await callMutate(this.pool, params, events);
+        const { outcome, outbox } = await callMutate(this.pool, params, events, this.instanceId);
         return outbox ? { ...outcome, outbox } : outcome;
       } catch (error) {
         const code = codeOf(error);
@@ -221,7 +224,10 @@ export class PostgresLedger implements LedgerBackend {
         if (code === '23505') {
           const replay = await this.checkReplay(target.accountId, request);
           if (replay && events)
-            return { ...replay, outbox: await this.#guard(writeOutboxRows(this.pool, events(replay))) };
+            return {
+              ...replay,
+              outbox: await this.#guard(writeOutboxRows(this.pool, events(replay), this.instanceId)),
+            };
           if (replay) return replay;
         }
         if (code !== undefined && RETRYABLE.has(code) && attempt < 3) continue;
@@ -246,8 +252,13 @@ export class PostgresLedger implements LedgerBackend {
     return this.#guard(closeAccount(this.pool, user));
   }
 
-  async setTotpPending(accountId: number, sealedSecret: string): Promise<void> {
-    await this.#query('UPDATE accounts SET totp_pending_sealed = $1 WHERE id = $2', [sealedSecret, accountId]);
+  /** False when the account is no longer active or was locked by an operator (nothing is stored then). */
+  async setTotpPending(accountId: number, sealedSecret: string): Promise<boolean> {
+    const rows = await this.#query(
+      `UPDATE accounts SET totp_pending_sealed = $1 WHERE id = $2 AND status = 'active' AND NOT locked RETURNING id`,
+      [sealedSecret, accountId],
+    );
+    return rows.length > 0;
   }
 
   async acceptTotpStep(accountId: number, step: number): Promise<boolean> {
@@ -278,6 +289,27 @@ export class PostgresLedger implements LedgerBackend {
       atMs: row.created_ms,
       detail: JSON.parse(row.detail) as Record<string, unknown>,
     }));
+  }
+
+  /**
+   * Operator actions move into this instance's outbox in one statement: each is claimed by
+   * exactly one instance (SKIP LOCKED: instances polling at once take different rows) and, being
+   * an outbox row, reaches that instance's audit chain exactly once whatever crashes.
+   */
+  async claimOperatorActions(limit = 100): Promise<OutboxRow[]> {
+    return this.#query<OutboxRow>(
+      `WITH claimed AS (
+         DELETE FROM operator_actions WHERE id IN (
+           SELECT id FROM operator_actions ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING id, created_ms, detail)
+       INSERT INTO audit_outbox (instance_id, event)
+       SELECT $1, jsonb_build_object('kind', 'operator_action', 'actor', 'operator',
+         'detail', detail::jsonb || jsonb_build_object('via', 'cli',
+           'at', to_char(to_timestamp(created_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text
+       FROM claimed ORDER BY id
+       RETURNING id, event`,
+      [this.instanceId, limit],
+    );
   }
 
   async ackOperatorActions(upToId: number): Promise<void> {

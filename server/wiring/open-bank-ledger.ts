@@ -1,0 +1,97 @@
+import { resolve } from 'node:path';
+import { type LedgerConfig, type LedgerWriterOptions, openLedger } from '../ledger/index.js';
+import { isPostgresUrl } from '../ledger/ledger-backend.js';
+import { acquirePidLock } from '../setup/pid-lock.js';
+import { SetupError } from '../setup/setup-error.js';
+import type { BankLedger } from './bank-ledger.js';
+import { openSqliteBankLedger } from './sqlite-bank-ledger.js';
+
+export interface OpenBankLedgerOptions {
+  /** `--ledger`: `sqlite:<file>` or `postgres://…`; undefined means the data dir's ledger.db. */
+  url: string | undefined;
+  dataDirLedger: string;
+  instanceId: string;
+  requestHashKey: Uint8Array;
+  config: LedgerConfig;
+  worker: boolean;
+  poolSize?: number;
+  lockout: { threshold: number; lockoutMs: number };
+  clock: () => number;
+  /** Give `clock` to PostgreSQL too (tests); otherwise the database's clock rules there. */
+  passClock: boolean;
+  hooks: Pick<LedgerWriterOptions, 'onBatch' | 'onJobError'>;
+  onError: (err: unknown) => void;
+}
+
+/**
+ * The ledger `--ledger` names (DESIGN.md "Ledger backends and instances"). PostgreSQL is loaded
+ * only when asked for; its instance id is held by an advisory lock for as long as the ledger is open.
+ */
+export async function openBankLedger(options: OpenBankLedgerOptions): Promise<BankLedger> {
+  const url = options.url ?? `sqlite:${options.dataDirLedger}`;
+  if (isPostgresUrl(url)) return openPostgres(url, options);
+  if (!url.startsWith('sqlite:')) {
+    throw new SetupError(
+      'LEDGER_URL_INVALID',
+      `--ledger ${JSON.stringify(url.split(':')[0])}: unsupported scheme (use sqlite:<file> or postgres://user@host:port/db)`,
+    );
+  }
+  const path = resolve(url.slice('sqlite:'.length));
+  // The data dir's ledger.db is locked with the data dir; any other file is locked here.
+  const lock =
+    path === resolve(options.dataDirLedger)
+      ? null
+      : await acquirePidLock(`${path}.lock`, 'LEDGER_LOCKED', `ledger ${path}`);
+  try {
+    const store = openLedger(path, { clock: options.clock, requestHashKey: options.requestHashKey });
+    const bank = await openSqliteBankLedger({ ...options, store, path });
+    return lock ? withRelease(bank, () => lock.release()) : bank;
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+}
+
+async function openPostgres(url: string, options: OpenBankLedgerOptions): Promise<BankLedger> {
+  const [{ PostgresLedger }, { openPostgresBankLedger }, { acquireInstanceLock }] = await Promise.all([
+    import('../ledger/postgres/postgres-ledger.js'),
+    import('./postgres-bank-ledger.js'),
+    import('../ledger/postgres/pg-instance-lock.js'),
+  ]);
+  const held = await acquireInstanceLock(url, options.instanceId);
+  try {
+    const ledger = await PostgresLedger.open(url, {
+      config: options.config,
+      requestHashKey: options.requestHashKey,
+      instanceId: options.instanceId,
+      poolSize: options.poolSize ?? 16,
+      ...(options.passClock ? { clock: options.clock } : {}),
+      onError: options.onError,
+    });
+    const bank = await openPostgresBankLedger({
+      ledger,
+      requestHashKey: options.requestHashKey,
+      lockout: options.lockout,
+      onError: options.onError,
+    }).catch(async (err: unknown) => {
+      await ledger.close();
+      throw err;
+    });
+    return withRelease(bank, () => held.release());
+  } catch (err) {
+    await held.release();
+    throw err;
+  }
+}
+
+/** The same ledger, releasing `release` once it is closed. */
+function withRelease(bank: BankLedger, release: () => Promise<void>): BankLedger {
+  const close = async () => {
+    try {
+      await bank.close();
+    } finally {
+      await release();
+    }
+  };
+  return new Proxy(bank, { get: (target, prop) => (prop === 'close' ? close : Reflect.get(target, prop, target)) });
+}
