@@ -71,9 +71,15 @@ export function expiryReason(
 
 /** Check every open session once; returns how many were told to end. */
 export async function sweepSessions(options: AuthoritySweepOptions): Promise<number> {
-  const sessions = [...options.sessions()];
+  // What each session was when the sweep began: one that opens while the accounts are read is
+  // judged by the next sweep, never against an account this one did not read.
+  const seen = [...options.sessions()].map((connection) => ({
+    connection,
+    session: connection.session,
+    served: connection.served ?? null,
+  }));
   const ids = new Set<number>();
-  for (const { session, served } of sessions) {
+  for (const { session, served } of seen) {
     if (session) ids.add(session.accountId);
     if (session && served) ids.add(served.accountId);
   }
@@ -85,12 +91,15 @@ export async function sweepSessions(options: AuthoritySweepOptions): Promise<num
   );
   const now = options.clock();
   let ended = 0;
-  for (const connection of sessions) {
+  for (const { connection, session: before, served } of seen) {
     const session = connection.session;
-    if (!session) continue;
-    const reason = expiryReason(session, accounts.get(session.accountId) ?? null, now, options.maxSessionMs);
-    if (reason === null) {
-      const served = connection.served;
+    if (!before || !session) continue;
+    const account = accounts.get(session.accountId) ?? null;
+    // The account was read between the two looks: a change the session made itself (its own
+    // password) may have committed on either side of that read, so the session keeps its
+    // authority if it holds under either look.
+    const reason = expiryReason(session, account, now, options.maxSessionMs);
+    if (reason === null || expiryReason(before, account, now, options.maxSessionMs) === null) {
       if (!served) continue;
       // The customer at the counter is checked like their own session; the teller's length rules.
       const lost = expiryReason(

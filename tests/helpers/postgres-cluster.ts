@@ -102,7 +102,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       // Durability on (the ledger acknowledges after COMMIT); the cluster is thrown away anyway.
       '-c fsync=on',
       '-c synchronous_commit=on',
-      '-c max_connections=60',
+      '-c max_connections=200',
       '-c shared_buffers=32MB',
     ].join(' ');
     run('pg_ctl', ['-D', dataDir, '-w', '-t', '30', '-l', join(root, 'server.log'), '-o', options, 'start']);

@@ -208,7 +208,10 @@ export class RawClient {
     const id = this.send(body);
     const response = await this.receive();
     if (!response) throw new Error(`connection closed before the response to ${String(body.op)}`);
-    if (response.id !== id) throw new Error(`response id ${String(response.id)} does not match ${id}`);
+    if (response.id !== id)
+      throw new Error(
+        `response id ${String(response.id)} does not match ${id}: ${JSON.stringify(response).slice(0, 200)}`,
+      );
     return response;
   }
 

@@ -49,7 +49,12 @@ export async function removeTempDir(dir: string): Promise<void> {
 }
 
 /** Run the compiled `bank-server start` as its own process and wait for its "listening" line. */
-export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string): Promise<SpawnedServer> {
+export async function spawnBankServer(
+  extraArgs: string[] = [],
+  dataDir?: string,
+  /** A terminal enrolled elsewhere (a PostgreSQL ledger): used instead of enrolling ATM-TEST-1 in the data dir. */
+  options: { terminal?: TestTerminal } = {},
+): Promise<SpawnedServer> {
   const dir = dataDir ?? (await makeTempDir());
   const proc = spawn(
     process.execPath,
@@ -111,7 +116,7 @@ export async function spawnBankServer(extraArgs: string[] = [], dataDir?: string
     return exited;
   };
   // Enrolled while the server runs, as an operator would (`bank-server terminals enroll`).
-  const terminal = await enrolTestTerminal(dir, 'ATM-TEST-1');
+  const terminal = options.terminal ?? (await enrolTestTerminal(dir, 'ATM-TEST-1'));
   return {
     terminal,
     proc,
