@@ -131,7 +131,7 @@ async function wireBank(
 
   // Request fingerprints are keyed so a stored hash cannot be brute-forced back to a password or phone.
   const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
-  const metrics = createServerMetrics();
+  const metrics = createServerMetrics({ instance: config.instanceId ?? DEFAULT_INSTANCE_ID });
   const ledgerConfig: LedgerConfig = {
     ...DEFAULT_LEDGER_CONFIG,
     dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,

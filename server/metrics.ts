@@ -47,8 +47,12 @@ function requestObserver(
   };
 }
 
-export function createServerMetrics(): ServerMetrics {
+export function createServerMetrics(options: { instance?: string } = {}): ServerMetrics {
   const registry = new Registry();
+  // Several instances behind one Prometheus: each series says which one (instance `main`, the
+  // single-process default, keeps the series as they always were).
+  if (options.instance !== undefined && options.instance !== 'main')
+    registry.setDefaultLabels({ instance: options.instance });
   const registers = [registry];
   const requests = new Counter({
     name: 'bank_requests_total',

@@ -131,6 +131,13 @@ describe('instances on one PostgreSQL ledger', () => {
     await operatorLedger.enqueueOperatorAction({ action: 'unlock', user: 'pgalice' });
   });
 
+  it('names its instance and ledger in /status and labels its metrics', async () => {
+    const status = (await (await fetch(`http://127.0.0.1:${b.adminPort}/status`)).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ status: 'serving', instance: 'b', ledger: 'postgres' });
+    const metrics = await (await fetch(`http://127.0.0.1:${b.adminPort}/metrics`)).text();
+    expect(metrics).toMatch(/^bank_requests_total\{[^}]*instance="b"[^}]*\} \d+$/m);
+  });
+
   it('refuses a second instance with an id that is running', async () => {
     const dirC = await mkdtemp(join(tmpdir(), 'instance-c-'));
     try {
