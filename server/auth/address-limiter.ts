@@ -30,6 +30,10 @@ export class AddressLimiter {
   private readonly failures = new Map<string, number[]>();
   private readonly connections = new Map<string, number>();
   private readonly maxRegistrations: number;
+  /** The new-account allowance per address per hour (shared counts use the same). */
+  get maxRegistrationsPerHour(): number {
+    return this.maxRegistrations;
+  }
   /** Registration times per address, in order of last registration. */
   private readonly registrations = new Map<string, number[]>();
 

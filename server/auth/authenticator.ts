@@ -2,6 +2,7 @@ import { passwordProblems } from '../../protocol/index.js';
 import type { AddressLimiter } from './address-limiter.js';
 import { ABANDONED, type LoginAdmission, TOO_LATE } from './login-admission.js';
 import type { PasswordHasher } from './password-hasher.js';
+import type { SharedAddressSlots, SlotKind } from './shared-address-slots.js';
 import type { TotpService } from './totp-service.js';
 import type {
   AuthAccount,
@@ -21,6 +22,8 @@ export interface AuthenticatorDeps {
   totp: TotpService;
   /** Admission control for password checks; without one every attempt is admitted. */
   admission?: LoginAdmission;
+  /** The per-address allowances shared by every instance on one ledger (PostgreSQL); none for one process. */
+  shared?: SharedAddressSlots;
   clock?: () => number;
 }
 
@@ -59,6 +62,7 @@ export class Authenticator {
   private readonly totp: TotpService;
   private readonly admission: LoginAdmission | undefined;
   private readonly clock: () => number;
+  private readonly shared: SharedAddressSlots | undefined;
 
   constructor(deps: AuthenticatorDeps) {
     this.store = deps.store;
@@ -68,6 +72,7 @@ export class Authenticator {
     this.policy = deps.policy;
     this.totp = deps.totp;
     this.admission = deps.admission;
+    this.shared = deps.shared;
     this.clock = deps.clock ?? Date.now;
   }
 
@@ -75,10 +80,10 @@ export class Authenticator {
     const { user, password, address } = input;
     const admitted = this.admit(input);
     if ('refused' in admitted) return admitted.refused;
-    const slot = this.limiter.tryTakeLoginSlot(address);
-    if (slot === null) {
+    const slot = await this.takeSlot('login', address);
+    if ('retryAfterMs' in slot) {
       admitted.release();
-      return failure('RATE_LIMITED', user, false, this.limiter.loginRetryAfterMs(address));
+      return failure('RATE_LIMITED', user, false, slot.retryAfterMs);
     }
 
     const lockedBefore = await this.store.isNameLocked(user, this.clock());
@@ -89,7 +94,7 @@ export class Authenticator {
       usable ? this.hasher.verify(password, usable.passwordHash) : this.hasher.verifyDummy(password),
     );
     if (checked === ABANDONED || checked === TOO_LATE) {
-      this.limiter.giveBackLoginSlot(address, slot);
+      this.giveBack('login', address, slot);
       return checked === ABANDONED ? failure('ABANDONED', user) : this.busy(user);
     }
     // A lock that landed while the password was checked counts as well. The locked answer goes
@@ -116,7 +121,7 @@ export class Authenticator {
     }
 
     if (!(await this.lockout.recordSuccess(user, account.id, totpStep))) return failure('ACCOUNT_LOCKED', user);
-    this.limiter.giveBackLoginSlot(address, slot);
+    this.giveBack('login', address, slot);
     return {
       ok: true,
       account: { ...account, failedLogins: 0, totpLastStep: totpStep ?? account.totpLastStep },
@@ -130,31 +135,31 @@ export class Authenticator {
     if (passwordProblems(password).length > 0) return failure('WEAK_PASSWORD', user);
     const admitted = this.admit(input);
     if ('refused' in admitted) return admitted.refused;
-    const slot = this.limiter.tryTakeLoginSlot(address);
-    if (slot === null) {
+    const slot = await this.takeSlot('login', address);
+    if ('retryAfterMs' in slot) {
       admitted.release();
-      return failure('RATE_LIMITED', user, false, this.limiter.loginRetryAfterMs(address));
+      return failure('RATE_LIMITED', user, false, slot.retryAfterMs);
     }
-    const newAccount = this.limiter.tryTakeRegistrationSlot(address);
-    if (newAccount === null) {
+    const newAccount = await this.takeSlot('registration', address);
+    if ('retryAfterMs' in newAccount) {
       admitted.release();
-      this.limiter.giveBackLoginSlot(address, slot);
-      return failure('RATE_LIMITED', user, false, this.limiter.registrationRetryAfterMs(address));
+      this.giveBack('login', address, slot);
+      return failure('RATE_LIMITED', user, false, newAccount.retryAfterMs);
     }
 
     const passwordHash = await admitted.run(() => this.hasher.hash(password));
     if (passwordHash === ABANDONED || passwordHash === TOO_LATE) {
-      this.limiter.giveBackLoginSlot(address, slot);
-      this.limiter.giveBackRegistrationSlot(address, newAccount);
+      this.giveBack('login', address, slot);
+      this.giveBack('registration', address, newAccount);
       return passwordHash === ABANDONED ? failure('ABANDONED', user) : this.busy(user);
     }
     const created = await this.store.createAccount({ user, passwordHash });
     if (!created.ok) {
       // Probing names through registration costs a slot like probing them through login.
-      this.limiter.giveBackRegistrationSlot(address, newAccount);
+      this.giveBack('registration', address, newAccount);
       return failure('USER_EXISTS', user);
     }
-    this.limiter.giveBackLoginSlot(address, slot);
+    this.giveBack('login', address, slot);
     return { ok: true, account: created.account, registered: true };
   }
 
@@ -166,6 +171,40 @@ export class Authenticator {
   /** A failed re-authentication inside a session counts toward the name's lockout like a login. */
   recordFailure(user: string): Promise<{ locked: boolean; justLocked: boolean }> {
     return this.lockout.recordFailure(user);
+  }
+
+  /**
+   * A slot of the address's failed-login (or registration) allowance: this process's own count,
+   * and, with several instances on one ledger, the shared one in the database, so N instances
+   * allow an address what one does.
+   */
+  private async takeSlot(kind: SlotKind, address: string): Promise<Slot | { retryAfterMs: number }> {
+    const login = kind === 'login';
+    const local = login ? this.limiter.tryTakeLoginSlot(address) : this.limiter.tryTakeRegistrationSlot(address);
+    if (local === null) {
+      return {
+        retryAfterMs: login ? this.limiter.loginRetryAfterMs(address) : this.limiter.registrationRetryAfterMs(address),
+      };
+    }
+    if (!this.shared) return { local, shared: null };
+    const taken = await this.shared
+      .take(kind, address, login ? this.policy.maxFailedLoginsPerMinute : this.limiter.maxRegistrationsPerHour)
+      .catch((err: unknown) => {
+        this.giveBack(kind, address, { local, shared: null });
+        throw err;
+      });
+    if ('retryAfterMs' in taken) {
+      this.giveBack(kind, address, { local, shared: null });
+      return taken;
+    }
+    return { local, shared: taken.slot };
+  }
+
+  /** A successful (or abandoned) attempt gives its slot back, here and in the shared count. */
+  private giveBack(kind: SlotKind, address: string, slot: Slot): void {
+    if (kind === 'login') this.limiter.giveBackLoginSlot(address, slot.local);
+    else this.limiter.giveBackRegistrationSlot(address, slot.local);
+    if (slot.shared !== null) this.shared?.giveBack(slot.shared).catch(() => {});
   }
 
   private admit(
@@ -196,6 +235,11 @@ export class Authenticator {
 
 function servable(account: AuthAccount, input: AttemptContext): boolean {
   return !input.customersOnly || (account.role ?? 'customer') === 'customer';
+}
+
+interface Slot {
+  local: number;
+  shared: number | null;
 }
 
 type Runner = <T>(work: () => Promise<T>) => Promise<T | typeof ABANDONED | typeof TOO_LATE>;

@@ -6,6 +6,7 @@
  */
 import type { AuditSink } from '../../audit/index.js';
 import type { AlertFigure, TerminalFigure } from '../admin/live-figures.js';
+import type { SharedAddressSlots } from '../auth/shared-address-slots.js';
 import type { AuthAccountStore, LockoutRecorder } from '../auth/types.js';
 import type {
   AuditedOutcome,
@@ -43,6 +44,8 @@ export interface BankLedger {
   /** False when the account is no longer active or was locked by an operator. */
   setTotpPending(accountId: number, sealedSecret: string): Promise<boolean>;
   readonly lockout: LockoutRecorder;
+  /** Per-address allowances shared with the other instances on this ledger; absent for one process. */
+  readonly sharedAddressSlots?: SharedAddressSlots;
   /** A teller's open_account; absent where the ledger has no tellers. */
   readonly openAccount?: (job: OpenAccountJob) => Promise<OpenAccountOutcome>;
   /** Synchronous: the TLS gate decides while the socket is accepted. */

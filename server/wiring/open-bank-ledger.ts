@@ -72,6 +72,7 @@ async function openPostgres(url: string, options: OpenBankLedgerOptions): Promis
       ledger,
       requestHashKey: options.requestHashKey,
       lockout: options.lockout,
+      ...(options.passClock ? { clock: options.clock } : {}),
       onError: options.onError,
     }).catch(async (err: unknown) => {
       await ledger.close();

@@ -7,6 +7,7 @@
 import type { AuditSink } from '../../audit/index.js';
 import type { AuthAccountStore } from '../auth/types.js';
 import type { AuditedOutcome } from '../ledger/index.js';
+import { PgAddressSlots } from '../ledger/postgres/pg-address-slots.js';
 import { PgOutboxDrain } from '../ledger/postgres/pg-outbox-drain.js';
 import type { PostgresLedger } from '../ledger/postgres/postgres-ledger.js';
 import type { SessionAccount, SessionStore } from '../session/services.js';
@@ -24,6 +25,8 @@ export interface PostgresBankLedgerOptions {
   ledger: PostgresLedger;
   requestHashKey: Uint8Array;
   lockout: { threshold: number; lockoutMs: number };
+  /** A test clock; otherwise the database's. */
+  clock?: () => number;
   onError: (err: unknown) => void;
 }
 
@@ -43,6 +46,7 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
     isNameLocked: (user) => ledger.nameLocked(user),
   };
   const { threshold, lockoutMs } = options.lockout;
+  const addressSlots = new PgAddressSlots(ledger.pool, options.clock);
   return {
     kind: 'postgres',
     store,
@@ -65,6 +69,7 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
         return out.active && out.totpAccepted;
       },
     },
+    sharedAddressSlots: addressSlots,
     terminalLookup: terminals.lookup,
     terminalFigures: async () =>
       (await ledger.listTerminals()).map((t) => ({
@@ -87,6 +92,7 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
     prune: async (appliedRetentionMs) => {
       await ledger.pruneApplied(appliedRetentionMs);
       await ledger.pruneLoginFailures();
+      await addressSlots.prune();
     },
     closeWriter: async () => {
       terminals.stop();

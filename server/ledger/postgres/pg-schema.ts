@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { VAULT_USER } from '../schema.js';
+import { ADDRESS_SLOT_FUNCTION_SQL } from './pg-address-slots.js';
 import { LOGIN_FUNCTION_SQL } from './pg-login-function.js';
 import { MUTATE_FUNCTION_SQL } from './pg-mutate-function.js';
 
@@ -147,6 +148,17 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE audit_outbox ADD COLUMN instance_id TEXT NOT NULL DEFAULT 'main';
   CREATE INDEX audit_outbox_instance ON audit_outbox (instance_id, id);
   `,
+  // 6: per-address allowances shared by the instances (failed logins per minute, new accounts per
+  // hour): one row per slot taken, deleted when given back or out of its window (pg-address-slots.ts).
+  `
+  CREATE TABLE address_slots (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    address TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('login', 'registration')),
+    at_ms BIGINT NOT NULL
+  );
+  CREATE INDEX address_slots_window ON address_slots (address, kind, at_ms);
+  `,
 ];
 
 /**
@@ -154,7 +166,7 @@ export const PG_MIGRATIONS: readonly string[] = [
  * the program that runs them (the tables they use are versioned above). CREATE OR REPLACE keeps
  * a function's argument list: one that changes its arguments must DROP the old signature here.
  */
-const FUNCTIONS_SQL = [MUTATE_FUNCTION_SQL, LOGIN_FUNCTION_SQL];
+const FUNCTIONS_SQL = [MUTATE_FUNCTION_SQL, LOGIN_FUNCTION_SQL, ADDRESS_SLOT_FUNCTION_SQL];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
 

@@ -171,3 +171,36 @@ describe('instances on one PostgreSQL ledger', () => {
     expect(rows[0]?.n).toBe(0);
   });
 });
+
+describe('per-address allowances across instances', () => {
+  it('an address gets the failed-login allowance once across instances, not once per instance', async () => {
+    const slotsUrl = await cluster.createDatabase('slots');
+    const dirs = await Promise.all(['c', 'd'].map((id) => mkdtemp(join(tmpdir(), `instance-${id}-`))));
+    const limited = (dataDir: string, instanceId: string) =>
+      startBank(
+        { ...configFor(dataDir, instanceId), ledgerUrl: slotsUrl, maxFailedLoginsPerMinute: 4 },
+        { logger: pino({ level: 'silent' }) },
+      );
+    const c = await limited(dirs[0] as string, 'c');
+    const d = await limited(dirs[1] as string, 'd');
+    let tries = 0;
+    // A new name each time: the per-name lockout (3) must not be what refuses.
+    const attempt = async (bank: RunningBank) => {
+      const client = await RawClient.connect({ port: bank.port, ca: bank.caCert });
+      const reply = await client.hello({ user: `nobody-${tries++}`, password: 'Not-The-Password-9' });
+      client.destroy();
+      return reply.kind === 'error' ? reply.code : 'welcome';
+    };
+    try {
+      const codes = [await attempt(c), await attempt(c), await attempt(d), await attempt(d)];
+      expect(codes).toEqual(['AUTH_FAILED', 'AUTH_FAILED', 'AUTH_FAILED', 'AUTH_FAILED']);
+      // Each instance saw only two failures from this address; together they saw the four allowed.
+      expect(await attempt(c)).toBe('RATE_LIMITED');
+      expect(await attempt(d)).toBe('RATE_LIMITED');
+    } finally {
+      await c.stop();
+      await d.stop();
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
