@@ -69,7 +69,7 @@ export class PostgresLedger implements LedgerBackend {
     pool.on('error', (error) => options.onError?.(error));
     const ledger = new PostgresLedger(pool, options);
     try {
-      if (options.readOnly) await checkSchemaVersion(pool);
+      if (options.readOnly || options.checkSchemaOnly) await checkSchemaVersion(pool);
       else await migratePostgres(pool, ledger.#nowIso());
       return ledger;
     } catch (error) {
