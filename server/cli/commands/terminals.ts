@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -67,6 +68,13 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
       }
     }
     const enrolled = await withLedger(opts, deps, async (ledger) => {
+      // Instances sharing a ledger share one terminal CA: a new one here would issue certificates none accepts.
+      if (ledger.kind === 'postgres' && !existsSync(paths.terminalCaCert)) {
+        throw new CliError(
+          'NO_TERMINAL_CA',
+          `no terminal CA at ${paths.terminalCaCert}; pass the --data-dir of an instance of this bank`,
+        );
+      }
       try {
         // The certificate comes from the data dir's terminal CA; only the record goes to the ledger.
         const issued = await issueTerminalFiles({

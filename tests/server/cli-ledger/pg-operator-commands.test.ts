@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { DEFAULT_LEDGER_CONFIG, openLedger } from '../../../server/ledger/index.
 import { type LedgerBackend, SqliteLedgerBackend } from '../../../server/ledger/ledger-backend.js';
 import { PostgresLedger } from '../../../server/ledger/postgres/index.js';
 import { PiiBox } from '../../../server/secrets/pii-box.js';
+import { ensureTerminalCa } from '../../../server/tls/index.js';
 import { type PostgresCluster, startPostgresCluster } from '../../helpers/postgres-cluster.js';
 
 /**
@@ -81,6 +82,7 @@ async function sqliteSide(): Promise<Side> {
 
 async function postgresSide(): Promise<Side> {
   const dataDir = newDataDir('ops-pg-');
+  await ensureTerminalCa(dataDirPaths(dataDir)); // an instance's data dir (the shared terminal CA)
   const url = await cluster.createDatabase('ops');
   // What `bank-server init --ledger` leaves behind: the schema, migrated once.
   await (await PostgresLedger.open(url, { config: DEFAULT_LEDGER_CONFIG })).close();
@@ -506,6 +508,28 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
       'terminal_unload',
       'terminal_enroll',
     ]);
+  });
+
+  it('enrolment on PostgreSQL needs a data dir with the terminal CA: it never makes a new one', async () => {
+    const bare = mkdtempSync(join(tmpdir(), 'ops-bare-'));
+    dirs.push(bare);
+    const ca = dataDirPaths(bare).terminalCaCert;
+    const refused = await runMain({}, [
+      'terminals',
+      'enroll',
+      'ATM-8',
+      '--data-dir',
+      bare,
+      '--ledger',
+      postgres.url ?? '',
+    ]);
+    expect(refused).toEqual({
+      code: 1,
+      out: [],
+      err: [`bank-server: no terminal CA at ${ca}; pass the --data-dir of an instance of this bank`],
+    });
+    expect(existsSync(ca)).toBe(false);
+    await withLedger(postgres, async (ledger) => expect(await ledger.findTerminal('ATM-8')).toBeNull());
   });
 
   it('enrolment issues the certificate from the data dir, records its fingerprint in the database', async () => {
