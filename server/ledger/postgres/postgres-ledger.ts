@@ -50,7 +50,7 @@ export class PostgresLedger implements LedgerBackend {
     this.#config = options.config;
     this.#configText = configJson(options.config);
     this.logins = new PostgresLogins(pool, options.clock);
-    this.terminals = new PostgresTerminals(pool, options.clock);
+    this.terminals = new PostgresTerminals(pool, options.clock, options.onError);
     this.#key = options.requestHashKey ? Uint8Array.from(options.requestHashKey) : undefined;
     this.#clock = options.clock;
     this.#onError = options.onError;

@@ -510,6 +510,31 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
     ]);
   });
 
+  it('a database error is one line naming its cause, and no action is queued for it', async () => {
+    expect((await postgres.run('terminals', 'enroll', 'ATM-1')).code).toBe(0);
+    expect((await postgres.run('accounts', 'create', 'alice', '--password', PASSWORD, '--bcrypt-cost', '4')).code).toBe(
+      0,
+    );
+    await withLedger(postgres, async (ledger) => {
+      const pool = (ledger as PostgresLedger).pool;
+      await pool.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the disk is on fire'; END $$`);
+      await pool.query('CREATE TRIGGER refuse BEFORE INSERT ON terminal_counts FOR EACH ROW EXECUTE FUNCTION refuse()');
+      await pool.query('CREATE TRIGGER refuse BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION refuse()');
+    });
+    expect(await postgres.run('terminals', 'count', 'ATM-1', '1.00')).toEqual({
+      code: 1,
+      out: [],
+      err: ['bank-server: the ledger failed (INTERNAL): the disk is on fire'],
+    });
+    expect(await postgres.run('accounts', 'lock', 'alice')).toEqual({
+      code: 1,
+      out: [],
+      err: ['bank-server: the ledger failed (INTERNAL): the disk is on fire'],
+    });
+    expect((await queuedActions(postgres)).map((a) => a.action)).toEqual(['terminal_enroll', 'account_create']);
+  });
+
   it('enrolment on PostgreSQL needs a data dir with the terminal CA: it never makes a new one', async () => {
     const bare = mkdtempSync(join(tmpdir(), 'ops-bare-'));
     dirs.push(bare);
