@@ -151,8 +151,9 @@ function openSealed(box: PiiBox | null, sealed: unknown): string | null {
 }
 
 /**
- * `bank-server accounts list|show|create|lock|unlock|export|close`. Safe while the server runs:
- * each change is one short SQLite transaction that waits out the server's writer (busy_timeout).
+ * `bank-server accounts list|show|create|lock|unlock|export|close`, on the data dir's ledger or
+ * `--ledger <url>` (ledger-target.ts). Safe while servers run: each change is one short
+ * transaction (on SQLite it waits out the server's writer, busy_timeout).
  */
 export function accountsCommand(deps: LedgerCommandDeps): Command {
   const accounts = operatorGroup('accounts', 'list and administer customer accounts', deps);

@@ -36,8 +36,9 @@ function noSuchTerminal(id: string): CliError {
 const totals = (t: Totals) => `${t.count} / ${formatCents(t.cents)}`;
 
 /**
- * `bank-server terminals enroll|list|revoke|load|unload|count|report`. Safe while the server runs
- * (short SQLite transactions; the server sees a revocation within a second) and audited like
+ * `bank-server terminals enroll|list|revoke|load|unload|count|report`. Safe while servers run
+ * (short transactions on the ledger `--ledger` or the data dir names; a server sees a revocation
+ * within a second) and audited like
  * `accounts`: each change is queued for the running server's audit log.
  */
 export function terminalsCommand(deps: LedgerCommandDeps): Command {
