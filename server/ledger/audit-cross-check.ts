@@ -29,16 +29,24 @@ export async function crossCheckAudit(ledgerPath: string, dataDirs: string[]): P
   const db = new Database(ledgerPath, { readonly: true, fileMustExist: true, timeout: 5000 });
   let seqs: number[];
   try {
-    // Customer requests only: cash loads and unloads are operator actions, audited through the
-    // operator-action queue (which names the terminal and amount), not as request events.
-    seqs = (
-      db.prepare("SELECT seq FROM transactions WHERE kind NOT IN ('load', 'unload') ORDER BY seq").all() as Array<{
-        seq: number;
-      }>
-    ).map((r) => r.seq);
+    seqs = (db.prepare(AUDITED_TRANSACTIONS_SQL).all() as Array<{ seq: number }>).map((r) => r.seq);
   } finally {
     db.close();
   }
+  return crossCheckSeqs(seqs, dataDirs);
+}
+
+/**
+ * The ledger transactions that must each have one audit record, in seq order; the same SQL on
+ * SQLite and PostgreSQL. Customer requests only: cash loads and unloads are operator actions,
+ * audited through the operator-action queue (which names the terminal and amount), not as
+ * request events.
+ */
+export const AUDITED_TRANSACTIONS_SQL =
+  "SELECT seq FROM transactions WHERE kind NOT IN ('load', 'unload') ORDER BY seq";
+
+/** The cross-check for the ledger transactions `seqs`, whichever ledger they were read from. */
+export async function crossCheckSeqs(seqs: readonly number[], dataDirs: string[]): Promise<AuditCrossCheck> {
   const count = new Map<string, number>(seqs.map((seq) => [formatTxId(seq), 0]));
   const unknown = new Set<string>();
   const logs = dataDirs.flatMap(auditLogsOf);

@@ -18,6 +18,9 @@ export interface EnrolledTerminal {
 /** Default certificate lifetime for a terminal. */
 export const DEFAULT_TERMINAL_DAYS = 365;
 
+/** A terminal's certificate written out, before the ledger knows it. */
+export type IssuedTerminal = Omit<EnrolledTerminal, 'reenrolled'>;
+
 /**
  * Issue a certificate for terminal `id` from the data dir's terminal CA, write `<id>.crt` (and
  * `<id>.key`, 0600, unless a CSR was given) to `outDir`, then record its fingerprint in the ledger.
@@ -33,6 +36,27 @@ export async function enrollTerminalFiles(input: {
   csrPem?: string;
   now: Date;
 }): Promise<EnrolledTerminal> {
+  const issued = await issueTerminalFiles(input);
+  const { reenrolled } = enrollTerminal(input.store, {
+    id: input.id,
+    fingerprint: issued.fingerprint,
+    nowIso: input.now.toISOString(),
+  });
+  return { ...issued, reenrolled };
+}
+
+/**
+ * The file half of {@link enrollTerminalFiles}: the certificate (and key) issued and written,
+ * for a caller that records the fingerprint in a ledger of its own choosing afterwards.
+ */
+export async function issueTerminalFiles(input: {
+  paths: Pick<DataDirPaths, 'tlsDir' | 'terminalCaCert' | 'terminalCaKey' | 'terminalsDir'>;
+  id: string;
+  outDir?: string;
+  days?: number;
+  csrPem?: string;
+  now: Date;
+}): Promise<IssuedTerminal> {
   // A data dir no server of this version has started yet gets its terminal CA here.
   await ensureTerminalCa(input.paths);
   const ca = await loadTerminalCa(input.paths);
@@ -51,10 +75,5 @@ export async function enrollTerminalFiles(input: {
     await writeFileAtomic(keyPath, issued.key, 0o600);
   }
   await writeFileAtomic(certPath, issued.cert, 0o600);
-  const { reenrolled } = enrollTerminal(input.store, {
-    id: input.id,
-    fingerprint: issued.fingerprint,
-    nowIso: input.now.toISOString(),
-  });
-  return { id: input.id, certPath, keyPath, fingerprint: issued.fingerprint, validTo: issued.validTo, reenrolled };
+  return { id: input.id, certPath, keyPath, fingerprint: issued.fingerprint, validTo: issued.validTo };
 }

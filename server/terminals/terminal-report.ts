@@ -63,19 +63,73 @@ export function dayStartMs(day: string): number | null {
 
 const zero = (): Totals => ({ count: 0, cents: 0 });
 
-/**
- * End-of-day totals per terminal and for the bank on UTC day `day`, read in one snapshot: what
- * moved at each machine, its cash at the start and end of the day, and the day's last count
- * against the position the ledger had when it was taken.
- */
-export function buildDayReport(store: LedgerStore, day: string): DayReport {
+/** One terminal's raw figures for a day, as a ledger backend reads them (amounts in cents). */
+export interface TerminalDayRows {
+  id: string;
+  /** The position now. */
+  cashCents: number;
+  /** The position from its entries before the day began and before it ended. */
+  openingCashCents: number;
+  closingCashCents: number;
+  /** The sum of all its cash account's entries (its balance, if the ledger is sound). */
+  entrySumCents: number;
+  moves: Array<{ kind: keyof typeof KINDS; count: number; cents: number }>;
+  /** The day's last count and the position the ledger had then. */
+  lastCount: { countedCents: number; positionCents: number } | null;
+}
+
+/** Everything a day's report is made of, read in one snapshot (SQLite here, PostgreSQL in pg-terminal-report.ts). */
+export interface DayReportRows {
+  terminals: TerminalDayRows[];
+  byTeller: DayReport['byTeller'];
+}
+
+/** The report from its raw figures: the same arithmetic whatever ledger they came from. */
+export function assembleDayReport(day: string, rows: DayReportRows): DayReport {
+  const terminals = rows.terminals.map((t): TerminalDayReport => {
+    const row: TerminalDayReport = {
+      id: t.id,
+      deposits: zero(),
+      withdrawals: zero(),
+      reversals: zero(),
+      loads: zero(),
+      unloads: zero(),
+      openingCashCents: t.openingCashCents,
+      closingCashCents: t.closingCashCents,
+      countedCashCents: null,
+      differenceCents: null,
+      reconciled: null,
+      positionMatchesEntries: -t.entrySumCents === t.cashCents,
+    };
+    for (const m of t.moves) row[KINDS[m.kind]] = { count: m.count, cents: m.cents };
+    if (t.lastCount) {
+      row.countedCashCents = t.lastCount.countedCents;
+      row.differenceCents = t.lastCount.countedCents - t.lastCount.positionCents;
+      row.reconciled = row.differenceCents === 0 && row.positionMatchesEntries;
+    }
+    return row;
+  });
+  return { day, terminals, byTeller: rows.byTeller, bank: bankTotals(terminals) };
+}
+
+/** Start and end (exclusive) of UTC day `day` in ms; RangeError when it is not a day. */
+export function dayBounds(day: string): { start: number; end: number } {
   const start = dayStartMs(day);
   if (start === null) throw new RangeError(`not a day: ${day}`);
-  const end = start + DAY_MS;
+  return { start, end: start + DAY_MS };
+}
+
+/**
+ * End-of-day totals per terminal and for the bank on UTC day `day` of a SQLite ledger, read in
+ * one snapshot: what moved at each machine, its cash at the start and end of the day, and the
+ * day's last count against the position the ledger had when it was taken.
+ */
+export function buildDayReport(store: LedgerStore, day: string): DayReport {
+  const { start, end } = dayBounds(day);
   const db = store.database;
-  const read = db.transaction((): DayReport => {
-    const moves = db.prepare<[string, number, number], { kind: keyof typeof KINDS; n: number; cents: number }>(
-      `SELECT kind, COUNT(*) AS n, SUM(amount_cents) AS cents FROM transactions
+  const read = db.transaction((): DayReportRows => {
+    const moves = db.prepare<[string, number, number], { kind: keyof typeof KINDS; count: number; cents: number }>(
+      `SELECT kind, COUNT(*) AS count, SUM(amount_cents) AS cents FROM transactions
        WHERE terminal = ? AND created_ms >= ? AND created_ms < ? GROUP BY kind`,
     );
     const positionBefore = db
@@ -90,33 +144,21 @@ export function buildDayReport(store: LedgerStore, day: string): DayReport {
       `SELECT counted_cents, position_cents FROM terminal_counts
        WHERE terminal_id = ? AND created_ms >= ? AND created_ms < ? ORDER BY id DESC LIMIT 1`,
     );
-    const terminals = listTerminals(store).map((t): TerminalDayReport => {
-      const row: TerminalDayReport = {
+    const terminals = listTerminals(store).map((t): TerminalDayRows => {
+      const count = lastCount.get(t.id, start, end);
+      return {
         id: t.id,
-        deposits: zero(),
-        withdrawals: zero(),
-        reversals: zero(),
-        loads: zero(),
-        unloads: zero(),
+        cashCents: t.cashCents,
         openingCashCents: positionBefore.get(t.accountId, start) ?? 0,
         closingCashCents: positionBefore.get(t.accountId, end) ?? 0,
-        countedCashCents: null,
-        differenceCents: null,
-        reconciled: null,
-        positionMatchesEntries: -(entrySum.get(t.accountId) ?? 0) === t.cashCents,
+        entrySumCents: entrySum.get(t.accountId) ?? 0,
+        moves: moves.all(t.id, start, end),
+        lastCount: count ? { countedCents: count.counted_cents, positionCents: count.position_cents } : null,
       };
-      for (const m of moves.all(t.id, start, end)) row[KINDS[m.kind]] = { count: m.n, cents: m.cents };
-      const count = lastCount.get(t.id, start, end);
-      if (count) {
-        row.countedCashCents = count.counted_cents;
-        row.differenceCents = count.counted_cents - count.position_cents;
-        row.reconciled = row.differenceCents === 0 && row.positionMatchesEntries;
-      }
-      return row;
     });
-    return { day, terminals, byTeller: tellerTotals(store, start, end), bank: bankTotals(terminals) };
+    return { terminals, byTeller: tellerTotals(store, start, end) };
   });
-  return read.deferred();
+  return assembleDayReport(day, read.deferred());
 }
 
 function bankTotals(terminals: readonly TerminalDayReport[]): DayReport['bank'] {

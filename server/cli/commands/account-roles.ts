@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
-import { type AccountRole, type LedgerStore, setRole, type TellerTotals, tellerTotals } from '../../ledger/index.js';
+import type { AccountRole } from '../../ledger/index.js';
 import { CliError } from '../io.js';
+import { type LedgerCommandDeps, withCommonOptions } from './accounts.js';
 import {
-  type DataDirOptions,
-  type LedgerCommandDeps,
-  recordOperatorAction,
-  withCommonOptions,
-  withStore,
-} from './accounts.js';
+  LEDGER_OPTION,
+  type LedgerTargetOptions,
+  recordLedgerAction,
+  rolesUnsupported,
+  withLedger,
+} from './ledger-target.js';
 
 /**
  * Roles for `bank-server accounts` (protocol/README.md §5.2): `customer` (the default) or `teller`.
@@ -23,15 +24,6 @@ export function parseRole(value: string): AccountRole {
   throw new CliError('INVALID_ROLE', `"${value.slice(0, 20)}" is not a role (customer or teller)`);
 }
 
-/** All the cash a teller moved at the counter, for `accounts show`. */
-export function tellerTotalsOf(store: LedgerStore, accountId: number): Omit<TellerTotals, 'teller'> {
-  const [totals] = tellerTotals(store, 0, Number.MAX_SAFE_INTEGER, accountId);
-  return {
-    deposits: totals?.deposits ?? { count: 0, cents: 0 },
-    withdrawals: totals?.withdrawals ?? { count: 0, cents: 0 },
-  };
-}
-
 /** `accounts role <user> <customer|teller>`. */
 export function addRoleCommand(
   accounts: Command,
@@ -43,20 +35,22 @@ export function addRoleCommand(
       .command('role')
       .argument('<user>')
       .argument('<role>', 'customer or teller')
-      .description("change an account's role (a teller serves customers at enrolled terminals)"),
-  ).action((user: string, roleName: string, opts: DataDirOptions) =>
-    withStore(opts, deps, (store) => {
+      .description("change an account's role (a teller serves customers at enrolled terminals)")
+      .option(...LEDGER_OPTION),
+  ).action((user: string, roleName: string, opts: LedgerTargetOptions) =>
+    withLedger(opts, deps, async (ledger) => {
       requireUser(user);
       const role = parseRole(roleName);
-      const account = store.findAccount(user);
+      if (!ledger.roles) throw rolesUnsupported();
+      const account = await ledger.findAccount(user);
       if (account?.status !== 'active') throw new CliError('UNKNOWN_ACCOUNT', `no account named ${user}`);
       const from = account.role ?? 'customer';
-      if (role === 'teller' && from !== 'teller' && store.balance(account.id) !== 0) {
+      if (role === 'teller' && from !== 'teller' && (await ledger.balance(account.id)) !== 0) {
         // A teller has no money of its own (§5.2).
         throw new CliError('NONZERO_BALANCE', `${user} holds money; only a zero-balance account can become a teller`);
       }
-      if (!setRole(store, user, role)) throw new CliError('UNKNOWN_ACCOUNT', `no account named ${user}`);
-      if (from !== role) recordOperatorAction(deps, store, { action: 'account_role', user, from, to: role });
+      if (!(await ledger.setRole(user, role))) throw new CliError('UNKNOWN_ACCOUNT', `no account named ${user}`);
+      if (from !== role) await recordLedgerAction(deps, ledger, { action: 'account_role', user, from, to: role });
       if (opts.json) deps.out(JSON.stringify({ user, role, previous: from }));
       else deps.out(from === role ? `${user} is already a ${role}` : `${user} is now a ${role} (was ${from})`);
     }),

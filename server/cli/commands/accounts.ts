@@ -10,8 +10,15 @@ import { readDataKey } from '../../secrets/data-key.js';
 import { PiiBox } from '../../secrets/pii-box.js';
 import { operatorIdentity } from '../../setup/operator-identity.js';
 import { CliError, integerOption } from '../io.js';
-import { addRoleCommand, parseRole, tellerTotalsOf } from './account-roles.js';
+import { addRoleCommand, parseRole } from './account-roles.js';
 import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
+import {
+  LEDGER_OPTION,
+  type LedgerTargetOptions,
+  recordLedgerAction,
+  rolesUnsupported,
+  withLedger,
+} from './ledger-target.js';
 
 /** An operator action as the audit log takes it; `detail` never holds a secret. */
 export interface OperatorAuditEvent {
@@ -144,8 +151,9 @@ function openSealed(box: PiiBox | null, sealed: unknown): string | null {
 }
 
 /**
- * `bank-server accounts list|show|create|lock|unlock|export|close`. Safe while the server runs:
- * each change is one short SQLite transaction that waits out the server's writer (busy_timeout).
+ * `bank-server accounts list|show|create|lock|unlock|export|close`, on the data dir's ledger or
+ * `--ledger <url>` (ledger-target.ts). Safe while servers run: each change is one short
+ * transaction (on SQLite it waits out the server's writer, busy_timeout).
  */
 export function accountsCommand(deps: LedgerCommandDeps): Command {
   const accounts = operatorGroup('accounts', 'list and administer customer accounts', deps);
@@ -178,17 +186,18 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       }),
     );
 
-  withCommonOptions(accounts.command('show').argument('<user>').description('show one account')).action(
-    (user: string, opts: DataDirOptions) =>
-      withStore(opts, deps, (store) => {
-        const account = store.findAccount(requireUser(user));
+  withCommonOptions(accounts.command('show').argument('<user>').description('show one account'))
+    .option(...LEDGER_OPTION)
+    .action((user: string, opts: LedgerTargetOptions) =>
+      withLedger(opts, deps, async (ledger) => {
+        const account = await ledger.findAccount(requireUser(user));
         if (!account) throw noSuchAccount(user);
         const role = account.role ?? 'customer';
-        const counter = role === 'teller' ? tellerTotalsOf(store, account.id) : null;
+        const counter = role === 'teller' ? await ledger.tellerTotals(account.id) : null;
         const view = {
           user: account.user,
           role,
-          balanceCents: store.balance(account.id),
+          balanceCents: await ledger.balance(account.id),
           status: account.status,
           locked: account.locked,
           failedLogins: account.failedLogins,
@@ -226,7 +235,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
         ];
         for (const [key, value] of lines) deps.out(`${key.padEnd(14)}${value}`);
       }),
-  );
+    );
 
   withCommonOptions(
     accounts
@@ -235,23 +244,25 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       .description('open an account; prints a generated strong password unless --password is given')
       .option('--password <password>', 'the initial password (must meet the password policy)')
       .option('--bcrypt-cost <n>', 'bcrypt cost for the password hash', integerOption(4, 31), 12)
-      .option('--role <role>', 'customer (default) or teller', 'customer'),
-  ).action((user: string, opts: DataDirOptions & { password?: string; bcryptCost: number; role: string }) =>
-    withStore(opts, deps, (store) => {
+      .option('--role <role>', 'customer (default) or teller', 'customer')
+      .option(...LEDGER_OPTION),
+  ).action((user: string, opts: LedgerTargetOptions & { password?: string; bcryptCost: number; role: string }) =>
+    withLedger(opts, deps, async (ledger) => {
       requireUser(user);
       const role = parseRole(opts.role);
+      if (role !== 'customer' && !ledger.roles) throw rolesUnsupported();
       const generated = opts.password === undefined;
       const password = opts.password ?? generateStrongPassword();
       const problems = passwordProblems(password);
       if (problems.length > 0) {
         throw new CliError('WEAK_PASSWORD', `password refused (${problems.join(', ')}): ${WEAK_PASSWORD_RULE}`);
       }
-      if (store.findAccount(user)) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
-      const created = store.createAccount({ user, passwordHash: hashSync(password, opts.bcryptCost), role });
+      if (await ledger.findAccount(user)) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
+      const created = await ledger.createAccount({ user, passwordHash: hashSync(password, opts.bcryptCost), role });
       if (!created.ok) throw new CliError('USER_EXISTS', `an account named ${user} already exists`);
       // A customer's record stays as it always was; a teller's says so.
       const asTeller = role === 'teller' ? { role } : {};
-      recordOperatorAction(deps, store, { action: 'account_create', user, ...asTeller });
+      await recordLedgerAction(deps, ledger, { action: 'account_create', user, ...asTeller });
       if (opts.json) {
         deps.out(JSON.stringify(generated ? { user, ...asTeller, password } : { user, ...asTeller }));
         return;
@@ -267,11 +278,12 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       accounts
         .command(name)
         .argument('<user>')
-        .description(locked ? 'lock an account (logins refused)' : 'unlock an account and reset its failed logins'),
-    ).action((user: string, opts: DataDirOptions) =>
-      withStore(opts, deps, (store) => {
-        if (!store.setLocked(requireUser(user), locked)) throw noSuchAccount(user);
-        recordOperatorAction(deps, store, { action: `account_${name}`, user });
+        .description(locked ? 'lock an account (logins refused)' : 'unlock an account and reset its failed logins')
+        .option(...LEDGER_OPTION),
+    ).action((user: string, opts: LedgerTargetOptions) =>
+      withLedger(opts, deps, async (ledger) => {
+        if (!(await ledger.setLocked(requireUser(user), locked))) throw noSuchAccount(user);
+        await recordLedgerAction(deps, ledger, { action: `account_${name}`, user });
         if (opts.json) deps.out(JSON.stringify({ user, locked }));
         else deps.out(locked ? `locked ${user}` : `unlocked ${user} (failed logins reset)`);
       }),
@@ -283,10 +295,11 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       .command('export')
       .argument('<user>')
       .description('write everything held about a customer as JSON (contact data opened with the data key)')
-      .option('--out <file>', 'write to this new file (mode 0600) instead of stdout'),
-  ).action(async (user: string, opts: DataDirOptions & { out?: string }) => {
+      .option('--out <file>', 'write to this new file (mode 0600) instead of stdout')
+      .option(...LEDGER_OPTION),
+  ).action(async (user: string, opts: LedgerTargetOptions & { out?: string }) => {
     const paths = dataDirPaths(resolveDataDir(opts.dataDir, deps.env ?? process.env));
-    const held = await withStore(opts, deps, (store) => store.exportAccount(requireUser(user)));
+    const held = await withLedger(opts, deps, (ledger) => ledger.exportAccount(requireUser(user)));
     if (!held) throw noSuchAccount(user);
     const box = await loadPiiBox(paths.dataKey);
     const { emailSealed, phoneSealed, ...rest } = held as Record<string, unknown>;
@@ -301,8 +314,8 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
     const text = JSON.stringify(document, null, 2);
     // Audited once the data has left: an export refused (file exists) is not recorded as done.
     const audited = () =>
-      withStore(opts, deps, (store) =>
-        recordOperatorAction(deps, store, { action: 'account_export', user, to: opts.out ?? 'stdout' }),
+      withLedger(opts, deps, (ledger) =>
+        recordLedgerAction(deps, ledger, { action: 'account_export', user, to: opts.out ?? 'stdout' }),
       );
     if (opts.out === undefined) {
       deps.out(text);
@@ -328,19 +341,20 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
     accounts
       .command('close')
       .argument('<user>')
-      .description('close a zero-balance account: anonymise it, wipe credentials and contact data, keep its entries'),
-  ).action((user: string, opts: DataDirOptions) =>
-    withStore(opts, deps, (store) => {
-      const account = store.findAccount(requireUser(user));
+      .description('close a zero-balance account: anonymise it, wipe credentials and contact data, keep its entries')
+      .option(...LEDGER_OPTION),
+  ).action((user: string, opts: LedgerTargetOptions) =>
+    withLedger(opts, deps, async (ledger) => {
+      const account = await ledger.findAccount(requireUser(user));
       if (!account) throw noSuchAccount(user);
-      const closed = store.closeAccount(user);
+      const closed = await ledger.closeAccount(user);
       if (!closed.ok) {
         if (closed.code === 'UNKNOWN_ACCOUNT') throw noSuchAccount(user);
-        const balance = formatCents(store.balance(account.id));
+        const balance = formatCents(await ledger.balance(account.id));
         throw new CliError('NONZERO_BALANCE', `${user} still holds ${balance}; only a zero balance can be closed`);
       }
       const anonymous = closedUserName(account.id);
-      recordOperatorAction(deps, store, { action: 'account_close', user, anonymisedAs: anonymous });
+      await recordLedgerAction(deps, ledger, { action: 'account_close', user, anonymisedAs: anonymous });
       if (opts.json) deps.out(JSON.stringify({ user, closed: true, anonymisedAs: anonymous }));
       else deps.out(`closed ${user}; the account is now ${anonymous}`);
     }),

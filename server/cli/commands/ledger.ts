@@ -13,7 +13,7 @@ import {
 
 /** `bank-server ledger verify`: read-only invariant check; exit 1 naming the first fault. */
 export function ledgerCommand(deps: LedgerCommandDeps): Command {
-  const ledger = operatorGroup('ledger', 'inspect the SQLite ledger', deps);
+  const ledger = operatorGroup('ledger', 'inspect the ledger (SQLite or PostgreSQL)', deps);
   withCommonOptions(
     ledger
       .command('verify')
@@ -38,12 +38,7 @@ export function ledgerCommand(deps: LedgerCommandDeps): Command {
         actor: 'operator',
         detail: { action: 'ledger_verify', ...report },
       });
-      if (opts.audit && url !== undefined && url !== '' && !url.startsWith('sqlite:')) {
-        throw new CliError('INVALID_OPTION', '--audit checks a SQLite ledger only (not yet PostgreSQL)');
-      }
-      // The data dir's ledger only when --audit asks for it: verifying a --ledger URL needs no data dir.
-      const auditLedger = () => (url?.startsWith('sqlite:') ? url.slice('sqlite:'.length) : ledgerPathOf(opts, deps));
-      const audit = opts.audit ? await auditCheck(auditLedger(), opts.audit) : null;
+      const audit = opts.audit ? await auditCheck(url, opts, deps, opts.audit) : null;
       if (opts.json) deps.out(JSON.stringify(audit ? { ...report, audit } : report));
       if (!report.ok) throw new CliError('LEDGER_FAULT', `ledger verify FAILED: ${report.fault}`);
       if (audit && !audit.ok) throw new CliError('LEDGER_AUDIT_MISMATCH', `ledger verify FAILED: ${describe(audit)}`);
@@ -67,9 +62,21 @@ async function verifyAt(url: string | undefined, opts: DataDirOptions, deps: Led
   throw new CliError('INVALID_OPTION', `--ledger takes sqlite:<file> or postgres://…, not "${url.split(':')[0]}:…"`);
 }
 
-async function auditCheck(ledgerPath: string, dataDirs: string[]): Promise<AuditCrossCheck> {
+/** The cross-check on the ledger verify just judged: a PostgreSQL URL, a `sqlite:` file, or the data dir's. */
+async function auditCheck(
+  url: string | undefined,
+  opts: DataDirOptions,
+  deps: LedgerCommandDeps,
+  dataDirs: string[],
+): Promise<AuditCrossCheck> {
+  // The data dir's ledger only when no URL names one: verifying a --ledger URL needs no data dir.
+  const sqlitePath = url?.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
+  const ledgerPath =
+    url !== undefined && url !== '' && isPostgresUrl(url) ? null : (sqlitePath ?? ledgerPathOf(opts, deps));
   try {
-    return await crossCheckAudit(ledgerPath, dataDirs);
+    if (ledgerPath !== null) return await crossCheckAudit(ledgerPath, dataDirs);
+    const { crossCheckAuditPostgres } = await import('../../ledger/postgres/pg-audit-check.js');
+    return await crossCheckAuditPostgres(url as string, dataDirs);
   } catch (err) {
     throw new CliError('LEDGER_AUDIT_UNREADABLE', `ledger verify --audit: ${(err as Error).message}`);
   }

@@ -1,25 +1,17 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { TERMINAL_PATTERN } from '../../../protocol/index.js';
 import { dataDirPaths, resolveDataDir } from '../../data-dir.js';
-import { findTerminal, moveTerminalCash, recordTerminalCount, revokeTerminal } from '../../ledger/index.js';
 import { parseDecimalAmount } from '../../terminals/decimal-amount.js';
-import { DEFAULT_TERMINAL_DAYS, enrollTerminalFiles } from '../../terminals/enroll-terminal.js';
-import { buildDayReport, dayStartMs, type Totals, unreconciled } from '../../terminals/terminal-report.js';
+import { DEFAULT_TERMINAL_DAYS, issueTerminalFiles } from '../../terminals/enroll-terminal.js';
+import { type DayReport, dayStartMs, type Totals, unreconciled } from '../../terminals/terminal-report.js';
 import { CsrError, TlsSetupError } from '../../tls/index.js';
 import { CliError, integerOption } from '../io.js';
-import {
-  type DataDirOptions,
-  formatCents,
-  type LedgerCommandDeps,
-  operatorGroup,
-  printTable,
-  recordOperatorAction,
-  withCommonOptions,
-  withStore,
-} from './accounts.js';
+import { formatCents, type LedgerCommandDeps, operatorGroup, printTable, withCommonOptions } from './accounts.js';
 import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
+import { LEDGER_OPTION, type LedgerTargetOptions, recordLedgerAction, withLedger } from './ledger-target.js';
 
 function requireTerminalId(id: string): string {
   if (!TERMINAL_PATTERN.test(id)) {
@@ -44,8 +36,9 @@ function noSuchTerminal(id: string): CliError {
 const totals = (t: Totals) => `${t.count} / ${formatCents(t.cents)}`;
 
 /**
- * `bank-server terminals enroll|list|revoke|load|unload|count|report`. Safe while the server runs
- * (short SQLite transactions; the server sees a revocation within a second) and audited like
+ * `bank-server terminals enroll|list|revoke|load|unload|count|report`. Safe while servers run
+ * (short transactions on the ledger `--ledger` or the data dir names; a server sees a revocation
+ * within a second) and audited like
  * `accounts`: each change is queued for the running server's audit log.
  */
 export function terminalsCommand(deps: LedgerCommandDeps): Command {
@@ -59,8 +52,9 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
       .description("issue a terminal certificate and key (or sign the ATM's own --csr) and record it")
       .option('--out <dir>', 'where to write <id>.crt and <id>.key (default: <data-dir>/terminals)')
       .option('--days <n>', 'certificate lifetime in days', integerOption(1, 3650), DEFAULT_TERMINAL_DAYS)
-      .option('--csr <file>', 'sign this PKCS#10 request instead of making a key (the key stays on the ATM)'),
-  ).action(async (id: string, opts: DataDirOptions & { out?: string; days: number; csr?: string }) => {
+      .option('--csr <file>', 'sign this PKCS#10 request instead of making a key (the key stays on the ATM)')
+      .option(...LEDGER_OPTION),
+  ).action(async (id: string, opts: LedgerTargetOptions & { out?: string; days: number; csr?: string }) => {
     requireTerminalId(id);
     const paths = dataDirPaths(resolveDataDir(opts.dataDir, deps.env ?? process.env));
     let csrPem: string | undefined;
@@ -74,18 +68,26 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
         );
       }
     }
-    const enrolled = await withStore(opts, deps, async (store) => {
+    const enrolled = await withLedger(opts, deps, async (ledger) => {
+      // Instances sharing a ledger share one terminal CA: a new one here would issue certificates none accepts.
+      if (ledger.kind === 'postgres' && !existsSync(paths.terminalCaCert)) {
+        throw new CliError(
+          'NO_TERMINAL_CA',
+          `no terminal CA at ${paths.terminalCaCert}; pass the --data-dir of an instance of this bank`,
+        );
+      }
       try {
-        const done = await enrollTerminalFiles({
+        // The certificate comes from the data dir's terminal CA; only the record goes to the ledger.
+        const issued = await issueTerminalFiles({
           paths,
-          store,
           id,
           days: opts.days,
           now: clock(),
           ...(opts.out === undefined ? {} : { outDir: resolve(opts.out) }),
           ...(csrPem === undefined ? {} : { csrPem }),
         });
-        recordOperatorAction(deps, store, {
+        const done = { ...issued, ...(await ledger.enrollTerminal({ id, fingerprint: issued.fingerprint })) };
+        await recordLedgerAction(deps, ledger, {
           action: 'terminal_enroll',
           terminal: id,
           fingerprint: done.fingerprint,
@@ -144,16 +146,21 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
     terminals
       .command('revoke')
       .argument('<id>')
-      .description('refuse its certificate from now on; its open sessions end within 2 s'),
-  ).action((id: string, opts: DataDirOptions) =>
-    withStore(opts, deps, (store) => {
+      .description('refuse its certificate from now on; its open sessions end within 2 s')
+      .option(...LEDGER_OPTION),
+  ).action((id: string, opts: LedgerTargetOptions) =>
+    withLedger(opts, deps, async (ledger) => {
       requireTerminalId(id);
-      const record = findTerminal(store, id);
+      const record = await ledger.findTerminal(id);
       if (!record) throw noSuchTerminal(id);
-      if (!revokeTerminal(store, id, clock().toISOString())) {
+      if (!(await ledger.revokeTerminal(id))) {
         throw new CliError('ALREADY_REVOKED', `terminal ${id} is already revoked`);
       }
-      recordOperatorAction(deps, store, { action: 'terminal_revoke', terminal: id, fingerprint: record.fingerprint });
+      await recordLedgerAction(deps, ledger, {
+        action: 'terminal_revoke',
+        terminal: id,
+        fingerprint: record.fingerprint,
+      });
       if (opts.json) deps.out(JSON.stringify({ id, status: 'revoked' }));
       else deps.out(`revoked terminal ${id}; its sessions end within 2 s`);
     }),
@@ -165,23 +172,24 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
         .command(kind)
         .argument('<id>')
         .argument('<amount>', 'decimal, e.g. 50000.00')
-        .description(kind === 'load' ? 'cash put into the machine (from the vault)' : 'cash taken out of the machine'),
-    ).action((id: string, amount: string, opts: DataDirOptions) =>
-      withStore(opts, deps, (store) => {
+        .description(kind === 'load' ? 'cash put into the machine (from the vault)' : 'cash taken out of the machine')
+        .option(...LEDGER_OPTION),
+    ).action((id: string, amount: string, opts: LedgerTargetOptions) =>
+      withLedger(opts, deps, async (ledger) => {
         requireTerminalId(id);
         const cents = requireAmount(amount);
-        const moved = moveTerminalCash(store, { id, kind, amountCents: cents, nowMs: Date.now() });
+        const moved = await ledger.moveTerminalCash({ id, kind, amountCents: cents });
         if (!moved.ok) {
           if (moved.code === 'UNKNOWN_TERMINAL') throw noSuchTerminal(id);
           if (moved.code === 'TERMINAL_REVOKED')
             throw new CliError(moved.code, `terminal ${id} is revoked; unload it only`);
           if (moved.code === 'INSUFFICIENT_CASH') {
-            const held = formatCents(findTerminal(store, id)?.cashCents ?? 0);
+            const held = formatCents((await ledger.findTerminal(id))?.cashCents ?? 0);
             throw new CliError(moved.code, `terminal ${id} holds only ${held}`);
           }
           throw new CliError('INVALID_AMOUNT', `amount must be more than 0.00: ${amount}`);
         }
-        recordOperatorAction(deps, store, { action: `terminal_${kind}`, terminal: id, amountCents: cents });
+        await recordLedgerAction(deps, ledger, { action: `terminal_${kind}`, terminal: id, amountCents: cents });
         if (opts.json) deps.out(JSON.stringify({ id, [`${kind}edCents`]: cents, cashCents: moved.cashCents }));
         else
           deps.out(
@@ -196,14 +204,15 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
       .command('count')
       .argument('<id>')
       .argument('<amount>', 'the cash counted in the machine, decimal')
-      .description("record the cash an operator counted; the report shows the difference to the ledger's position"),
-  ).action((id: string, amount: string, opts: DataDirOptions) =>
-    withStore(opts, deps, (store) => {
+      .description("record the cash an operator counted; the report shows the difference to the ledger's position")
+      .option(...LEDGER_OPTION),
+  ).action((id: string, amount: string, opts: LedgerTargetOptions) =>
+    withLedger(opts, deps, async (ledger) => {
       requireTerminalId(id);
       const cents = requireAmount(amount);
-      const counted = recordTerminalCount(store, { id, countedCents: cents, nowMs: Date.now() });
+      const counted = await ledger.countTerminal({ id, countedCents: cents });
       if (!counted.ok) throw noSuchTerminal(id);
-      recordOperatorAction(deps, store, {
+      await recordLedgerAction(deps, ledger, {
         action: 'terminal_count',
         terminal: id,
         countedCents: cents,
@@ -227,13 +236,14 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
     terminals
       .command('report')
       .description('end-of-day totals per terminal; exit 1 if a count differs from the position')
-      .option('--day <YYYY-MM-DD>', 'the UTC day (default: today)'),
-  ).action((opts: DataDirOptions & { day?: string }) =>
-    withStore(opts, deps, (store) => {
-      const day = opts.day ?? clock().toISOString().slice(0, 10);
+      .option('--day <YYYY-MM-DD>', "the UTC day (default: today, by the database's clock on PostgreSQL)")
+      .option(...LEDGER_OPTION),
+  ).action((opts: LedgerTargetOptions & { day?: string }) =>
+    withLedger(opts, deps, async (ledger) => {
+      const day = opts.day ?? (await ledger.today());
       if (dayStartMs(day) === null)
         throw new CliError('INVALID_DAY', `not a day: "${day.slice(0, 20)}" (write it like 2026-12-01)`);
-      const report = buildDayReport(store, day);
+      const report = await ledger.dayReport(day);
       const bad = unreconciled(report);
       if (opts.json) deps.out(JSON.stringify(report));
       else printReport(deps.out, report);
@@ -247,7 +257,7 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
   return terminals;
 }
 
-function printReport(out: (line: string) => void, report: ReturnType<typeof buildDayReport>): void {
+function printReport(out: (line: string) => void, report: DayReport): void {
   out(`terminal report for ${report.day} (UTC); counts / amounts`);
   printTable(
     out,

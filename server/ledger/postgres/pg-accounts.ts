@@ -23,6 +23,8 @@ export async function exportAccount(pool: pg.Pool, user: string): Promise<object
   );
   return {
     user: row.username,
+    // No roles on PostgreSQL yet: every account is a customer (the SQLite export names the role).
+    role: 'customer',
     status: row.status,
     createdAt: row.created_at,
     balanceCents: row.balance_cents,

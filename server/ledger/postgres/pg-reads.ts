@@ -47,6 +47,8 @@ export async function listAccounts(pool: pg.Pool): Promise<AccountSummary[]> {
     failedLogins: row.failed_logins,
     totpEnabled: row.totp_enabled,
     createdAt: row.created_at,
+    // No roles on PostgreSQL yet; the SQLite list names every account's role.
+    role: 'customer',
   }));
 }
 

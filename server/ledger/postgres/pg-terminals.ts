@@ -44,10 +44,13 @@ function toRecord(row: TerminalRow): PgTerminalRecord {
 export class PostgresTerminals {
   readonly #pool: pg.Pool;
   readonly #clock: (() => number) | undefined;
+  readonly #onError: ((error: unknown) => void) | undefined;
 
-  constructor(pool: pg.Pool, clock?: () => number) {
+  /** `onError`: what made a call reject with INTERNAL, for the log (the caller sees only the code). */
+  constructor(pool: pg.Pool, clock?: () => number, onError?: (error: unknown) => void) {
     this.#pool = pool;
     this.#clock = clock;
+    this.#onError = onError;
   }
 
   /** The test clock, else the database's (not this instance's). */
@@ -68,7 +71,9 @@ export class PostgresTerminals {
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw error instanceof ProtocolError ? error : new ProtocolError('INTERNAL');
+      if (error instanceof ProtocolError) throw error;
+      this.#onError?.(error);
+      throw new ProtocolError('INTERNAL');
     } finally {
       client.release();
     }

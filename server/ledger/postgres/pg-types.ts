@@ -23,6 +23,12 @@ export interface PostgresLedgerOptions {
    * and a schema that is not the one this program knows is refused.
    */
   readOnly?: boolean;
+  /**
+   * For operator writes (`accounts lock --ledger …`): check the schema version instead of
+   * migrating, so an operator's command never changes the schema or the functions under running
+   * instances; a database without the schema is refused (`bank-server init --ledger` creates it).
+   */
+  checkSchemaOnly?: boolean;
   /** What failed inside a call that rejected with INTERNAL/SERVER_BUSY; for logging. */
   onError?: (error: unknown) => void;
 }

@@ -53,7 +53,7 @@ export class PostgresLedger implements LedgerBackend {
     this.#config = options.config;
     this.#configText = configJson(options.config);
     this.logins = new PostgresLogins(pool, options.clock);
-    this.terminals = new PostgresTerminals(pool, options.clock);
+    this.terminals = new PostgresTerminals(pool, options.clock, options.onError);
     this.#key = options.requestHashKey ? Uint8Array.from(options.requestHashKey) : undefined;
     this.#clock = options.clock;
     this.#onError = options.onError;
@@ -72,7 +72,7 @@ export class PostgresLedger implements LedgerBackend {
     pool.on('error', (error) => options.onError?.(error));
     const ledger = new PostgresLedger(pool, options);
     try {
-      if (options.readOnly) await checkSchemaVersion(pool);
+      if (options.readOnly || options.checkSchemaOnly) await checkSchemaVersion(pool);
       else await migratePostgres(pool, ledger.#nowIso());
       return ledger;
     } catch (error) {
