@@ -233,6 +233,7 @@ async function wireBank(
   const authenticator = new Authenticator({
     store,
     lockout,
+    ...(bankLedger.sharedAddressSlots ? { shared: bankLedger.sharedAddressSlots } : {}),
     hasher,
     limiter,
     policy,
