@@ -88,7 +88,7 @@ export interface BenchResults {
  * and fraud alerts, not transactions. The per-address login and registration limits are lifted
  * too, since every bench client comes from the same address.
  */
-const BANK_ARGS = [
+export const BANK_ARGS = [
   '--port',
   '0',
   '--admin-port',

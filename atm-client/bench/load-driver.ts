@@ -25,11 +25,16 @@ export interface LoadWindow {
 }
 
 export interface DriveOptions {
-  serverPid: number;
+  /** The server's process, or every process of a bank of several instances (CPU and RSS are summed). */
+  serverPid: number | readonly number[];
   warmupMs: number;
   durationMs: number;
   /** Called at the start and the end of the measured window (e.g. to read server metrics). */
   onWindow?: (edge: 'start' | 'end') => Promise<void>;
+}
+
+function sumOver(pids: number | readonly number[], read: (pid: number) => number): number {
+  return (typeof pids === 'number' ? [pids] : pids).reduce((sum, pid) => sum + read(pid), 0);
 }
 
 function totalBytes(workers: readonly LoadWorker[]): { out: number; in: number } {
@@ -66,14 +71,14 @@ export async function drive(workers: readonly LoadWorker[], options: DriveOption
   const edges = (async () => {
     await sleep(options.warmupMs);
     window.start = performance.now();
-    cpuStart = processCpuSeconds(options.serverPid);
+    cpuStart = sumOver(options.serverPid, processCpuSeconds);
     clientStart = process.cpuUsage();
     bytesStart = totalBytes(workers);
     await options.onWindow?.('start');
     await sleep(Math.max(0, endAt - performance.now()));
     window.end = performance.now();
-    cpuEnd = processCpuSeconds(options.serverPid);
-    rss = processRssBytes(options.serverPid);
+    cpuEnd = sumOver(options.serverPid, processCpuSeconds);
+    rss = sumOver(options.serverPid, processRssBytes);
     clientEnd = process.cpuUsage(clientStart);
     bytesEnd = totalBytes(workers);
     await options.onWindow?.('end');

@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatBenchTable } from '../../bench/bench-report.js';
-import { formatProfiles, runBench } from '../../bench/bench-runner.js';
+import { BANK_ARGS, formatProfiles, runBench } from '../../bench/bench-runner.js';
+import { formatInstancesTable, type InstancesRun, runInstancesBench } from '../../bench/instances-bench.js';
 import type { AtmIo } from '../atm-io.js';
 import { OperationFailed, UsageError } from '../cli-errors.js';
 
@@ -15,6 +16,8 @@ interface BenchFlags {
   auditOff: boolean;
   raw: boolean;
   profile?: string;
+  ledger?: string;
+  instances: string;
 }
 
 function positive(text: string, what: string, max: number): number {
@@ -49,6 +52,11 @@ export function registerBenchCommand(program: Command, io: AtmIo): void {
     .option('--no-audit-off', 'skip the extra full-system run with --no-audit')
     .option('--no-raw', 'skip the raw TLS baseline (e.g. while profiling; no ratios then)')
     .option('--profile <dir>', 'write V8 CPU profiles of the audited bank-server runs to <dir> and summarise them')
+    .option(
+      '--ledger <url>',
+      'also run the full system on this PostgreSQL ledger (postgres://…) with --instances bank-server instances, at the largest C',
+    )
+    .option('--instances <list>', 'with --ledger: comma-separated instance counts', '1,2,3')
     .action(async (flags: BenchFlags) => {
       const durationSec = positive(flags.duration, '--duration', 3_600);
       const warmupSec = flags.warmup === '0' ? 0 : positive(flags.warmup, '--warmup', 600);
@@ -56,7 +64,14 @@ export function registerBenchCommand(program: Command, io: AtmIo): void {
       const loginCount = flags.logins === '0' ? 0 : positive(flags.logins, '--logins', 10_000);
       const profileDir = flags.profile === undefined ? null : resolve(flags.profile);
       if (profileDir) await mkdir(profileDir, { recursive: true });
+      if (flags.ledger !== undefined && !/^postgres(ql)?:\/\//i.test(flags.ledger)) {
+        throw new UsageError(`--ledger must be a postgres:// URL (the SQLite rows always run), not ${flags.ledger}`);
+      }
+      const instanceCounts = flags.instances
+        .split(',')
+        .map((part) => positive(part.trim(), 'each --instances value', 16));
       let results: Awaited<ReturnType<typeof runBench>>;
+      let instanceRows: InstancesRun[] = [];
       try {
         results = await runBench({
           durationSec,
@@ -68,17 +83,39 @@ export function registerBenchCommand(program: Command, io: AtmIo): void {
           profileDir,
           log: (line) => io.stderr(`${line}\n`),
         });
+        if (flags.ledger !== undefined) {
+          instanceRows = await runInstancesBench({
+            ledgerUrl: flags.ledger,
+            instances: instanceCounts,
+            connections: Math.max(...connections),
+            durationSec,
+            warmupSec,
+            bankArgs: BANK_ARGS,
+            log: (line) => io.stderr(`${line}\n`),
+          });
+        }
       } catch (error) {
         io.stderr(`atm bench: ${error instanceof Error ? error.message : String(error)}\n`);
         throw new OperationFailed(1);
       }
       io.stdout(`${formatBenchTable(results)}\n`);
       if (profileDir) io.stdout(`\n${formatProfiles(results)}\n`);
+      if (instanceRows.length > 0) {
+        const sqlite = results.runs.find((r) => r.system === 'full' && r.connections === Math.max(...connections));
+        io.stdout(
+          `\n${formatInstancesTable(
+            instanceRows,
+            sqlite
+              ? { throughput: sqlite.throughput, p99: sqlite.latencyMs.p99, cpuUs: sqlite.serverCpuPerRequestUs }
+              : null,
+          )}\n`,
+        );
+      }
       const jsonPath = resolve(
         flags.json ?? join('tests', 'bench', 'results', `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`),
       );
       await mkdir(dirname(jsonPath), { recursive: true });
-      await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+      await writeFile(jsonPath, `${JSON.stringify({ ...results, instances: instanceRows }, null, 2)}\n`);
       io.stdout(`results: ${jsonPath}\n`);
     });
 }
