@@ -34,9 +34,12 @@ interface Instance {
   adminPort: number;
 }
 
-function run(bin: string, args: string[]): Promise<{ code: number | null; out: string }> {
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
-    const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [bin, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     proc.stdout.on('data', (c: Buffer) => {
       out += c.toString();
@@ -169,24 +172,7 @@ async function main(argv: string[]): Promise<number> {
     if (smoke) {
       const env = { ATM_PASSWORD: password };
       const atm = (instance: Instance, ...args: string[]) =>
-        new Promise<{ code: number | null; out: string }>((done) => {
-          const proc = spawn(
-            process.execPath,
-            [ATM, 'exec', '--json', ...connect(instance), '--user', 'demo', ...args],
-            {
-              stdio: ['ignore', 'pipe', 'pipe'],
-              env: { ...process.env, ...env },
-            },
-          );
-          let text = '';
-          proc.stdout.on('data', (c: Buffer) => {
-            text += c.toString();
-          });
-          proc.stderr.on('data', (c: Buffer) => {
-            text += c.toString();
-          });
-          proc.once('close', (code) => done({ code, out: text.trim() }));
-        });
+        run(ATM, ['exec', '--json', ...connect(instance), '--user', 'demo', ...args], env);
       const [a, b, c] = instances as [Instance, Instance, Instance];
       for (const [label, result] of [
         ['deposit on a', await atm(a, 'deposit', '25.00', '--id', 'cluster-smoke-1')],

@@ -151,32 +151,43 @@ export function withOutboxId(json: string, id: number): AuditEventInput {
  * the end, so usually only the last few kilobytes); 0 when there is none.
  */
 export async function lastOutboxIdIn(path: string): Promise<number> {
+  for await (const line of linesBackwards(path)) {
+    const id = outboxIdOf(line);
+    if (id !== null) return id;
+  }
+  return 0;
+}
+
+/**
+ * The lines of a file from its end backwards, each whole, reading at most the last `maxBytes`
+ * (a line cut by that bound is not given). Nothing when the file does not exist.
+ */
+export async function* linesBackwards(path: string, maxBytes = Number.POSITIVE_INFINITY): AsyncGenerator<string> {
   let size: number;
   try {
     size = (await stat(path)).size;
   } catch {
-    return 0;
+    return;
   }
   const handle = await open(path, 'r');
   try {
+    const floor = Math.max(0, size - maxBytes);
     let end = size;
-    let carry = '';
-    while (end > 0) {
-      const start = Math.max(0, end - SCAN_CHUNK);
+    // Bytes of a line cut by the chunk boundary: joined to the next chunk before decoding, so a
+    // character split across the boundary decodes whole.
+    let carry = Buffer.alloc(0);
+    while (end > floor) {
+      const start = Math.max(floor, end - SCAN_CHUNK);
       const buf = Buffer.alloc(end - start);
       await handle.read(buf, 0, buf.length, start);
-      const text = buf.toString('utf8') + carry;
-      const lines = text.split('\n');
-      // The first piece may be cut mid-line (or mid-character): it is read with the next chunk.
-      carry = start > 0 ? (lines.shift() ?? '') : '';
-      for (let k = lines.length - 1; k >= 0; k--) {
-        const id = outboxIdOf(lines[k] ?? '');
-        if (id !== null) return id;
-      }
+      const bytes = Buffer.concat([buf, carry]);
+      const firstNewline = bytes.indexOf(0x0a);
+      const whole = start > 0 ? (firstNewline < 0 ? Buffer.alloc(0) : bytes.subarray(firstNewline + 1)) : bytes;
+      carry = start > 0 ? (firstNewline < 0 ? bytes : bytes.subarray(0, firstNewline)) : Buffer.alloc(0);
+      const lines = whole.toString('utf8').split('\n');
+      for (let k = lines.length - 1; k >= 0; k--) yield lines[k] ?? '';
       end = start;
     }
-    const id = outboxIdOf(carry);
-    return id ?? 0;
   } finally {
     await handle.close();
   }

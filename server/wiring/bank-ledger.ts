@@ -8,16 +8,8 @@ import type { AuditSink } from '../../audit/index.js';
 import type { AlertFigure, TerminalFigure } from '../admin/live-figures.js';
 import type { SharedAddressSlots } from '../auth/shared-address-slots.js';
 import type { AuthAccountStore, LockoutRecorder } from '../auth/types.js';
-import type {
-  AuditedOutcome,
-  FraudAlertRecord,
-  LedgerStore,
-  MutatingRequest,
-  MutationTarget,
-  OutboxEnvelope,
-  OutboxRow,
-  PreparedChange,
-} from '../ledger/index.js';
+import type { FraudAlertRecord, LedgerStore, OutboxRow } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/ledger-backend.js';
 import type { OpenAccountJob, OpenAccountOutcome } from '../ledger/teller-ledger.js';
 import type { SessionStore } from '../session/services.js';
 import type { TerminalLookup } from '../terminals/index.js';
@@ -35,12 +27,8 @@ export interface BankLedger {
   readonly store: SessionStore & AuthAccountStore;
   /** The embedded ledger's store, for what only it does yet (the demo terminal); absent on PostgreSQL. */
   readonly sqliteStore?: LedgerStore;
-  mutate(
-    target: MutationTarget,
-    request: MutatingRequest,
-    prepared?: PreparedChange,
-    audit?: OutboxEnvelope,
-  ): Promise<AuditedOutcome>;
+  /** What LedgerBackend.mutate does: apply under the ledger rules, resolve once durable (with its outbox rows). */
+  readonly mutate: LedgerBackend['mutate'];
   /** False when the account is no longer active or was locked by an operator. */
   setTotpPending(accountId: number, sealedSecret: string): Promise<boolean>;
   readonly lockout: LockoutRecorder;

@@ -1,8 +1,7 @@
-import { open, stat } from 'node:fs/promises';
 import type pg from 'pg';
 import type { AuditSink } from '../../../audit/index.js';
 import type { OutboxRow } from '../audit-outbox.js';
-import { outboxIdOf, withOutboxId } from '../audit-outbox-drain.js';
+import { linesBackwards, outboxIdOf, withOutboxId } from '../audit-outbox-drain.js';
 
 /** Rows per drain query. */
 const DRAIN_BATCH = 1024;
@@ -15,7 +14,6 @@ const DRAIN_INTERVAL_MS = 500;
  * that at any rate this server reaches. A logged row beyond it would be logged twice (never lost).
  */
 const RECOVERY_SCAN_BYTES = 64 * 1024 * 1024;
-const SCAN_CHUNK = 256 * 1024;
 
 export interface PgOutboxDrainOptions {
   pool: pg.Pool;
@@ -159,35 +157,11 @@ export class PgOutboxDrain {
  * reading backwards and stopping once all are found.
  */
 export async function outboxIdsIn(path: string, wanted: ReadonlySet<number>): Promise<number[]> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    return [];
-  }
   const found = new Set<number>();
-  const handle = await open(path, 'r');
-  try {
-    const floor = Math.max(0, size - RECOVERY_SCAN_BYTES);
-    let end = size;
-    let carry = '';
-    const take = (line: string) => {
-      const id = outboxIdOf(line);
-      if (id !== null && wanted.has(id)) found.add(id);
-    };
-    while (end > floor && found.size < wanted.size) {
-      const start = Math.max(floor, end - SCAN_CHUNK);
-      const buf = Buffer.alloc(end - start);
-      await handle.read(buf, 0, buf.length, start);
-      const lines = (buf.toString('utf8') + carry).split('\n');
-      // The first piece may be cut mid-line: it is read with the next chunk.
-      carry = start > 0 ? (lines.shift() ?? '') : '';
-      for (const line of lines) take(line);
-      end = start;
-    }
-    if (end === 0) take(carry);
-    return [...found].sort((a, b) => a - b);
-  } finally {
-    await handle.close();
+  for await (const line of linesBackwards(path, RECOVERY_SCAN_BYTES)) {
+    const id = outboxIdOf(line);
+    if (id !== null && wanted.has(id)) found.add(id);
+    if (found.size === wanted.size) break;
   }
+  return [...found].sort((a, b) => a - b);
 }
