@@ -31,15 +31,23 @@ export type EngineAuditKind =
   | 'sequence_error'
   | 'integrity_failure'
   | 'session_notice'
-  | 'session_close';
+  | 'session_close'
+  | 'terminal_refused';
 
 export interface AuditAction {
   type: 'audit';
-  event: { kind: EngineAuditKind; code?: string; detail?: Record<string, unknown> };
+  /** `actor` only where the engine knows better than the driver (the user a hello named). */
+  event: { kind: EngineAuditKind; actor?: string; code?: string; detail?: Record<string, unknown> };
 }
 
 /** The transition table's check: a move the table does not list is a bug in the engine. */
 export function checkedMove<S extends string>(table: Readonly<Record<S, readonly S[]>>, from: S, to: S): S {
   if (!table[from].includes(to)) throw new Error(`engine bug: no transition ${from} → ${to}`);
   return to;
+}
+
+/** The audit kind of a broken sealed channel (§6): the cause, by its error code. */
+export function brokenChannelKind(code: string): EngineAuditKind {
+  if (code === 'SEQUENCE_ERROR') return 'sequence_error';
+  return code === 'INTEGRITY_FAILURE' ? 'integrity_failure' : 'protocol_error';
 }

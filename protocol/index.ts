@@ -161,6 +161,8 @@ export {
 // Engines (sans-IO)
 // ---------------------------------------------------------------------------------------
 
+/** What an INVALID_AMOUNT request still tells about itself (its op, its amount, the maximum). */
+export { type AmountFault, describeAmountFault } from './amount-fault.js';
 /** The client's handshake as a state machine. */
 export {
   CLIENT_HANDSHAKE_TRANSITIONS,
@@ -177,10 +179,12 @@ export type { AuditAction, CloseAction, EngineAuditKind, SendAction } from './en
 /** One server connection as a state machine: handshake, early frames, ordered answers, timeouts. */
 export {
   MAX_EARLY_FRAMES,
+  MAX_QUEUED_OUTPUT_BYTES,
   SERVER_SESSION_TRANSITIONS,
   ServerSessionEngine,
   type ServerSessionState,
 } from './server-session-engine.js';
+export { helloTerminalProblem, type TerminalCertificate } from './server-session-hello.js';
 export type {
   CredentialsOutcome,
   ServerSessionAction,

@@ -1,35 +1,36 @@
 /**
  * One server connection of secure-atm/1 as a sans-IO state machine: the handshake
- * (protocol/README.md §2–§3), early frames (§2.1), sealed frames in order (§4), requests answered
- * in the order they came (§5), broken channels (§6) and both timeouts. The driver feeds it
- * bytes and events and carries out the actions it returns; sockets, timers, the password
- * check and the business rules stay outside.
+ * (protocol/README.md §1.1–§3), early frames (§2.1), sealed frames in order (§4), requests answered
+ * in the order they came (§5), broken channels (§6), both timeouts, the peer's half-close, and the
+ * ways the server ends a session. The driver feeds it bytes and events and carries out the
+ * actions it returns; sockets, timers, the password check and the business rules stay outside.
  *
  *   awaiting_hello ──hello──▶ authenticating ──credentials ok──▶ open ──▶ closing ──▶ closed
  *         └─────────── bad frame, refusal, timeout: error frame or silence ──▶ closing
  *
- * Slightly over the usual file size on purpose: the transition table and every event that
- * moves along it are read together (its types live in server-session-types.ts).
+ * The hello steps live in server-session-hello.ts, the in-order answers and request reading in
+ * server-session-answers.ts, the action buffer in server-session-output.ts, the types in
+ * server-session-types.ts. What is left is over the usual file size on purpose: the transition
+ * table and every event that moves along it are read together.
  */
-import { randomBytes } from 'node:crypto';
 import { toB64 } from './base64.js';
-import {
-  HANDSHAKE_TIMEOUT_MS,
-  MAX_PIPELINED_REQUESTS,
-  NONCE_BYTES,
-  type NOTICE_KINDS,
-  SESSION_ID_BYTES,
-} from './constants.js';
-import type { EngineAuditKind } from './engine-types.js';
-import { checkedMove } from './engine-types.js';
+import { HANDSHAKE_TIMEOUT_MS, MAX_PIPELINED_REQUESTS, type NOTICE_KINDS } from './constants.js';
+import { brokenChannelKind, checkedMove, type EngineAuditKind } from './engine-types.js';
 import type { ErrorCode, WireErrorCode } from './errors.js';
-import { encodeFrame, FrameDecoder } from './frame.js';
-import { encodeErrorFrame, encodeWelcome, parseHello } from './handshake-messages.js';
-import { deriveSessionKeys, generateX25519KeyPair, wipeSessionKeys, x25519 } from './key-schedule.js';
-import type { ParsedHello, Request } from './message-types.js';
-import { parseRequest } from './request-messages.js';
-import { SealedChannel } from './sealed-channel.js';
-import { encodeErrorResponse, encodeNotice } from './server-messages.js';
+import { FrameDecoder } from './frame.js';
+import { type ErrorFrameOptions, encodeErrorFrame } from './handshake-messages.js';
+import type { SealedChannel } from './sealed-channel.js';
+import { encodeNotice } from './server-messages.js';
+import { AnswerQueue, readRequest } from './server-session-answers.js';
+import {
+  type AcceptedHello,
+  type HelloRefusal,
+  openSession,
+  readHello,
+  terminalRefusal,
+  wipeAcceptedHello,
+} from './server-session-hello.js';
+import { SessionOutput } from './server-session-output.js';
 import type {
   CredentialsOutcome,
   ServerSessionAction,
@@ -51,35 +52,32 @@ export const SERVER_SESSION_TRANSITIONS: Readonly<Record<ServerSessionState, rea
 /** Frames held between hello and welcome (§2.1); one more breaks the connection. */
 export const MAX_EARLY_FRAMES = MAX_PIPELINED_REQUESTS;
 
-type Notice = { notice: (typeof NOTICE_KINDS)[number]; message: string };
+/** Answers queued for a peer that does not read, beyond which no further request is opened. */
+export const MAX_QUEUED_OUTPUT_BYTES = 256 * 1024;
 
-interface Slot {
-  request: Request | null;
-  answer: string | null;
-  /** logout answered ok: the server closes once it is sent (§5). */
-  closeAfter: boolean;
-}
+type Notice = { notice: (typeof NOTICE_KINDS)[number]; message: string };
 
 export class ServerSessionEngine {
   private current: ServerSessionState = 'awaiting_hello';
   private readonly decoder = new FrameDecoder();
   private readonly startedAt: number;
   private lastActivity = 0;
-  private helloBytes: Buffer | null = null;
-  private hello: ParsedHello | null = null;
+  private accepted: AcceptedHello | null = null;
   private channel: SealedChannel | null = null;
   private wasOpen = false;
-  /** Frames not yet opened: early ones before welcome, then any beyond 32 requests in flight. */
+  /** Frames not yet opened: early ones before welcome, then any the session cannot take yet. */
   private backlog: Buffer[] = [];
-  private readonly slots = new Map<number, Slot>();
-  private nextTicket = 0;
-  private nextToSend = 0;
+  private readonly answers = new AnswerQueue();
   /** Set once the session is ending: close (after this notice, if any) when every answer is out. */
   private ending: { notice: Notice | null } | null = null;
-  private out: ServerSessionAction[] = [];
+  /** The close action was given: nothing more is sent. */
+  private closeGiven = false;
+  /** The peer half-closed: answer what it sent, then close. */
+  private peerDone = false;
+  private readonly out = new SessionOutput();
 
   constructor(private readonly options: ServerSessionOptions) {
-    this.startedAt = options.clock.now();
+    this.startedAt = options.startedAt ?? options.clock.now();
   }
 
   get state(): ServerSessionState {
@@ -88,16 +86,20 @@ export class ServerSessionEngine {
 
   /** Requests dispatched or refused whose answers have not been sent yet. */
   get inFlight(): number {
-    return this.nextTicket - this.nextToSend;
+    return this.answers.pending;
   }
 
-  /** False while the driver should stop reading (login running, 32 in flight, or frames held). */
+  /**
+   * False while the engine takes no frames: a login running (frames are only held), 32 in
+   * flight, frames held, or answers backed up. A driver may still read while authenticating, to see
+   * a hang-up at once; the engine holds up to 32 frames there and breaks the handshake beyond.
+   */
   get wantsInput(): boolean {
     if (this.current === 'awaiting_hello') return true;
-    return this.current === 'open' && this.backlog.length === 0 && this.inFlight < MAX_PIPELINED_REQUESTS;
+    return this.current === 'open' && this.backlog.length === 0 && this.canOpen();
   }
 
-  /** When `timeout()` next has an effect (ms since the epoch), or null. */
+  /** When `timeout()` next has an effect (on the options' clock), or null. */
   get deadline(): number | null {
     if (this.current === 'awaiting_hello' || this.current === 'authenticating') {
       return this.startedAt + (this.options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
@@ -120,59 +122,39 @@ export class ServerSessionEngine {
   }
 
   credentialsChecked(outcome: CredentialsOutcome): ServerSessionAction[] {
-    if (this.current !== 'authenticating' || !this.hello || !this.helloBytes) return [];
+    const accepted = this.accepted;
+    if (this.current !== 'authenticating' || !accepted) return [];
     if (!outcome.ok) {
-      this.refuse(outcome.code, { message: outcome.message, retryAfterMs: outcome.retryAfterMs });
+      this.refuse(outcome.code, {
+        message: outcome.message,
+        retryAfterMs: outcome.retryAfterMs,
+        reason: outcome.reason,
+      });
       return this.flush();
     }
-    const random = this.options.random ?? randomBytes;
-    const ephemeral = (this.options.keyPair ?? generateX25519KeyPair)();
-    const shared = x25519(ephemeral.secretKey, this.hello.clientKey);
-    ephemeral.secretKey.fill(0);
-    if (!shared.ok) {
-      this.refuse('PROTOCOL_ERROR', { message: 'key exchange failed' });
-      return this.flush();
-    }
-    const serverNonce = Buffer.from(random(NONCE_BYTES));
-    const sessionId = Buffer.from(random(SESSION_ID_BYTES));
-    const role = outcome.role ?? 'customer';
-    const welcome = encodeWelcome({
-      serverNonce,
-      serverKey: ephemeral.publicKey,
-      sessionId,
-      user: outcome.user,
-      role: outcome.role,
-      idleTimeoutSec: this.options.idleTimeoutSec,
-    });
-    const keys = deriveSessionKeys({
-      shared: shared.value,
-      clientNonce: this.hello.clientNonce,
-      serverNonce,
-      helloBytes: this.helloBytes,
-      welcomeBytes: welcome,
-    });
-    shared.value.fill(0);
-    this.channel = new SealedChannel('server', keys, sessionId);
-    wipeSessionKeys(keys);
+    const fields = { user: outcome.user, role: outcome.role, idleTimeoutSec: this.options.idleTimeoutSec };
+    const session = openSession(accepted, fields, this.options.random);
     this.forgetHello();
-    this.send(welcome);
+    this.channel = session.channel;
+    this.send(session.welcome);
     this.move('open');
     this.wasOpen = true;
     this.lastActivity = this.options.clock.now();
-    this.out.push({ type: 'opened', sessionId: toB64(sessionId), user: outcome.user, role });
+    const role = outcome.role ?? 'customer';
+    this.out.push({ type: 'opened', sessionId: toB64(session.sessionId), user: outcome.user, role });
     this.pump();
     return this.flush();
   }
 
   dispatched(ticket: number, answer: SessionAnswer): ServerSessionAction[] {
-    const slot = this.slots.get(ticket);
-    if (!slot || slot.answer !== null || slot.request === null) return [];
-    const id = slot.request.id;
-    slot.answer = answer.ok
-      ? JSON.stringify({ id, ok: true, result: answer.result })
-      : encodeErrorResponse(id, answer.code, answer);
-    slot.closeAfter = slot.request.op === 'logout' && answer.ok;
+    if (!this.answers.answer(ticket, answer)) return [];
     this.sendAnswers();
+    this.pump();
+    return this.flush();
+  }
+
+  /** The driver's write queue drained: open what was held back. */
+  writable(): ServerSessionAction[] {
     this.pump();
     return this.flush();
   }
@@ -193,10 +175,35 @@ export class ServerSessionEngine {
     return this.flush();
   }
 
+  /** The peer half-closed: before welcome that is a hang-up; after it, answer what came, then close. */
+  peerEnded(): ServerSessionAction[] {
+    this.peerDone = true;
+    if (this.current === 'awaiting_hello' || this.current === 'authenticating') this.close('destroy');
+    else this.pump();
+    return this.flush();
+  }
+
   /** End an open session: answer what was dispatched, send the notice, close. Anything else closes at once. */
   end(notice: Notice['notice'], message: string): ServerSessionAction[] {
     if (this.current === 'open') this.endAfterAnswers({ notice, message });
     else if (this.current !== 'closed' && this.current !== 'closing') this.close('destroy');
+    return this.flush();
+  }
+
+  /** End an open session now: the notice, then close; answers still being worked on are not sent. */
+  endNow(notice: Notice['notice'], message: string): ServerSessionAction[] {
+    if (this.current === 'open') {
+      this.sendNotice({ notice, message });
+      this.close('end');
+    } else if (this.current !== 'closed' && this.current !== 'closing') this.close('destroy');
+    return this.flush();
+  }
+
+  /** Server shutdown: an open session ends as `end()` does; any other connection is dropped at once. */
+  shutdown(): ServerSessionAction[] {
+    if (this.current === 'open')
+      this.endAfterAnswers({ notice: 'SERVER_SHUTDOWN', message: 'the bank server is shutting down' });
+    else if (this.current !== 'closed') this.close('destroy');
     return this.flush();
   }
 
@@ -213,21 +220,26 @@ export class ServerSessionEngine {
   // -------------------------------------------------------------------------------------
 
   private onFirstFrame(frame: Buffer): void {
-    if (this.options.refuseFirstFrame) {
-      this.refuse(this.options.refuseFirstFrame);
+    const read = this.firstFrameRefusal() ?? readHello(frame, this.options.certificate, this.options.keyPair);
+    if (!read.ok) {
+      this.refuseHello(read);
       return;
     }
-    const parsed = parseHello(frame);
-    if (!parsed.ok) {
-      this.audit('protocol_error', parsed.error.code, { stage: 'hello', reason: parsed.error.message });
-      const code = parsed.error.code as WireErrorCode;
-      this.refuse(code, code === 'PROTOCOL_ERROR' ? { message: parsed.error.message } : {});
-      return;
-    }
-    this.hello = parsed.value;
-    this.helloBytes = Buffer.from(frame);
+    this.accepted = read.accepted;
     this.move('authenticating');
-    this.out.push({ type: 'checkCredentials', hello: parsed.value });
+    this.out.push({ type: 'checkCredentials', hello: read.accepted.hello });
+  }
+
+  /** The certificate decides before anything the client says (§2.1): any first frame, or a broken one. */
+  private firstFrameRefusal(): HelloRefusal | null {
+    const { certificate, refuseFirstFrame } = this.options;
+    if (certificate?.kind === 'refused') return terminalRefusal(certificate.reason, certificate.id);
+    return refuseFirstFrame ? { ok: false, code: refuseFirstFrame } : null;
+  }
+
+  private refuseHello(read: HelloRefusal): void {
+    if (read.audit) this.out.audit(read.audit.kind, read.audit.code, read.audit.detail, read.audit.actor);
+    this.refuse(read.code, { message: read.message });
   }
 
   private hold(frame: Buffer): void {
@@ -245,15 +257,30 @@ export class ServerSessionEngine {
       return;
     }
     if (this.current !== 'awaiting_hello' && this.current !== 'authenticating') return;
+    const refusal = this.current === 'awaiting_hello' ? this.firstFrameRefusal() : null;
+    if (refusal) {
+      this.refuseHello(refusal);
+      return;
+    }
     const stage = this.current === 'awaiting_hello' ? 'hello' : 'early';
     this.audit('protocol_error', code, { stage, reason: message });
     this.refuse('PROTOCOL_ERROR', { message });
   }
 
-  /** Open and dispatch held frames while fewer than 32 requests are in flight. */
+  /** Answers are not backed up and fewer than 32 requests are in flight. */
+  private canOpen(): boolean {
+    if (this.inFlight >= MAX_PIPELINED_REQUESTS) return false;
+    const queued = (this.options.queuedOutputBytes?.() ?? 0) + this.out.bytes;
+    return queued <= (this.options.maxQueuedOutputBytes ?? MAX_QUEUED_OUTPUT_BYTES);
+  }
+
+  /** Open and dispatch held frames while the session can take them; close a half-closed peer once done. */
   private pump(): void {
-    while (this.current === 'open' && this.backlog.length > 0 && this.inFlight < MAX_PIPELINED_REQUESTS) {
+    while (this.current === 'open' && this.backlog.length > 0 && this.canOpen()) {
       this.openFrame(this.backlog.shift() as Buffer);
+    }
+    if (this.peerDone && this.current === 'open' && this.backlog.length === 0 && this.inFlight === 0) {
+      this.close('end');
     }
   }
 
@@ -264,29 +291,23 @@ export class ServerSessionEngine {
       return;
     }
     this.lastActivity = this.options.clock.now();
-    const ticket = this.nextTicket++;
-    const limits = this.options.maxAmountCents === undefined ? {} : { maxAmountCents: this.options.maxAmountCents };
-    const parsed = parseRequest(opened.value, limits);
-    if (parsed.ok) {
-      this.slots.set(ticket, { request: parsed.value, answer: null, closeAfter: false });
-      this.out.push({ type: 'dispatch', ticket, request: parsed.value });
+    const read = readRequest(opened.value, this.options.maxAmountCents ?? Number.MAX_SAFE_INTEGER);
+    if (read.ok) {
+      const ticket = this.answers.take(read.request);
+      this.out.push({ type: 'dispatch', ticket, request: read.request });
       return;
     }
-    const { id, error } = parsed.error;
-    const answer = encodeErrorResponse(id, error.code, { message: error.message });
-    this.slots.set(ticket, { request: null, answer, closeAfter: false });
-    this.out.push({ type: 'refused', ticket, fault: parsed.error });
+    const ticket = this.answers.takeAnswered(read.answer);
+    this.out.push({ type: 'refused', ticket, fault: read.fault, ...(read.amount ? { amount: read.amount } : {}) });
     this.sendAnswers();
   }
 
   /** Seal every answer that is next in line; finish an ending session once none is left. */
   private sendAnswers(): void {
-    for (let slot = this.slots.get(this.nextToSend); slot?.answer; slot = this.slots.get(this.nextToSend)) {
-      this.slots.delete(this.nextToSend);
-      this.nextToSend += 1;
+    for (let next = this.answers.release(); next; next = this.answers.release()) {
       if (this.current !== 'open' && this.current !== 'closing') continue;
-      this.sendSealed(slot.answer);
-      if (slot.closeAfter && this.current === 'open') this.endAfterAnswers(null);
+      this.sendSealed(next.answer);
+      if (next.closeAfter && this.current === 'open') this.endAfterAnswers(null);
     }
     this.finishIfDone();
   }
@@ -302,14 +323,17 @@ export class ServerSessionEngine {
     if (this.current !== 'closing' || this.inFlight > 0 || !this.ending) return;
     const { notice } = this.ending;
     this.ending = null;
-    if (notice) {
-      this.sendSealed(encodeNotice(notice.notice, notice.message));
-      this.audit('session_notice', notice.notice);
-    }
-    this.out.push({ type: 'close', mode: 'end' });
+    if (notice) this.sendNotice(notice);
+    this.close('end');
+  }
+
+  private sendNotice(notice: Notice): void {
+    this.sendSealed(encodeNotice(notice.notice, notice.message));
+    this.audit('session_notice', notice.notice);
   }
 
   private sendSealed(text: string): void {
+    if (this.closeGiven) return;
     const sealed = this.channel?.sealer.seal(text);
     if (!sealed) return;
     if (!sealed.ok) {
@@ -321,20 +345,11 @@ export class ServerSessionEngine {
 
   /** After welcome a bad length, envelope, seq or MAC is never answered: close at once, audit why. */
   private brokenChannel(code: ErrorCode, message: string): void {
-    const kind: EngineAuditKind =
-      code === 'SEQUENCE_ERROR'
-        ? 'sequence_error'
-        : code === 'INTEGRITY_FAILURE'
-          ? 'integrity_failure'
-          : 'protocol_error';
-    this.audit(kind, code, { stage: 'sealed', reason: message });
+    this.audit(brokenChannelKind(code), code, { stage: 'sealed', reason: message });
     this.close('destroy');
   }
 
-  private refuse(
-    code: WireErrorCode,
-    options: { message?: string | undefined; retryAfterMs?: number | undefined } = {},
-  ): void {
+  private refuse(code: WireErrorCode, options: ErrorFrameOptions = {}): void {
     this.send(encodeErrorFrame(code, options));
     this.forgetHello();
     this.close('end');
@@ -343,26 +358,22 @@ export class ServerSessionEngine {
   private close(mode: 'end' | 'destroy'): void {
     this.backlog = [];
     this.ending = null;
+    this.closeGiven = true;
     if (this.current !== 'closing') this.move('closing');
     this.out.push({ type: 'close', mode });
   }
 
   private send(payload: Buffer): void {
-    this.out.push({ type: 'send', bytes: encodeFrame(payload), payload });
+    if (!this.closeGiven) this.out.send(payload);
   }
 
   private audit(kind: EngineAuditKind, code?: string, detail?: Record<string, unknown>): void {
-    this.out.push({
-      type: 'audit',
-      event: { kind, ...(code === undefined ? {} : { code }), ...(detail === undefined ? {} : { detail }) },
-    });
+    this.out.audit(kind, code, detail);
   }
 
   private forgetHello(): void {
-    // The hello holds the password.
-    this.helloBytes?.fill(0);
-    this.helloBytes = null;
-    this.hello = null;
+    if (this.accepted) wipeAcceptedHello(this.accepted);
+    this.accepted = null;
   }
 
   private move(to: ServerSessionState): void {
@@ -370,8 +381,6 @@ export class ServerSessionEngine {
   }
 
   private flush(): ServerSessionAction[] {
-    const actions = this.out;
-    this.out = [];
-    return actions;
+    return this.out.flush();
   }
 }

@@ -7,4 +7,4 @@
 /** End the sessions of revoked or re-enrolled terminals within 2 s. */
 export { REVOCATION_SWEEP_MS, startRevocationSweep, type TerminalSessionHandle } from './revocation-sweep.js';
 /** Decide remote / terminal / refused from the TLS client certificate; check hello.terminal against it. */
-export { helloTerminalProblem, identifyTerminal, type TerminalLookup, type TerminalVerdict } from './terminal-gate.js';
+export { identifyTerminal, type TerminalLookup, type TerminalVerdict } from './terminal-gate.js';

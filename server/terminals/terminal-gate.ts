@@ -46,19 +46,3 @@ export function identifyTerminal(socket: TLSSocket, lookup: TerminalLookup, nowM
   }
   return { kind: 'terminal', id: cn, fingerprint: cert.fingerprint256 };
 }
-
-/**
- * `hello.terminal` may only repeat what the certificate says: equal to the CN in a terminal
- * session, absent in a remote one. Returns why it does not, or null.
- */
-export function helloTerminalProblem(verdict: TerminalVerdict, helloTerminal: string | undefined): string | null {
-  if (verdict.kind === 'terminal') {
-    return helloTerminal === undefined || helloTerminal === verdict.id
-      ? null
-      : 'hello.terminal differs from the certificate';
-  }
-  if (verdict.kind === 'remote') {
-    return helloTerminal === undefined ? null : 'hello.terminal without a terminal certificate';
-  }
-  return 'terminal certificate refused';
-}

@@ -14,7 +14,9 @@ import { describe, expect, it } from 'vitest';
  * - nothing imports from tests/;
  * - nothing outside protocol/ builds a handshake message by hand: `hello`, `welcome` and `error`
  *   frames come from protocol/'s encoders (an object literal with `type: 'hello'` or
- *   `type: 'welcome'`, or `type: 'error'` beside a `code`, is a violation).
+ *   `type: 'welcome'`, or `type: 'error'` beside a `code`, is a violation);
+ * - the server's socket driver (server/session/connection.ts) frames, seals, encodes and parses
+ *   nothing itself: every byte it writes comes from the server session engine's actions.
  */
 
 const AREAS = ['protocol', 'audit', 'server', 'atm-client'] as const;
@@ -135,6 +137,27 @@ function handBuiltMessages(files: readonly SourceFile[]): Violation[] {
   return violations;
 }
 
+/** The socket driver leaves framing, sealing, keys and every message to the engine. */
+const SOCKET_DRIVER = 'server/session/connection.ts';
+const PROTOCOL_WORK =
+  /\b(?:encodeFrame|FrameDecoder|encode[A-Z]\w*|parse(?:Hello|Request|ServerMessage|HandshakeReply)|SealedChannel|FrameSealer|FrameOpener|deriveSessionKeys|x25519|generateX25519KeyPair|JSON\.stringify)\b/g;
+
+/** What the socket driver does that is the engine's work. */
+function driverProtocolWork(files: readonly SourceFile[]): Violation[] {
+  const violations: Violation[] = [];
+  for (const file of files) {
+    if (file.path !== SOCKET_DRIVER) continue;
+    for (const m of stripComments(file.text).matchAll(PROTOCOL_WORK)) {
+      violations.push({
+        file: file.path,
+        specifier: m[0],
+        rule: 'the socket driver leaves the protocol to the engine',
+      });
+    }
+  }
+  return violations;
+}
+
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Every source file of the four areas, read from disk. */
@@ -183,6 +206,38 @@ describe('import rules hold in this repository', () => {
 
   it('no file outside protocol/ builds a hello, welcome or error frame by hand', () => {
     expect(handBuiltMessages(files)).toEqual([]);
+  });
+
+  it('the socket driver frames, seals, encodes and parses nothing itself', () => {
+    expect(files.map((f) => f.path)).toContain(SOCKET_DRIVER);
+    expect(driverProtocolWork(files)).toEqual([]);
+  });
+});
+
+describe('driverProtocolWork on fake files (the check can fail)', () => {
+  const file = (p: string, ...lines: string[]): SourceFile => ({ path: p, text: lines.join('\n') });
+
+  it.each<[string, string]>([
+    ['a frame written by hand', 'this.socket.write(encodeFrame(payload));'],
+    ['an error frame', "this.socket.write(encodeErrorFrame('INTERNAL'));"],
+    ['a welcome', 'const welcome = encodeWelcome(fields);'],
+    ['its own key schedule', 'const keys = deriveSessionKeys(input);'],
+    ['its own sealing', "this.channel = new SealedChannel('server', keys, id);"],
+    ['a response serialised by hand', 'this.socket.write(JSON.stringify(response));'],
+    ['a request parsed by hand', 'const parsed = parseRequest(bytes);'],
+  ])('%s is a violation', (_name, line) => {
+    expect(driverProtocolWork([file(SOCKET_DRIVER, line)]).map((v) => v.rule)).toEqual([
+      'the socket driver leaves the protocol to the engine',
+    ]);
+  });
+
+  it("carrying out the engine's actions is fine, and so are other files", () => {
+    expect(
+      driverProtocolWork([file(SOCKET_DRIVER, 'this.socket.write(action.bytes);', '// never encodeFrame here')]),
+    ).toEqual([]);
+    expect(
+      driverProtocolWork([file('server/bank-server.ts', 'socket.end(encodeFrame(encodeErrorFrame(code)));')]),
+    ).toEqual([]);
   });
 });
 

@@ -12,7 +12,7 @@ import type { SessionServices } from '../../server/session/services.js';
 import type { SimLink } from './sim-network.js';
 import type { World } from './world.js';
 
-/** One session's request pipeline, in connection.ts's order. */
+/** One session's request pipeline, in server/session/request-pipeline.ts's order. */
 export class ServerConnection {
   private dispatchChain: Promise<void> = Promise.resolve();
   private lastCompletion: Promise<unknown> = Promise.resolve();
@@ -103,7 +103,7 @@ export class ServerConnection {
       if (handled.outcome === 'ACCOUNT_LOCKED') this.world.stats.lockRefusals++;
       if (handled.outcome === 'TERMINAL_REQUIRED') this.world.stats.terminalRequired++;
       if (handled.outcome === 'TERMINAL_OUT_OF_CASH') this.world.stats.outOfCash++;
-      // connection.ts's finishRequest: a mutation's records were committed with it (the outbox);
+      // request-pipeline.ts's finish: a mutation's records were committed with it (the outbox);
       // any other request's record is queued, then the answer leaves.
       if (handled.audited) {
         if (!this.dead) this.link?.sendResponse(handled.response);
