@@ -1,7 +1,11 @@
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AuditError, isErrno } from '../errors.js';
 import { listSegmentFiles } from '../segment/segment-files.js';
+import { DEFAULT_CHAIN_INSTANCE, parseHeaderLine } from '../segment/segment-format.js';
+
+/** A header line is far shorter than this (four base64 keys, a hash, names and numbers). */
+const HEADER_PEEK_BYTES = 8 * 1024;
 
 /**
  * Turn command-line arguments into segment files: a file stays as is; a folder becomes its
@@ -35,16 +39,39 @@ export async function expandSegmentArgs(args: string[]): Promise<{ paths: string
 }
 
 /**
- * The instance whose chain a segment belongs to: `…/instances/<id>/segments/x.enc` is
- * instance `<id>`, anything else is `main` (DESIGN.md "Ledger backends and instances").
+ * The instance whose chain a segment's folder holds (DESIGN.md "Ledger backends and
+ * instances"): `…/audit/instances/<id>/segments/x.enc` is instance `<id>`,
+ * `…/audit/segments/x.enc` is `main`; any other place says nothing (null).
  */
-export function instanceOfSegment(path: string): string {
+export function folderInstanceOf(path: string): string | null {
   const segmentsDir = dirname(path);
-  const instanceDir = dirname(segmentsDir);
-  if (basename(segmentsDir) === 'segments' && basename(dirname(instanceDir)) === 'instances') {
-    return basename(instanceDir);
+  if (basename(segmentsDir) !== 'segments') return null;
+  const parent = dirname(segmentsDir);
+  if (basename(dirname(parent)) === 'instances') return basename(parent);
+  if (basename(parent) === 'audit') return DEFAULT_CHAIN_INSTANCE;
+  return null;
+}
+
+/**
+ * The chain a segment is verified in: the one its folder holds, else (a segment copied out of
+ * the data dir) the instance its header names, `main` when it names none or is unreadable
+ * (the verifier then reports why). Checking the header against the folder is the verifier's job.
+ */
+export async function instanceOfSegment(path: string): Promise<string> {
+  const fromFolder = folderInstanceOf(path);
+  if (fromFolder !== null) return fromFolder;
+  let text = '';
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(HEADER_PEEK_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    text = buffer.toString('utf8', 0, bytesRead);
+  } finally {
+    await handle.close();
   }
-  return 'main';
+  const newline = text.indexOf('\n');
+  const parsed = parseHeaderLine(newline < 0 ? text : text.slice(0, newline));
+  return 'error' in parsed ? DEFAULT_CHAIN_INSTANCE : parsed.header.instance;
 }
 
 /** The folder holding the segments for a data dir, an audit dir or a segments dir. */

@@ -40,6 +40,8 @@ export interface SegmentVerifierOptions {
   allowedSigners?: Uint8Array[] | undefined;
   /** How to name the expected key in a failure ("the pinned signer"). */
   signerLabel?: string | undefined;
+  /** The chain being verified: a header naming another instance is a problem (wrong_instance). */
+  instance?: string | undefined;
   /** A signed head (from the auditor's state) to look for: `reachedHead` says whether it was found. */
   head?: { segment: string; seq: number; hash: string } | null | undefined;
 }
@@ -85,6 +87,7 @@ export class SegmentVerifier {
   private signedHead: { line: number; seq: number; hash: string; sig: string } | null = null;
   private reached = false;
   private auditorKeyText: string | null = null;
+  private instance: string | null = null;
   private sharedKey: Uint8Array | null = null;
   private problem: VerifyProblem | null = null;
   private misplaced: Misplaced | null = null;
@@ -120,6 +123,7 @@ export class SegmentVerifier {
     if (this.misplaced) this.problem = this.classify(this.misplaced);
     const summary: SegmentSummary = {
       path: this.options.path,
+      instance: this.instance,
       firstSeq: this.firstSeq,
       lastSeq: this.lastRecordSeq,
       records: this.records,
@@ -185,7 +189,17 @@ export class SegmentVerifier {
     this.lastSignedSeq = header.firstSeq - 1;
     this.signingKey = parsed.signingPublicKey;
     this.auditorKeyText = header.auditorPublicKey;
+    this.instance = header.instance;
     const { auditorPublicKey, auditorSecretKey, allowedSigners, previous } = this.options;
+    if (this.options.instance !== undefined && header.instance !== this.options.instance) {
+      this.problem = this.fault(
+        'wrong_instance',
+        line.lineNo,
+        null,
+        `${this.name} belongs to instance ${header.instance}'s chain, but lies in instance ${this.options.instance}'s: it was moved or copied there`,
+      );
+      return;
+    }
     if (auditorPublicKey && !parsed.auditorPublicKey.equals(auditorPublicKey)) {
       this.problem = this.fault(
         'wrong_key',

@@ -276,6 +276,7 @@ export class AuditLogWriter implements AuditLog {
       }
     }
     const chain = new SegmentChain({
+      instance: this.config.instance,
       created: this.config.now().toISOString(),
       run: this.run,
       segment: number,
