@@ -9,8 +9,10 @@ const HEADER_PEEK_BYTES = 8 * 1024;
 
 /**
  * Turn command-line arguments into segment files: a file stays as is; a folder becomes its
- * `*.enc` files in name order, where a data dir means `<dir>/audit/segments` and an audit
- * dir means `<dir>/segments`. `complete` is true when one folder stood for the whole log.
+ * `*.enc` files in name order, where a data dir means `<dir>/audit` and an audit dir (one
+ * holding `segments/` or `instances/`) means main's `segments/` and then every other
+ * instance's `instances/<id>/segments/`, id by id. `complete` is true when one folder stood
+ * for the whole log.
  */
 export async function expandSegmentArgs(args: string[]): Promise<{ paths: string[]; complete: boolean }> {
   const paths: string[] = [];
@@ -23,19 +25,35 @@ export async function expandSegmentArgs(args: string[]): Promise<{ paths: string
       continue;
     }
     folders++;
-    const dir = await segmentsDirOf(arg);
-    const found = await listSegmentFiles(dir);
-    // Other instances' chains live under audit/instances/<id>/segments.
-    const instancesDir = join(dirname(dir), 'instances');
-    if ((await kindOf(instancesDir)) === 'dir') {
-      for (const id of (await readdir(instancesDir)).sort()) {
-        found.push(...(await listSegmentFiles(join(instancesDir, id, 'segments'))));
+    const auditDir = await auditDirOf(arg);
+    const found: string[] = [];
+    if (auditDir === null) {
+      found.push(...(await listSegmentFiles(arg)));
+    } else {
+      found.push(...(await listSegmentFiles(join(auditDir, 'segments'))));
+      // Other instances' chains live under audit/instances/<id>/segments (DESIGN.md).
+      const instancesDir = join(auditDir, 'instances');
+      if ((await kindOf(instancesDir)) === 'dir') {
+        for (const id of (await readdir(instancesDir)).sort()) {
+          found.push(...(await listSegmentFiles(join(instancesDir, id, 'segments'))));
+        }
       }
     }
-    if (found.length === 0) throw new AuditError('AUDIT_SEGMENT_NOT_FOUND', `no segment files (*.enc) in ${dir}`);
+    if (found.length === 0) {
+      const where = auditDir === null ? arg : join(auditDir, 'segments');
+      throw new AuditError('AUDIT_SEGMENT_NOT_FOUND', `no segment files (*.enc) in ${where}`);
+    }
     paths.push(...found);
   }
   return { paths, complete: folders === 1 && args.length === 1 };
+}
+
+/** `<dir>/audit` for a data dir, `<dir>` for an audit dir, null for a folder of segments. */
+async function auditDirOf(dir: string): Promise<string | null> {
+  const audit = join(dir, 'audit');
+  if ((await kindOf(audit)) === 'dir') return audit;
+  for (const sub of ['segments', 'instances']) if ((await kindOf(join(dir, sub))) === 'dir') return dir;
+  return null;
 }
 
 /**

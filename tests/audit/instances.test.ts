@@ -136,6 +136,17 @@ describe('bank-audit verify over a data dir with several chains', () => {
     expect(bareOnly.out[0]).toMatch(/^main: FAILED: .*wrong signer/);
   });
 
+  it('finds the chains of a data dir that has no main chain (an instance on another machine)', async () => {
+    const f = await twoInstances();
+    await rm(join(f.mainDir, 'segments'), { recursive: true });
+    await rm(join(f.mainDir, 'audit.log'));
+    for (const arg of [f.dataDir, f.mainDir]) {
+      const result = await runCli(['verify', arg, '--signer', `east=${f.eastPub}`]);
+      expect(result.code, result.out.join('\n')).toBe(0);
+      expect(result.out).toEqual([expect.stringMatching(/^OK: 2 segment\(s\), 10 record\(s\)/)]);
+    }
+  });
+
   it("catches a segment copied from one instance's folder into another's", async () => {
     const f = await twoInstances();
     const eastSegments = await segmentFiles(f.eastDir);
