@@ -194,6 +194,18 @@ const LEGACY_HEADER_KEYS = [
 ];
 const HEADER_KEYS = [...LEGACY_HEADER_KEYS, 'instance'];
 
+/** The chain value after a decoded body line, from the one before it (the rules at the top of this file). */
+export function bodyLineHash(head: Uint8Array, body: DecodedLine): Buffer {
+  switch (body.type) {
+    case 'record':
+      return recordHash(head, body.i, body.seq, body.nonce, body.box);
+    case 'checkpoint':
+      return checkpointHash(head, body.i, body.seq, body.sig);
+    case 'close':
+      return closeHash(head, body.i, body.seq, body.records, body.sig, body.next);
+  }
+}
+
 /** A body line, or a reason it is not one. Strict: exact keys, canonical base64, exact lengths. */
 export function parseBodyLine(text: string): DecodedLine | { error: string } {
   const obj = parseObject(text);
