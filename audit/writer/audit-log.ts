@@ -14,8 +14,9 @@ import {
   segmentFileName,
 } from '../segment/segment-files.js';
 import { CHAIN_INSTANCE_PATTERN, DEFAULT_CHAIN_INSTANCE } from '../segment/segment-format.js';
-import { AuditLogWriter, syncDirectory } from './audit-log-writer.js';
+import { AuditLogWriter } from './audit-log-writer.js';
 import type { AuditSink } from './audit-sink.js';
+import { syncDirectory } from './segment-file.js';
 
 export interface AuditLogOptions {
   /** `<data-dir>/audit`: holds audit.log and segments/*.enc. */
