@@ -110,6 +110,14 @@ export const DATA_DIR_VERSION = Math.max(...DATA_DIR_FILES.map((f) => f.since));
 export const LEGACY_SCOPED_FILES: ReadonlySet<string> = new Set(['keys/audit-signing.key', 'ledger.db']);
 
 /**
+ * A listed path that belongs to one instance or to the data dir's SQLite ledger (see `scoped`):
+ * another instance's start neither needs nor checks it.
+ */
+export function isScopedPath(path: string): boolean {
+  return LEGACY_SCOPED_FILES.has(path) || /^keys\/instances\/[^/]+\/audit-signing\.key$/.test(path);
+}
+
+/**
  * The registry as one start sees it: instance `main` signs with keys/audit-signing.key, any other
  * with keys/instances/<id>/audit-signing.key; ledger.db belongs only to a start on the data dir's
  * own SQLite ledger (not PostgreSQL, not a `sqlite:` file elsewhere).

@@ -6,6 +6,7 @@ import {
   DATA_DIR_VERSION,
   type DataDirFile,
   dataDirFilesFor,
+  isScopedPath,
   LEGACY_SCOPED_FILES,
 } from './data-dir-files.js';
 import { assertInstanceId, DEFAULT_INSTANCE_ID, type InstancePaths, instancePaths } from './instance-paths.js';
@@ -118,7 +119,8 @@ export async function openDataDir(options: OpenDataDirOptions): Promise<OpenedDa
 
     if (initialised) {
       const required = new Set<string>(files.filter(known).map((f) => f.path));
-      for (const f of manifest?.files ?? []) required.add(f.path);
+      // Another instance's signing key (or a ledger.db this start does not use) is that start's to check.
+      for (const f of manifest?.files ?? []) if (!isScopedPath(f.path)) required.add(f.path);
       for (const path of required) {
         // The auditor's public key given on the command line is written to keys/auditor.pub.
         if (path === 'keys/auditor.pub' && options.auditorKeyFile !== undefined) continue;
