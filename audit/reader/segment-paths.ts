@@ -2,7 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AuditError, isErrno } from '../errors.js';
 import { listSegmentFiles } from '../segment/segment-files.js';
-import { DEFAULT_CHAIN_INSTANCE, parseHeaderLine } from '../segment/segment-format.js';
+import { CHAIN_INSTANCE_PATTERN, DEFAULT_CHAIN_INSTANCE, parseHeaderLine } from '../segment/segment-format.js';
 
 /** A header line is far shorter than this (four base64 keys, a hash, names and numbers). */
 const HEADER_PEEK_BYTES = 8 * 1024;
@@ -92,8 +92,20 @@ export async function instanceOfSegment(path: string): Promise<string> {
   return 'error' in parsed ? DEFAULT_CHAIN_INSTANCE : parsed.header.instance;
 }
 
-/** The folder holding the segments for a data dir, an audit dir or a segments dir. */
-export async function segmentsDirOf(dir: string): Promise<string> {
+/**
+ * The folder holding the segments for a data dir, an audit dir or a segments dir; with an
+ * `instance` other than main, that instance's `instances/<id>/segments` in the data or audit dir.
+ */
+export async function segmentsDirOf(dir: string, instance: string = DEFAULT_CHAIN_INSTANCE): Promise<string> {
+  if (instance !== DEFAULT_CHAIN_INSTANCE) {
+    if (!CHAIN_INSTANCE_PATTERN.test(instance)) throw new AuditError('AUDIT_USAGE', `not an instance id: ${instance}`);
+    const auditDir = (await auditDirOf(dir)) ?? dir;
+    const segments = join(auditDir, 'instances', instance, 'segments');
+    if ((await kindOf(segments)) !== 'dir') {
+      throw new AuditError('AUDIT_SEGMENT_NOT_FOUND', `no audit chain of instance ${instance} in ${dir} (${segments})`);
+    }
+    return segments;
+  }
   for (const candidate of [join(dir, 'audit', 'segments'), join(dir, 'segments')]) {
     if ((await kindOf(candidate)) === 'dir') return candidate;
   }

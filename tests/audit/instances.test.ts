@@ -205,3 +205,24 @@ describe('bank-audit verify over a data dir with several chains', () => {
     expect(moved.out[1]).toMatch(/^east: FAILED: .*wrong instance: .*instance main's chain/);
   });
 });
+
+describe('bank-audit tail --instance', () => {
+  it("shows that instance's chain; main's by default", async () => {
+    const f = await twoInstances();
+    const secretType = 'auditor-secret-x25519';
+    const mainKey = await writeKeyFileForTest(f.dataDir, 'main-auditor.key', secretType, f.mainKeys.auditorSecretKey);
+    const eastKey = await writeKeyFileForTest(f.dataDir, 'east-auditor.key', secretType, f.eastKeys.auditorSecretKey);
+    const sessions = (out: string[]) => out.map((line) => (JSON.parse(line) as { sessionId?: string }).sessionId);
+    const east = await runCli(['tail', f.dataDir, '--key', eastKey, '--no-follow', '-n', '20', '--instance', 'east']);
+    expect(east.code, east.err.join('\n')).toBe(0);
+    expect(east.out.length).toBeGreaterThan(0);
+    expect(sessions(east.out)).toContain('s113');
+    const main = await runCli(['tail', f.dataDir, '--key', mainKey, '--no-follow', '-n', '20']);
+    expect(main.code, main.err.join('\n')).toBe(0);
+    expect(sessions(main.out)).toContain('s13');
+    expect(sessions(main.out)).not.toContain('s113');
+    const none = await runCli(['tail', f.dataDir, '--key', eastKey, '--no-follow', '--instance', 'west']);
+    expect(none.code).not.toBe(0);
+    expect(none.err).toEqual([expect.stringContaining('no audit chain of instance west')]);
+  });
+});
