@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type AuditLog, type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
@@ -17,14 +16,14 @@ import {
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
 import { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from './ledger/index.js';
-import { isPostgresUrl } from './ledger/ledger-backend.js';
 import { createServerMetrics } from './metrics.js';
 import { PiiBox } from './secrets/pii-box.js';
 import type { SessionLedger } from './session/services.js';
 import { announceSigningKey } from './setup/announce-signing-key.js';
 import { DeferredAudit } from './setup/deferred-audit.js';
 import { explainListenError } from './setup/listen-errors.js';
-import { DEFAULT_INSTANCE_ID, type OpenedDataDir, openDataDir } from './setup/open-data-dir.js';
+import { DEFAULT_INSTANCE_ID, type OpenedDataDir } from './setup/open-data-dir.js';
+import { openInstance } from './setup/open-instance.js';
 import { operatorIdentity } from './setup/operator-identity.js';
 import { prepareDataDir } from './setup/prepare-data-dir.js';
 import { narrowDataDirModes } from './setup/secure-file-modes.js';
@@ -67,12 +66,18 @@ const OPERATOR_ACTION_POLL_MS = 1000;
  */
 export async function startBank(config: ServerConfig, options: StartBankOptions): Promise<RunningBank> {
   const clock = options.clock ?? Date.now;
-  const opened = await openDataDir({
+  // On PostgreSQL the instance id's advisory lock comes first: a refused id touches no file.
+  const opened = await openInstance({
     dataDir: config.dataDir,
     instanceId: config.instanceId ?? DEFAULT_INSTANCE_ID,
+    ledgerUrl: config.ledgerUrl,
     auditorKeyFile: config.auditorKeyFile,
     clock,
-    lockSqliteLedger: !isPostgresUrl(config.ledgerUrl ?? ''),
+    onInstanceLockLost: (err) =>
+      options.logger.error(
+        { err },
+        'the database session holding this instance id ended: another process could now start with the same id',
+      ),
   });
   const undo: Array<() => unknown> = [() => opened.release()];
   try {
@@ -94,10 +99,11 @@ async function wireBank(
 ): Promise<RunningBank> {
   const { logger } = options;
   const clock = options.clock ?? Date.now;
-  const prepared = await prepareDataDir(config.dataDir);
-  const { paths } = prepared;
+  const prepared = await prepareDataDir(config.dataDir, { instanceId: opened.instance.instanceId });
+  const { paths, instance } = prepared;
   const auditKeys = await prepareAuditKeys({
     keysDir: paths.keysDir,
+    signingKeyPath: instance.signingKeyPath,
     ...(config.auditorKeyFile === undefined ? {} : { auditorKeyFile: config.auditorKeyFile }),
   });
   if (auditKeys.demoAuditorSecretPath) {
@@ -113,7 +119,8 @@ async function wireBank(
     if (options.audit) return options.audit;
     if (!config.auditEnabled) return createNullAudit();
     auditLog = await openAuditLog({
-      dir: paths.auditDir,
+      dir: instance.auditDir,
+      instance: instance.instanceId,
       auditorPublicKey: auditKeys.auditorPublicKey,
       signingSecretKey: auditKeys.signingSecretKey,
       rotateTo: auditKeys.nextSigningSecretKey,
@@ -321,9 +328,9 @@ async function wireBank(
   // Bound: from here on this start is real, so the audit chain and the manifest move on.
   audit.attach(await openAudit());
   undo.push(() => audit.close());
-  signing = await announceSigningKey(auditLog, auditKeys, paths.keysDir, logger);
+  signing = await announceSigningKey(auditLog, auditKeys, instance.signingKeysDir, logger);
   // What a crash left in the outbox reaches the logs first, exactly once; then mutations flow.
-  const recovered = await outbox.recover(auditLog ? join(paths.auditDir, 'audit.log') : null);
+  const recovered = await outbox.recover(auditLog ? instance.auditLog : null);
   if (recovered.alreadyLogged + recovered.pending > 0)
     logger.info(recovered, 'audit outbox: rows left by the last run');
   outbox.start();

@@ -3,7 +3,7 @@
  * its ledger on PostgreSQL and N bank-server instances sharing it, the connections spread evenly
  * over them; one row per N, measured like the SQLite rows (server CPU summed over the instances).
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchLink } from './bench-link.js';
@@ -64,10 +64,11 @@ async function runOnce(options: InstancesBenchOptions, n: number): Promise<Insta
   let sessions: BenchSession[] = [];
   const tag = `p${n}${Date.now().toString(36)}`;
   try {
-    // One bank: the first data dir made by init, the others sharing its keys and CAs.
+    // One bank: the first data dir made by init, the others by init --from it (its keys and CAs).
     const dirs = Array.from({ length: n }, (_, k) => join(root, `instance-${k + 1}`));
     await runProgram(program, ['init', '--data-dir', dirs[0] as string]);
-    for (const dir of dirs.slice(1)) await cp(dirs[0] as string, dir, { recursive: true });
+    for (const dir of dirs.slice(1))
+      await runProgram(program, ['init', '--from', dirs[0] as string, '--data-dir', dir]);
     const start = (k: number) =>
       spawnListening(program, [
         'start',

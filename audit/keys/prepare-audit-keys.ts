@@ -1,5 +1,5 @@
 import { access, mkdir, open, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import nacl from 'tweetnacl';
 import { AuditError, isErrno } from '../errors.js';
 import { signingKeyFingerprint } from './fingerprint.js';
@@ -27,6 +27,21 @@ export interface AuditKeys {
   nextSigningSecretKey: Uint8Array | null;
   /** Path of the auditor SECRET key when it sits in the data dir (demo): the server warns loudly. */
   demoAuditorSecretPath: string | null;
+  /** Where this instance's signing key and its public half are (what init prints for the auditor). */
+  signingKeyPath: string;
+  signingPublicKeyPath: string;
+}
+
+export interface PrepareAuditKeysOptions {
+  /** `<data-dir>/keys`: the auditor's public key (and a demo auditor pair). */
+  keysDir: string;
+  /**
+   * The instance's signing key; default `<keysDir>/audit-signing.key` (instance `main`). Its
+   * public half (`audit-signing.pub`) and a pending rotation (`audit-signing.next.key`) live
+   * in the same folder, which is made 0700 when missing.
+   */
+  signingKeyPath?: string;
+  auditorKeyFile?: string;
 }
 
 /** File names under `<data-dir>/keys` (DESIGN.md). */
@@ -38,11 +53,27 @@ export const AUDIT_KEY_FILES = {
   auditorSecret: 'auditor.key',
 } as const;
 
-export async function prepareAuditKeys(options: { keysDir: string; auditorKeyFile?: string }): Promise<AuditKeys> {
+/**
+ * The keys a start needs: the instance's signing key (made on its first start, 0600, with the
+ * public half beside it), the auditor's public key (from --auditor-key, the data dir's, or a
+ * new demo pair) and any pending signing-key rotation.
+ */
+export async function prepareAuditKeys(options: PrepareAuditKeysOptions): Promise<AuditKeys> {
   const { keysDir } = options;
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
-  const signingSecretKey = await loadOrCreateSigningKey(join(keysDir, AUDIT_KEY_FILES.signing));
-  const signing = await signingKeysOf(keysDir, signingSecretKey);
+  const signingKeyPath = options.signingKeyPath ?? join(keysDir, AUDIT_KEY_FILES.signing);
+  if (basename(signingKeyPath) !== AUDIT_KEY_FILES.signing) {
+    // A rotation renames audit-signing.next.key to this name in the same folder.
+    throw new AuditError('AUDIT_USAGE', `the signing key must be named ${AUDIT_KEY_FILES.signing}: ${signingKeyPath}`);
+  }
+  const signingDir = dirname(signingKeyPath);
+  await mkdir(signingDir, { recursive: true, mode: 0o700 });
+  const signingSecretKey = await loadOrCreateSigningKey(signingKeyPath);
+  const signing = {
+    ...(await signingKeysOf(signingDir, signingSecretKey)),
+    signingKeyPath,
+    signingPublicKeyPath: join(signingDir, AUDIT_KEY_FILES.signingPublic),
+  };
   const publicPath = join(keysDir, AUDIT_KEY_FILES.auditorPublic);
   const secretPath = join(keysDir, AUDIT_KEY_FILES.auditorSecret);
 
@@ -76,7 +107,7 @@ export async function prepareAuditKeys(options: { keysDir: string; auditorKeyFil
   return { auditorPublicKey: pair.publicKey, ...signing, demoAuditorSecretPath: secretPath };
 }
 
-/** The signing key's public file (made for data dirs older than it) and a pending rotation, if any. */
+/** The signing key's public file (made for data dirs older than it) and a pending rotation, if any; `keysDir` holds the signing files. */
 async function signingKeysOf(keysDir: string, signingSecretKey: Uint8Array) {
   const signingPublicKey = Uint8Array.from(signingSecretKey.subarray(32));
   await storeSigningPublicKey(join(keysDir, AUDIT_KEY_FILES.signingPublic), signingPublicKey);
@@ -147,6 +178,7 @@ export async function requestSigningKeyRotation(
  * After the audit log has written the rotating close: the next key becomes
  * audit-signing.key (atomic rename) and audit-signing.pub follows. A crash in between is
  * safe: the log sees its last close already names the pending key and does not rotate twice.
+ * `keysDir` is the folder of the instance's signing key (as for requestSigningKeyRotation).
  */
 export async function commitSigningKeyRotation(
   keysDir: string,

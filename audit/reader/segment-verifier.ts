@@ -1,33 +1,25 @@
-// Longer than the house's ~350 lines on purpose: one segment's line-by-line state machine (header,
-// records, checkpoints, close, rotation) reads best as one class; its helpers live in segment-format.ts.
 import { basename } from 'node:path';
 import nacl from 'tweetnacl';
 import { toB64 } from '../../protocol/index.js';
 import type { AuditEvent } from '../events/audit-event.js';
 import { verifyEd25519 } from '../keys/ed25519.js';
 import {
-  checkpointHash,
+  bodyLineHash,
   checkpointMessage,
-  closeHash,
   closeMessage,
   type DecodedLine,
   headerHash,
   parseBodyLine,
   parseHeaderLine,
-  recordHash,
 } from '../segment/segment-format.js';
+import { checkHeader, type PreviousSegment } from './header-checks.js';
+import { classifyMisplaced, type Misplaced, noteLineNumber } from './line-order.js';
 import type { TextLine } from './line-reader.js';
 import { openSealedEvent } from './open-record.js';
+import { uncleanEnd } from './unclean-end.js';
 import type { SegmentSummary, VerifyProblem, VerifyReason } from './verify-types.js';
 
-/** Where the segment before this one ended, as verified. */
-export interface PreviousSegment {
-  path: string;
-  /** null when it had no readable header: nothing can follow it. */
-  endHash: Buffer | null;
-  lastSeq: number;
-  closed: boolean;
-}
+export type { PreviousSegment } from './header-checks.js';
 
 export interface SegmentVerifierOptions {
   path: string;
@@ -40,6 +32,8 @@ export interface SegmentVerifierOptions {
   allowedSigners?: Uint8Array[] | undefined;
   /** How to name the expected key in a failure ("the pinned signer"). */
   signerLabel?: string | undefined;
+  /** The chain being verified: a header naming another instance is a problem (wrong_instance). */
+  instance?: string | undefined;
   /** A signed head (from the auditor's state) to look for: `reachedHead` says whether it was found. */
   head?: { segment: string; seq: number; hash: string } | null | undefined;
 }
@@ -51,15 +45,6 @@ export interface SegmentOutcome {
   /** No close record (only when there is no problem). */
   unclean: VerifyProblem | null;
   end: PreviousSegment;
-}
-
-interface Misplaced {
-  lineNo: number;
-  expected: number;
-  found: number;
-  line: DecodedLine;
-  lastRecordSeq: number;
-  following: number[];
 }
 
 /**
@@ -85,6 +70,7 @@ export class SegmentVerifier {
   private signedHead: { line: number; seq: number; hash: string; sig: string } | null = null;
   private reached = false;
   private auditorKeyText: string | null = null;
+  private instance: string | null = null;
   private sharedKey: Uint8Array | null = null;
   private problem: VerifyProblem | null = null;
   private misplaced: Misplaced | null = null;
@@ -101,7 +87,7 @@ export class SegmentVerifier {
   /** Feed the next line; returns the opened event of a good record when a key was given. */
   push(line: TextLine): AuditEvent | null {
     if (this.misplaced) {
-      this.collectLineNumber(line);
+      noteLineNumber(this.misplaced, line);
       return null;
     }
     if (this.problem) return null;
@@ -117,9 +103,10 @@ export class SegmentVerifier {
   }
 
   finish(): SegmentOutcome {
-    if (this.misplaced) this.problem = this.classify(this.misplaced);
+    if (this.misplaced) this.problem = classifyMisplaced(this.misplaced, this.fault.bind(this));
     const summary: SegmentSummary = {
       path: this.options.path,
+      instance: this.instance,
       firstSeq: this.firstSeq,
       lastSeq: this.lastRecordSeq,
       records: this.records,
@@ -147,27 +134,14 @@ export class SegmentVerifier {
       return { summary, problem: null, unclean, end };
     }
     if (this.closed) return { summary, problem: null, unclean: null, end };
-    const signed =
-      this.lastSignedSeq >= this.firstSeq
-        ? `records seq ${this.firstSeq}–${this.lastSignedSeq} verify through the last checkpoint`
-        : 'no checkpoint was written';
-    const tail =
-      this.unsigned > 0
-        ? `; ${this.unsigned} record(s) after it (seq ${this.lastRecordSeq - this.unsigned + 1}–${this.lastRecordSeq}) are unsigned`
-        : '';
-    const unclean = this.torn
-      ? this.fault(
-          'truncated',
-          null,
-          null,
-          `${this.name} is truncated: its last line is incomplete and there is no close record (unclean end); ${signed}${tail}`,
-        )
-      : this.fault(
-          'unclean_end',
-          null,
-          null,
-          `${this.name} has no close record (unclean end: the server crashed, was killed, or is still running); ${signed}${tail}`,
-        );
+    const unclean = uncleanEnd(this.fault.bind(this), {
+      name: this.name,
+      torn: this.torn,
+      firstSeq: this.firstSeq,
+      lastSignedSeq: this.lastSignedSeq,
+      lastRecordSeq: this.lastRecordSeq,
+      unsigned: this.unsigned,
+    });
     return { summary, problem: null, unclean, end };
   }
 
@@ -185,73 +159,10 @@ export class SegmentVerifier {
     this.lastSignedSeq = header.firstSeq - 1;
     this.signingKey = parsed.signingPublicKey;
     this.auditorKeyText = header.auditorPublicKey;
-    const { auditorPublicKey, auditorSecretKey, allowedSigners, previous } = this.options;
-    if (auditorPublicKey && !parsed.auditorPublicKey.equals(auditorPublicKey)) {
-      this.problem = this.fault(
-        'wrong_key',
-        line.lineNo,
-        null,
-        `${this.name} is sealed to auditor key ${header.auditorPublicKey}, not to the key given`,
-      );
-      return;
-    }
-    if (allowedSigners && !allowedSigners.some((key) => parsed.signingPublicKey.equals(key))) {
-      const expected = this.options.signerLabel ?? 'the expected signing key';
-      const keys = allowedSigners.map((key) => toB64(key)).join(' or ');
-      this.problem = this.fault(
-        'wrong_signer',
-        line.lineNo,
-        null,
-        `${this.name} is signed by key ${header.signingPublicKey}, not by ${expected} (${keys}), and no signed rotation hands over to it`,
-      );
-      return;
-    }
-    if (previous) this.problem = this.checkLink(previous, header.prevSegment, parsed.prevHash, header.firstSeq);
+    this.instance = header.instance;
+    this.problem = checkHeader(this.name, this.fault.bind(this), parsed, this.options);
+    const { auditorSecretKey } = this.options;
     if (auditorSecretKey && !this.problem) this.sharedKey = nacl.box.before(parsed.segmentPublicKey, auditorSecretKey);
-  }
-
-  private checkLink(
-    previous: PreviousSegment,
-    prevSegment: string | null,
-    prevHash: Buffer | null,
-    firstSeq: number,
-  ): VerifyProblem | null {
-    const prevName = basename(previous.path);
-    if (prevSegment !== prevName) {
-      const said = prevSegment === null ? 'starts a new chain' : `follows ${prevSegment}`;
-      return this.fault(
-        'missing',
-        1,
-        null,
-        `${this.name} ${said}, but the segment before it here is ${prevName}: a segment is missing or out of order`,
-      );
-    }
-    if (!previous.endHash) {
-      return this.fault('unlinked', 1, null, `${prevName} has no readable header, yet ${this.name} follows it`);
-    }
-    if (!prevHash?.equals(previous.endHash)) {
-      const why = previous.closed
-        ? `${prevName} does not end with the close record ${this.name} links to: it was replaced or changed`
-        : `${prevName} does not end where ${this.name}'s header says it did: it was truncated, or lines were added after the restart`;
-      return this.fault('unlinked', 1, null, why);
-    }
-    if (firstSeq <= previous.lastSeq) {
-      return this.fault(
-        'reordered',
-        1,
-        firstSeq,
-        `${this.name} starts at seq ${firstSeq}, not after ${prevName}'s last record (seq ${previous.lastSeq})`,
-      );
-    }
-    if (previous.closed && firstSeq !== previous.lastSeq + 1) {
-      return this.fault(
-        'missing',
-        1,
-        previous.lastSeq + 1,
-        `records seq ${previous.lastSeq + 1}–${firstSeq - 1} are missing between ${prevName} and ${this.name}`,
-      );
-    }
-    return null;
   }
 
   private readBody(line: TextLine): AuditEvent | null {
@@ -271,7 +182,7 @@ export class SegmentVerifier {
       this.problem = this.fault('modified', line.lineNo, null, `line ${line.lineNo} is damaged (${body.error})`);
       return null;
     }
-    const computed = hashOf(head, body);
+    const computed = bodyLineHash(head, body);
     if (!computed.equals(body.hash)) {
       const seqEdit = this.seqEdit(head, body);
       if (body.i === this.expectedLine && seqEdit !== null) {
@@ -344,7 +255,7 @@ export class SegmentVerifier {
   private seqEdit(head: Buffer, body: DecodedLine): number | null {
     const expected = body.type === 'record' ? this.lastRecordSeq + 1 : this.lastRecordSeq;
     if (body.seq === expected || body.i !== this.expectedLine) return null;
-    return hashOf(head, { ...body, seq: expected }).equals(body.hash) ? expected : null;
+    return bodyLineHash(head, { ...body, seq: expected }).equals(body.hash) ? expected : null;
   }
 
   private acceptRecord(body: Extract<DecodedLine, { type: 'record' }>, lineNo: number): AuditEvent | null {
@@ -408,66 +319,7 @@ export class SegmentVerifier {
     if (want && want.segment === this.name && want.seq === seq && want.hash === hash) this.reached = true;
   }
 
-  private collectLineNumber(line: TextLine): void {
-    if (line.torn || !this.misplaced) return;
-    try {
-      const value = JSON.parse(line.text) as { i?: unknown };
-      if (typeof value.i === 'number') this.misplaced.following.push(value.i);
-    } catch {
-      // unreadable lines say nothing about order
-    }
-  }
-
-  private classify(m: Misplaced): VerifyProblem {
-    const seq = m.line.type === 'record' ? m.line.seq : null;
-    if (m.following.includes(m.expected)) {
-      return this.fault(
-        'reordered',
-        m.lineNo,
-        seq,
-        `line ${m.lineNo} holds line ${m.found + 1} of the segment; line ${m.expected + 1} comes later: lines were reordered`,
-      );
-    }
-    if (m.following[0] === m.expected + 1) {
-      return this.fault('modified', m.lineNo, seq, `line ${m.lineNo} was changed (its line number and hash disagree)`);
-    }
-    if (m.found > m.expected) {
-      const gone = m.found - m.expected;
-      const firstMissingSeq = m.lastRecordSeq + 1;
-      // A record line names its own seq; a checkpoint or close names the last record before it.
-      const lastMissingSeq = m.line.type === 'record' ? m.line.seq - 1 : m.line.seq;
-      const recordsGone = lastMissingSeq >= firstMissingSeq;
-      const range = `${firstMissingSeq}${lastMissingSeq > firstMissingSeq ? `–${lastMissingSeq}` : ''}`;
-      const what = recordsGone
-        ? `record seq ${range} ${lastMissingSeq > firstMissingSeq ? 'are' : 'is'} missing`
-        : 'a checkpoint line is missing';
-      return this.fault(
-        'missing',
-        m.lineNo,
-        recordsGone ? firstMissingSeq : seq,
-        `${what} (${gone} line(s) deleted before line ${m.lineNo})`,
-      );
-    }
-    return this.fault(
-      'reordered',
-      m.lineNo,
-      seq,
-      `line ${m.lineNo} repeats an earlier line: lines were duplicated or reordered`,
-    );
-  }
-
   private fault(reason: VerifyReason, line: number | null, seq: number | null, message: string): VerifyProblem {
     return { reason, file: this.options.path, line, seq, message };
-  }
-}
-
-function hashOf(head: Buffer, body: DecodedLine): Buffer {
-  switch (body.type) {
-    case 'record':
-      return recordHash(head, body.i, body.seq, body.nonce, body.box);
-    case 'checkpoint':
-      return checkpointHash(head, body.i, body.seq, body.sig);
-    case 'close':
-      return closeHash(head, body.i, body.seq, body.records, body.sig, body.next);
   }
 }

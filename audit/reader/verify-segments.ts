@@ -21,6 +21,8 @@ export interface VerifyOptions {
   signingPublicKey?: Uint8Array;
   /** Keys the auditor's state trusts (the pinned one and its signed rotations): any may sign the first segment. */
   trustedSigners?: Uint8Array[];
+  /** The instance whose chain this is: every header must name it (a header from before instances names `main`). */
+  instance?: string;
   /** The last signed head the auditor's state recorded: the chain must still reach it, or ROLLED_BACK. */
   mustReach?: { segment: string; seq: number; hash: string } | null;
   /**
@@ -70,6 +72,7 @@ export async function verifySegments(paths: string[], options: VerifyOptions = {
         auditorPublicKey,
         allowedSigners: allowed,
         signerLabel: label,
+        instance: options.instance,
         head: options.mustReach ?? null,
       });
       let began = false;
@@ -187,7 +190,7 @@ function verdictOf(report: VerifyReport, tolerated: number): string {
       .filter(Boolean)
       .join(' ');
     const seq = problem.seq === null ? '' : ` (seq ${problem.seq})`;
-    return `FAILED: ${where}${seq}: ${problem.reason.replace('_', ' ')}: ${problem.message}`;
+    return `FAILED: ${where}${seq}: ${problem.reason.replaceAll('_', ' ')}: ${problem.message}`;
   }
   const first = segments[0];
   const last = segments.at(-1);

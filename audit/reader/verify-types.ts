@@ -22,6 +22,8 @@ export type VerifyReason =
   | 'unlinked'
   /** A line is not a valid segment line at all. */
   | 'malformed'
+  /** A segment's header names another instance than the chain (folder) it lies in: moved or copied there. */
+  | 'wrong_instance'
   /** The plaintext log and the encrypted log tell different stories. */
   | 'plaintext_differs';
 
@@ -37,6 +39,8 @@ export interface VerifyProblem {
 
 export interface SegmentSummary {
   path: string;
+  /** The instance its header names (`main` for a header from before instances; null when unreadable). */
+  instance: string | null;
   firstSeq: number;
   /** seq of the last record (firstSeq − 1 when none). */
   lastSeq: number;

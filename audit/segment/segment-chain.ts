@@ -31,6 +31,8 @@ function writeU64(buf: Buffer, offset: number, n: number): void {
 }
 
 export interface SegmentChainOptions {
+  /** The instance whose chain this segment continues (written in the header). */
+  instance: string;
   created: string;
   run: string;
   segment: number;
@@ -75,6 +77,7 @@ export class SegmentChain {
     this.header = {
       format: SEGMENT_FORMAT,
       type: 'header',
+      instance: options.instance,
       created: options.created,
       run: options.run,
       segment: options.segment,

@@ -5,7 +5,9 @@ import { fromB64 } from '../../protocol/index.js';
  * Segment file format `secure-atm-audit/1`: UTF-8 text, one JSON object per line, '\n'
  * after every line.
  *
- * Line 0 is the header. Lines 1, 2, ... are records, checkpoints and one close record,
+ * Line 0 is the header (its `instance` names the chain it belongs to; a header written before
+ * instances existed has no `instance` and belongs to `main`). Lines 1, 2, ... are records,
+ * checkpoints and one close record,
  * each carrying its line number `i` and `hash`, the chain value after that line:
  *
  *   h0         = SHA-256("secure-atm-audit/1 header\0" || header line bytes)
@@ -49,6 +51,11 @@ const TAG_ROTATE = Buffer.from('K');
 export interface SegmentHeader {
   format: typeof SEGMENT_FORMAT;
   type: 'header';
+  /**
+   * The instance whose chain this is (DESIGN.md "Ledger backends and instances"). Always
+   * written; a header without it (written before instances existed) reads as `main`.
+   */
+  instance: string;
   /** ISO time the segment was opened. */
   created: string;
   /** The server run's start stamp (the file name's first part). */
@@ -167,7 +174,12 @@ const RECORD_KEYS = ['type', 'i', 'seq', 'nonce', 'box', 'hash'];
 const CHECKPOINT_KEYS = ['type', 'i', 'seq', 'sig', 'hash'];
 const CLOSE_KEYS = ['type', 'i', 'seq', 'records', 'sig', 'hash'];
 const ROTATE_KEYS = ['type', 'i', 'seq', 'records', 'next', 'sig', 'hash'];
-const HEADER_KEYS = [
+/** The instance a header without `instance` belongs to. */
+export const DEFAULT_CHAIN_INSTANCE = 'main';
+/** What a header may name as its instance: a safe folder name (audit/instances/<id>/). */
+export const CHAIN_INSTANCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+const LEGACY_HEADER_KEYS = [
   'format',
   'type',
   'created',
@@ -180,6 +192,19 @@ const HEADER_KEYS = [
   'prevSegment',
   'prevHash',
 ];
+const HEADER_KEYS = [...LEGACY_HEADER_KEYS, 'instance'];
+
+/** The chain value after a decoded body line, from the one before it (the rules at the top of this file). */
+export function bodyLineHash(head: Uint8Array, body: DecodedLine): Buffer {
+  switch (body.type) {
+    case 'record':
+      return recordHash(head, body.i, body.seq, body.nonce, body.box);
+    case 'checkpoint':
+      return checkpointHash(head, body.i, body.seq, body.sig);
+    case 'close':
+      return closeHash(head, body.i, body.seq, body.records, body.sig, body.next);
+  }
+}
 
 /** A body line, or a reason it is not one. Strict: exact keys, canonical base64, exact lengths. */
 export function parseBodyLine(text: string): DecodedLine | { error: string } {
@@ -233,7 +258,13 @@ export function parseHeaderLine(text: string):
   if (!obj) return { error: 'header is not a JSON object' };
   if (obj.type !== 'header') return { error: 'first line is not a segment header' };
   if (obj.format !== SEGMENT_FORMAT) return { error: `unknown segment format ${JSON.stringify(obj.format)}` };
-  if (!hasExactKeys(obj, HEADER_KEYS)) return { error: 'header has unexpected fields' };
+  if (!hasExactKeys(obj, HEADER_KEYS) && !hasExactKeys(obj, LEGACY_HEADER_KEYS)) {
+    return { error: 'header has unexpected fields' };
+  }
+  const instance = Object.hasOwn(obj, 'instance') ? obj.instance : DEFAULT_CHAIN_INSTANCE;
+  if (typeof instance !== 'string' || !CHAIN_INSTANCE_PATTERN.test(instance)) {
+    return { error: 'header instance is malformed' };
+  }
   const auditorPublicKey = fromB64(obj.auditorPublicKey, KEY_BYTES);
   const segmentPublicKey = fromB64(obj.segmentPublicKey, KEY_BYTES);
   const signingPublicKey = fromB64(obj.signingPublicKey, KEY_BYTES);
@@ -247,7 +278,7 @@ export function parseHeaderLine(text: string):
   if (obj.prevSegment !== null && typeof obj.prevSegment !== 'string')
     return { error: 'header prevSegment is malformed' };
   return {
-    header: obj as unknown as SegmentHeader,
+    header: { ...(obj as unknown as SegmentHeader), instance },
     auditorPublicKey,
     segmentPublicKey,
     signingPublicKey,

@@ -1,15 +1,14 @@
-// Slightly over ~350 lines: the writer's batching, fsync and checkpoint timing are one state machine;
-// the chain and the plaintext log are their own modules.
-import { type FileHandle, open } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AuditError, isErrno } from '../errors.js';
+import { AuditError } from '../errors.js';
 import { type AuditEvent, type AuditEventInput, normalizeAuditEvent } from '../events/audit-event.js';
 import type { Ed25519Signer } from '../keys/ed25519.js';
 import { SegmentChain } from '../segment/segment-chain.js';
-import { segmentFileName } from '../segment/segment-files.js';
 import type { AuditHead, AuditLog } from './audit-log.js';
+import { FlushWaiters } from './flush-waiters.js';
 import { PlaintextLog } from './plaintext-log.js';
+import { createSegmentFile, syncDirectory } from './segment-file.js';
 
 /** Events per append; bounds the time one batch holds the event loop. */
 const MAX_BATCH = 1024;
@@ -27,12 +26,6 @@ export interface WriterConfig {
   instance: string;
   batchDelayMs: number;
   firstSeq: number;
-}
-
-interface FlushWaiter {
-  seq: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
 }
 
 /**
@@ -57,7 +50,7 @@ export class AuditLogWriter implements AuditLog {
   private timer: NodeJS.Timeout | null = null;
   private lastCheckpointAt = performance.now();
   private checkpointRequested = false;
-  private waiters: FlushWaiter[] = [];
+  private readonly waiters = new FlushWaiters();
   private failure: AuditError | null = null;
   private closing: Promise<void> | null = null;
   /** Set once the close record is being written: nothing else may append after it. */
@@ -140,10 +133,9 @@ export class AuditLogWriter implements AuditLog {
     if (this.failure) return Promise.reject(this.failure);
     const seq = this.nextSeq - 1;
     if (seq <= this.checkpointedSeq && this.queue.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ seq, resolve, reject });
-      this.kick();
-    });
+    const done = this.waiters.wait(seq);
+    this.kick();
+    return done;
   }
 
   close(): Promise<void> {
@@ -181,7 +173,7 @@ export class AuditLogWriter implements AuditLog {
     this.running = this.pump().finally(() => {
       this.running = null;
       // Work that arrived while the pump was finishing (a flush() from a microtask) must not wait.
-      if (this.queue.length > 0 || this.waiters.length > 0) this.kick();
+      if (this.queue.length > 0 || this.waiters.size > 0) this.kick();
       else this.armTimer();
     });
   }
@@ -263,19 +255,9 @@ export class AuditLogWriter implements AuditLog {
   }
 
   private async openSegment(n: number, previous: { name: string; hash: Uint8Array } | null): Promise<void> {
-    let number = n;
-    let file: FileHandle | null = null;
-    let path = '';
-    while (!file) {
-      path = join(this.config.segmentsDir, segmentFileName(this.run, number));
-      try {
-        file = await open(path, 'ax', 0o600);
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST') || number > n + 1000) throw err;
-        number++;
-      }
-    }
+    const { file, path, number } = await createSegmentFile(this.config.segmentsDir, this.run, n);
     const chain = new SegmentChain({
+      instance: this.config.instance,
       created: this.config.now().toISOString(),
       run: this.run,
       segment: number,
@@ -306,17 +288,11 @@ export class AuditLogWriter implements AuditLog {
   }
 
   private waiterReady(): boolean {
-    return this.waiters.some((w) => w.seq <= this.chain.lastSeq);
+    return this.waiters.anyAtOrBelow(this.chain.lastSeq);
   }
 
   private settleWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const pending: FlushWaiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.seq <= this.checkpointedSeq) waiter.resolve();
-      else pending.push(waiter);
-    }
-    this.waiters = pending;
+    this.waiters.settle(this.checkpointedSeq);
   }
 
   private armTimer(): void {
@@ -343,21 +319,7 @@ export class AuditLogWriter implements AuditLog {
     this.accepting = false;
     this.queue = [];
     this.clearTimer();
-    for (const waiter of this.waiters) waiter.reject(this.failure);
-    this.waiters = [];
+    this.waiters.rejectAll(this.failure);
     this.config.onError?.(this.failure);
-  }
-}
-
-export async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Not every platform can fsync a directory; the file itself is synced.
   }
 }

@@ -13,8 +13,10 @@ import {
   type SegmentEnd,
   segmentFileName,
 } from '../segment/segment-files.js';
-import { AuditLogWriter, syncDirectory } from './audit-log-writer.js';
+import { CHAIN_INSTANCE_PATTERN, DEFAULT_CHAIN_INSTANCE } from '../segment/segment-format.js';
+import { AuditLogWriter } from './audit-log-writer.js';
 import type { AuditSink } from './audit-sink.js';
+import { syncDirectory } from './segment-file.js';
 
 export interface AuditLogOptions {
   /** `<data-dir>/audit`: holds audit.log and segments/*.enc. */
@@ -84,6 +86,10 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
     throw new AuditError('AUDIT_KEY_INVALID', 'audit signing key must be 64 bytes (tweetnacl format)');
   }
   const now = options.now ?? (() => new Date());
+  const instance = options.instance ?? DEFAULT_CHAIN_INSTANCE;
+  if (!CHAIN_INSTANCE_PATTERN.test(instance)) {
+    throw new AuditError('AUDIT_USAGE', `audit instance "${instance}" is not a safe folder name`);
+  }
   const segmentsDir = join(options.dir, 'segments');
   const plaintextPath = join(options.dir, 'audit.log');
   await mkdir(segmentsDir, { recursive: true, mode: 0o700 });
@@ -111,6 +117,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
     const done = (previous?.next && key.equals(previous.next)) || (previous?.signer && key.equals(previous.signer));
     if (!done) {
       previous = await writeRotationSegment({
+        instance,
         segmentsDir,
         previous,
         firstSeq,
@@ -131,7 +138,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
     maxSegmentBytes: options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES,
     now,
     onError: options.onError,
-    instance: options.instance ?? 'main',
+    instance,
     batchDelayMs: options.batchDelayMs ?? 0,
     firstSeq,
   });
@@ -146,6 +153,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
 
 /** A segment with no records whose signed close hands the chain over to `next`. */
 async function writeRotationSegment(o: {
+  instance: string;
   segmentsDir: string;
   previous: SegmentEnd | null;
   firstSeq: number;
@@ -156,6 +164,7 @@ async function writeRotationSegment(o: {
 }): Promise<SegmentEnd> {
   const run = nextRunStamp(o.now, o.previous?.name ?? null);
   const chain = new SegmentChain({
+    instance: o.instance,
     created: o.now.toISOString(),
     run,
     segment: 1,

@@ -1,7 +1,7 @@
 /**
  * `npm run cluster:dev`: a throwaway bank of three instances on one PostgreSQL ledger, on loopback.
  * Starts PostgreSQL in a temp dir, makes one data dir per instance (the first by `init`, the
- * others sharing its keys and CAs), enrols terminal ATM-CLUSTER with cash, creates account
+ * others by `init --from` it: its keys and CAs), enrols terminal ATM-CLUSTER with cash, creates account
  * `demo`, starts instances a, b and c and prints where ATMs connect. Ctrl-C stops the instances
  * (each closes its audit chain), then PostgreSQL, and removes everything.
  *
@@ -10,7 +10,7 @@
  * test of this script, and a quick check that a machine can run several instances).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPasswordHasher, generateStrongPassword } from '../auth/index.js';
@@ -119,8 +119,11 @@ async function main(argv: string[]): Promise<number> {
     const dirs = INSTANCES.map((id) => join(root, `instance-${id}`));
     const init = await run(BANK_SERVER, ['init', '--data-dir', dirs[0] as string]);
     if (init.code !== 0) throw new Error(`bank-server init: ${init.out}`);
-    // The other instances share the first one's keys and CAs: one bank, several machines.
-    for (const dir of dirs.slice(1)) await cp(dirs[0] as string, dir, { recursive: true });
+    // The other instances share the first one's keys and CAs (init --from): one bank, several machines.
+    for (const dir of dirs.slice(1)) {
+      const from = await run(BANK_SERVER, ['init', '--from', dirs[0] as string, '--data-dir', dir]);
+      if (from.code !== 0) throw new Error(`bank-server init --from: ${from.out}`);
+    }
 
     // A terminal and an account on the shared ledger (what an operator does with the CLI).
     const ledger = await PostgresLedger.open(url, { config: DEFAULT_LEDGER_CONFIG, poolSize: 1 });

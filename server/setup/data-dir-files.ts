@@ -3,10 +3,13 @@ import type { DataDirPaths } from '../data-dir.js';
 import { openLedger } from '../ledger/index.js';
 import { loadOrCreateDataKey } from '../secrets/data-key.js';
 import { ensureDevCertificates } from '../tls/index.js';
+import { DEFAULT_INSTANCE_ID, type InstancePaths } from './instance-paths.js';
 
 /** What a file's create() may use. */
 export interface CreateContext {
   paths: DataDirPaths;
+  /** The instance being started (or `main` for init): whose signing key is made. */
+  instance: InstancePaths;
   auditorKeyFile: string | undefined;
   clock: () => number;
 }
@@ -24,6 +27,13 @@ export interface DataDirFile {
   since: number;
   /** Content changes while the server runs: listed without a fingerprint. */
   mutable?: boolean;
+  /**
+   * Belongs to one instance (its audit signing key) or to the data dir's own SQLite ledger, not
+   * to every data dir: required once the manifest lists it, else made (an instance's first start,
+   * a data dir made by `init --from`). A data dir older than the manifest held main's and its
+   * ledger.db, so there they are required as before.
+   */
+  scoped?: boolean;
   /** The second half of "X is missing: …" — how an operator gets it back, and why not a new one. */
   restore: string;
   create(ctx: CreateContext): Promise<void>;
@@ -38,6 +48,7 @@ const dataKey = async (ctx: CreateContext) => {
 const auditKeys = async (ctx: CreateContext) => {
   const keys = await prepareAuditKeys({
     keysDir: ctx.paths.keysDir,
+    signingKeyPath: ctx.instance.signingKeyPath,
     ...(ctx.auditorKeyFile === undefined ? {} : { auditorKeyFile: ctx.auditorKeyFile }),
   });
   keys.signingSecretKey.fill(0);
@@ -71,6 +82,7 @@ export const DATA_DIR_FILES: readonly DataDirFile[] = [
   {
     path: 'keys/audit-signing.key',
     since: 1,
+    scoped: true,
     create: auditKeys,
     restore: `${FROM_BACKUP} (auditors pin its public key: a new key would break the signed audit chain)`,
   },
@@ -84,6 +96,7 @@ export const DATA_DIR_FILES: readonly DataDirFile[] = [
     path: 'ledger.db',
     since: 1,
     mutable: true,
+    scoped: true,
     create: ledger,
     restore:
       'restore the ledger from a backup made with `bank-server backup` (see README, "Backup and restore"); a new one would hold no accounts',
@@ -92,3 +105,36 @@ export const DATA_DIR_FILES: readonly DataDirFile[] = [
 
 /** The format this version writes: the newest `since` of its files. */
 export const DATA_DIR_VERSION = Math.max(...DATA_DIR_FILES.map((f) => f.since));
+
+/** The scoped files a data dir made before the manifest always held (instance main, SQLite ledger). */
+export const LEGACY_SCOPED_FILES: ReadonlySet<string> = new Set(['keys/audit-signing.key', 'ledger.db']);
+
+/**
+ * A listed path that belongs to one instance or to the data dir's SQLite ledger (see `scoped`):
+ * another instance's start neither needs nor checks it.
+ */
+export function isScopedPath(path: string): boolean {
+  return LEGACY_SCOPED_FILES.has(path) || /^keys\/instances\/[^/]+\/audit-signing\.key$/.test(path);
+}
+
+/**
+ * The registry as one start sees it: instance `main` signs with keys/audit-signing.key, any other
+ * with keys/instances/<id>/audit-signing.key; ledger.db belongs only to a start on the data dir's
+ * own SQLite ledger (not PostgreSQL, not a `sqlite:` file elsewhere).
+ */
+export function dataDirFilesFor(
+  instance: InstancePaths,
+  options: { dataDirLedger: boolean },
+  files: readonly DataDirFile[] = DATA_DIR_FILES,
+): DataDirFile[] {
+  const out: DataDirFile[] = [];
+  for (const file of files) {
+    if (file.path === 'ledger.db' && !options.dataDirLedger) continue;
+    if (file.path === 'keys/audit-signing.key' && instance.instanceId !== DEFAULT_INSTANCE_ID) {
+      out.push({ ...file, path: instance.signingKeyFile });
+      continue;
+    }
+    out.push(file);
+  }
+  return out;
+}

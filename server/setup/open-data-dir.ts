@@ -1,7 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type DataDirPaths, dataDirPaths } from '../data-dir.js';
-import { DATA_DIR_FILES, DATA_DIR_VERSION, type DataDirFile } from './data-dir-files.js';
+import {
+  DATA_DIR_FILES,
+  DATA_DIR_VERSION,
+  type DataDirFile,
+  dataDirFilesFor,
+  isScopedPath,
+  LEGACY_SCOPED_FILES,
+} from './data-dir-files.js';
+import { assertInstanceId, DEFAULT_INSTANCE_ID, type InstancePaths, instancePaths } from './instance-paths.js';
 import {
   type DataDirManifest,
   fingerprint,
@@ -13,28 +21,30 @@ import {
 import { acquirePidLock, type PidLock } from './pid-lock.js';
 import { SetupError } from './setup-error.js';
 
-/** Instance ids name lock files and audit folders: kept to a safe file-name alphabet. */
-export const INSTANCE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-export const DEFAULT_INSTANCE_ID = 'main';
+export { DEFAULT_INSTANCE_ID, INSTANCE_ID_PATTERN } from './instance-paths.js';
 
 export interface OpenDataDirOptions {
   dataDir: string;
   /** The instance that will run on it; `null` for a command that only prepares it (`init`). */
   instanceId: string | null;
   auditorKeyFile?: string | undefined;
+  /**
+   * The ledger the instance will use (`--ledger`): default (undefined) the data dir's own
+   * `ledger.db`; `sqlite:<file>` another SQLite file; a PostgreSQL URL; `null` none at all
+   * (`init --from`). A SQLite ledger is locked as a whole; ledger.db is made and required only
+   * when it is the one in use (or the manifest lists it).
+   */
+  ledgerUrl?: string | null | undefined;
   clock?: () => number;
   /** The registry (tests pass one with a file of a newer version). */
   files?: readonly DataDirFile[];
-  /**
-   * False when the instance's ledger is PostgreSQL: the data dir's ledger.db is not used, so it is
-   * not locked, and several instances (each with its own id) may share the data dir.
-   */
-  lockSqliteLedger?: boolean;
 }
 
 /** A data dir locked for this process, checked against its manifest, missing-by-design files made. */
 export interface OpenedDataDir {
   paths: DataDirPaths;
+  /** The instance's audit folder and signing key (`main` for init). */
+  instance: InstancePaths;
   /** Files this call made (relative paths): all of them in a new data dir, new-version files in an old one. */
   created: string[];
   /** The data dir's format before this call; null for a new data dir. */
@@ -60,19 +70,23 @@ export interface OpenedDataDir {
  */
 export async function openDataDir(options: OpenDataDirOptions): Promise<OpenedDataDir> {
   const root = resolve(options.dataDir);
-  const files = options.files ?? DATA_DIR_FILES;
-  const version = options.files ? Math.max(...files.map((f) => f.since)) : DATA_DIR_VERSION;
+  const version = options.files ? Math.max(...options.files.map((f) => f.since)) : DATA_DIR_VERSION;
   await refuseNonDirectory(root);
   const paths = dataDirPaths(root);
+  if (options.instanceId !== null) assertInstanceId(options.instanceId);
+  const instance = instancePaths(paths, options.instanceId ?? DEFAULT_INSTANCE_ID);
+  const sqliteFile = sqliteLedgerFile(options.ledgerUrl, paths.ledgerDb);
+  const files = dataDirFilesFor(
+    instance,
+    { dataDirLedger: sqliteFile === paths.ledgerDb },
+    options.files ?? DATA_DIR_FILES,
+  );
   const locks: PidLock[] = [];
   const release = async () => {
     for (const lock of locks.splice(0).reverse()) await lock.release();
   };
   try {
     if (options.instanceId !== null) {
-      if (!INSTANCE_ID_PATTERN.test(options.instanceId)) {
-        throw new SetupError('INSTANCE_ID_INVALID', `instance id "${options.instanceId}" must be 1-32 of [a-z0-9_-]`);
-      }
       locks.push(
         await acquirePidLock(
           join(root, 'locks', `${options.instanceId}.lock`),
@@ -85,8 +99,8 @@ export async function openDataDir(options: OpenDataDirOptions): Promise<OpenedDa
       locks.push(await acquirePidLock(join(root, 'locks', 'init.lock'), 'DATA_DIR_LOCKED', `data dir ${root}`));
     }
     // One SQLite ledger serves one process, whatever its instance id.
-    if (options.lockSqliteLedger !== false) {
-      locks.push(await acquirePidLock(`${paths.ledgerDb}.lock`, 'LEDGER_LOCKED', `ledger ${paths.ledgerDb}`));
+    if (sqliteFile !== null) {
+      locks.push(await acquirePidLock(`${sqliteFile}.lock`, 'LEDGER_LOCKED', `ledger ${sqliteFile}`));
     }
 
     const manifest = await readManifest(root);
@@ -97,12 +111,16 @@ export async function openDataDir(options: OpenDataDirOptions): Promise<OpenedDa
       );
     }
     const initialised = manifest !== null || (await holdsAny(root, files));
+    // A scoped file (an instance's signing key, ledger.db) is known only where the manifest lists it.
     const known = (file: DataDirFile) =>
-      manifest ? file.since <= manifest.version || manifest.files.some((f) => f.path === file.path) : file.since <= 1;
+      manifest
+        ? (!file.scoped && file.since <= manifest.version) || manifest.files.some((f) => f.path === file.path)
+        : file.since <= 1 && (!file.scoped || LEGACY_SCOPED_FILES.has(file.path));
 
     if (initialised) {
       const required = new Set<string>(files.filter(known).map((f) => f.path));
-      for (const f of manifest?.files ?? []) required.add(f.path);
+      // Another instance's signing key (or a ledger.db this start does not use) is that start's to check.
+      for (const f of manifest?.files ?? []) if (!isScopedPath(f.path)) required.add(f.path);
       for (const path of required) {
         // The auditor's public key given on the command line is written to keys/auditor.pub.
         if (path === 'keys/auditor.pub' && options.auditorKeyFile !== undefined) continue;
@@ -111,7 +129,7 @@ export async function openDataDir(options: OpenDataDirOptions): Promise<OpenedDa
     }
     const toCreate = initialised ? files.filter((f) => !known(f)) : [...files];
     const created: string[] = [];
-    const ctx = { paths, auditorKeyFile: options.auditorKeyFile, clock: options.clock ?? Date.now };
+    const ctx = { paths, instance, auditorKeyFile: options.auditorKeyFile, clock: options.clock ?? Date.now };
     const ran = new Set<DataDirFile['create']>();
     const before = new Map<string, boolean>();
     for (const f of toCreate) before.set(f.path, await exists(join(root, f.path)));
@@ -125,6 +143,7 @@ export async function openDataDir(options: OpenDataDirOptions): Promise<OpenedDa
     const instanceId = options.instanceId;
     return {
       paths,
+      instance,
       created,
       previousVersion: initialised ? (manifest?.version ?? 1) : null,
       async commit() {
@@ -153,8 +172,16 @@ export async function openDataDir(options: OpenDataDirOptions): Promise<OpenedDa
   }
 }
 
+/** The SQLite file a ledger URL names (resolved), or null for PostgreSQL or no ledger. */
+function sqliteLedgerFile(url: string | null | undefined, dataDirLedger: string): string | null {
+  if (url === undefined) return dataDirLedger;
+  if (url === null || !url.startsWith('sqlite:')) return null;
+  const file = url.slice('sqlite:'.length);
+  return file === '' ? dataDirLedger : resolve(file);
+}
+
 function missingFile(root: string, path: string, files: readonly DataDirFile[]): SetupError {
-  const entry = files.find((f) => f.path === path);
+  const entry = files.find((f) => f.path === path) ?? DATA_DIR_FILES.find((f) => f.path === path);
   const how = entry?.restore ?? 'restore it from your backup of the data dir';
   return new SetupError(
     'DATA_DIR_FILE_MISSING',

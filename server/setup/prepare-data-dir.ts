@@ -1,10 +1,14 @@
 import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type DataDirPaths, dataDirPaths } from '../data-dir.js';
 import { DataKeyError, loadOrCreateDataKey } from '../secrets/data-key.js';
 import { ensureDevCertificates, ensurePrivateDir, ensureTerminalCa } from '../tls/index.js';
+import { DEFAULT_INSTANCE_ID, type InstancePaths, instancePaths } from './instance-paths.js';
 
 export interface PreparedDataDir {
   paths: DataDirPaths;
+  /** The instance's audit folder and signing key paths (instance `main` unless one was given). */
+  instance: InstancePaths;
   tls: { caCert: string; serverCert: string; serverKey: string; terminalCaCert: string };
   dataKey: Uint8Array;
   /** True when this call created the data dir or any file in it. */
@@ -13,7 +17,9 @@ export interface PreparedDataDir {
 
 /**
  * Makes the data dir ready to serve: the directory (0700) and its tls/, keys/, audit/ and
- * audit/segments/ subdirectories (0700), the development certificates and the data key.
+ * audit/segments/ subdirectories (0700), the development certificates and the data key. An
+ * instance other than `main` gets audit/instances/<id>/segments/ and keys/instances/<id>/ (0700)
+ * instead of audit/segments/.
  * Idempotent: later calls load what is there. Audit keys are prepared by audit/'s prepareAuditKeys.
  *
  * An existing data dir keeps its own mode (it may be a directory the operator chose, like a
@@ -21,12 +27,26 @@ export interface PreparedDataDir {
  */
 export async function prepareDataDir(
   dataDir: string,
-  options: { clock?: () => number } = {},
+  options: { clock?: () => number; instanceId?: string } = {},
 ): Promise<PreparedDataDir> {
   const paths = dataDirPaths(dataDir);
+  const instance = instancePaths(paths, options.instanceId ?? DEFAULT_INSTANCE_ID);
   const rootExisted = await isDirectory(paths.root);
   if (!rootExisted) await mkdir(paths.root, { recursive: true, mode: 0o700 });
-  for (const dir of [paths.tlsDir, paths.keysDir, paths.auditDir, paths.segmentsDir]) await ensurePrivateDir(dir);
+  const dirs =
+    instance.instanceId === DEFAULT_INSTANCE_ID
+      ? [paths.tlsDir, paths.keysDir, paths.auditDir, paths.segmentsDir]
+      : [
+          paths.tlsDir,
+          paths.keysDir,
+          join(paths.keysDir, 'instances'),
+          instance.signingKeysDir,
+          paths.auditDir,
+          join(paths.auditDir, 'instances'),
+          instance.auditDir,
+          instance.segmentsDir,
+        ];
+  for (const dir of dirs) await ensurePrivateDir(dir);
 
   const tls = await ensureDevCertificates(paths, options);
   // Data dirs made before terminals existed get their terminal CA on the next start.
@@ -41,6 +61,7 @@ export async function prepareDataDir(
   const dataKey = await loadOrCreateDataKey(paths.dataKey);
   return {
     paths,
+    instance,
     tls: {
       caCert: tls.caCert,
       serverCert: tls.serverCert,

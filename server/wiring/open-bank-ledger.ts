@@ -53,36 +53,30 @@ export async function openBankLedger(options: OpenBankLedgerOptions): Promise<Ba
 }
 
 async function openPostgres(url: string, options: OpenBankLedgerOptions): Promise<BankLedger> {
-  const [{ PostgresLedger }, { openPostgresBankLedger }, { acquireInstanceLock }] = await Promise.all([
+  // The instance id's advisory lock is already held (setup/open-instance.ts, before the data dir opened).
+  const [{ PostgresLedger }, { openPostgresBankLedger }] = await Promise.all([
     import('../ledger/postgres/postgres-ledger.js'),
     import('./postgres-bank-ledger.js'),
-    import('../ledger/postgres/pg-instance-lock.js'),
   ]);
-  const held = await acquireInstanceLock(url, options.instanceId);
-  try {
-    const ledger = await PostgresLedger.open(url, {
-      config: options.config,
-      requestHashKey: options.requestHashKey,
-      instanceId: options.instanceId,
-      poolSize: options.poolSize ?? 16,
-      ...(options.passClock ? { clock: options.clock } : {}),
-      onError: options.onError,
-    });
-    const bank = await openPostgresBankLedger({
-      ledger,
-      requestHashKey: options.requestHashKey,
-      lockout: options.lockout,
-      ...(options.passClock ? { clock: options.clock } : {}),
-      onError: options.onError,
-    }).catch(async (err: unknown) => {
-      await ledger.close();
-      throw err;
-    });
-    return withRelease(bank, () => held.release());
-  } catch (err) {
-    await held.release();
+  const ledger = await PostgresLedger.open(url, {
+    config: options.config,
+    requestHashKey: options.requestHashKey,
+    instanceId: options.instanceId,
+    poolSize: options.poolSize ?? 16,
+    ...(options.passClock ? { clock: options.clock } : {}),
+    onError: options.onError,
+  });
+  const bank = await openPostgresBankLedger({
+    ledger,
+    requestHashKey: options.requestHashKey,
+    lockout: options.lockout,
+    ...(options.passClock ? { clock: options.clock } : {}),
+    onError: options.onError,
+  }).catch(async (err: unknown) => {
+    await ledger.close();
     throw err;
-  }
+  });
+  return bank;
 }
 
 /** The same ledger, releasing `release` once it is closed. */

@@ -255,11 +255,11 @@ describe('one chain per instance', () => {
     const main = makeKeys();
     const other = makeKeys();
     const dataDir = await tempDir('audit-instances-');
-    for (const [dir, keys] of [
-      [join(dataDir, 'audit'), main],
-      [join(dataDir, 'audit', 'instances', 'east'), other],
+    for (const [dir, keys, instance] of [
+      [join(dataDir, 'audit'), main, 'main'],
+      [join(dataDir, 'audit', 'instances', 'east'), other, 'east'],
     ] as const) {
-      const log = await openAuditLog({ dir, ...keys });
+      const log = await openAuditLog({ dir, ...keys, instance });
       for (let n = 0; n < 3; n++) log.record(sampleEvent(n));
       await log.close();
     }

@@ -34,6 +34,7 @@ export async function forgeSegment(f: Forgery): Promise<void> {
   const original = JSON.parse((await readFile(f.path, 'utf8')).split('\n')[0] ?? '') as SegmentHeader;
   const previous = f.previousPath ? await readSegmentEnd(f.previousPath) : null;
   const chain = new SegmentChain({
+    instance: original.instance ?? 'main',
     created: original.created,
     run: original.run,
     segment: original.segment,

@@ -16,6 +16,7 @@ describe('segment format (checked against an independent implementation of its d
     expect(Object.keys(header)).toEqual([
       'format',
       'type',
+      'instance',
       'created',
       'run',
       'segment',
@@ -27,6 +28,7 @@ describe('segment format (checked against an independent implementation of its d
       'prevHash',
     ]);
     expect(header.format).toBe('secure-atm-audit/1');
+    expect(header.instance).toBe('main');
     expect(header.auditorPublicKey).toBe(Buffer.from(keys.auditorPublicKey).toString('base64'));
     expect(header.signingPublicKey).toBe(Buffer.from(keys.signingSecretKey.subarray(32)).toString('base64'));
     expect(header.prevHash).toBeNull();

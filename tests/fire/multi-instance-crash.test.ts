@@ -5,7 +5,7 @@
  * every instance's audit chain verifies (the killed one up to its unclean end, once it restarted
  * and drained its outbox) and every ledger transaction has exactly one audit record.
  */
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,14 +62,16 @@ async function chainDir(dataDir: string, id: string): Promise<string> {
 beforeAll(async () => {
   cluster = await startPostgresCluster();
   url = await cluster.createDatabase('multi');
-  // One data dir made by init; the others are copies of its keys and CAs (one bank, three machines).
+  // One data dir made by init, the others by init --from it (one bank, three machines).
   const first = await mkdtemp(join(tmpdir(), 'multi-a-'));
   const init = await runCli(BIN.bankServer, ['init', '--data-dir', first]);
   expect(init.code, init.stderr).toBe(0);
   dirs.set('a', first);
   for (const id of INSTANCES.slice(1)) {
     const dir = await mkdtemp(join(tmpdir(), `multi-${id}-`));
-    await cp(first, dir, { recursive: true });
+    // The other machines' data dirs: the shared keys and CAs only (`init --from`).
+    const from = await runCli(BIN.bankServer, ['init', '--from', first, '--data-dir', dir]);
+    expect(from.code, from.stderr).toBe(0);
     dirs.set(id, dir);
   }
   const ledger = await PostgresLedger.open(url, { config: DEFAULT_LEDGER_CONFIG, poolSize: 1 });
@@ -228,7 +230,8 @@ describe('three instances on one PostgreSQL ledger, one SIGKILLed mid-load', () 
         .filter((n) => n.endsWith('.enc'))
         .sort()
         .map((n) => join(chain, 'segments', n));
-      const key = await readAuditorSecretKey(join(dataDir, 'keys', 'auditor.key'));
+      // The auditor's secret stays with the first data dir (init --from copies only the public key).
+      const key = await readAuditorSecretKey(join(dirs.get('a') as string, 'keys', 'auditor.key'));
       const report = await verifySegments(segments, { auditorSecretKey: key, plaintextLog: join(chain, 'audit.log') });
       key.fill(0);
       expect(report.problem, because(`instance ${id}'s chain: ${report.verdict}`)).toBeNull();

@@ -14,6 +14,7 @@ interface TailCliOptions {
   pretty?: boolean;
   user?: string;
   kind?: string[];
+  instance: string;
 }
 
 /** `bank-audit tail <data-dir> --key <secret>`: the newest events, then new ones live (Ctrl-C stops). */
@@ -28,6 +29,7 @@ export function tailCommand(io: CliIo): Command {
     .option('--pretty', 'one readable line per event instead of JSON')
     .option('--user <name>', 'only events whose actor is this user')
     .option('--kind <kind>', 'only these kinds (comma-separated, repeatable)', listOption)
+    .option('--instance <id>', "this instance's chain (audit/instances/<id>/) instead of main's", 'main')
     .action(async (dataDir: string, opts: TailCliOptions) => {
       const isDir = await stat(dataDir).then(
         (info) => info.isDirectory(),
@@ -40,7 +42,7 @@ export function tailCommand(io: CliIo): Command {
         ...(opts.kind === undefined ? {} : { kinds: opts.kind }),
       };
       try {
-        const events = tailSegments(await segmentsDirOf(dataDir), secret, {
+        const events = tailSegments(await segmentsDirOf(dataDir, opts.instance), secret, {
           lines: opts.lines,
           follow: opts.follow,
           pollMs: opts.poll,

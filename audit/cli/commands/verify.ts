@@ -72,6 +72,7 @@ export function verifyCommand(io: CliIo): Command {
       try {
         for (const plan of plans) {
           const report = await verifySegments(plan.paths, {
+            instance: plan.instance,
             complete: plan.complete,
             ...(secret ? { auditorSecretKey: secret } : {}),
             ...(opts.plaintext === undefined ? {} : { plaintextLog: opts.plaintext }),
@@ -144,7 +145,7 @@ async function chainsOf(args: string[], state: AuditState | null, out: (line: st
   }
   const groups = new Map<string, string[]>();
   for (const path of expanded.paths) {
-    const instance = instanceOfSegment(path);
+    const instance = await instanceOfSegment(path);
     groups.set(instance, [...(groups.get(instance) ?? []), path]);
   }
   return [...groups].map(([instance, paths]) => ({ instance, paths, complete: expanded.complete }));

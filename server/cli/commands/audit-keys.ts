@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { requestSigningKeyRotation } from '../../../audit/index.js';
 import { dataDirPaths, resolveDataDir } from '../../data-dir.js';
+import { DEFAULT_INSTANCE_ID, instancePaths } from '../../setup/instance-paths.js';
 import { CliError } from '../io.js';
 import {
   type DataDirOptions,
@@ -24,8 +25,9 @@ export function auditCommand(deps: LedgerCommandDeps): Command {
       .command('rotate-key')
       .description(
         'make a new audit signing key; the next start hands over to it with a close record signed by the current key',
-      ),
-  ).action(async (opts: DataDirOptions) => {
+      )
+      .option('--instance-id <id>', 'the instance whose signing key to rotate (keys/instances/<id>/; default main)'),
+  ).action(async (opts: DataDirOptions & { instanceId?: string }) => {
     const paths = dataDirPaths(resolveDataDir(opts.dataDir, deps.env ?? process.env));
     if (!existsSync(paths.keysDir)) {
       throw new CliError(
@@ -33,12 +35,23 @@ export function auditCommand(deps: LedgerCommandDeps): Command {
         `no data dir keys at ${paths.keysDir}; run \`bank-server init\` or pass --data-dir`,
       );
     }
-    const next = await requestSigningKeyRotation(paths.keysDir);
+    const instance = instancePaths(paths, opts.instanceId ?? DEFAULT_INSTANCE_ID);
+    if (instance.instanceId !== DEFAULT_INSTANCE_ID && !existsSync(instance.signingKeyPath)) {
+      throw new CliError(
+        'NO_SIGNING_KEY',
+        `instance ${instance.instanceId} has no signing key yet (${instance.signingKeyPath} is made on its first start)`,
+      );
+    }
+    const next = await requestSigningKeyRotation(instance.signingKeysDir);
     const publicKey = Buffer.from(next.publicKey).toString('base64');
     if (existsSync(paths.ledgerDb)) {
       const store = deps.openStore(paths.ledgerDb);
       try {
-        recordOperatorAction(deps, store, { action: 'audit_key_rotation_requested', fingerprint: next.fingerprint });
+        recordOperatorAction(deps, store, {
+          action: 'audit_key_rotation_requested',
+          fingerprint: next.fingerprint,
+          ...(instance.instanceId === DEFAULT_INSTANCE_ID ? {} : { instance: instance.instanceId }),
+        });
       } finally {
         store.close();
       }

@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 
+/** The advisory lock that keeps an instance id unique across machines on one ledger. */
+export { acquireInstanceLock, type InstanceLock, type InstanceLockOptions } from './pg-instance-lock.js';
 /** Per-name lockout counters shared by every instance. */
 export { type LoginFailureOutcome, PostgresLogins } from './pg-logins.js';
 /** The session's terminal as the cash rules take it. */

@@ -151,8 +151,12 @@ describe('instances on one PostgreSQL ledger', () => {
     await a.stop();
     await b.stop();
     const logs = await Promise.all(
-      [dirA, dirB].map(async (dir) =>
-        (await readFile(join(dir, 'audit', 'audit.log'), 'utf8'))
+      [
+        [dirA, 'a'],
+        [dirB, 'b'],
+      ].map(async ([dir, id]) =>
+        // Each instance's own chain (an instance other than main writes audit/instances/<id>/).
+        (await readFile(join(dir as string, 'audit', 'instances', id as string, 'audit.log'), 'utf8'))
           .split('\n')
           .filter(Boolean)
           .map((line) => JSON.parse(line) as { kind?: string; txId?: string; detail?: Record<string, unknown> }),
