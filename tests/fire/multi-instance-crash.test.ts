@@ -220,6 +220,9 @@ describe('three instances on one PostgreSQL ledger, one SIGKILLed mid-load', () 
 
     const verify = await runCli(BIN.bankServer, ['ledger', 'verify', '--ledger', url]);
     expect(verify.code, because(`ledger verify: ${verify.stdout}${verify.stderr}`)).toBe(0);
+    // The operator's own cross-check: every ledger transaction has one audit record across the chains.
+    const crossCheck = await runCli(BIN.bankServer, ['ledger', 'verify', '--ledger', url, '--audit', ...dirs.values()]);
+    expect(crossCheck.code, because(`ledger verify --audit: ${crossCheck.stdout}${crossCheck.stderr}`)).toBe(0);
 
     // ---- every chain verifies; only the killed one has an unclean end (one)
     const records = new Map<string, number>();
