@@ -7,7 +7,7 @@ import {
   recordOperatorAction,
   withCommonOptions,
   withStore,
-} from './accounts.js';
+} from './operator-command.js';
 
 /**
  * Roles for `bank-server accounts` (protocol/README.md §5.2): `customer` (the default) or `teller`.

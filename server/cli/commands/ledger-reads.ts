@@ -2,7 +2,7 @@ import { DEFAULT_LEDGER_CONFIG } from '../../ledger/index.js';
 import { isPostgresUrl, type LedgerReads, openPostgresReads } from '../../ledger/ledger-backend.js';
 import { listTerminals } from '../../ledger/terminal-ledger.js';
 import { CliError } from '../io.js';
-import { type DataDirOptions, type LedgerCommandDeps, withStore } from './accounts.js';
+import { type DataDirOptions, type LedgerCommandDeps, withStore } from './operator-command.js';
 
 /** The option the list commands take to read a ledger that is not the data dir's. */
 export const LEDGER_URL_OPTION = [

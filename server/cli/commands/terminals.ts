@@ -9,6 +9,7 @@ import { DEFAULT_TERMINAL_DAYS, enrollTerminalFiles } from '../../terminals/enro
 import { buildDayReport, dayStartMs, type Totals, unreconciled } from '../../terminals/terminal-report.js';
 import { CsrError, TlsSetupError } from '../../tls/index.js';
 import { CliError, integerOption } from '../io.js';
+import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
 import {
   type DataDirOptions,
   formatCents,
@@ -18,8 +19,7 @@ import {
   recordOperatorAction,
   withCommonOptions,
   withStore,
-} from './accounts.js';
-import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
+} from './operator-command.js';
 
 function requireTerminalId(id: string): string {
   if (!TERMINAL_PATTERN.test(id)) {
