@@ -2,7 +2,7 @@ import { RawClient } from '../../helpers/raw-client.js';
 import type { TestBank } from '../../helpers/test-bank.js';
 import type { TestTerminal } from '../../helpers/test-terminal.js';
 import { operator } from '../integration/login-kit.js';
-import { PASSWORD } from '../terminals/terminal-fixture.js';
+import { at, PASSWORD } from '../terminals/terminal-fixture.js';
 
 export { codeOf, register, resultOf } from '../terminals/terminal-fixture.js';
 export { PASSWORD };
@@ -30,14 +30,7 @@ export function tellerAt(
   teller: string,
   terminal: Pick<TestTerminal, 'cert' | 'key'> = bank.terminal,
 ): Promise<RawClient> {
-  return RawClient.login({
-    port: bank.port,
-    ca: bank.caCert,
-    cert: terminal.cert,
-    key: terminal.key,
-    user: teller,
-    password: PASSWORD,
-  });
+  return at(bank, teller, terminal);
 }
 
 /** `serve` with the customer's (right) password unless another is given. */
