@@ -1,4 +1,4 @@
-import { RawClient } from '../../helpers/raw-client.js';
+import type { RawClient } from '../../helpers/raw-client.js';
 import type { TestBank } from '../../helpers/test-bank.js';
 import type { TestTerminal } from '../../helpers/test-terminal.js';
 import { operator } from '../integration/login-kit.js';
