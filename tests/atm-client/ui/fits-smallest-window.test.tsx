@@ -45,8 +45,7 @@ describe(`every screen fits ${MIN_COLUMNS}×${MIN_ROWS}`, () => {
     }
     await atm.login();
     expectFits(atm.frame(), 'menu');
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('6');
     await atm.type('-1\r');
     expectFits(await atm.waitFor('cannot be negative'), 'withdraw amount');
@@ -82,8 +81,7 @@ describe(`every screen fits ${MIN_COLUMNS}×${MIN_ROWS}`, () => {
     atm.bank.addAccount('alice', { balanceCents: 100_000 });
     await atm.login();
     atm.bank.failNext('reverse', 'NOT_REVERSIBLE');
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('1', KEY.enter);
     expectFits(await atm.waitFor('Quote withdrawal'), 'failed reversal');
   });

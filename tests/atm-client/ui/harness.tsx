@@ -149,19 +149,39 @@ export async function renderAtm(
     await settle();
   }
 
-  /** Log in from the welcome screen and wait for the main menu. */
-  async function login(user = 'alice', password = 'Correct-Horse-9'): Promise<void> {
-    await waitFor('Log in');
+  type Check = string | RegExp | ((screen: string) => boolean);
+
+  /** Presses `key` and waits until the screen shows `expected`; returns that screen. */
+  async function pick(key: string, expected: Check, timeoutMs?: number): Promise<string> {
+    await press(key);
+    return waitFor(expected, timeoutMs);
+  }
+
+  /** Types `text`, presses Enter and waits until the screen shows `expected`; returns that screen. */
+  async function enter(text: string, expected: Check, timeoutMs?: number): Promise<string> {
+    await type(text);
+    await press(KEY.enter);
+    return waitFor(expected, timeoutMs);
+  }
+
+  /** From the welcome screen: opens the login form, types the user name and password, and submits. */
+  async function submitLogin(user: string, password: string): Promise<void> {
     await press('1');
     await waitFor('User name');
     await type(user);
     await press(KEY.enter);
     await type(password);
     await press(KEY.enter);
+  }
+
+  /** Log in from the welcome screen and wait for the main menu. */
+  async function login(user = 'alice', password = 'Correct-Horse-9'): Promise<void> {
+    await waitFor('Log in');
+    await submitLogin(user, password);
     await waitFor('Main menu');
   }
 
   await waitFor('Welcome to Secure ATM');
   await untilListening(ui.stdin);
-  return { bank, clock, ui, frame, waitFor, press, type, login };
+  return { bank, clock, ui, frame, waitFor, press, type, pick, enter, submitLogin, login };
 }
