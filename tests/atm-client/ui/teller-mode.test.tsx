@@ -1,8 +1,7 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIN_COLUMNS, MIN_ROWS } from '../../../atm-client/ui/hooks/use-terminal-size.js';
 import { FAKE_TOTP_CODE } from '../../helpers/fake-bank.js';
-import { flat, KEY, renderAtm } from './harness.js';
+import { atSmallest, expectFits, flat, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
 
@@ -153,14 +152,8 @@ describe('teller mode', () => {
 
   it('the serving screens fit the smallest window', async () => {
     const atm = await atCounter();
-    Object.defineProperty(atm.ui.stdout, 'columns', { value: MIN_COLUMNS, configurable: true });
-    Object.defineProperty(atm.ui.stdout, 'rows', { value: MIN_ROWS, configurable: true });
-    atm.ui.stdout.emit('resize');
-    const fits = (screen: string, name: string) => {
-      const lines = screen.split('\n');
-      expect(lines.length, `${name}:\n${screen}`).toBeLessThanOrEqual(MIN_ROWS);
-      for (const line of lines) expect([...line].length, `${name}: ${line}`).toBeLessThanOrEqual(MIN_COLUMNS);
-    };
+    atSmallest(atm.ui.stdout);
+    const fits = (screen: string, name: string) => expectFits(screen, name, false);
     await atm.press('2');
     await atm.type('a-rather-long-customer-name-here');
     fits(await atm.waitFor('New customer account'), 'open account');
@@ -179,15 +172,8 @@ describe('teller mode', () => {
     const bob = atm.bank.addAccount('a-rather-long-customer-name-xyz', { balanceCents: 100_000 });
     for (let i = 0; i < 12; i++) atm.bank.post(bob, 'transfer_out', -100, 'a-rather-long-user-name');
     await atm.login('tess', TELLER_PASSWORD);
-    Object.defineProperty(atm.ui.stdout, 'columns', { value: MIN_COLUMNS, configurable: true });
-    Object.defineProperty(atm.ui.stdout, 'rows', { value: MIN_ROWS, configurable: true });
-    atm.ui.stdout.emit('resize');
-    const fits = (screen: string, name: string) => {
-      const lines = screen.split('\n');
-      expect(lines.length, `${name}:\n${screen}`).toBeLessThanOrEqual(MIN_ROWS);
-      for (const line of lines) expect([...line].length, `${name}: ${line}`).toBeLessThanOrEqual(MIN_COLUMNS);
-      expect(lines.at(-1)?.startsWith('╰'), `${name}: bottom border`).toBe(true);
-    };
+    atSmallest(atm.ui.stdout);
+    const fits = (screen: string, name: string) => expectFits(screen, name);
     await serve(atm, 'a-rather-long-customer-name-xyz');
     fits(await atm.waitFor('Finish with this customer'), 'serving menu, long name');
     await atm.press('5');

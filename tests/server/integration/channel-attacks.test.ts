@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameSealer } from '../../../protocol/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, suiteBank, type TestBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -124,13 +124,7 @@ describe('after welcome, a broken frame is never answered: the server closes at 
 });
 
 describe('idle sessions', () => {
-  let bank: TestBank;
-  beforeAll(async () => {
-    bank = await startTestBank({ idleTimeoutSec: 1 });
-  });
-  afterAll(async () => {
-    await bank.dispose();
-  });
+  const bank = suiteBank({ idleTimeoutSec: 1 });
 
   it('get a SESSION_EXPIRED notice and are closed', async () => {
     const c = await RawClient.connect({ ...atTerminal(bank) });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryAudit } from '../../../audit/index.js';
 import { buildBankServerProgram } from '../../../server/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { suiteBank, type TestBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -24,15 +24,11 @@ async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
 
 describe('operator commands against a running server', () => {
   const audit = createMemoryAudit();
-  let bank: TestBank;
+  const bank = suiteBank({}, { audit });
   beforeAll(async () => {
-    bank = await startTestBank({}, { audit });
     const c = await RawClient.connect({ port: bank.port, ca: bank.caCert });
     await c.hello({ user: 'olivia', password: PASSWORD, method: 'register' });
     c.destroy();
-  });
-  afterAll(async () => {
-    await bank.dispose();
   });
 
   it('lock takes effect at the next login, unlock lifts it, and both reach the audit log', async () => {

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryAudit } from '../../../audit/index.js';
 import { main } from '../../../server/cli/program.js';
 import { dataDirPaths } from '../../../server/data-dir.js';
 import { issueTerminalCertificate, loadTerminalCa } from '../../../server/tls/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, suiteBank, type TestBank } from '../../helpers/test-bank.js';
 import { throwawayTerminalCertificate } from '../../helpers/test-terminal.js';
 import { at, codeOf, ledgerState, PASSWORD, register } from './terminal-fixture.js';
 
@@ -45,13 +45,9 @@ async function operator(bank: TestBank, ...args: string[]): Promise<{ code: numb
 // protocol/README.md §1.1: a terminal session needs the certificate on record for an enrolled, active
 // terminal, chained to the terminal CA and in date; anything else is TERMINAL_REFUSED.
 describe('terminal certificates', () => {
-  let bank: TestBank;
+  const bank = suiteBank();
   beforeAll(async () => {
-    bank = await startTestBank();
     await register(bank, 'alice');
-  });
-  afterAll(async () => {
-    await bank.dispose();
   });
 
   it('the enrolled certificate opens a terminal session; no certificate a remote one', async () => {

@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryAudit } from '../../../audit/index.js';
 import { main } from '../../../server/cli/program.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { suiteBank, type TestBank } from '../../helpers/test-bank.js';
 import { at, codeOf, PASSWORD, register, resultOf } from './terminal-fixture.js';
 
 interface Run {
@@ -57,13 +57,9 @@ async function atmRequest(cn: string): Promise<{ csr: string; key: string }> {
 
 describe('bank-server terminals (against a running server)', () => {
   const audit = createMemoryAudit();
-  let bank: TestBank;
+  const bank = suiteBank({}, { audit });
   beforeAll(async () => {
-    bank = await startTestBank({}, { audit });
     await register(bank, 'alice');
-  });
-  afterAll(async () => {
-    await bank.dispose();
   });
 
   it('enroll writes <id>.crt and a 0600 <id>.key under <data-dir>/terminals with CN = id, and list shows it', async () => {
