@@ -107,21 +107,10 @@ export class LedgerReads {
       at: new Date(r.created_ms).toISOString(),
       response: JSON.parse(r.response) as unknown,
     }));
-    return {
-      user: row.username,
-      role: row.role,
-      status: row.status,
-      createdAt: row.created_at,
-      balanceCents: row.balance_cents,
-      locked: row.locked !== 0,
-      failedLogins: row.failed_logins,
-      totpEnabled: row.totp_enabled !== 0,
-      emailSealed: row.email_sealed,
-      phoneSealed: row.phone_sealed,
-      entries,
-      fraudAlerts: alerts,
-      appliedRequests,
-    };
+    const { user: name, role, status, createdAt, balanceCents, locked, failedLogins, totpEnabled } = toSummary(row);
+    const held = { user: name, role, status, createdAt, balanceCents, locked, failedLogins, totpEnabled };
+    const sealed = { emailSealed: row.email_sealed, phoneSealed: row.phone_sealed };
+    return { ...held, ...sealed, entries, fraudAlerts: alerts, appliedRequests };
   }
 
   listAlerts(options: { limit?: number } = {}): FraudAlertRecord[] {

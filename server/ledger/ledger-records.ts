@@ -119,14 +119,15 @@ export function toRecord(row: AccountRow): AccountRecord {
 }
 
 export function toSummary(row: AccountRow): AccountSummary {
+  const { user, status, locked, failedLogins, totpEnabled, createdAt } = toRecord(row);
   return {
-    user: row.username,
+    user,
     balanceCents: row.balance_cents,
-    status: row.status,
-    locked: row.locked !== 0,
-    failedLogins: row.failed_logins,
-    totpEnabled: row.totp_enabled !== 0,
-    createdAt: row.created_at,
+    status,
+    locked,
+    failedLogins,
+    totpEnabled,
+    createdAt,
     role: row.role,
   };
 }

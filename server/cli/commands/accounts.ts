@@ -20,20 +20,6 @@ import {
   withStore,
 } from './operator-command.js';
 
-/** The shared operator-command helpers, still importable from here. */
-export {
-  type DataDirOptions,
-  formatCents,
-  type LedgerCommandDeps,
-  ledgerPathOf,
-  type OperatorAuditEvent,
-  operatorGroup,
-  printTable,
-  recordOperatorAction,
-  withCommonOptions,
-  withStore,
-} from './operator-command.js';
-
 /**
  * `bank-server accounts list|show|create|lock|unlock|export|close`. Safe while the server runs:
  * each change is one short SQLite transaction that waits out the server's writer (busy_timeout).
