@@ -5,6 +5,7 @@ import { type AuditEvent, decryptAll, openAuditLog } from '../../audit/index.js'
 import {
   type AuditKeysForTest,
   makeKeys,
+  openLogWith,
   readLinesOf,
   removeTempDirs,
   runCli,
@@ -23,11 +24,7 @@ const pub = (secret: Uint8Array) => Buffer.from(secret.subarray(32)).toString('b
 async function twoRuns(keys: AuditKeysForTest, options: { rotateTo?: Uint8Array; secondKey?: Uint8Array } = {}) {
   const dataDir = await tempDir('audit-anchor-');
   const auditDir = join(dataDir, 'audit');
-  const first = await openAuditLog({
-    dir: auditDir,
-    auditorPublicKey: keys.auditorPublicKey,
-    signingSecretKey: keys.signingSecretKey,
-  });
+  const first = await openLogWith(auditDir, keys);
   for (let n = 0; n < 6; n++) first.record(sampleEvent(n));
   await first.close();
   const second = await openAuditLog({
@@ -189,12 +186,7 @@ describe('signer rotation', () => {
     const next = attackerKey();
     const f = await twoRuns(keys, { rotateTo: next });
     // The next start still finds the pending key next to the old one: it must not hand over again.
-    const again = await openAuditLog({
-      dir: f.auditDir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
-      rotateTo: next,
-    });
+    const again = await openLogWith(f.auditDir, keys, { rotateTo: next });
     again.record(sampleEvent(40));
     await again.close();
     expect(await segmentFiles(f.auditDir)).toHaveLength(4);

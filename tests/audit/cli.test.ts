@@ -1,10 +1,11 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditEvent, openAuditLog } from '../../audit/index.js';
+import type { AuditEvent } from '../../audit/index.js';
 import {
   type AuditKeysForTest,
   makeKeys,
+  openLogWith,
   readLinesOf,
   removeTempDirs,
   runCli,
@@ -21,12 +22,7 @@ async function dataDirWithEvents(keys: AuditKeysForTest) {
   const dataDir = await tempDir('audit-cli-');
   const auditDir = join(dataDir, 'audit');
   let now = new Date('2025-06-01T12:00:00.000Z');
-  const log = await openAuditLog({
-    dir: auditDir,
-    auditorPublicKey: keys.auditorPublicKey,
-    signingSecretKey: keys.signingSecretKey,
-    now: () => now,
-  });
+  const log = await openLogWith(auditDir, keys, { now: () => now });
   const at = (iso: string) => {
     now = new Date(iso);
   };
@@ -308,8 +304,7 @@ describe('bank-audit tail', () => {
     const dataDir = await tempDir('audit-tail-');
     const auditDir = join(dataDir, 'audit');
     const key = await writeKeyFileForTest(dataDir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
-    const open = () =>
-      openAuditLog({ dir: auditDir, auditorPublicKey: keys.auditorPublicKey, signingSecretKey: keys.signingSecretKey });
+    const open = () => openLogWith(auditDir, keys);
     const first = await open();
     first.record({ kind: 'server_start' });
     await first.flush();
