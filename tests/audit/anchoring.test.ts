@@ -12,7 +12,7 @@ import {
   sampleEvent,
   segmentFiles,
   tempDir,
-  writeKeyFileForTest,
+  writeVerifierKeys,
 } from './audit-fixtures.js';
 import { attackerKey, forgeSegment, rewritePlaintext } from './forge.js';
 
@@ -39,13 +39,7 @@ async function twoRuns(keys: AuditKeysForTest, options: { rotateTo?: Uint8Array;
   await second.flush();
   for (let n = 0; n < 3; n++) second.record(sampleEvent(20 + n));
   await second.close();
-  const key = await writeKeyFileForTest(dataDir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
-  const signer = await writeKeyFileForTest(
-    dataDir,
-    'audit-signing.pub',
-    'audit-signing-ed25519-public',
-    keys.signingSecretKey.subarray(32),
-  );
+  const { key, signer } = await writeVerifierKeys(dataDir, keys);
   const plaintext = join(auditDir, 'audit.log');
   const state = join(await tempDir('auditor-home-'), 'state.json');
   return { dataDir, auditDir, key, signer, plaintext, state };

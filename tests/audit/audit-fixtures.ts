@@ -64,6 +64,21 @@ export function sampleEvent(n: number): AuditEventInput {
   }
 }
 
+/** The auditor's secret key and the signing public key as key files in `dataDir`, for the CLI. */
+export async function writeVerifierKeys(
+  dataDir: string,
+  keys: AuditKeysForTest,
+): Promise<{ key: string; signer: string }> {
+  const key = await writeKeyFileForTest(dataDir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
+  const signer = await writeKeyFileForTest(
+    dataDir,
+    'audit-signing.pub',
+    'audit-signing-ed25519-public',
+    keys.signingSecretKey.subarray(32),
+  );
+  return { key, signer };
+}
+
 /** A real log in `dir` with the test keys; `extra` adds or overrides options. */
 export function openLogWith(dir: string, keys: AuditKeysForTest, extra: Partial<AuditLogOptions> = {}) {
   return openAuditLog({

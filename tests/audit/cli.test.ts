@@ -13,6 +13,7 @@ import {
   tempDir,
   writeKeyFileForTest,
   writeLinesOf,
+  writeVerifierKeys,
 } from './audit-fixtures.js';
 
 afterEach(removeTempDirs);
@@ -52,17 +53,21 @@ async function dataDirWithEvents(keys: AuditKeysForTest) {
     code: 'INSUFFICIENT_FUNDS',
   });
   await log.close();
-  const key = await writeKeyFileForTest(dataDir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
-  const signer = await writeKeyFileForTest(
-    dataDir,
-    'audit-signing.pub',
-    'audit-signing-ed25519-public',
-    keys.signingSecretKey.subarray(32),
-  );
+  const { key, signer } = await writeVerifierKeys(dataDir, keys);
   return { dataDir, auditDir, key, signer, plaintext: join(auditDir, 'audit.log') };
 }
 
 const parse = (lines: string[]) => lines.map((l) => JSON.parse(l) as AuditEvent);
+
+/** A fresh data dir with events, and its keys, before each test of the suite. */
+function eachTestDataDir() {
+  const current = {} as Awaited<ReturnType<typeof dataDirWithEvents>> & { keys: AuditKeysForTest };
+  beforeEach(async () => {
+    const keys = makeKeys();
+    Object.assign(current, await dataDirWithEvents(keys), { keys });
+  });
+  return current;
+}
 
 describe('bank-audit keygen', () => {
   it('writes the secret 0600 and the public key beside it, prints the public key', async () => {
@@ -100,12 +105,7 @@ describe('bank-audit keygen', () => {
 });
 
 describe('bank-audit verify', () => {
-  let keys: AuditKeysForTest;
-  let fixture: Awaited<ReturnType<typeof dataDirWithEvents>>;
-  beforeEach(async () => {
-    keys = makeKeys();
-    fixture = await dataDirWithEvents(keys);
-  });
+  const fixture = eachTestDataDir();
 
   it('exit 0 with a one-line OK verdict (data dir, audit dir or files), with key and plaintext', async () => {
     const segments = await segmentFiles(fixture.auditDir);
@@ -171,7 +171,7 @@ describe('bank-audit verify', () => {
       fixture.dataDir,
       'audit-signing.key',
       'audit-signing-ed25519',
-      keys.signingSecretKey,
+      fixture.keys.signingSecretKey,
     );
     expect((await runCli(['verify', fixture.dataDir, '--signer', signerFile])).code).toBe(0);
     const other = Buffer.from(makeKeys().signingSecretKey.subarray(32)).toString('base64');
@@ -215,12 +215,7 @@ describe('bank-audit verify', () => {
 });
 
 describe('bank-audit decrypt', () => {
-  let keys: AuditKeysForTest;
-  let fixture: Awaited<ReturnType<typeof dataDirWithEvents>>;
-  beforeEach(async () => {
-    keys = makeKeys();
-    fixture = await dataDirWithEvents(keys);
-  });
+  const fixture = eachTestDataDir();
 
   it('prints every event as JSON lines', async () => {
     const result = await runCli(['decrypt', fixture.dataDir, '--key', fixture.key]);
@@ -277,7 +272,7 @@ describe('bank-audit decrypt', () => {
       fixture.dataDir,
       'auditor.pub',
       'auditor-public-x25519',
-      keys.auditorPublicKey,
+      fixture.keys.auditorPublicKey,
     );
     const swapped = await runCli(['decrypt', fixture.dataDir, '--key', pub]);
     expect(swapped.err).toEqual([expect.stringMatching(/AUDIT_KEY_WRONG_TYPE.*not an auditor SECRET key/)]);
