@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryAudit } from '../../../audit/index.js';
 import { buildBankServerProgram } from '../../../server/index.js';
+import { until } from '../../helpers/operator-cli.js';
 import { RawClient } from '../../helpers/raw-client.js';
 import { suiteBank, type TestBank } from '../../helpers/test-bank.js';
 
@@ -12,14 +13,6 @@ async function operator(bank: TestBank, ...args: string[]): Promise<{ out: strin
   const program = buildBankServerProgram({ out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
   await program.parseAsync(['node', 'bank-server', ...args, '--data-dir', bank.dataDir]);
   return { out, err };
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('operator commands against a running server', () => {
