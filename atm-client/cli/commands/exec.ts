@@ -112,33 +112,24 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
     describe: (r) => `balance ${cents(r, 'balanceCents')} ${String(r.currency)}`,
   }));
 
-  op(
-    'deposit <amount>',
-    'deposit an amount (decimal, e.g. 20 or 20.50)',
-    ([amount = ''], opts) => {
-      const amountCents = amountArg(amount);
-      return {
-        request: (s) => s.deposit(amountCents, mutationOptions(opts)),
-        describe: (r) =>
-          `deposited ${formatCents(amountCents)}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
-      };
-    },
-    (c) => c.option('--id <id>', ID_HELP),
-  );
-
-  op(
-    'withdraw <amount>',
-    'withdraw an amount (decimal, e.g. 20 or 20.50)',
-    ([amount = ''], opts) => {
-      const amountCents = amountArg(amount);
-      return {
-        request: (s) => s.withdraw(amountCents, mutationOptions(opts)),
-        describe: (r) =>
-          `withdrew ${formatCents(amountCents)}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
-      };
-    },
-    (c) => c.option('--id <id>', ID_HELP),
-  );
+  for (const [name, done] of [
+    ['deposit', 'deposited'],
+    ['withdraw', 'withdrew'],
+  ] as const) {
+    op(
+      `${name} <amount>`,
+      `${name} an amount (decimal, e.g. 20 or 20.50)`,
+      ([amount = ''], opts) => {
+        const amountCents = amountArg(amount);
+        return {
+          request: (s) => s[name](amountCents, mutationOptions(opts)),
+          describe: (r) =>
+            `${done} ${formatCents(amountCents)}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
+        };
+      },
+      (c) => c.option('--id <id>', ID_HELP),
+    );
+  }
 
   op(
     'transfer <to> <amount>',
