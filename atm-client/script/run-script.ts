@@ -1,7 +1,7 @@
 import type { HistoryEntry } from '../../protocol/index.js';
 import { formatCents } from '../client/money.js';
 import type { BankConnector, BankSession, ClientError, Outcome } from '../client/types.js';
-import { REQUEST_KINDS, type Script, type ScriptStep, type Statement } from './ast.js';
+import { isRequestKind, type Script, type ScriptStep, type Statement } from './ast.js';
 
 /** Where `connect` points: host and port, or null for the CLI's own connection options. */
 export interface ConnectTarget {
@@ -74,7 +74,7 @@ export async function runScript(script: Script, deps: ScriptRunDeps): Promise<Sc
       else record(step, 'PASS', reached ? 'connected' : undefined);
       continue;
     }
-    if (REQUEST_KINDS.has(statement.kind)) {
+    if (isRequestKind(statement.kind)) {
       let outcome: AnyOutcome;
       if (statement.kind === 'login' || statement.kind === 'register') {
         session?.close();
