@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, type SpawnedServer, spawnBankServer } from '../helpers/spawn-server.js';
 import { enrolTestTerminal } from '../helpers/test-terminal.js';
+import { createTellerArgs } from '../server/tellers/teller-fixture.js';
 import {
   atmCommandLine,
   expectFramed,
@@ -55,19 +56,7 @@ beforeAll(async () => {
     });
   }
   // The teller is an operator's doing, as the README says.
-  const created = await runCli(BIN.bankServer, [
-    'accounts',
-    'create',
-    TELLER,
-    '--role',
-    'teller',
-    '--password',
-    PASSWORD,
-    '--bcrypt-cost',
-    '4',
-    '--data-dir',
-    server.dataDir,
-  ]);
+  const created = await runCli(BIN.bankServer, [...createTellerArgs(TELLER, PASSWORD), '--data-dir', server.dataDir]);
   expect(created, created.stderr).toMatchObject({ code: 0 });
 
   const counter = await enrolTestTerminal(server.dataDir, TERMINAL_ID);

@@ -7,20 +7,14 @@ import { at, PASSWORD } from '../terminals/terminal-fixture.js';
 export { codeOf, register, resultOf } from '../terminals/terminal-fixture.js';
 export { PASSWORD };
 
+/** `bank-server accounts create` for a teller, as the README says (with a cheap bcrypt cost). */
+export function createTellerArgs(user: string, password: string): string[] {
+  return ['accounts', 'create', user, '--role', 'teller', '--password', password, '--bcrypt-cost', '4'];
+}
+
 /** A teller account made by an operator, as the README says. */
 export async function createTeller(bank: TestBank, user: string): Promise<void> {
-  const out = await operator(
-    bank,
-    'accounts',
-    'create',
-    user,
-    '--role',
-    'teller',
-    '--password',
-    PASSWORD,
-    '--bcrypt-cost',
-    '4',
-  );
+  const out = await operator(bank, ...createTellerArgs(user, PASSWORD));
   if (!out.some((line) => line.includes(user))) throw new Error(`create teller ${user}: ${out.join(' ')}`);
 }
 
