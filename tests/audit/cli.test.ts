@@ -106,20 +106,14 @@ describe('bank-audit keygen', () => {
 
 describe('bank-audit verify', () => {
   const fixture = eachTestDataDir();
+  /** `verify` of `targets` with the signer, the auditor key and the plaintext log all given. */
+  const verifyWithKeyAndPlaintext = (...targets: string[]) =>
+    runCli(['verify', ...targets, '--signer', fixture.signer, '--key', fixture.key, '--plaintext', fixture.plaintext]);
 
   it('exit 0 with a one-line OK verdict (data dir, audit dir or files), with key and plaintext', async () => {
     const segments = await segmentFiles(fixture.auditDir);
     for (const args of [[fixture.dataDir], [fixture.auditDir], segments]) {
-      const result = await runCli([
-        'verify',
-        ...args,
-        '--signer',
-        fixture.signer,
-        '--key',
-        fixture.key,
-        '--plaintext',
-        fixture.plaintext,
-      ]);
+      const result = await verifyWithKeyAndPlaintext(...args);
       expect(result.code, result.out.join('\n')).toBe(0);
       expect(result.out).toHaveLength(1);
       expect(result.out[0]).toMatch(/^OK: 1 segment\(s\), 5 record\(s\), seq 1–5; .*audit\.log matches$/);
@@ -145,16 +139,7 @@ describe('bank-audit verify', () => {
     const lines = await readLinesOf(fixture.plaintext);
     lines[1] = (lines[1] ?? '').replace('"actor":"alice"', '"actor":"mallory"');
     await writeLinesOf(fixture.plaintext, lines);
-    const result = await runCli([
-      'verify',
-      fixture.dataDir,
-      '--signer',
-      fixture.signer,
-      '--key',
-      fixture.key,
-      '--plaintext',
-      fixture.plaintext,
-    ]);
+    const result = await verifyWithKeyAndPlaintext(fixture.dataDir);
     expect(result.code).toBe(1);
     expect(result.out[0]).toMatch(/^FAILED: audit\.log line 2 \(seq 2\): plaintext differs: .*actor/);
   });
