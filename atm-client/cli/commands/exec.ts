@@ -52,6 +52,9 @@ function mutationOptions(opts: { id?: string }): MutationOptions {
 
 const ID_HELP = 'request id to use (retrying with the same id is safe: the bank applies it once)';
 
+/** The `--id` option of every state-changing command. */
+const withIdOption = (command: Command): Command => command.option('--id <id>', ID_HELP);
+
 /**
  * `atm exec <op>`: log in (or register), run one request, log out, print the result (JSON
  * with --json). Exit 0 on success, 1 when the bank refuses or cannot be reached (the code on
@@ -127,7 +130,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
             `${done} ${formatCents(amountCents)}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
         };
       },
-      (c) => c.option('--id <id>', ID_HELP),
+      withIdOption,
     );
   }
 
@@ -142,7 +145,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
           `transferred ${formatCents(amountCents)} to ${to}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(
@@ -158,7 +161,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
           `reversed ${String(r.reversedTxId)}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(
@@ -204,7 +207,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
         json: (r) => ({ ...r, passwordChanged: true }),
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(
@@ -251,7 +254,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
         json: (r) => ({ ...r, twoFactor: true }),
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(
@@ -265,7 +268,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
         json: (r) => ({ ...r, twoFactor: false }),
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(
