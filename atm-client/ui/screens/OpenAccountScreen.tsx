@@ -1,12 +1,11 @@
 import { Text } from 'ink';
-import { useState } from 'react';
 import type { BankSession } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { PasswordChecklist } from '../components/PasswordChecklist.js';
 import { newAccountFields, newAccountProblem } from '../fields.js';
-import { useForm } from '../hooks/use-form.js';
+import { useCheckedForm } from '../hooks/use-checked-form.js';
 import { useRequest } from '../hooks/use-request.js';
 import type { Nav } from './screen-props.js';
 
@@ -14,15 +13,12 @@ const OPEN_FIELDS = newAccountFields('Their password', 'Repeat it');
 
 /** A teller opens an account for the customer at the counter, who types their own password. */
 export function OpenAccountScreen(props: { session: BankSession; nav: Nav; onOpened: (user: string) => void }) {
-  const [problem, setProblem] = useState<string | null>(null);
   const { pending, run } = useRequest();
-  const { state } = useForm(OPEN_FIELDS, {
+  const { state, problem } = useCheckedForm(OPEN_FIELDS, {
     isActive: !pending,
     onCancel: props.nav.back,
-    onEdit: () => setProblem(null),
-    onSubmit: ({ user = '', password = '', confirm = '' }) => {
-      const refused = newAccountProblem({ user, password, confirm });
-      if (refused) return setProblem(refused);
+    check: newAccountProblem,
+    onSubmit: ({ user = '', password = '' }) => {
       void run(() => props.session.openAccount(user, password)).then((outcome) => {
         if (!outcome) return;
         if (outcome.ok) props.onOpened(outcome.value.user);

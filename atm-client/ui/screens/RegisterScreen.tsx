@@ -1,27 +1,23 @@
 import { Text } from 'ink';
-import { useState } from 'react';
 import type { BankConnector } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { PasswordChecklist } from '../components/PasswordChecklist.js';
 import { newAccountFields, newAccountProblem } from '../fields.js';
-import { useForm } from '../hooks/use-form.js';
+import { useCheckedForm } from '../hooks/use-checked-form.js';
 import { useSignIn } from '../hooks/use-sign-in.js';
 import type { Nav, OnSignedIn } from './screen-props.js';
 
 const REGISTER_FIELDS = newAccountFields('Password', 'Repeat password');
 
 export function RegisterScreen(props: { connector: BankConnector; nav: Nav; onSignedIn: OnSignedIn }) {
-  const [problem, setProblem] = useState<string | null>(null);
   const signIn = useSignIn(props);
-  const { state } = useForm(REGISTER_FIELDS, {
+  const { state, problem } = useCheckedForm(REGISTER_FIELDS, {
     isActive: !signIn.pending,
     onCancel: props.nav.back,
-    onEdit: () => setProblem(null),
-    onSubmit: ({ user = '', password = '', confirm = '' }) => {
-      const refused = newAccountProblem({ user, password, confirm });
-      if (refused) return setProblem(refused);
+    check: newAccountProblem,
+    onSubmit: ({ user = '', password = '' }) => {
       void signIn.register({ user, password });
     },
   });
