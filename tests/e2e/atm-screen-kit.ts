@@ -1,8 +1,8 @@
 /** What the tmux end-to-end tests share: the atm command line and pane, screen checks, collected screens, setup. */
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { expect } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { BIN, REPO_ROOT } from '../helpers/spawn-server.js';
+import { BIN, REPO_ROOT, type SpawnedServer } from '../helpers/spawn-server.js';
 import { shellQuote, TmuxTerminal } from './tmux-terminal.js';
 
 export const COLS = 80;
@@ -142,4 +142,17 @@ export async function outOfBand<T>(
   } finally {
     client.destroy();
   }
+}
+
+/** After a suite: the pane and the bank stop, the screens are written when asked for, the work dir goes. */
+export async function endRun(run: {
+  terminal: TmuxTerminal | null;
+  server: SpawnedServer | null;
+  screens: Screenshots;
+  workDir: string;
+}): Promise<void> {
+  await run.terminal?.kill();
+  await run.server?.stop();
+  await run.screens.write();
+  if (run.workDir) await rm(run.workDir, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { enrolTestTerminal } from '../helpers/test-terminal.js';
 import { createTellerArgs } from '../server/tellers/teller-fixture.js';
 import {
   atmCommandLine,
+  endRun,
   expectFramed,
   openFundedAccount,
   outOfBand,
@@ -68,12 +69,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await terminal?.kill();
-  await server?.stop();
-  await screens.write();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => endRun({ terminal, server, screens, workDir }));
 
 async function balanceOf(user: string): Promise<unknown> {
   if (!server) throw new Error('no server');

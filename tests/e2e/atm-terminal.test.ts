@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
@@ -9,6 +9,7 @@ import { enrolTestTerminal } from '../helpers/test-terminal.js';
 import {
   atmCommandLine,
   COLS,
+  endRun,
   expectFramed,
   openFundedAccount,
   outOfBand,
@@ -91,12 +92,7 @@ beforeAll(async () => {
     });
 });
 
-afterAll(async () => {
-  await terminal?.kill();
-  await server?.stop();
-  await screens.write();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => endRun({ terminal, server, screens, workDir }));
 
 async function logIn(tty: TmuxTerminal): Promise<string> {
   await tty.press('1');
