@@ -21,6 +21,14 @@ export function jittered(ms: number, random: () => number = Math.random): number
   return Math.max(0, Math.round(ms * (0.5 + random())));
 }
 
+/** Longest wait between a session's reconnects and SERVER_BUSY retries (ms). */
+const MAX_BACKOFF_MS = 5_000;
+
+/** Doubling per attempt from `baseMs`, capped, and jittered so that many ATMs do not retry in step. */
+export function doublingBackoff(attempt: number, baseMs: number, random?: () => number): number {
+  return jittered(Math.min(baseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS), random);
+}
+
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => {
     clock.setTimeout(resolve, ms);

@@ -1,26 +1,37 @@
+/** A logged-in session: pipelining, in-order answers, and recovery on a fresh login with the same request ids. */
 import {
   encodeRequest,
-  IDEMPOTENT_OPS,
   isValidResult,
   isWireErrorCode,
   MAX_PIPELINED_REQUESTS,
-  type Notice,
   type Op,
   type OpResult,
   parseRequest,
   type Request,
   type RequestBody,
-  type ReversalReason,
   type Role,
   type ServerMessage,
   type WelcomeMessage,
 } from '../../protocol/index.js';
-import { jittered } from './backoff.js';
+import { doublingBackoff, jittered } from './backoff.js';
 import { clientError, failure, fromWireError } from './client-errors.js';
 import type { Clock } from './clock.js';
 import type { SealedConnection } from './sealed-connection.js';
 import { ServedCustomer } from './served-customer.js';
-import type { BankSession, ClientError, Credentials, MutationOptions, Outcome, RetryReport } from './types.js';
+import {
+  type Call,
+  endedOutcome,
+  newCall,
+  type Obj,
+  PERMANENT_LOGIN_CODES,
+  passwordCandidates,
+  refusedAfterClose,
+  reserveCall,
+  retryReportOf,
+  unconfirmed,
+} from './session-call.js';
+import { SessionOps } from './session-ops.js';
+import type { BankSession, ClientError, Credentials, MutationOptions, Outcome } from './types.js';
 
 /** A logged-in connection as the connector hands it over. */
 export interface OpenedConnection {
@@ -42,42 +53,6 @@ export interface SessionDeps {
   random?: () => number;
 }
 
-type Obj = Record<string, unknown>;
-
-interface Call {
-  readonly id: string;
-  readonly op: Op;
-  /** The request exactly as sent, so every retry carries identical bytes and the same id. */
-  readonly json: string;
-  readonly idempotent: boolean;
-  /** For change_password: the password a re-login may need once the change applied. */
-  readonly newPassword?: string;
-  /** For serve: the customer's credentials, kept once the bank accepts them (a reconnect serves again). */
-  readonly serveCredentials?: Credentials;
-  /** The library's own serve after a reconnect: nothing else is sent until it is answered. */
-  readonly reserve?: boolean;
-  sends: number;
-  reconnected: boolean;
-  busyRetries: number;
-  timer: unknown;
-  settle(outcome: Outcome<Obj>): void;
-}
-
-const IDEMPOTENT: ReadonlySet<string> = new Set(IDEMPOTENT_OPS);
-const MAX_BACKOFF_MS = 5_000;
-
-/** Login failures that another try with the same credentials cannot fix. */
-const PERMANENT_LOGIN_CODES: ReadonlySet<string> = new Set([
-  'AUTH_FAILED',
-  'ACCOUNT_LOCKED',
-  'TOTP_REQUIRED',
-  'TOTP_INVALID',
-  'TLS_ERROR',
-  'UNSUPPORTED_PROTOCOL',
-  'PROTOCOL_ERROR',
-  'BAD_SERVER_MESSAGE',
-]);
-
 type Phase = 'open' | 'recovering' | 'closed';
 
 /**
@@ -89,10 +64,11 @@ type Phase = 'open' | 'recovering' | 'closed';
  * state-changing request, its `requestId`. In a teller session the customer served is served
  * again on the fresh connection before any of their requests is re-sent.
  *
- * (Longer than the house's ~350 lines: one state machine whose queues, timers and recovery share
- * every field; who-is-served bookkeeping lives in served-customer.ts.)
+ * (Near the house's ~350 lines: one state machine whose queues, timers and recovery share every
+ * field. The typed ops are in session-ops.ts, a call's record and its errors in session-call.ts,
+ * listeners in session-events.ts, who-is-served bookkeeping in served-customer.ts.)
  */
-export class ClientSession implements BankSession {
+export class ClientSession extends SessionOps implements BankSession {
   private phase: Phase = 'open';
   private connection: SealedConnection | null = null;
   private welcome: WelcomeMessage;
@@ -105,9 +81,6 @@ export class ClientSession implements BankSession {
   private lossCause: ClientError = clientError('CONNECTION_LOST');
   private recoveries = 0;
   private reconnectTimer: unknown = null;
-  private readonly noticeListeners = new Set<(notice: Notice) => void>();
-  private readonly closeListeners = new Set<(reason: ClientError | null) => void>();
-  private readonly retryListeners = new Set<(report: RetryReport) => void>();
   private readonly served = new ServedCustomer();
 
   constructor(
@@ -115,6 +88,7 @@ export class ClientSession implements BankSession {
     credentials: Credentials,
     private readonly deps: SessionDeps,
   ) {
+    super();
     this.welcome = opened.welcome;
     // A private copy: the caller's object may change, and close() must be able to drop it.
     this.credentials = { ...credentials };
@@ -146,115 +120,19 @@ export class ClientSession implements BankSession {
     return this.served.user;
   }
 
-  balance(): Promise<Outcome<OpResult<'balance'>>> {
-    return this.request({ op: 'balance' });
-  }
-
-  deposit(amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'deposit'>>> {
-    return this.request({ op: 'deposit', amountCents }, options);
-  }
-
-  withdraw(amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'withdraw'>>> {
-    return this.request({ op: 'withdraw', amountCents }, options);
-  }
-
-  transfer(to: string, amountCents: number, options?: MutationOptions): Promise<Outcome<OpResult<'transfer'>>> {
-    return this.request({ op: 'transfer', amountCents, to }, options);
-  }
-
-  reverse(txId: string, reason: ReversalReason, options?: MutationOptions): Promise<Outcome<OpResult<'reverse'>>> {
-    return this.request({ op: 'reverse', txId, reason }, options);
-  }
-
-  history(query: { limit?: number; before?: string } = {}): Promise<Outcome<OpResult<'history'>>> {
-    const body: Extract<RequestBody, { op: 'history' }> = { op: 'history' };
-    if (query.limit !== undefined) body.limit = query.limit;
-    if (query.before !== undefined) body.before = query.before;
-    return this.request(body);
-  }
-
-  changePassword(
-    current: string,
-    next: string,
-    options?: MutationOptions,
-  ): Promise<Outcome<OpResult<'change_password'>>> {
-    return this.request({ op: 'change_password', current, new: next }, options);
-  }
-
-  updateContact(
-    contact: { email?: string; phone?: string },
-    options?: MutationOptions,
-  ): Promise<Outcome<OpResult<'update_contact'>>> {
-    const body: Extract<RequestBody, { op: 'update_contact' }> = { op: 'update_contact' };
-    if (contact.email !== undefined) body.email = contact.email;
-    if (contact.phone !== undefined) body.phone = contact.phone;
-    return this.request(body, options);
-  }
-
-  totpEnroll(password: string, totp?: string): Promise<Outcome<OpResult<'totp_enroll'>>> {
-    const body: Extract<RequestBody, { op: 'totp_enroll' }> = { op: 'totp_enroll', password };
-    if (totp !== undefined) body.totp = totp;
-    return this.request(body);
-  }
-
-  totpDisable(password: string, totp: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_disable'>>> {
-    return this.request({ op: 'totp_disable', password, totp }, options);
-  }
-
-  totpConfirm(code: string, options?: MutationOptions): Promise<Outcome<OpResult<'totp_confirm'>>> {
-    return this.request({ op: 'totp_confirm', code }, options);
-  }
-
-  ping(): Promise<Outcome<OpResult<'ping'>>> {
-    return this.request({ op: 'ping' });
-  }
-
-  serve(user: string, password: string, totp?: string): Promise<Outcome<OpResult<'serve'>>> {
-    const body: Extract<RequestBody, { op: 'serve' }> = { op: 'serve', user, password };
-    if (totp !== undefined) body.totp = totp;
-    return this.request(body);
-  }
-
-  release(): Promise<Outcome<OpResult<'release'>>> {
-    return this.request({ op: 'release' });
-  }
-
-  openAccount(user: string, password: string, options?: MutationOptions): Promise<Outcome<OpResult<'open_account'>>> {
-    return this.request({ op: 'open_account', user, password }, options);
-  }
-
-  logout(): Promise<Outcome<OpResult<'logout'>>> {
-    return this.request({ op: 'logout' });
-  }
-
   close(): void {
     this.end(null);
-  }
-
-  onNotice(listener: (notice: Notice) => void): () => void {
-    this.noticeListeners.add(listener);
-    return () => this.noticeListeners.delete(listener);
-  }
-
-  onClose(listener: (reason: ClientError | null) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
-  }
-
-  onRetry(listener: (report: RetryReport) => void): () => void {
-    this.retryListeners.add(listener);
-    return () => this.retryListeners.delete(listener);
   }
 
   // -------------------------------------------------------------------------------------
   // Sending
   // -------------------------------------------------------------------------------------
 
-  private request<O extends Op>(
+  protected request<O extends Op>(
     body: Extract<RequestBody, { op: O }>,
     options?: MutationOptions,
   ): Promise<Outcome<OpResult<O>>> {
-    if (this.phase === 'closed') return Promise.resolve({ ok: false, error: this.closedError() });
+    if (this.phase === 'closed') return Promise.resolve({ ok: false, error: refusedAfterClose(this.closeReason) });
     const id = options?.id ?? this.deps.newId();
     const json = encodeRequest({ id, ...body } as Request);
     // The protocol's own validator: a request the server would refuse is refused here, unsent.
@@ -264,23 +142,7 @@ export class ClientSession implements BankSession {
       return Promise.resolve(failure(isWireErrorCode(code) ? code : 'INVALID_REQUEST', message));
     }
     return new Promise((resolve) => {
-      const call: Call = {
-        id,
-        op: body.op,
-        json,
-        idempotent: IDEMPOTENT.has(body.op),
-        ...(body.op === 'change_password'
-          ? { newPassword: (body as Extract<RequestBody, { op: 'change_password' }>).new }
-          : {}),
-        ...(body.op === 'serve'
-          ? { serveCredentials: serveCredentials(body as Extract<RequestBody, { op: 'serve' }>) }
-          : {}),
-        sends: 0,
-        reconnected: false,
-        busyRetries: 0,
-        timer: null,
-        settle: resolve as (outcome: Outcome<Obj>) => void,
-      };
+      const call = newCall(id, body, json, resolve as (outcome: Outcome<Obj>) => void);
       this.waiting.push(call);
       this.pump();
     });
@@ -328,7 +190,7 @@ export class ClientSession implements BankSession {
 
   private onMessage(message: ServerMessage): void {
     if (message.kind === 'notice') {
-      for (const listener of [...this.noticeListeners]) listener(message.notice);
+      this.events.notice(message.notice);
       this.end(clientError(message.notice.notice, message.notice.message));
       return;
     }
@@ -423,7 +285,7 @@ export class ClientSession implements BankSession {
     }
     const stillTrying: Call[] = [];
     for (const call of pending) {
-      if (call.sends > this.deps.maxRetries) this.complete(call, { ok: false, error: this.unconfirmed(call, cause) });
+      if (call.sends > this.deps.maxRetries) this.complete(call, { ok: false, error: unconfirmed(call, cause) });
       else stillTrying.push(call);
     }
     this.waiting = stillTrying;
@@ -475,31 +337,8 @@ export class ClientSession implements BankSession {
     this.attach(opened.value.connection);
     // A fresh teller session serves no one: serve the customer again before their requests go out.
     const again = this.served.again;
-    if (again !== null) this.waiting.unshift(this.reserveCall(again));
+    if (again !== null) this.waiting.unshift(reserveCall(again, this.deps.newId()));
     this.pump();
-  }
-
-  private reserveCall(credentials: Credentials): Call {
-    const body: Extract<RequestBody, { op: 'serve' }> = {
-      op: 'serve',
-      user: credentials.user,
-      password: credentials.password,
-    };
-    if (credentials.totp !== undefined) body.totp = credentials.totp;
-    const id = this.deps.newId();
-    return {
-      id,
-      op: 'serve',
-      json: encodeRequest({ id, ...body }),
-      idempotent: false,
-      serveCredentials: credentials,
-      reserve: true,
-      sends: 0,
-      reconnected: false,
-      busyRetries: 0,
-      timer: null,
-      settle: () => {},
-    };
   }
 
   /**
@@ -514,7 +353,7 @@ export class ClientSession implements BankSession {
     );
     const unsent: Call[] = [];
     for (const call of this.waiting) {
-      if (call.sends > 0) this.complete(call, { ok: false, error: this.unconfirmed(call, cause) });
+      if (call.sends > 0) this.complete(call, { ok: false, error: unconfirmed(call, cause) });
       else unsent.push(call);
     }
     this.waiting = unsent;
@@ -525,10 +364,7 @@ export class ClientSession implements BankSession {
    * been applied before the drop, so its new password is tried when the current one fails.
    */
   private async relogin(): Promise<Outcome<OpenedConnection>> {
-    const candidates = [this.credentials.password];
-    for (const call of [...this.waiting, ...this.parked]) {
-      if (call.newPassword !== undefined && call.sends > 0) candidates.push(call.newPassword);
-    }
+    const candidates = passwordCandidates(this.credentials.password, [...this.waiting, ...this.parked]);
     let outcome: Outcome<OpenedConnection> = failure('CONNECTION_LOST');
     for (const password of candidates) {
       outcome = await this.deps.reopen({ ...this.credentials, password });
@@ -545,21 +381,9 @@ export class ClientSession implements BankSession {
     this.parked.clear();
     for (const call of pending) {
       this.deps.clock.clearTimeout(call.timer);
-      this.complete(call, { ok: false, error: this.unconfirmed(call, cause) });
+      this.complete(call, { ok: false, error: unconfirmed(call, cause) });
     }
     this.end(cause);
-  }
-
-  /** The error for a call whose answer never came: for a sent mutation, with the id to retry or reverse. */
-  private unconfirmed(call: Call, cause: ClientError): ClientError {
-    const code = cause.code === 'TIMEOUT' ? 'TIMEOUT' : 'CONNECTION_LOST';
-    if (call.sends === 0) return clientError(code, `${call.op} was not sent: ${cause.message}`);
-    if (!call.idempotent) return clientError(code, cause.message);
-    return clientError(
-      code,
-      `${call.op} ${call.id} was sent but not confirmed (${cause.message}); re-send it with the same id to learn its outcome`,
-      call.id,
-    );
   }
 
   // -------------------------------------------------------------------------------------
@@ -581,47 +405,22 @@ export class ClientSession implements BankSession {
     this.parked.clear();
     for (const call of pending) {
       this.deps.clock.clearTimeout(call.timer);
-      const code = reason?.code ?? 'SESSION_CLOSED';
-      const message = reason?.message ?? 'the session was closed before the answer came';
-      const unknownOutcome = call.idempotent && call.sends > 0;
-      this.complete(call, failure(code, message, unknownOutcome ? call.id : undefined));
+      this.complete(call, endedOutcome(call, reason));
     }
     this.credentials = { user: this.credentials.user, password: '' };
     this.served.clear();
-    for (const listener of [...this.closeListeners]) listener(reason);
-  }
-
-  private closedError(): ClientError {
-    const reason = this.closeReason;
-    if (reason && (reason.code === 'SESSION_EXPIRED' || reason.code === 'SERVER_SHUTDOWN')) {
-      return clientError(reason.code, reason.message);
-    }
-    return clientError('SESSION_CLOSED');
+    this.events.closed(reason);
   }
 
   private complete(call: Call, outcome: Outcome<Obj>): void {
     this.deps.clock.clearTimeout(call.timer);
     call.timer = null;
-    if (call.sends > 1 || call.busyRetries > 0) {
-      const report: RetryReport = {
-        id: call.id,
-        attempts: call.sends,
-        reconnected: call.reconnected,
-        replayed: outcome.ok && outcome.value.replayed === true,
-      };
-      for (const listener of [...this.retryListeners]) listener(report);
-    }
+    const report = retryReportOf(call, outcome);
+    if (report) this.events.retried(report);
     call.settle(outcome);
   }
 
-  /** Doubling per attempt, capped, and jittered so that many ATMs do not retry in step. */
   private backoff(attempt: number): number {
-    return jittered(Math.min(this.deps.retryBackoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS), this.deps.random);
+    return doublingBackoff(attempt, this.deps.retryBackoffMs, this.deps.random);
   }
-}
-
-function serveCredentials(body: Extract<RequestBody, { op: 'serve' }>): Credentials {
-  return body.totp === undefined
-    ? { user: body.user, password: body.password }
-    : { user: body.user, password: body.password, totp: body.totp };
 }

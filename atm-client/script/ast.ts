@@ -30,26 +30,19 @@ export type Statement =
 
 export type StatementKind = Statement['kind'];
 
-/** Statements that talk to the bank and leave an outcome for a following `expect ok|error`. */
-export const REQUEST_KINDS: ReadonlySet<StatementKind> = new Set([
-  'login',
-  'register',
-  'balance',
-  'deposit',
-  'withdraw',
-  'transfer',
-  'reverse',
-  'history',
-  'ping',
-  'change-password',
-  'update-contact',
-  'totp-enroll',
-  'totp-confirm',
-  'logout',
-  'serve',
-  'release',
-  'open-account',
+/** The statements that do not talk to the bank: the connection itself and the checks. */
+const LOCAL_KINDS: ReadonlySet<StatementKind> = new Set([
+  'connect',
+  'expect-ok',
+  'expect-error',
+  'expect-balance',
+  'expect-entries',
 ]);
+
+/** Statements that talk to the bank and leave an outcome for a following `expect ok|error`: all the others. */
+export function isRequestKind(kind: StatementKind): boolean {
+  return !LOCAL_KINDS.has(kind);
+}
 
 export interface ScriptStep {
   /** 1-based line in the source. */

@@ -8,7 +8,7 @@ import {
 import { CLIENT_ERROR_MESSAGES } from '../client/client-errors.js';
 import { formatCents, parseMoney } from '../client/money.js';
 import type { ClientErrorCode } from '../client/types.js';
-import { REQUEST_KINDS, type Script, type ScriptStep, type ScriptSyntaxError, type Statement } from './ast.js';
+import { isRequestKind, type Script, type ScriptStep, type ScriptSyntaxError, type Statement } from './ast.js';
 import { type Token, tokenizeLine } from './tokenize-line.js';
 
 export type ParseResult = { ok: true; script: Script } | { ok: false; errors: ScriptSyntaxError[] };
@@ -243,7 +243,7 @@ export function parseScript(source: string, vars: Readonly<Record<string, string
     const step: ScriptStep = { line, text: parsed.text, statement: parsed.statement };
     const expectsOutcome = parsed.statement.kind === 'expect-ok' || parsed.statement.kind === 'expect-error';
     const previous = steps.at(-1);
-    if (expectsOutcome && !(previous && REQUEST_KINDS.has(previous.statement.kind))) {
+    if (expectsOutcome && !(previous && isRequestKind(previous.statement.kind))) {
       errors.push({ line, message: `${parsed.text} must directly follow a request (a login, an op or logout)` });
     }
     if (parsed.statement.kind === 'expect-entries' && previous?.statement.kind !== 'history') {

@@ -1,7 +1,7 @@
 import type { HistoryEntry } from '../../protocol/index.js';
 import { formatCents } from '../client/money.js';
 import type { BankConnector, BankSession, ClientError, Outcome } from '../client/types.js';
-import { REQUEST_KINDS, type Script, type ScriptStep, type Statement } from './ast.js';
+import { isRequestKind, type Script, type ScriptStep, type Statement } from './ast.js';
 
 /** Where `connect` points: host and port, or null for the CLI's own connection options. */
 export interface ConnectTarget {
@@ -74,7 +74,7 @@ export async function runScript(script: Script, deps: ScriptRunDeps): Promise<Sc
       else record(step, 'PASS', reached ? 'connected' : undefined);
       continue;
     }
-    if (REQUEST_KINDS.has(statement.kind)) {
+    if (isRequestKind(statement.kind)) {
       let outcome: AnyOutcome;
       if (statement.kind === 'login' || statement.kind === 'register') {
         session?.close();
@@ -158,23 +158,13 @@ async function perform(
     case 'reverse':
       return widen(await session.reverse(s.txId === 'last' ? (lastWithdrawal ?? '') : s.txId, s.reason));
     case 'history':
-      return widen(
-        await session.history({
-          ...(s.limit === undefined ? {} : { limit: s.limit }),
-          ...(s.before === undefined ? {} : { before: s.before }),
-        }),
-      );
+      return widen(await session.history(definedOnly({ limit: s.limit, before: s.before })));
     case 'ping':
       return widen(await session.ping());
     case 'change-password':
       return widen(await session.changePassword(s.current, s.next));
     case 'update-contact':
-      return widen(
-        await session.updateContact({
-          ...(s.email === undefined ? {} : { email: s.email }),
-          ...(s.phone === undefined ? {} : { phone: s.phone }),
-        }),
-      );
+      return widen(await session.updateContact(definedOnly({ email: s.email, phone: s.phone })));
     case 'totp-enroll':
       return widen(await session.totpEnroll(password));
     case 'totp-confirm':
@@ -237,4 +227,11 @@ function describe(s: Statement, outcome: AnyOutcome): string {
 
 function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+/** The fields of `fields` that are set; an unset one is left out, not sent as undefined. */
+function definedOnly<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }

@@ -32,22 +32,20 @@ export interface MenuContext {
   teller?: { customer: string | null } | undefined;
 }
 
+const CONTACT_ITEM: MenuItem<MainAction> = { action: 'update-contact', label: 'Update e-mail and phone' };
+const LOGOUT_ITEM: MenuItem<MainAction> = { action: 'logout', label: 'Log out' };
+
 /** The main menu for a session: a remote one offers only what it may do. */
 export function mainMenu(context: MenuContext): MenuItem<MainAction>[] {
   if (context.teller !== undefined) {
     return context.teller.customer === null ? tellerMenu(context) : servingMenu(context);
   }
   return [
-    { action: 'balance', label: 'Balance' },
-    ...(context.remote
-      ? []
-      : [{ action: 'withdraw', label: 'Withdraw cash' } as const, { action: 'deposit', label: 'Deposit' } as const]),
-    { action: 'transfer', label: 'Transfer' },
-    { action: 'history', label: 'Mini-statement' },
+    ...moneyItems(context),
     { action: 'change-password', label: 'Change password' },
-    { action: 'update-contact', label: 'Update e-mail and phone' },
+    CONTACT_ITEM,
     { action: 'two-factor', label: context.twoFactor ? 'Two-factor login: on' : 'Set up two-factor login' },
-    { action: 'logout', label: 'Log out' },
+    LOGOUT_ITEM,
   ];
 }
 
@@ -58,7 +56,7 @@ function tellerMenu(context: MenuContext): MenuItem<MainAction>[] {
     { action: 'open-account', label: 'Open an account for a customer' },
     { action: 'change-password', label: 'Change my password' },
     { action: 'two-factor', label: context.twoFactor ? 'My two-factor login: on' : 'Set up my two-factor login' },
-    { action: 'logout', label: 'Log out' },
+    LOGOUT_ITEM,
   ];
 }
 
@@ -67,6 +65,11 @@ function tellerMenu(context: MenuContext): MenuItem<MainAction>[] {
  * teller's own account (§5.2), so they are not offered for the customer.
  */
 function servingMenu(context: MenuContext): MenuItem<MainAction>[] {
+  return [...moneyItems(context), CONTACT_ITEM, { action: 'release', label: 'Finish with this customer' }, LOGOUT_ITEM];
+}
+
+/** What a customer's money can do in this session: cash only where there is a terminal. */
+function moneyItems(context: MenuContext): MenuItem<MainAction>[] {
   return [
     { action: 'balance', label: 'Balance' },
     ...(context.remote
@@ -74,9 +77,6 @@ function servingMenu(context: MenuContext): MenuItem<MainAction>[] {
       : [{ action: 'withdraw', label: 'Withdraw cash' } as const, { action: 'deposit', label: 'Deposit' } as const]),
     { action: 'transfer', label: 'Transfer' },
     { action: 'history', label: 'Mini-statement' },
-    { action: 'update-contact', label: 'Update e-mail and phone' },
-    { action: 'release', label: 'Finish with this customer' },
-    { action: 'logout', label: 'Log out' },
   ];
 }
 

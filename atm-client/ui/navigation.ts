@@ -1,4 +1,5 @@
 import { describeError, type UiError } from './error-text.js';
+import type { MainAction } from './menu-model.js';
 import type { Receipt } from './receipt.js';
 
 /**
@@ -6,17 +7,8 @@ import type { Receipt } from './receipt.js';
  * "back" never needs a history stack; screens with several steps keep their own step.
  */
 
-export type SessionScreen =
-  | 'balance'
-  | 'withdraw'
-  | 'deposit'
-  | 'transfer'
-  | 'history'
-  | 'change-password'
-  | 'update-contact'
-  | 'two-factor'
-  | 'serve'
-  | 'open-account';
+/** The screens a main-menu choice opens: every menu action but the two that end something. */
+export type SessionScreen = Exclude<MainAction, 'release' | 'logout'>;
 
 export type Route =
   | { screen: 'welcome'; banner?: string }

@@ -5,6 +5,10 @@ export interface InFlight {
   count: number;
 }
 
+/** What the wrapper reads from the session as it is now, untouched. */
+const PASSED_THROUGH = ['user', 'sessionId', 'idleTimeoutSec', 'terminal', 'role', 'servedCustomer'] as const;
+type PassedThrough = (typeof PASSED_THROUGH)[number];
+
 /**
  * Wraps a session so every request stamps "activity": the server's idle timer restarts
  * on each request, and so does the ATM's countdown. `inFlight` counts the requests still
@@ -22,25 +26,7 @@ export function trackActivity(
       inFlight.count -= 1;
     });
   };
-  return {
-    get user() {
-      return session.user;
-    },
-    get sessionId() {
-      return session.sessionId;
-    },
-    get idleTimeoutSec() {
-      return session.idleTimeoutSec;
-    },
-    get terminal() {
-      return session.terminal;
-    },
-    get role() {
-      return session.role;
-    },
-    get servedCustomer() {
-      return session.servedCustomer;
-    },
+  const tracked: Omit<BankSession, PassedThrough> = {
     balance: () => stamp(() => session.balance()),
     deposit: (amountCents, options) => stamp(() => session.deposit(amountCents, options)),
     withdraw: (amountCents, options) => stamp(() => session.withdraw(amountCents, options)),
@@ -62,4 +48,7 @@ export function trackActivity(
     onClose: (listener) => session.onClose(listener),
     onRetry: (listener) => session.onRetry(listener),
   };
+  // The session's own state, read live (it changes when the library reconnects or serves someone).
+  for (const key of PASSED_THROUGH) Object.defineProperty(tracked, key, { get: () => session[key], enumerable: true });
+  return tracked as BankSession;
 }

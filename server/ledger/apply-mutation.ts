@@ -1,78 +1,32 @@
-import { isValidAmount, type RequestOf, type WireErrorCode } from '../../protocol/index.js';
+/** The money rules: one state-changing request applied under the ledger's rules inside a writer job. */
+import { isValidAmount, type RequestOf } from '../../protocol/index.js';
 import { evaluateFraud, type FraudAlert, type FraudOp, velocityWindowStart } from '../fraud/index.js';
+import { changePassword, confirmTotp, disableTotp, updateContact } from './account-changes.js';
 import { type LedgerConfig, MAX_BALANCE_CENTS } from './ledger-config.js';
 import type { AccountRow, LedgerStore } from './ledger-store.js';
+import {
+  type MutatingRequest,
+  type MutationContext,
+  type MutationOutcome,
+  type PreparedChange,
+  type Refusal,
+  refuse,
+  replayOf,
+  success,
+} from './mutation-types.js';
 import { requestHash } from './request-hash.js';
-import { type SessionTerminal, type TerminalRecord, terminalServes } from './terminal-ledger.js';
+import { type TerminalRecord, terminalServes } from './terminal-ledger.js';
 import { formatTxId, parseTxId, utcDay } from './tx-id.js';
 
-/** The ops that change state and are applied at most once per (account, id). */
-export type MutatingOp =
-  | 'deposit'
-  | 'withdraw'
-  | 'transfer'
-  | 'reverse'
-  | 'change_password'
-  | 'update_contact'
-  | 'totp_confirm'
-  | 'totp_disable';
-
-export type MutatingRequest = RequestOf<MutatingOp>;
-
-/**
- * What the handler prepared outside the writer (bcrypt, sealing and TOTP checks are slow or need
- * keys). Sealed values are stored as given; the ledger never sees a plaintext secret.
- */
-export interface PreparedChange {
-  /** change_password: the bcrypt hash of the new password (required). */
-  newPasswordHash?: string;
-  /** update_contact: required when the request carries `email`; `null` clears the field. */
-  emailSealed?: string | null;
-  /** update_contact: required when the request carries `phone`; `null` clears the field. */
-  phoneSealed?: string | null;
-  /** totp_confirm: the pending secret the code was checked against; if it changed since, TOTP_INVALID. */
-  totpSecretSealed?: string;
-  /** totp_confirm: the time step of the accepted code, stored as the replay guard. */
-  totpStep?: number;
-  /** totp_disable: the handler checked the password and the current code. */
-  totpDisableChecked?: boolean;
-}
-
-/** Numbers an error object may carry to help the customer (protocol/README.md §6). */
-export interface RefusalDetails {
-  remainingCents?: number;
-  maxAmountCents?: number;
-}
-
-export type MutationOutcome =
-  | { ok: true; result: Record<string, unknown>; replayed: boolean; alerts: FraudAlert[] }
-  | { ok: false; code: WireErrorCode; message?: string; alerts: FraudAlert[]; details?: RefusalDetails };
-
-export interface MutationContext {
-  accountId: number;
-  user: string;
-  nowMs: number;
-  config: LedgerConfig;
-  /** The enrolled terminal of a terminal session (from its certificate); absent or null = remote session. */
-  terminal?: SessionTerminal | null;
-  /** The teller acting for this customer at the counter (protocol/README.md §5.2); absent or null otherwise. */
-  tellerId?: number | null;
-}
-
-type Refusal = Extract<MutationOutcome, { ok: false }>;
-type Success = Extract<MutationOutcome, { ok: true }>;
-
-function refuse(code: WireErrorCode, message?: string, alerts: FraudAlert[] = []): Refusal {
-  return message === undefined ? { ok: false, code, alerts } : { ok: false, code, message, alerts };
-}
-
-function success(result: Record<string, unknown>, alerts: FraudAlert[] = []): Success {
-  return { ok: true, result, replayed: false, alerts };
-}
-
-function replayOf(response: Record<string, unknown>): Success {
-  return { ok: true, result: { ...response, replayed: true }, replayed: true, alerts: [] };
-}
+/** The mutation shapes, still importable from here. */
+export type {
+  MutatingOp,
+  MutatingRequest,
+  MutationContext,
+  MutationOutcome,
+  PreparedChange,
+  RefusalDetails,
+} from './mutation-types.js';
 
 /**
  * The idempotency check on its own: the original response (replayed) if this id was applied
@@ -215,16 +169,7 @@ function deposit(
   if (overflows(terminal.cashCents, amount)) return refuse('INVALID_AMOUNT', "the terminal's cash would overflow");
   const { alerts, held } = screen(store, ctx, account, 'deposit', amount, request.id);
   if (held) return held;
-  const seq = store.insertTransaction(
-    'deposit',
-    account.id,
-    null,
-    amount,
-    null,
-    ctx.nowMs,
-    terminal.id,
-    ctx.tellerId ?? null,
-  );
+  const seq = insertCashTx(store, ctx, 'deposit', account.id, amount, terminal.id);
   const cashAfter = store.adjustBalance(terminal.accountId, -amount);
   store.insertEntry(seq, terminal.accountId, 'deposit', -amount, cashAfter, account.id, ctx.nowMs);
   const after = store.adjustBalance(account.id, amount);
@@ -256,21 +201,34 @@ function withdraw(
   if (terminal.cashCents < amount) return refuse('TERMINAL_OUT_OF_CASH');
   const { alerts, held } = screen(store, ctx, account, 'withdraw', amount, request.id);
   if (held) return held;
-  const seq = store.insertTransaction(
-    'withdrawal',
-    account.id,
-    null,
-    amount,
-    null,
-    ctx.nowMs,
-    terminal.id,
-    ctx.tellerId ?? null,
-  );
+  const seq = insertCashTx(store, ctx, 'withdrawal', account.id, amount, terminal.id);
   const after = store.adjustBalanceAndDay(account.id, -amount, day, withdrawnToday + amount);
   store.insertEntry(seq, account.id, 'withdrawal', -amount, after, null, ctx.nowMs);
   const cashAfter = store.adjustBalance(terminal.accountId, amount);
   store.insertEntry(seq, terminal.accountId, 'withdrawal', amount, cashAfter, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
+}
+
+/** A cash movement's journal row at the session's terminal (and teller, at a counter); returns its sequence number. */
+function insertCashTx(
+  store: LedgerStore,
+  ctx: MutationContext,
+  kind: 'deposit' | 'withdrawal' | 'reversal',
+  accountId: number,
+  amount: number,
+  terminalId: string,
+  reversesSeq: number | null = null,
+): number {
+  return store.insertTransaction(
+    kind,
+    accountId,
+    null,
+    amount,
+    reversesSeq,
+    ctx.nowMs,
+    terminalId,
+    ctx.tellerId ?? null,
+  );
 }
 
 function transfer(
@@ -328,62 +286,10 @@ function reverse(
   // Give the amount back to the day it was counted against; a new day's counter never held it.
   const sameDay = account.withdrawn_day === utcDay(original.created_ms);
   const withdrawn = sameDay ? Math.max(0, account.withdrawn_cents - amount) : account.withdrawn_cents;
-  const reversalSeq = store.insertTransaction(
-    'reversal',
-    account.id,
-    null,
-    amount,
-    original.seq,
-    ctx.nowMs,
-    terminal.id,
-    ctx.tellerId ?? null,
-  );
+  const reversalSeq = insertCashTx(store, ctx, 'reversal', account.id, amount, terminal.id, original.seq);
   const after = store.adjustBalanceAndDay(account.id, amount, account.withdrawn_day, withdrawn);
   store.insertEntry(reversalSeq, account.id, 'reversal', amount, after, null, ctx.nowMs);
   const cashAfter = store.adjustBalance(terminal.accountId, -amount);
   store.insertEntry(reversalSeq, terminal.accountId, 'reversal', -amount, cashAfter, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(reversalSeq), reversedTxId: formatTxId(original.seq) });
-}
-
-function changePassword(store: LedgerStore, account: AccountRow, prepared: PreparedChange): MutationOutcome {
-  if (!prepared.newPasswordHash) return refuse('INTERNAL', 'change_password needs the new password hash');
-  store.setPasswordHash(account.id, prepared.newPasswordHash);
-  return success({});
-}
-
-function updateContact(
-  store: LedgerStore,
-  account: AccountRow,
-  request: RequestOf<'update_contact'>,
-  prepared: PreparedChange,
-): MutationOutcome {
-  // Plaintext must never reach the database: a field in the request needs its sealed form.
-  if (request.email !== undefined && typeof prepared.emailSealed !== 'string') {
-    return refuse('INTERNAL', 'update_contact needs the sealed e-mail');
-  }
-  if (request.phone !== undefined && typeof prepared.phoneSealed !== 'string') {
-    return refuse('INTERNAL', 'update_contact needs the sealed phone');
-  }
-  if (prepared.emailSealed !== undefined || prepared.phoneSealed !== undefined) {
-    store.setContact(account.id, prepared.emailSealed, prepared.phoneSealed);
-  }
-  return success({});
-}
-
-function confirmTotp(store: LedgerStore, account: AccountRow, prepared: PreparedChange): MutationOutcome {
-  if (account.totp_pending_sealed === null) {
-    return refuse('INVALID_REQUEST', 'no two-factor enrolment is pending; call totp_enroll first');
-  }
-  if (prepared.totpSecretSealed !== undefined && prepared.totpSecretSealed !== account.totp_pending_sealed) {
-    return refuse('TOTP_INVALID', 'the enrolment changed while the code was checked; enrol again');
-  }
-  store.confirmTotp(account.id, prepared.totpStep ?? null);
-  return success({});
-}
-
-/** totp_disable: the handler checked password and code; turning off what is off is a no-op. */
-function disableTotp(store: LedgerStore, account: AccountRow, prepared: PreparedChange): MutationOutcome {
-  if (prepared.totpDisableChecked !== true) return refuse('INTERNAL', 'totp_disable needs its credentials checked');
-  store.disableTotp(account.id);
-  return success({});
 }

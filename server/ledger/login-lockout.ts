@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { LedgerStore } from './ledger-store.js';
+import { statementsPerDatabase } from './statement-cache.js';
 import { applyOpenAccount, type OpenAccountJob, type OpenAccountOutcome } from './teller-ledger.js';
 
 /**
@@ -53,8 +54,6 @@ interface AccountStatusRow {
   locked: number;
 }
 
-const cache = new WeakMap<Database, ReturnType<typeof prepare>>();
-
 function prepare(db: Database) {
   return {
     get: db.prepare<[string], FailureRow>('SELECT * FROM login_failures WHERE username = ?'),
@@ -80,15 +79,7 @@ function prepare(db: Database) {
   } satisfies Record<string, Statement<never[]> | Statement<unknown[]>>;
 }
 
-function statements(store: LedgerStore) {
-  const db = store.database;
-  let s = cache.get(db);
-  if (!s) {
-    s = prepare(db);
-    cache.set(db, s);
-  }
-  return s;
-}
+const statements = statementsPerDatabase(prepare);
 
 /** The lock period of the `lockCount`-th lock in a row (1-based), for a base period in ms (0 = until unlock). */
 export function lockPeriodMs(baseMs: number, lockCount: number): number {

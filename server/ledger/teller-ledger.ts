@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AccountRole, LedgerStore } from './ledger-store.js';
+import { statementsPerDatabase } from './statement-cache.js';
 
 /**
  * Roles and the counter's ledger work (protocol/README.md §5.2): an operator's role change, the
@@ -32,8 +33,6 @@ export interface TellerTotals {
   withdrawals: { count: number; cents: number };
 }
 
-const cache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-
 function prepare(db: Database.Database) {
   return {
     teller: db.prepare<[number], { status: string; locked: number; role: string }>(
@@ -58,15 +57,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-function statements(store: LedgerStore) {
-  const db = store.database;
-  let s = cache.get(db);
-  if (!s) {
-    s = prepare(db);
-    cache.set(db, s);
-  }
-  return s;
-}
+const statements = statementsPerDatabase(prepare);
 
 /** Run inside a writer job: a replay, a conflict, or the new account and its applied id. */
 export function applyOpenAccount(store: LedgerStore, job: OpenAccountJob): OpenAccountOutcome {

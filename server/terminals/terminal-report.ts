@@ -31,17 +31,8 @@ export interface DayReport {
   terminals: TerminalDayReport[];
   /** Deposits and withdrawals made at the counter that day, per teller (protocol/README.md §5.2). */
   byTeller: Array<{ teller: string; deposits: Totals; withdrawals: Totals }>;
-  bank: {
-    deposits: Totals;
-    withdrawals: Totals;
-    reversals: Totals;
-    loads: Totals;
-    unloads: Totals;
-    openingCashCents: number;
-    closingCashCents: number;
-    countedCashCents: number | null;
-    differenceCents: number | null;
-  };
+  /** The whole bank's day: the terminals' figures added up. */
+  bank: Omit<TerminalDayReport, 'id' | 'reconciled' | 'positionMatchesEntries'>;
 }
 
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;

@@ -121,7 +121,8 @@ async function writePair(certPath: string, keyPath: string, pair: PemPair): Prom
   await writeFileAtomic(certPath, pair.cert, CERT_MODE);
 }
 
-async function readIfExists(path: string): Promise<string | null> {
+/** A file's text, or null when there is no such file. */
+export async function readIfExists(path: string): Promise<string | null> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

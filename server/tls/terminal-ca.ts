@@ -1,8 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { generate } from 'selfsigned';
 import type { DataDirPaths } from '../data-dir.js';
-import { ensurePrivateDir } from './dev-certificates.js';
+import { ensurePrivateDir, readIfExists } from './dev-certificates.js';
 import { CA_VALIDITY_DAYS, type PemPair } from './issue-certificates.js';
 import { TlsSetupError } from './tls-setup-error.js';
 import { writeFileAtomic } from './write-file-atomic.js';
@@ -88,13 +87,4 @@ async function createTerminalCa(now: Date): Promise<PemPair> {
     },
   );
   return { cert: pems.cert, key: pems.private };
-}
-
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
 }

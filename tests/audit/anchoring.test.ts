@@ -5,13 +5,14 @@ import { type AuditEvent, decryptAll, openAuditLog } from '../../audit/index.js'
 import {
   type AuditKeysForTest,
   makeKeys,
+  openLogWith,
   readLinesOf,
   removeTempDirs,
   runCli,
   sampleEvent,
   segmentFiles,
   tempDir,
-  writeKeyFileForTest,
+  writeVerifierKeys,
 } from './audit-fixtures.js';
 import { attackerKey, forgeSegment, rewritePlaintext } from './forge.js';
 
@@ -23,11 +24,7 @@ const pub = (secret: Uint8Array) => Buffer.from(secret.subarray(32)).toString('b
 async function twoRuns(keys: AuditKeysForTest, options: { rotateTo?: Uint8Array; secondKey?: Uint8Array } = {}) {
   const dataDir = await tempDir('audit-anchor-');
   const auditDir = join(dataDir, 'audit');
-  const first = await openAuditLog({
-    dir: auditDir,
-    auditorPublicKey: keys.auditorPublicKey,
-    signingSecretKey: keys.signingSecretKey,
-  });
+  const first = await openLogWith(auditDir, keys);
   for (let n = 0; n < 6; n++) first.record(sampleEvent(n));
   await first.close();
   const second = await openAuditLog({
@@ -42,13 +39,7 @@ async function twoRuns(keys: AuditKeysForTest, options: { rotateTo?: Uint8Array;
   await second.flush();
   for (let n = 0; n < 3; n++) second.record(sampleEvent(20 + n));
   await second.close();
-  const key = await writeKeyFileForTest(dataDir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
-  const signer = await writeKeyFileForTest(
-    dataDir,
-    'audit-signing.pub',
-    'audit-signing-ed25519-public',
-    keys.signingSecretKey.subarray(32),
-  );
+  const { key, signer } = await writeVerifierKeys(dataDir, keys);
   const plaintext = join(auditDir, 'audit.log');
   const state = join(await tempDir('auditor-home-'), 'state.json');
   return { dataDir, auditDir, key, signer, plaintext, state };
@@ -189,12 +180,7 @@ describe('signer rotation', () => {
     const next = attackerKey();
     const f = await twoRuns(keys, { rotateTo: next });
     // The next start still finds the pending key next to the old one: it must not hand over again.
-    const again = await openAuditLog({
-      dir: f.auditDir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
-      rotateTo: next,
-    });
+    const again = await openLogWith(f.auditDir, keys, { rotateTo: next });
     again.record(sampleEvent(40));
     await again.close();
     expect(await segmentFiles(f.auditDir)).toHaveLength(4);

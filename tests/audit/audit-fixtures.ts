@@ -64,6 +64,31 @@ export function sampleEvent(n: number): AuditEventInput {
   }
 }
 
+/** The auditor's secret key and the signing public key as key files in `dataDir`, for the CLI. */
+export async function writeVerifierKeys(
+  dataDir: string,
+  keys: AuditKeysForTest,
+): Promise<{ key: string; signer: string }> {
+  const key = await writeKeyFileForTest(dataDir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
+  const signer = await writeKeyFileForTest(
+    dataDir,
+    'audit-signing.pub',
+    'audit-signing-ed25519-public',
+    keys.signingSecretKey.subarray(32),
+  );
+  return { key, signer };
+}
+
+/** A real log in `dir` with the test keys; `extra` adds or overrides options. */
+export function openLogWith(dir: string, keys: AuditKeysForTest, extra: Partial<AuditLogOptions> = {}) {
+  return openAuditLog({
+    dir,
+    auditorPublicKey: keys.auditorPublicKey,
+    signingSecretKey: keys.signingSecretKey,
+    ...extra,
+  });
+}
+
 /**
  * Write `count` events through a real log (flushing every `flushEvery`, so there are
  * checkpoints in between) and close it unless `close` is false.
@@ -74,12 +99,7 @@ export async function writeLog(
   count: number,
   options: { flushEvery?: number; close?: boolean; extra?: Partial<AuditLogOptions>; first?: number } = {},
 ) {
-  const log = await openAuditLog({
-    dir,
-    auditorPublicKey: keys.auditorPublicKey,
-    signingSecretKey: keys.signingSecretKey,
-    ...options.extra,
-  });
+  const log = await openLogWith(dir, keys, options.extra);
   const flushEvery = options.flushEvery ?? 5;
   for (let n = 0; n < count; n++) {
     log.record(sampleEvent((options.first ?? 0) + n));

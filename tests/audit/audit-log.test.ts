@@ -13,6 +13,7 @@ import {
 } from '../../audit/index.js';
 import {
   makeKeys,
+  openLogWith,
   readLinesOf,
   removeTempDirs,
   sampleEvent,
@@ -28,12 +29,7 @@ describe('openAuditLog', () => {
     const dir = await tempDir();
     const keys = makeKeys();
     const clock = new Date('2025-03-01T10:00:00.000Z');
-    const log = await openAuditLog({
-      dir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
-      now: () => clock,
-    });
+    const log = await openLogWith(dir, keys, { now: () => clock });
     const inputs = Array.from({ length: 23 }, (_, n) => sampleEvent(n));
     for (const input of inputs) log.record(input);
     await log.close();
@@ -54,12 +50,7 @@ describe('openAuditLog', () => {
     const dir = await tempDir();
     const keys = makeKeys();
     const clock = new Date('2025-03-01T10:00:00.000Z');
-    const log = await openAuditLog({
-      dir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
-      now: () => clock,
-    });
+    const log = await openLogWith(dir, keys, { now: () => clock });
     const inputs = [
       sampleEvent(0),
       {
@@ -192,12 +183,7 @@ describe('openAuditLog', () => {
   it('writes a signed checkpoint within the interval while events flow, without flush()', async () => {
     const dir = await tempDir();
     const keys = makeKeys();
-    const log = await openAuditLog({
-      dir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
-      checkpointIntervalMs: 50,
-    });
+    const log = await openLogWith(dir, keys, { checkpointIntervalMs: 50 });
     log.record(sampleEvent(1));
     log.record(sampleEvent(2));
     const segment = log.segmentPath;
@@ -217,11 +203,7 @@ describe('openAuditLog', () => {
   it('close() is idempotent, drops later events and wipes nothing it still needs', async () => {
     const dir = await tempDir();
     const keys = makeKeys();
-    const log = await openAuditLog({
-      dir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
-    });
+    const log = await openLogWith(dir, keys);
     log.record(sampleEvent(0));
     await Promise.all([log.close(), log.close()]);
     await log.close();
@@ -283,12 +265,7 @@ describe('when things go wrong', () => {
     const dir = await tempDir();
     const keys = makeKeys();
     const errors: Array<{ code: string }> = [];
-    const log = await openAuditLog({
-      dir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
-      onError: (err) => errors.push(err),
-    });
+    const log = await openLogWith(dir, keys, { onError: (err) => errors.push(err) });
     log.record(sampleEvent(0));
     await log.flush();
     // Pull the file out from under the writer, as a dying disk would.
@@ -304,10 +281,7 @@ describe('when things go wrong', () => {
     const dir = await tempDir();
     const keys = makeKeys();
     let broken = false;
-    const log = await openAuditLog({
-      dir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
+    const log = await openLogWith(dir, keys, {
       now: () => {
         if (broken) throw new Error('clock');
         return new Date();

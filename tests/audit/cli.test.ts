@@ -1,10 +1,11 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditEvent, openAuditLog } from '../../audit/index.js';
+import type { AuditEvent } from '../../audit/index.js';
 import {
   type AuditKeysForTest,
   makeKeys,
+  openLogWith,
   readLinesOf,
   removeTempDirs,
   runCli,
@@ -12,6 +13,7 @@ import {
   tempDir,
   writeKeyFileForTest,
   writeLinesOf,
+  writeVerifierKeys,
 } from './audit-fixtures.js';
 
 afterEach(removeTempDirs);
@@ -21,12 +23,7 @@ async function dataDirWithEvents(keys: AuditKeysForTest) {
   const dataDir = await tempDir('audit-cli-');
   const auditDir = join(dataDir, 'audit');
   let now = new Date('2025-06-01T12:00:00.000Z');
-  const log = await openAuditLog({
-    dir: auditDir,
-    auditorPublicKey: keys.auditorPublicKey,
-    signingSecretKey: keys.signingSecretKey,
-    now: () => now,
-  });
+  const log = await openLogWith(auditDir, keys, { now: () => now });
   const at = (iso: string) => {
     now = new Date(iso);
   };
@@ -56,17 +53,21 @@ async function dataDirWithEvents(keys: AuditKeysForTest) {
     code: 'INSUFFICIENT_FUNDS',
   });
   await log.close();
-  const key = await writeKeyFileForTest(dataDir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
-  const signer = await writeKeyFileForTest(
-    dataDir,
-    'audit-signing.pub',
-    'audit-signing-ed25519-public',
-    keys.signingSecretKey.subarray(32),
-  );
+  const { key, signer } = await writeVerifierKeys(dataDir, keys);
   return { dataDir, auditDir, key, signer, plaintext: join(auditDir, 'audit.log') };
 }
 
 const parse = (lines: string[]) => lines.map((l) => JSON.parse(l) as AuditEvent);
+
+/** A fresh data dir with events, and its keys, before each test of the suite. */
+function eachTestDataDir() {
+  const current = {} as Awaited<ReturnType<typeof dataDirWithEvents>> & { keys: AuditKeysForTest };
+  beforeEach(async () => {
+    const keys = makeKeys();
+    Object.assign(current, await dataDirWithEvents(keys), { keys });
+  });
+  return current;
+}
 
 describe('bank-audit keygen', () => {
   it('writes the secret 0600 and the public key beside it, prints the public key', async () => {
@@ -104,26 +105,15 @@ describe('bank-audit keygen', () => {
 });
 
 describe('bank-audit verify', () => {
-  let keys: AuditKeysForTest;
-  let fixture: Awaited<ReturnType<typeof dataDirWithEvents>>;
-  beforeEach(async () => {
-    keys = makeKeys();
-    fixture = await dataDirWithEvents(keys);
-  });
+  const fixture = eachTestDataDir();
+  /** `verify` of `targets` with the signer, the auditor key and the plaintext log all given. */
+  const verifyWithKeyAndPlaintext = (...targets: string[]) =>
+    runCli(['verify', ...targets, '--signer', fixture.signer, '--key', fixture.key, '--plaintext', fixture.plaintext]);
 
   it('exit 0 with a one-line OK verdict (data dir, audit dir or files), with key and plaintext', async () => {
     const segments = await segmentFiles(fixture.auditDir);
     for (const args of [[fixture.dataDir], [fixture.auditDir], segments]) {
-      const result = await runCli([
-        'verify',
-        ...args,
-        '--signer',
-        fixture.signer,
-        '--key',
-        fixture.key,
-        '--plaintext',
-        fixture.plaintext,
-      ]);
+      const result = await verifyWithKeyAndPlaintext(...args);
       expect(result.code, result.out.join('\n')).toBe(0);
       expect(result.out).toHaveLength(1);
       expect(result.out[0]).toMatch(/^OK: 1 segment\(s\), 5 record\(s\), seq 1–5; .*audit\.log matches$/);
@@ -149,16 +139,7 @@ describe('bank-audit verify', () => {
     const lines = await readLinesOf(fixture.plaintext);
     lines[1] = (lines[1] ?? '').replace('"actor":"alice"', '"actor":"mallory"');
     await writeLinesOf(fixture.plaintext, lines);
-    const result = await runCli([
-      'verify',
-      fixture.dataDir,
-      '--signer',
-      fixture.signer,
-      '--key',
-      fixture.key,
-      '--plaintext',
-      fixture.plaintext,
-    ]);
+    const result = await verifyWithKeyAndPlaintext(fixture.dataDir);
     expect(result.code).toBe(1);
     expect(result.out[0]).toMatch(/^FAILED: audit\.log line 2 \(seq 2\): plaintext differs: .*actor/);
   });
@@ -175,7 +156,7 @@ describe('bank-audit verify', () => {
       fixture.dataDir,
       'audit-signing.key',
       'audit-signing-ed25519',
-      keys.signingSecretKey,
+      fixture.keys.signingSecretKey,
     );
     expect((await runCli(['verify', fixture.dataDir, '--signer', signerFile])).code).toBe(0);
     const other = Buffer.from(makeKeys().signingSecretKey.subarray(32)).toString('base64');
@@ -219,12 +200,7 @@ describe('bank-audit verify', () => {
 });
 
 describe('bank-audit decrypt', () => {
-  let keys: AuditKeysForTest;
-  let fixture: Awaited<ReturnType<typeof dataDirWithEvents>>;
-  beforeEach(async () => {
-    keys = makeKeys();
-    fixture = await dataDirWithEvents(keys);
-  });
+  const fixture = eachTestDataDir();
 
   it('prints every event as JSON lines', async () => {
     const result = await runCli(['decrypt', fixture.dataDir, '--key', fixture.key]);
@@ -281,7 +257,7 @@ describe('bank-audit decrypt', () => {
       fixture.dataDir,
       'auditor.pub',
       'auditor-public-x25519',
-      keys.auditorPublicKey,
+      fixture.keys.auditorPublicKey,
     );
     const swapped = await runCli(['decrypt', fixture.dataDir, '--key', pub]);
     expect(swapped.err).toEqual([expect.stringMatching(/AUDIT_KEY_WRONG_TYPE.*not an auditor SECRET key/)]);
@@ -308,8 +284,7 @@ describe('bank-audit tail', () => {
     const dataDir = await tempDir('audit-tail-');
     const auditDir = join(dataDir, 'audit');
     const key = await writeKeyFileForTest(dataDir, 'auditor.key', 'auditor-secret-x25519', keys.auditorSecretKey);
-    const open = () =>
-      openAuditLog({ dir: auditDir, auditorPublicKey: keys.auditorPublicKey, signingSecretKey: keys.signingSecretKey });
+    const open = () => openLogWith(auditDir, keys);
     const first = await open();
     first.record({ kind: 'server_start' });
     await first.flush();

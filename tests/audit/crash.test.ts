@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decryptAll, openAuditLog, verifySegments } from '../../audit/index.js';
+import { decryptAll, verifySegments } from '../../audit/index.js';
 import {
   type AuditKeysForTest,
   makeKeys,
+  openLogWith,
   removeTempDirs,
   runCli,
   segmentFiles,
@@ -81,11 +82,7 @@ describe('a server killed with SIGKILL', () => {
     expect(cli.out.join('\n')).toContain('unclean end');
 
     // Restart: a new segment links to where the crashed one ended and seq goes on.
-    const log = await openAuditLog({
-      dir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
-    });
+    const log = await openLogWith(dir, keys);
     log.record({ kind: 'server_start', actor: 'operator' });
     await log.close();
     const segments = await segmentFiles(dir);

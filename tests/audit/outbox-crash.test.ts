@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEvent, decryptAll, readAuditorSecretKey, verifySegments } from '../../audit/index.js';
 import { FIRE_PASSWORD, segmentPaths, sleep } from '../fire/fire-kit.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { BIN, runCli, type SpawnedServer, spawnBankServer } from '../helpers/spawn-server.js';
+import { BIN, runCli, type SpawnedServer, spawnBankServer, verifyAuditOf } from '../helpers/spawn-server.js';
 
 // The real server (needs `npm run build`), SIGKILLed under load on a busy machine: every
 // deposit a client was told succeeded must have exactly one audit record in each log.
@@ -140,12 +140,7 @@ describe('nothing acknowledged goes unaudited', () => {
       });
       key.fill(0);
       expect(report.problem, report.verdict).toBeNull();
-      const cli = await runCli(BIN.bankAudit, [
-        'verify',
-        dataDir,
-        '--signer',
-        join(dataDir, 'keys', 'audit-signing.pub'),
-      ]);
+      const cli = await verifyAuditOf(dataDir);
       expect(cli.code, cli.stdout + cli.stderr).toBe(2);
 
       // The operator's cross-check says the same from the ledger's side, and names a record removed.

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decryptAll, isSecretKeyName, openAuditLog, REDACTED, redactDetail } from '../../audit/index.js';
-import { makeKeys, removeTempDirs, segmentFiles, tempDir } from './audit-fixtures.js';
+import { decryptAll, isSecretKeyName, REDACTED, redactDetail } from '../../audit/index.js';
+import { makeKeys, openLogWith, removeTempDirs, segmentFiles, tempDir } from './audit-fixtures.js';
 
 afterEach(removeTempDirs);
 
@@ -20,11 +20,7 @@ describe('secrets never reach either log', () => {
   it('passwords, TOTP secrets and codes, keys and tokens fed in detail appear in neither file', async () => {
     const dir = await tempDir();
     const keys = makeKeys();
-    const log = await openAuditLog({
-      dir,
-      auditorPublicKey: keys.auditorPublicKey,
-      signingSecretKey: keys.signingSecretKey,
-    });
+    const log = await openLogWith(dir, keys);
     log.record({ kind: 'login', actor: 'alice', detail: { password: PASSWORD, totp: TOTP_CODE } });
     log.record({
       kind: 'request',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signingKeyFingerprint } from '../../audit/index.js';
-import { BIN, runCli, type SpawnedServer, spawnBankServer } from '../helpers/spawn-server.js';
+import { BIN, runCli, type SpawnedServer, spawnBankServer, verifyAuditOf } from '../helpers/spawn-server.js';
 
 // The real binaries (needs `npm run build`): what an operator and an auditor run.
 const dirs: string[] = [];
@@ -64,12 +64,7 @@ describe('the pinned signer, end to end', () => {
     expect(head?.status).toBe(200);
     expect(await head?.json()).toMatchObject({ instance: 'main', signer: publicKey, seq: expect.any(Number) });
     expect(await server.stop()).toBe(0);
-    const verify = await runCli(BIN.bankAudit, [
-      'verify',
-      dataDir,
-      '--signer',
-      join(dataDir, 'keys', 'audit-signing.pub'),
-    ]);
+    const verify = await verifyAuditOf(dataDir);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
   });
 

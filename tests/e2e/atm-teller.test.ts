@@ -1,11 +1,21 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient } from '../helpers/raw-client.js';
-import { BIN, REPO_ROOT, runCli, type SpawnedServer, spawnBankServer } from '../helpers/spawn-server.js';
+import { BIN, runCli, type SpawnedServer, spawnBankServer } from '../helpers/spawn-server.js';
 import { enrolTestTerminal } from '../helpers/test-terminal.js';
-import { assertTmuxInstalled, shellQuote, TmuxTerminal } from './tmux-terminal.js';
+import { createTellerArgs } from '../server/tellers/teller-fixture.js';
+import {
+  atmCommandLine,
+  endRun,
+  expectFramed,
+  openFundedAccount,
+  outOfBand,
+  rowValue,
+  Screenshots,
+  startAtm,
+} from './atm-screen-kit.js';
+import { assertTmuxInstalled, type TmuxTerminal } from './tmux-terminal.js';
 
 /**
  * The real `atm` binary in an 80×24 tmux pane at an enrolled terminal, against a real
@@ -21,39 +31,13 @@ const PASSWORD = 'E2e-Correct-Horse-9!';
 const CUSTOMERS = ['bob', 'dora'] as const;
 const OPENING_CENTS = 10_000;
 const TERMINAL_ID = 'ATM-COUNTER';
-const COLS = 80;
-const ROWS = 24;
 
 let workDir = '';
 let server: SpawnedServer | null = null;
 let terminal: TmuxTerminal | null = null;
 let ca = '';
 let command = '';
-const collected: string[] = [];
-
-function rowValue(screen: string, label: string): string | undefined {
-  return new RegExp(`│ ${label}\\s+([^│]+?)\\s*│`).exec(screen)?.[1];
-}
-
-/** The ATM's box is whole: top and bottom border on screen, every row the same width. */
-function expectFramed(screen: string, name: string): void {
-  const lines = screen.split('\n');
-  expect(lines.length, `${name}: rows`).toBeLessThanOrEqual(ROWS);
-  const top = lines.findIndex((line) => line.startsWith('╭'));
-  const bottom = lines.findIndex((line) => line.startsWith('╰'));
-  expect(top, `${name}: top border`).toBeGreaterThanOrEqual(0);
-  expect(bottom, `${name}: bottom border`).toBeGreaterThan(top);
-  const width = [...(lines[top] ?? '')].length;
-  for (const line of lines.slice(top, bottom + 1)) {
-    expect([...line.trimEnd()].length, `${name}: ${line}`).toBe(width);
-  }
-}
-
-async function shot(tty: TmuxTerminal, expected: string | RegExp, name: string): Promise<string> {
-  const screen = await tty.waitFor(expected, 20_000);
-  collected.push(`## ${name}\n\n\`\`\`\n${screen}\n\`\`\`\n`);
-  return screen;
-}
+const screens = new Screenshots();
 
 beforeAll(async () => {
   await assertTmuxInstalled();
@@ -63,76 +47,36 @@ beforeAll(async () => {
 
   // The customers and their opening balances come from outside the ATM under test.
   for (const user of CUSTOMERS) {
-    const client = await RawClient.login({
+    await openFundedAccount({
       port: server.port,
       ca,
-      cert: server.terminal.cert,
-      key: server.terminal.key,
+      terminal: server.terminal,
       user,
       password: PASSWORD,
-      method: 'register',
+      openingCents: OPENING_CENTS,
     });
-    try {
-      expect((await client.call({ op: 'deposit', amountCents: OPENING_CENTS })).ok).toBe(true);
-    } finally {
-      client.destroy();
-    }
   }
   // The teller is an operator's doing, as the README says.
-  const created = await runCli(BIN.bankServer, [
-    'accounts',
-    'create',
-    TELLER,
-    '--role',
-    'teller',
-    '--password',
-    PASSWORD,
-    '--bcrypt-cost',
-    '4',
-    '--data-dir',
-    server.dataDir,
-  ]);
+  const created = await runCli(BIN.bankServer, [...createTellerArgs(TELLER, PASSWORD), '--data-dir', server.dataDir]);
   expect(created, created.stderr).toMatchObject({ code: 0 });
 
   const counter = await enrolTestTerminal(server.dataDir, TERMINAL_ID);
-  command = [
-    'env TERM=xterm-256color FORCE_COLOR=0',
-    shellQuote(process.execPath),
-    shellQuote(BIN.atm),
-    '--port',
-    String(server.port),
-    '--ca',
-    shellQuote(server.caPath),
-    '--terminal-cert',
-    shellQuote(counter.certPath),
-    '--terminal-key',
-    shellQuote(counter.keyPath),
-    `2>${shellQuote(join(workDir, 'atm.stderr'))}`,
-  ].join(' ');
+  command = atmCommandLine({
+    port: server.port,
+    caPath: server.caPath,
+    terminal: counter,
+    stderrPath: join(workDir, 'atm.stderr'),
+  });
 });
 
-afterAll(async () => {
-  await terminal?.kill();
-  await server?.stop();
-  if (process.env.ATM_E2E_SCREENS) await writeFile(process.env.ATM_E2E_SCREENS, collected.join('\n'));
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-});
-
-function ttyEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', FORCE_COLOR: '0' };
-  for (const name of Object.keys(env)) if (name.startsWith('ATM_')) delete env[name];
-  return env;
-}
+afterAll(() => endRun({ terminal, server, screens, workDir }));
 
 async function balanceOf(user: string): Promise<unknown> {
   if (!server) throw new Error('no server');
-  const client = await RawClient.login({ port: server.port, ca, user, password: PASSWORD });
-  try {
+  return outOfBand({ port: server.port, ca, user, password: PASSWORD }, async (client) => {
     const answer = (await client.call({ op: 'balance' })) as { result?: { balanceCents?: number } };
     return answer.result?.balanceCents;
-  } finally {
-    client.destroy();
-  }
+  });
 }
 
 async function serve(tty: TmuxTerminal, customer: string): Promise<string> {
@@ -148,13 +92,7 @@ async function serve(tty: TmuxTerminal, customer: string): Promise<string> {
 
 describe('the atm binary at the counter, against a real bank', () => {
   it('a teller serves two customers in a row at one terminal', async () => {
-    terminal = await TmuxTerminal.start({
-      command: `${command}; echo "ATM-EXITED $?"; sleep 600`,
-      cwd: REPO_ROOT,
-      env: ttyEnv(),
-      cols: COLS,
-      rows: ROWS,
-    });
+    terminal = await startAtm(command);
     const tty = terminal;
     await tty.waitFor('Welcome to Secure ATM.');
     await tty.press('1');
@@ -163,7 +101,7 @@ describe('the atm binary at the counter, against a real bank', () => {
     await tty.press('Enter');
     await tty.type(PASSWORD);
     await tty.press('Enter');
-    const desk = await shot(tty, 'Who is next at the counter?', 'Teller menu');
+    const desk = await screens.shot(tty, 'Who is next at the counter?', 'Teller menu', 20_000);
     expectFramed(desk, 'teller menu');
     expect(desk).toContain('1 Serve a customer');
     expect(desk).toContain('2 Open an account for a customer');
@@ -171,7 +109,7 @@ describe('the atm binary at the counter, against a real bank', () => {
 
     // The first customer: a deposit.
     const serving = await serve(tty, 'bob');
-    collected.push(`## Serving a customer\n\n\`\`\`\n${serving}\n\`\`\`\n`);
+    screens.add('Serving a customer', serving);
     expectFramed(serving, 'serving menu');
     expect(serving).toContain('Finish with this customer');
     await tty.press('3');
@@ -180,7 +118,7 @@ describe('the atm binary at the counter, against a real bank', () => {
     await tty.press('Enter');
     await tty.waitFor('Deposit $12.34');
     await tty.press('Enter');
-    const receipt = await shot(tty, 'Deposit received', 'Receipt at the counter');
+    const receipt = await screens.shot(tty, 'Deposit received', 'Receipt at the counter', 20_000);
     expectFramed(receipt, 'counter receipt');
     expect(rowValue(receipt, 'Customer')).toBe('bob');
     expect(rowValue(receipt, 'Teller')).toBe(TELLER);

@@ -283,3 +283,11 @@ export async function runCrashScenario(scenario: CrashScenario): Promise<CrashSu
     await rm(dataDir, { recursive: true, force: true });
   }
 }
+
+/** The scenario with its progress on the console, each line tagged with the seed that replays it. */
+export function runLoggedCrashScenario(
+  seed: number,
+  scenario: Omit<CrashScenario, 'seed' | 'log'>,
+): Promise<CrashSummary> {
+  return runCrashScenario({ ...scenario, seed, log: (line) => console.log(`[crash seed ${seed}] ${line}`) });
+}

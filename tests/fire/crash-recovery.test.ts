@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCrashScenario } from './crash-harness.js';
+import { runLoggedCrashScenario } from './crash-harness.js';
 import { fireSeed } from './fire-kit.js';
 
 // The quick variant for `npm test`; crash-recovery.slow.test.ts runs 50 clients over several kill points.
@@ -7,13 +7,7 @@ describe('crash recovery (quick: one SIGKILL)', () => {
   const seed = fireSeed();
 
   it(`acknowledged changes survive a SIGKILL exactly once, nothing is half-applied (seed ${seed})`, async () => {
-    const summary = await runCrashScenario({
-      clients: 8,
-      kills: 1,
-      loadMs: [300, 700],
-      seed,
-      log: (line) => console.log(`[crash seed ${seed}] ${line}`),
-    });
+    const summary = await runLoggedCrashScenario(seed, { clients: 8, kills: 1, loadMs: [300, 700] });
     expect(summary.acknowledged).toBeGreaterThan(0);
   }, 120_000);
 });

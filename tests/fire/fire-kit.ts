@@ -12,7 +12,10 @@ import {
   toB64,
 } from '../../protocol/index.js';
 import type { RawClient } from '../helpers/raw-client.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { BIN, runCli } from '../helpers/spawn-server.js';
+
+export { seededRandom };
 
 /** A password every fire suite uses: it meets the policy, so registration accepts it. */
 export const FIRE_PASSWORD = 'Fire-Proof-Pass-42!';
@@ -24,18 +27,6 @@ export const FIRE_PASSWORD = 'Fire-Proof-Pass-42!';
 export function fireSeed(): number {
   const fromEnv = Number(process.env.FIRE_SEED);
   return Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1 + Math.floor(Math.random() * 2 ** 31);
-}
-
-/** mulberry32: small, fast, good enough to pick ops and amounts reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomInt(random: () => number, min: number, max: number): number {

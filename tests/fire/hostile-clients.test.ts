@@ -202,6 +202,7 @@ describe('hostile clients: the server keeps serving others', () => {
   }, 30_000);
 
   it('clients that vanish mid-frame, mid-pipeline or with a reset leave nothing behind', async () => {
+    const controlSession = () => RawClient.login({ ...atTerminal(bank), user: 'control', password: FIRE_PASSWORD });
     const control = started(controlTraffic(bank, 'control', 20, 50));
     const hello = encodeFrame(helloPayload({ user: 'control', password: FIRE_PASSWORD }));
     const vanishing: Array<Promise<void>> = [];
@@ -218,11 +219,7 @@ describe('hostile clients: the server keeps serving others', () => {
       );
       vanishing.push(
         (async () => {
-          const c = await RawClient.login({
-            ...atTerminal(bank),
-            user: 'control',
-            password: FIRE_PASSWORD,
-          });
+          const c = await controlSession();
           const frame = encodeFrame(c.seal({ id: `half-${i}`, op: 'deposit', amountCents: 1 }));
           c.sendBytes(frame.subarray(0, 3 + i * 5));
           await sleep(20);
@@ -231,11 +228,7 @@ describe('hostile clients: the server keeps serving others', () => {
       );
       vanishing.push(
         (async () => {
-          const c = await RawClient.login({
-            ...atTerminal(bank),
-            user: 'control',
-            password: FIRE_PASSWORD,
-          });
+          const c = await controlSession();
           for (let n = 0; n < 32; n++) c.send({ id: `gone-${i}-${n}`, op: 'deposit', amountCents: 1 });
           c.destroy();
         })(),

@@ -158,3 +158,8 @@ export function runCli(
     proc.once('close', (code) => res({ code, stdout, stderr }));
   });
 }
+
+/** `bank-audit verify <data-dir>` pinned to the data dir's own signing public key. */
+export function verifyAuditOf(dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCli(BIN.bankAudit, ['verify', dataDir, '--signer', join(dataDir, 'keys', 'audit-signing.pub')]);
+}

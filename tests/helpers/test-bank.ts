@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import type { AuditSink } from '../../audit/index.js';
 import {
   DEFAULT_SERVER_CONFIG,
@@ -55,6 +56,38 @@ export async function startTestBank(
       if (!opts.keepDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A bank for the enclosing suite: started in beforeAll, disposed in afterAll. The value stands for
+ * that bank from beforeAll on (hooks registered after this call already see it running); reading
+ * it before then throws.
+ */
+export function suiteBank(
+  overrides: Partial<ServerConfig> = {},
+  options: { audit?: AuditSink; clock?: () => number } = {},
+): TestBank {
+  let bank: TestBank | null = null;
+  beforeAll(async () => {
+    bank = await startTestBank(overrides, options);
+  });
+  afterAll(async () => {
+    await bank?.dispose();
+    bank = null;
+  });
+  const running = (prop: PropertyKey): TestBank => {
+    if (!bank) throw new Error(`the suite's bank is not running (reading ${String(prop)})`);
+    return bank;
+  };
+  return new Proxy({} as TestBank, {
+    get: (_target, prop) => Reflect.get(running(prop), prop),
+    has: (_target, prop) => Reflect.has(running(prop), prop),
+    ownKeys: () => Reflect.ownKeys(running('keys')),
+    getOwnPropertyDescriptor: (_target, prop) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(running(prop), prop);
+      return descriptor ? { ...descriptor, configurable: true } : undefined;
+    },
+  });
 }
 
 /** Read-only look at a bank's ledger from the outside (as an operator would). */

@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { BANK_ARGS } from '../../bench/bench-bank.js';
 import { formatBenchTable } from '../../bench/bench-report.js';
-import { BANK_ARGS, formatProfiles, runBench } from '../../bench/bench-runner.js';
+import { formatProfiles, runBench } from '../../bench/bench-runner.js';
 import { formatInstancesTable, type InstancesRun, runInstancesBench } from '../../bench/instances-bench.js';
 import type { AtmIo } from '../atm-io.js';
 import { OperationFailed, UsageError } from '../cli-errors.js';

@@ -52,6 +52,9 @@ function mutationOptions(opts: { id?: string }): MutationOptions {
 
 const ID_HELP = 'request id to use (retrying with the same id is safe: the bank applies it once)';
 
+/** The `--id` option of every state-changing command. */
+const withIdOption = (command: Command): Command => command.option('--id <id>', ID_HELP);
+
 /**
  * `atm exec <op>`: log in (or register), run one request, log out, print the result (JSON
  * with --json). Exit 0 on success, 1 when the bank refuses or cannot be reached (the code on
@@ -112,33 +115,24 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
     describe: (r) => `balance ${cents(r, 'balanceCents')} ${String(r.currency)}`,
   }));
 
-  op(
-    'deposit <amount>',
-    'deposit an amount (decimal, e.g. 20 or 20.50)',
-    ([amount = ''], opts) => {
-      const amountCents = amountArg(amount);
-      return {
-        request: (s) => s.deposit(amountCents, mutationOptions(opts)),
-        describe: (r) =>
-          `deposited ${formatCents(amountCents)}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
-      };
-    },
-    (c) => c.option('--id <id>', ID_HELP),
-  );
-
-  op(
-    'withdraw <amount>',
-    'withdraw an amount (decimal, e.g. 20 or 20.50)',
-    ([amount = ''], opts) => {
-      const amountCents = amountArg(amount);
-      return {
-        request: (s) => s.withdraw(amountCents, mutationOptions(opts)),
-        describe: (r) =>
-          `withdrew ${formatCents(amountCents)}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
-      };
-    },
-    (c) => c.option('--id <id>', ID_HELP),
-  );
+  for (const [name, done] of [
+    ['deposit', 'deposited'],
+    ['withdraw', 'withdrew'],
+  ] as const) {
+    op(
+      `${name} <amount>`,
+      `${name} an amount (decimal, e.g. 20 or 20.50)`,
+      ([amount = ''], opts) => {
+        const amountCents = amountArg(amount);
+        return {
+          request: (s) => s[name](amountCents, mutationOptions(opts)),
+          describe: (r) =>
+            `${done} ${formatCents(amountCents)}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
+        };
+      },
+      withIdOption,
+    );
+  }
 
   op(
     'transfer <to> <amount>',
@@ -151,7 +145,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
           `transferred ${formatCents(amountCents)} to ${to}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(
@@ -167,7 +161,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
           `reversed ${String(r.reversedTxId)}; balance ${cents(r, 'balanceCents')} (tx ${String(r.txId)})${replayed(r)}`,
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(
@@ -213,7 +207,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
         json: (r) => ({ ...r, passwordChanged: true }),
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(
@@ -260,7 +254,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
         json: (r) => ({ ...r, twoFactor: true }),
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(
@@ -274,7 +268,7 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
         json: (r) => ({ ...r, twoFactor: false }),
       };
     },
-    (c) => c.option('--id <id>', ID_HELP),
+    withIdOption,
   );
 
   op(

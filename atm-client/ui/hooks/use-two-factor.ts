@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { BankSession } from '../../client/types.js';
 import { describeUiError, type UiError, USED_CODE_TEXT } from '../error-text.js';
 import { MENU_ROUTE, type Nav } from '../screens/screen-props.js';
-import { useRequest } from './use-request.js';
+import { type UiOutcome, useRequest } from './use-request.js';
 
 export type TwoFactorStep =
   | { step: 'status' } // on: says so, offers "Turn off"
@@ -67,33 +67,24 @@ export function useTwoFactor(options: {
     if (password === '') return setProblem('Enter your password.');
     if (!/^[0-9]{6}$/.test(code)) return setProblem('The code has 6 digits.');
     const outcome = await run(() => session.totpDisable(password, code));
-    if (!outcome) return;
-    if (!outcome.ok) {
-      if (!inPlace(outcome.error)) nav.fail(outcome.error, MENU_ROUTE);
-      return;
-    }
-    options.onChanged(false);
-    nav.go({
-      screen: 'done',
-      title: 'Two-factor login is off',
-      lines: ['From now on your password alone logs you in.'],
-    });
+    if (outcome) changed(outcome, false, 'Two-factor login is off', 'From now on your password alone logs you in.');
   }
 
   async function confirm(code: string): Promise<void> {
     if (!/^[0-9]{6}$/.test(code)) return setProblem('The code has 6 digits.');
     const outcome = await run(() => session.totpConfirm(code));
-    if (!outcome) return;
+    if (outcome)
+      changed(outcome, true, 'Two-factor login is on', 'From now on you will need a code from your app to log in.');
+  }
+
+  /** A refusal stays on this screen when it can (else the menu shows it); success reports the new state and says so. */
+  function changed(outcome: UiOutcome<unknown>, on: boolean, title: string, line: string): void {
     if (!outcome.ok) {
       if (!inPlace(outcome.error)) nav.fail(outcome.error, MENU_ROUTE);
       return;
     }
-    options.onChanged(true);
-    nav.go({
-      screen: 'done',
-      title: 'Two-factor login is on',
-      lines: ['From now on you will need a code from your app to log in.'],
-    });
+    options.onChanged(on);
+    nav.go({ screen: 'done', title, lines: [line] });
   }
 
   return {

@@ -1,10 +1,9 @@
-import { useState } from 'react';
 import type { BankConnector } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { USER_FIELD, userNameProblem } from '../fields.js';
-import { useForm } from '../hooks/use-form.js';
+import { useCheckedForm } from '../hooks/use-checked-form.js';
 import { useSignIn } from '../hooks/use-sign-in.js';
 import { type FieldSpec, isPrintable } from '../text-edit.js';
 import type { Nav, OnSignedIn } from './screen-props.js';
@@ -16,17 +15,13 @@ const LOGIN_FIELDS: readonly FieldSpec[] = [
 
 /** Log in; coming back after a refusal, the user name is kept and the cursor is at the password. */
 export function LoginScreen(props: { connector: BankConnector; nav: Nav; onSignedIn: OnSignedIn; user?: string }) {
-  const [problem, setProblem] = useState<string | null>(null);
   const signIn = useSignIn(props);
-  const { state } = useForm(LOGIN_FIELDS, {
+  const { state, problem } = useCheckedForm(LOGIN_FIELDS, {
     isActive: !signIn.pending,
     ...(props.user === undefined ? {} : { initial: { user: props.user }, initialFocus: 1 }),
     onCancel: props.nav.back,
-    onEdit: () => setProblem(null),
+    check: ({ user = '', password = '' }) => userNameProblem(user) ?? (password === '' ? 'Enter your password.' : null),
     onSubmit: ({ user = '', password = '' }) => {
-      const wrongName = userNameProblem(user);
-      if (wrongName) return setProblem(wrongName);
-      if (password === '') return setProblem('Enter your password.');
       void signIn.login({ user, password }, { screen: 'login', user });
     },
   });

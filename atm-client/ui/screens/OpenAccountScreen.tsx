@@ -1,36 +1,24 @@
 import { Text } from 'ink';
-import { useState } from 'react';
-import { isStrongPassword } from '../../../protocol/index.js';
 import type { BankSession } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { PasswordChecklist } from '../components/PasswordChecklist.js';
-import { USER_FIELD, userNameProblem } from '../fields.js';
-import { useForm } from '../hooks/use-form.js';
+import { newAccountFields, newAccountProblem } from '../fields.js';
+import { useCheckedForm } from '../hooks/use-checked-form.js';
 import { useRequest } from '../hooks/use-request.js';
-import { type FieldSpec, isPrintable } from '../text-edit.js';
 import type { Nav } from './screen-props.js';
 
-const OPEN_FIELDS: readonly FieldSpec[] = [
-  USER_FIELD,
-  { name: 'password', label: 'Their password', mask: true, accept: isPrintable, maxLength: 72 },
-  { name: 'confirm', label: 'Repeat it', mask: true, accept: isPrintable, maxLength: 72 },
-];
+const OPEN_FIELDS = newAccountFields('Their password', 'Repeat it');
 
 /** A teller opens an account for the customer at the counter, who types their own password. */
 export function OpenAccountScreen(props: { session: BankSession; nav: Nav; onOpened: (user: string) => void }) {
-  const [problem, setProblem] = useState<string | null>(null);
   const { pending, run } = useRequest();
-  const { state } = useForm(OPEN_FIELDS, {
+  const { state, problem } = useCheckedForm(OPEN_FIELDS, {
     isActive: !pending,
     onCancel: props.nav.back,
-    onEdit: () => setProblem(null),
-    onSubmit: ({ user = '', password = '', confirm = '' }) => {
-      const wrongName = userNameProblem(user);
-      if (wrongName) return setProblem(wrongName);
-      if (!isStrongPassword(password)) return setProblem('The password does not meet every rule above.');
-      if (password !== confirm) return setProblem('The two passwords are different.');
+    check: newAccountProblem,
+    onSubmit: ({ user = '', password = '' }) => {
       void run(() => props.session.openAccount(user, password)).then((outcome) => {
         if (!outcome) return;
         if (outcome.ok) props.onOpened(outcome.value.user);

@@ -1,35 +1,23 @@
 import { Text } from 'ink';
-import { useState } from 'react';
-import { isStrongPassword } from '../../../protocol/index.js';
 import type { BankConnector } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { PasswordChecklist } from '../components/PasswordChecklist.js';
-import { USER_FIELD, userNameProblem } from '../fields.js';
-import { useForm } from '../hooks/use-form.js';
+import { newAccountFields, newAccountProblem } from '../fields.js';
+import { useCheckedForm } from '../hooks/use-checked-form.js';
 import { useSignIn } from '../hooks/use-sign-in.js';
-import { type FieldSpec, isPrintable } from '../text-edit.js';
 import type { Nav, OnSignedIn } from './screen-props.js';
 
-const REGISTER_FIELDS: readonly FieldSpec[] = [
-  USER_FIELD,
-  { name: 'password', label: 'Password', mask: true, accept: isPrintable, maxLength: 72 },
-  { name: 'confirm', label: 'Repeat password', mask: true, accept: isPrintable, maxLength: 72 },
-];
+const REGISTER_FIELDS = newAccountFields('Password', 'Repeat password');
 
 export function RegisterScreen(props: { connector: BankConnector; nav: Nav; onSignedIn: OnSignedIn }) {
-  const [problem, setProblem] = useState<string | null>(null);
   const signIn = useSignIn(props);
-  const { state } = useForm(REGISTER_FIELDS, {
+  const { state, problem } = useCheckedForm(REGISTER_FIELDS, {
     isActive: !signIn.pending,
     onCancel: props.nav.back,
-    onEdit: () => setProblem(null),
-    onSubmit: ({ user = '', password = '', confirm = '' }) => {
-      const wrongName = userNameProblem(user);
-      if (wrongName) return setProblem(wrongName);
-      if (!isStrongPassword(password)) return setProblem('The password does not meet every rule above.');
-      if (password !== confirm) return setProblem('The two passwords are different.');
+    check: newAccountProblem,
+    onSubmit: ({ user = '', password = '' }) => {
       void signIn.register({ user, password });
     },
   });

@@ -1,11 +1,10 @@
 import { Text } from 'ink';
-import { useState } from 'react';
 import type { BankSession } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { CODE_FIELDS, PASSWORD_FIELD, USER_FIELD, userNameProblem } from '../fields.js';
-import { useForm } from '../hooks/use-form.js';
+import { codeProblem, useCheckedForm } from '../hooks/use-checked-form.js';
 import { type OnServed, useServe } from '../hooks/use-serve.js';
 import type { FieldSpec } from '../text-edit.js';
 import type { Nav } from './screen-props.js';
@@ -20,16 +19,13 @@ interface ServeProps {
 
 /** The customer types their user name and password on the counter's keyboard. */
 export function ServeScreen(props: ServeProps) {
-  const [problem, setProblem] = useState<string | null>(null);
   const serving = useServe(props);
-  const { state } = useForm(SERVE_FIELDS, {
+  const { state, problem } = useCheckedForm(SERVE_FIELDS, {
     isActive: !serving.pending,
     onCancel: props.nav.back,
-    onEdit: () => setProblem(null),
+    check: ({ user = '', password = '' }) =>
+      userNameProblem(user) ?? (password === '' ? 'The customer enters their password.' : null),
     onSubmit: ({ user = '', password = '' }) => {
-      const wrongName = userNameProblem(user);
-      if (wrongName) return setProblem(wrongName);
-      if (password === '') return setProblem('The customer enters their password.');
       void serving.serve(user, password, undefined, { screen: 'serve' });
     },
   });
@@ -44,14 +40,12 @@ export function ServeScreen(props: ServeProps) {
 
 /** Two-factor is on for the customer: they enter the code from their app. */
 export function ServeTotpScreen(props: ServeProps & { user: string; password: string }) {
-  const [problem, setProblem] = useState<string | null>(null);
   const serving = useServe(props);
-  const { state } = useForm(CODE_FIELDS, {
+  const { state, problem } = useCheckedForm(CODE_FIELDS, {
     isActive: !serving.pending,
     onCancel: props.nav.back,
-    onEdit: () => setProblem(null),
+    check: codeProblem,
     onSubmit: ({ code = '' }) => {
-      if (code.length !== 6) return setProblem('The code has 6 digits.');
       void serving.serve(props.user, props.password, code, { screen: 'serve' });
     },
   });

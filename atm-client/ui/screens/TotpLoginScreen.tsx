@@ -1,11 +1,10 @@
 import { Text } from 'ink';
-import { useState } from 'react';
 import type { BankConnector } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
 import { CODE_FIELDS } from '../fields.js';
-import { useForm } from '../hooks/use-form.js';
+import { codeProblem, useCheckedForm } from '../hooks/use-checked-form.js';
 import { useSignIn } from '../hooks/use-sign-in.js';
 import type { Nav, OnSignedIn } from './screen-props.js';
 
@@ -16,14 +15,12 @@ export function TotpLoginScreen(props: {
   password: string;
   onSignedIn: OnSignedIn;
 }) {
-  const [problem, setProblem] = useState<string | null>(null);
   const signIn = useSignIn(props);
-  const { state } = useForm(CODE_FIELDS, {
+  const { state, problem } = useCheckedForm(CODE_FIELDS, {
     isActive: !signIn.pending,
     onCancel: props.nav.back,
-    onEdit: () => setProblem(null),
+    check: codeProblem,
     onSubmit: ({ code = '' }) => {
-      if (code.length !== 6) return setProblem('The code has 6 digits.');
       const { user, password } = props;
       void signIn.login({ user, password, totp: code }, { screen: 'login-totp', user, password });
     },

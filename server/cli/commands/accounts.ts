@@ -1,15 +1,10 @@
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { hashSync } from 'bcryptjs';
-import { Command } from 'commander';
-import { formatCents, passwordProblems, USER_PATTERN } from '../../../protocol/index.js';
+import type { Command } from 'commander';
+import { formatCents, passwordProblems } from '../../../protocol/index.js';
 import { generateStrongPassword } from '../../auth/index.js';
-import { dataDirPaths, resolveDataDir } from '../../data-dir.js';
-import { closedUserName, type LedgerStore } from '../../ledger/index.js';
-import { readDataKey } from '../../secrets/data-key.js';
-import { PiiBox } from '../../secrets/pii-box.js';
-import { operatorIdentity } from '../../setup/operator-identity.js';
+import { closedUserName } from '../../ledger/index.js';
 import { CliError, integerOption } from '../io.js';
+import { addExportCommand } from './account-export.js';
 import { addRoleCommand, parseRole } from './account-roles.js';
 import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
 import {
@@ -19,136 +14,27 @@ import {
   rolesUnsupported,
   withLedger,
 } from './ledger-target.js';
+import {
+  type LedgerCommandDeps,
+  noSuchAccount,
+  operatorGroup,
+  printTable,
+  requireUser,
+  withCommonOptions,
+} from './operator-command.js';
 
-/** An operator action as the audit log takes it; `detail` never holds a secret. */
-export interface OperatorAuditEvent {
-  kind: 'operator_action';
-  actor: 'operator';
-  detail: Record<string, unknown>;
-}
-
-/** What the ledger-side operator commands need; main.ts passes real ones, tests their own. */
-export interface LedgerCommandDeps {
-  /** Open the SQLite ledger at this file path (the data dir's ledger.db), e.g. `openLedger`. */
-  openStore(ledgerPath: string): LedgerStore;
-  out: (line: string) => void;
-  /** Where commander's own usage errors go; defaults to stderr. */
-  err?: (line: string) => void;
-  /** For BANK_DATA_DIR; defaults to process.env. */
-  env?: NodeJS.ProcessEnv;
-  audit?: { record(event: OperatorAuditEvent): void };
-}
-
-export interface DataDirOptions {
-  dataDir?: string;
-  json: boolean;
-}
-
-/**
- * A command group whose subcommands inherit output and exit handling: commander copies these
- * settings only to subcommands created after they are set, so every group starts here.
- */
-export function operatorGroup(name: string, description: string, deps: LedgerCommandDeps): Command {
-  const err = deps.err ?? ((line: string) => process.stderr.write(`${line}\n`));
-  return new Command(name)
-    .description(description)
-    .configureOutput({ writeOut: (s) => deps.out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
-    .exitOverride();
-}
-
-/** `--data-dir` and `--json`, the options every ledger-side command takes. */
-export function withCommonOptions(command: Command): Command {
-  return command
-    .option('--data-dir <dir>', 'the server data dir (default: env BANK_DATA_DIR, else ./bank-data)')
-    .option('--json', 'machine-readable JSON output', false);
-}
-
-export function ledgerPathOf(opts: DataDirOptions, deps: LedgerCommandDeps): string {
-  const path = dataDirPaths(resolveDataDir(opts.dataDir, deps.env ?? process.env)).ledgerDb;
-  // Opening a missing file would quietly create an empty ledger in the wrong place.
-  if (!existsSync(path)) {
-    throw new CliError('NO_LEDGER', `no ledger at ${path}; run \`bank-server init\` or pass --data-dir`);
-  }
-  return path;
-}
-
-/** Open the store for one command and always close it. */
-export async function withStore<T>(
-  opts: DataDirOptions,
-  deps: LedgerCommandDeps,
-  run: (store: LedgerStore) => T | Promise<T>,
-): Promise<T> {
-  const store = deps.openStore(ledgerPathOf(opts, deps));
-  try {
-    return await run(store);
-  } finally {
-    store.close();
-  }
-}
-
-/**
- * Queue the action in the ledger (the running server, or the next one to start, writes it to the
- * audit log it owns) and tell any in-process audit sink. The OS user and host that ran it go
- * with it. Call it only once the action is done: a refused action is not an action taken.
- */
-export function recordOperatorAction(
-  deps: LedgerCommandDeps,
-  store: LedgerStore,
-  detail: Record<string, unknown>,
-): void {
-  const attributed = { ...detail, ...operatorIdentity(deps.env) };
-  store.enqueueOperatorAction(attributed);
-  deps.audit?.record({ kind: 'operator_action', actor: 'operator', detail: attributed });
-}
-
-/** Cents as a decimal amount, e.g. 123456 → "1234.56" (protocol/'s one formatter). */
-export { formatCents };
-
-/** Left-aligned columns under a header; numbers in `rightAligned` columns are right-aligned. */
-export function printTable(
-  out: (line: string) => void,
-  header: readonly string[],
-  rows: ReadonlyArray<readonly string[]>,
-  rightAligned: readonly number[] = [],
-): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (rightAligned.includes(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  out(line(header));
-  for (const row of rows) out(line(row));
-}
-
-function requireUser(user: string): string {
-  if (!USER_PATTERN.test(user)) {
-    throw new CliError(
-      'INVALID_USER',
-      `"${user.slice(0, 40)}" is not a user name (3-32 of a-z 0-9 _ . -, starting with a letter)`,
-    );
-  }
-  return user;
-}
-
-function noSuchAccount(user: string): CliError {
-  return new CliError('UNKNOWN_ACCOUNT', `no account named ${user}`);
-}
-
-async function loadPiiBox(dataKeyPath: string): Promise<PiiBox | null> {
-  if (!existsSync(dataKeyPath)) return null;
-  try {
-    return new PiiBox(await readDataKey(dataKeyPath));
-  } catch (error) {
-    throw new CliError('DATA_KEY_INVALID', (error as Error).message);
-  }
-}
-
-function openSealed(box: PiiBox | null, sealed: unknown): string | null {
-  if (typeof sealed !== 'string') return null;
-  if (!box) return null;
-  return box.open(sealed) ?? '(cannot be opened with this data key)';
-}
+export {
+  type DataDirOptions,
+  formatCents,
+  type LedgerCommandDeps,
+  ledgerPathOf,
+  type OperatorAuditEvent,
+  operatorGroup,
+  printTable,
+  recordOperatorAction,
+  withCommonOptions,
+  withStore,
+} from './operator-command.js';
 
 /**
  * `bank-server accounts list|show|create|lock|unlock|export|close`, on the data dir's ledger or
@@ -290,52 +176,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
     );
   }
 
-  withCommonOptions(
-    accounts
-      .command('export')
-      .argument('<user>')
-      .description('write everything held about a customer as JSON (contact data opened with the data key)')
-      .option('--out <file>', 'write to this new file (mode 0600) instead of stdout')
-      .option(...LEDGER_OPTION),
-  ).action(async (user: string, opts: LedgerTargetOptions & { out?: string }) => {
-    const paths = dataDirPaths(resolveDataDir(opts.dataDir, deps.env ?? process.env));
-    const held = await withLedger(opts, deps, (ledger) => ledger.exportAccount(requireUser(user)));
-    if (!held) throw noSuchAccount(user);
-    const box = await loadPiiBox(paths.dataKey);
-    const { emailSealed, phoneSealed, ...rest } = held as Record<string, unknown>;
-    const document = {
-      exportedAt: new Date().toISOString(),
-      ...rest,
-      email: openSealed(box, emailSealed),
-      phone: openSealed(box, phoneSealed),
-      ...(box ? {} : { emailSealed, phoneSealed, note: `no data key at ${paths.dataKey}; contact data left sealed` }),
-    };
-    box?.wipe();
-    const text = JSON.stringify(document, null, 2);
-    // Audited once the data has left: an export refused (file exists) is not recorded as done.
-    const audited = () =>
-      withLedger(opts, deps, (ledger) =>
-        recordLedgerAction(deps, ledger, { action: 'account_export', user, to: opts.out ?? 'stdout' }),
-      );
-    if (opts.out === undefined) {
-      deps.out(text);
-      await audited();
-      return;
-    }
-    try {
-      await writeFile(opts.out, `${text}\n`, { flag: 'wx', mode: 0o600 });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new CliError(
-        'EXPORT_WRITE_FAILED',
-        code === 'EEXIST'
-          ? `${opts.out} already exists; choose a new file`
-          : `cannot write ${opts.out}: ${code ?? error}`,
-      );
-    }
-    await audited();
-    deps.out(opts.json ? JSON.stringify({ user, file: opts.out }) : `exported ${user} to ${opts.out}`);
-  });
+  addExportCommand(accounts, deps);
 
   withCommonOptions(
     accounts

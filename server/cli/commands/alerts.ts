@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { integerOption } from '../io.js';
-import { formatCents, type LedgerCommandDeps, operatorGroup, printTable, withCommonOptions } from './accounts.js';
 import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
+import {
+  formatCents,
+  type LedgerCommandDeps,
+  operatorGroup,
+  printTable,
+  withCommonOptions,
+} from './operator-command.js';
 
 /** `bank-server alerts [--limit n]`: the newest fraud alerts first. */
 export function alertsCommand(deps: LedgerCommandDeps): Command {

@@ -10,7 +10,7 @@ import {
   operatorGroup,
   recordOperatorAction,
   withCommonOptions,
-} from './accounts.js';
+} from './operator-command.js';
 
 /**
  * `bank-server audit rotate-key`: a new audit signing key, taken into use at the next start.

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { Command } from 'commander';
 import { verifyLedgerFile } from '../../ledger/index.js';
 import { CliError } from '../io.js';
-import { type DataDirOptions, type LedgerCommandDeps, ledgerPathOf, recordOperatorAction } from './accounts.js';
+import { type DataDirOptions, type LedgerCommandDeps, ledgerPathOf, recordOperatorAction } from './operator-command.js';
 
 /**
  * `bank-server backup --out <file>`: a consistent copy of the ledger, safe while the server

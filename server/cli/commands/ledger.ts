@@ -9,7 +9,7 @@ import {
   ledgerPathOf,
   operatorGroup,
   withCommonOptions,
-} from './accounts.js';
+} from './operator-command.js';
 
 /** `bank-server ledger verify`: read-only invariant check; exit 1 naming the first fault. */
 export function ledgerCommand(deps: LedgerCommandDeps): Command {

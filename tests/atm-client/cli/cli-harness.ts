@@ -6,6 +6,22 @@ import type { AtmIo, RunAtmUi } from '../../../atm-client/cli/atm-io.js';
 import { runAtm } from '../../../atm-client/cli/program.js';
 import { throwawayTerminalCertificate } from '../../helpers/test-terminal.js';
 
+/** The environment `atm` reads to reach a scripted peer as alice; `extra` adds or overrides. */
+export function peerEnv(
+  peer: { port: number; pki: { caPem: string } },
+  password: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ATM_HOST: '127.0.0.1',
+    ATM_PORT: String(peer.port),
+    ATM_CA: peer.pki.caPem,
+    ATM_USER: 'alice',
+    ATM_PASSWORD: password,
+    ...extra,
+  };
+}
+
 export interface CliRun {
   code: number;
   stdout: string;

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PASSWORD, peerFixture } from '../client/peer-fixture.js';
-import { runCli, terminalFiles } from './cli-harness.js';
+import { peerEnv, runCli, terminalFiles } from './cli-harness.js';
 
 const fixture = peerFixture();
 
-function envFor(peer: { port: number; pki: { caPem: string } }, extra: Record<string, string> = {}) {
-  return {
-    ATM_HOST: '127.0.0.1',
-    ATM_PORT: String(peer.port),
-    ATM_CA: peer.pki.caPem,
-    ATM_USER: 'alice',
-    ATM_PASSWORD: PASSWORD,
-    ...extra,
-  };
-}
+const envFor = (peer: { port: number; pki: { caPem: string } }, extra: Record<string, string> = {}) =>
+  peerEnv(peer, PASSWORD, extra);
 
 describe('atm exec', () => {
   it('prints the balance as a readable line, or as JSON with --json', async () => {

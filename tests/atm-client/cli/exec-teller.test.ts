@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PASSWORD, peerFixture } from '../client/peer-fixture.js';
-import { runCli } from './cli-harness.js';
+import { peerEnv, runCli } from './cli-harness.js';
 
 const fixture = peerFixture();
 
@@ -15,14 +15,8 @@ describe('atm exec open-account', () => {
           : undefined,
     });
   }
-  const envFor = (peer: { port: number; pki: { caPem: string } }, extra: Record<string, string> = {}) => ({
-    ATM_HOST: '127.0.0.1',
-    ATM_PORT: String(peer.port),
-    ATM_CA: peer.pki.caPem,
-    ATM_USER: 'alice',
-    ATM_PASSWORD: PASSWORD,
-    ...extra,
-  });
+  const envFor = (peer: { port: number; pki: { caPem: string } }, extra: Record<string, string> = {}) =>
+    peerEnv(peer, PASSWORD, extra);
 
   it('sends open_account with the customer password from the environment, and the id given', async () => {
     const peer = await tellerPeer();

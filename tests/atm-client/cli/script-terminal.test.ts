@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { describe, expect, it } from 'vitest';
+import { suiteBank } from '../../helpers/test-bank.js';
 import { runCli } from './cli-harness.js';
 
 const EXAMPLE = new URL('../../../atm-client/examples/smoke.atm', import.meta.url).pathname;
@@ -7,13 +7,7 @@ const EXAMPLE = new URL('../../../atm-client/examples/smoke.atm', import.meta.ur
 // The shipped example against a real bank: it passes at an enrolled terminal, and a remote session
 // (no terminal certificate) cannot deposit.
 describe('atm script against a real bank', () => {
-  let bank: TestBank;
-  beforeAll(async () => {
-    bank = await startTestBank();
-  });
-  afterAll(async () => {
-    await bank.dispose();
-  });
+  const bank = suiteBank();
 
   it('passes at an enrolled terminal (ATM_TERMINAL_CERT/KEY)', async () => {
     const run = await runCli(['script', EXAMPLE], {

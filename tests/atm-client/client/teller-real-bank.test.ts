@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../../atm-client/client/index.js';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { suiteBank } from '../../helpers/test-bank.js';
 import { terminalOptions } from '../../helpers/test-terminal.js';
 import { createTeller, PASSWORD } from '../../server/tellers/teller-fixture.js';
 
 // The client library's teller calls against a real bank (protocol/README.md §5.2).
 describe('client library: a teller session against a real bank', () => {
-  let bank: TestBank;
+  const bank = suiteBank();
   beforeAll(async () => {
-    bank = await startTestBank();
     await createTeller(bank, 'tess');
-  });
-  afterAll(async () => {
-    await bank.dispose();
   });
 
   const at = (user: string, register = false) =>

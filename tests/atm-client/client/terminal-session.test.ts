@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect } from '../../../atm-client/client/index.js';
 import { revokeTerminal } from '../../../server/ledger/index.js';
-import { startTestBank, type TestBank, withLedger } from '../../helpers/test-bank.js';
+import { suiteBank, withLedger } from '../../helpers/test-bank.js';
 import { terminalOptions } from '../../helpers/test-terminal.js';
 
 const PASSWORD = 'Correct-Horse-42!';
@@ -9,13 +9,7 @@ const PASSWORD = 'Correct-Horse-42!';
 // The client library against a real bank: with a terminal certificate the session is a terminal
 // session named by the certificate's CN; without one it is remote and cash is refused.
 describe('client library: terminal and remote sessions', () => {
-  let bank: TestBank;
-  beforeAll(async () => {
-    bank = await startTestBank();
-  });
-  afterAll(async () => {
-    await bank.dispose();
-  });
+  const bank = suiteBank();
 
   const options = () => ({ host: '127.0.0.1', port: bank.port, ca: bank.caCert, timeoutMs: 5_000 });
 

@@ -1,23 +1,9 @@
 import { cleanup } from 'ink-testing-library';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 import { MIN_COLUMNS, MIN_ROWS } from '../../../atm-client/ui/hooks/use-terminal-size.js';
-import { KEY, renderAtm } from './harness.js';
+import { atSmallest, expectFits, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
-
-/** Every screen of the ATM fits the smallest window it asks for. */
-function expectFits(screen: string, name: string): void {
-  const lines = screen.split('\n');
-  expect(lines.length, `${name} has ${lines.length} rows:\n${screen}`).toBeLessThanOrEqual(MIN_ROWS);
-  for (const line of lines) expect([...line].length, `${name}: ${line}`).toBeLessThanOrEqual(MIN_COLUMNS);
-  expect(lines.at(-1)?.startsWith('╰'), `${name}: bottom border`).toBe(true);
-}
-
-function atSmallest(stdout: NodeJS.EventEmitter): void {
-  Object.defineProperty(stdout, 'columns', { value: MIN_COLUMNS, configurable: true });
-  Object.defineProperty(stdout, 'rows', { value: MIN_ROWS, configurable: true });
-  stdout.emit('resize');
-}
 
 describe(`every screen fits ${MIN_COLUMNS}×${MIN_ROWS}`, () => {
   it('welcome, register with a problem, login', async () => {
@@ -45,8 +31,7 @@ describe(`every screen fits ${MIN_COLUMNS}×${MIN_ROWS}`, () => {
     }
     await atm.login();
     expectFits(atm.frame(), 'menu');
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('6');
     await atm.type('-1\r');
     expectFits(await atm.waitFor('cannot be negative'), 'withdraw amount');
@@ -82,8 +67,7 @@ describe(`every screen fits ${MIN_COLUMNS}×${MIN_ROWS}`, () => {
     atm.bank.addAccount('alice', { balanceCents: 100_000 });
     await atm.login();
     atm.bank.failNext('reverse', 'NOT_REVERSIBLE');
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('1', KEY.enter);
     expectFits(await atm.waitFor('Quote withdrawal'), 'failed reversal');
   });

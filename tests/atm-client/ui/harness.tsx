@@ -1,8 +1,10 @@
 import { stripVTControlCharacters } from 'node:util';
 import { render } from 'ink-testing-library';
+import { expect } from 'vitest';
 import { App, type AppProps } from '../../../atm-client/ui/App.js';
 import type { Clock } from '../../../atm-client/ui/clock.js';
 import { createSimulatedDispenser } from '../../../atm-client/ui/dispenser.js';
+import { MIN_COLUMNS, MIN_ROWS } from '../../../atm-client/ui/hooks/use-terminal-size.js';
 import { FakeBank } from '../../helpers/fake-bank.js';
 
 export const KEY = {
@@ -61,6 +63,21 @@ export async function untilListening(stdin: { listenerCount: (event: string) => 
     if (Date.now() - start > 3000) throw new Error('Ink never listened to stdin');
     await delay(5);
   }
+}
+
+/** The ATM's stdout shrinks to the smallest window it asks for. */
+export function atSmallest(stdout: NodeJS.EventEmitter): void {
+  Object.defineProperty(stdout, 'columns', { value: MIN_COLUMNS, configurable: true });
+  Object.defineProperty(stdout, 'rows', { value: MIN_ROWS, configurable: true });
+  stdout.emit('resize');
+}
+
+/** The screen fits the smallest window; unless `bottomBorder` is false, its last row is the box's bottom border. */
+export function expectFits(screen: string, name: string, bottomBorder = true): void {
+  const lines = screen.split('\n');
+  expect(lines.length, `${name} has ${lines.length} rows:\n${screen}`).toBeLessThanOrEqual(MIN_ROWS);
+  for (const line of lines) expect([...line].length, `${name}: ${line}`).toBeLessThanOrEqual(MIN_COLUMNS);
+  if (bottomBorder) expect(lines.at(-1)?.startsWith('╰'), `${name}: bottom border`).toBe(true);
 }
 
 /** A screen's words with borders and line wraps folded into single spaces. */
@@ -149,19 +166,39 @@ export async function renderAtm(
     await settle();
   }
 
-  /** Log in from the welcome screen and wait for the main menu. */
-  async function login(user = 'alice', password = 'Correct-Horse-9'): Promise<void> {
-    await waitFor('Log in');
+  type Check = string | RegExp | ((screen: string) => boolean);
+
+  /** Presses `key` and waits until the screen shows `expected`; returns that screen. */
+  async function pick(key: string, expected: Check, timeoutMs?: number): Promise<string> {
+    await press(key);
+    return waitFor(expected, timeoutMs);
+  }
+
+  /** Types `text`, presses Enter and waits until the screen shows `expected`; returns that screen. */
+  async function enter(text: string, expected: Check, timeoutMs?: number): Promise<string> {
+    await type(text);
+    await press(KEY.enter);
+    return waitFor(expected, timeoutMs);
+  }
+
+  /** From the welcome screen: opens the login form, types the user name and password, and submits. */
+  async function submitLogin(user: string, password: string): Promise<void> {
     await press('1');
     await waitFor('User name');
     await type(user);
     await press(KEY.enter);
     await type(password);
     await press(KEY.enter);
+  }
+
+  /** Log in from the welcome screen and wait for the main menu. */
+  async function login(user = 'alice', password = 'Correct-Horse-9'): Promise<void> {
+    await waitFor('Log in');
+    await submitLogin(user, password);
     await waitFor('Main menu');
   }
 
   await waitFor('Welcome to Secure ATM');
   await untilListening(ui.stdin);
-  return { bank, clock, ui, frame, waitFor, press, type, login };
+  return { bank, clock, ui, frame, waitFor, press, type, pick, enter, submitLogin, login };
 }

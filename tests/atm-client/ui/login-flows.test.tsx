@@ -9,8 +9,7 @@ describe('welcome and login', () => {
     const atm = await renderAtm({ terminal: 'ATM-0001' });
     atm.bank.addAccount('alice', { balanceCents: 1000 });
     expect(atm.frame()).toContain('Open an account');
-    await atm.press('1');
-    await atm.waitFor('User name');
+    await atm.pick('1', 'User name');
     await atm.type('Alice');
     await atm.press(KEY.enter);
     await atm.type('Correct-Horse-9');
@@ -18,8 +17,7 @@ describe('welcome and login', () => {
     expect(typed).toContain('alice');
     expect(typed).toContain('•'.repeat('Correct-Horse-9'.length));
     expect(typed).not.toContain('Correct-Horse-9');
-    await atm.press(KEY.enter);
-    const menu = await atm.waitFor('Main menu');
+    const menu = await atm.pick(KEY.enter, 'Main menu');
     expect(menu).toContain('Hello, alice');
     expect(menu).toContain('alice @ ATM-0001');
     for (const item of ['Balance', 'Withdraw cash', 'Deposit', 'Transfer', 'Mini-statement', 'Log out']) {
@@ -44,26 +42,18 @@ describe('welcome and login', () => {
     await atm.waitFor('User name');
     await atm.type('alice');
     await atm.press(KEY.tab);
-    await atm.type('wrong-password');
-    await atm.press(KEY.enter);
-    const error = await atm.waitFor('not recognised');
+    const error = await atm.enter('wrong-password', 'not recognised');
     expect(error).toContain('User name or password not recognised');
     expect(error).toContain('Code: AUTH_FAILED');
     expect(error).not.toMatch(/\bat .*\.(?:js|ts):\d+/);
-    await atm.press(KEY.enter);
-    const form = await atm.waitFor('Password');
+    const form = await atm.pick(KEY.enter, 'Password');
     expect(form).toContain('Log in');
     expect(atm.bank.sessions).toHaveLength(0);
   });
 
   it('checks the user name before calling the bank', async () => {
     const atm = await renderAtm();
-    await atm.press('1');
-    await atm.waitFor('User name');
-    await atm.type('9x');
-    await atm.press(KEY.enter);
-    await atm.type('whatever');
-    await atm.press(KEY.enter);
+    await atm.submitLogin('9x', 'whatever');
     await atm.waitFor('That user name is 2 characters long');
     expect(atm.bank.callsOf('login')).toHaveLength(0);
   });
@@ -71,25 +61,14 @@ describe('welcome and login', () => {
   it('asks for the two-factor code when the bank says TOTP_REQUIRED, then logs in', async () => {
     const atm = await renderAtm();
     atm.bank.addAccount('alice', { totpCode: '135790' });
-    await atm.press('1');
-    await atm.waitFor('User name');
-    await atm.type('alice');
-    await atm.press(KEY.enter);
-    await atm.type('Correct-Horse-9');
-    await atm.press(KEY.enter);
+    await atm.submitLogin('alice', 'Correct-Horse-9');
     await atm.waitFor('Enter the 6-digit code');
     await atm.type('12a');
     expect(atm.frame()).toMatch(/Code\s+12\b/);
-    await atm.press(KEY.enter);
-    await atm.waitFor('The code has 6 digits');
-    await atm.type('4567');
-    await atm.press(KEY.enter);
-    await atm.waitFor('That code is not right');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Enter the 6-digit code');
-    await atm.type('135790');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Main menu');
+    await atm.pick(KEY.enter, 'The code has 6 digits');
+    await atm.enter('4567', 'That code is not right');
+    await atm.pick(KEY.escape, 'Enter the 6-digit code');
+    await atm.enter('135790', 'Main menu');
     expect(atm.bank.callsOf('login').map((call) => call.args[0])).toEqual([
       { user: 'alice', totp: undefined },
       { user: 'alice', totp: '124567' },
@@ -100,25 +79,15 @@ describe('welcome and login', () => {
   it('says a two-factor code was already used (TOTP_INVALID, reason USED) and to wait for the next', async () => {
     const atm = await renderAtm();
     atm.bank.addAccount('alice', { totpCode: '135790' });
-    await atm.press('1');
-    await atm.waitFor('User name');
-    await atm.type('alice');
-    await atm.press(KEY.enter);
-    await atm.type('Correct-Horse-9');
-    await atm.press(KEY.enter);
+    await atm.submitLogin('alice', 'Correct-Horse-9');
     await atm.waitFor('Enter the 6-digit code');
     atm.bank.failNext('login', 'TOTP_INVALID', 'code already used', { reason: 'USED' });
-    await atm.type('135790');
-    await atm.press(KEY.enter);
-    const used = await atm.waitFor('That code was already used');
+    const used = await atm.enter('135790', 'That code was already used');
     expect(flat(used)).toContain('Wait for the next code');
     expect(used).not.toContain('That code is not right');
     // Back on the code screen, the next code logs in.
-    await atm.press(KEY.escape);
-    await atm.waitFor('Enter the 6-digit code');
-    await atm.type('135790');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Main menu');
+    await atm.pick(KEY.escape, 'Enter the 6-digit code');
+    await atm.enter('135790', 'Main menu');
     expect(atm.bank.callsOf('login').map((call) => call.args[0])).toEqual([
       { user: 'alice', totp: undefined },
       { user: 'alice', totp: '135790' },
@@ -128,37 +97,24 @@ describe('welcome and login', () => {
 
   it('Esc on the login form returns to the welcome screen', async () => {
     const atm = await renderAtm();
-    await atm.press('1');
-    await atm.waitFor('User name');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Welcome to Secure ATM');
+    await atm.pick('1', 'User name');
+    await atm.pick(KEY.escape, 'Welcome to Secure ATM');
   });
 
   it('shows the connection error screen when the bank cannot be reached', async () => {
     const atm = await renderAtm();
     atm.bank.addAccount('alice');
     atm.bank.failNext('login', 'CONNECT_FAILED');
-    await atm.press('1');
-    await atm.waitFor('User name');
-    await atm.type('alice');
-    await atm.press(KEY.enter);
-    await atm.type('Correct-Horse-9');
-    await atm.press(KEY.enter);
+    await atm.submitLogin('alice', 'Correct-Horse-9');
     await atm.waitFor('Cannot reach the bank');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Welcome to Secure ATM');
+    await atm.pick(KEY.enter, 'Welcome to Secure ATM');
   });
 
   it('shows "please wait" while the bank answers and ignores keys meanwhile', async () => {
     const atm = await renderAtm();
     atm.bank.addAccount('alice');
     const gate = atm.bank.hold('login');
-    await atm.press('1');
-    await atm.waitFor('User name');
-    await atm.type('alice');
-    await atm.press(KEY.enter);
-    await atm.type('Correct-Horse-9');
-    await atm.press(KEY.enter);
+    await atm.submitLogin('alice', 'Correct-Horse-9');
     await atm.waitFor('Connecting to the bank');
     await atm.press(KEY.enter, KEY.escape);
     gate.release();
@@ -170,8 +126,7 @@ describe('welcome and login', () => {
 describe('open an account', () => {
   it('shows the password policy as it is typed and opens the account', async () => {
     const atm = await renderAtm();
-    await atm.press('2');
-    await atm.waitFor('Choose a user name');
+    await atm.pick('2', 'Choose a user name');
     expect(atm.frame()).toContain('at least 12 characters');
     await atm.type('carol');
     await atm.press(KEY.enter);
@@ -180,9 +135,7 @@ describe('open an account', () => {
     expect(partial).toContain('✓ a lower case letter');
     expect(partial).toContain('· at least 12 characters');
     await atm.press(KEY.enter);
-    await atm.type('short');
-    await atm.press(KEY.enter);
-    await atm.waitFor('does not meet every rule');
+    await atm.enter('short', 'does not meet every rule');
     expect(atm.bank.callsOf('register')).toHaveLength(0);
 
     // Back to the password field: clear it and type a strong one.
@@ -192,13 +145,9 @@ describe('open an account', () => {
     expect(atm.frame()).toContain('✓ at least 12 characters');
     await atm.press(KEY.enter);
     for (let i = 0; i < 5; i++) await atm.press(KEY.backspace);
-    await atm.type('Long-Enough-Pass2');
-    await atm.press(KEY.enter);
-    await atm.waitFor('two passwords are different');
+    await atm.enter('Long-Enough-Pass2', 'two passwords are different');
     await atm.press(KEY.backspace);
-    await atm.type('1');
-    await atm.press(KEY.enter);
-    const menu = await atm.waitFor('Main menu');
+    const menu = await atm.enter('1', 'Main menu');
     expect(menu).toContain('Your account is open. Welcome, carol!');
     expect(atm.bank.accounts.get('carol')?.password).toBe('Long-Enough-Pass1');
   });
@@ -206,16 +155,12 @@ describe('open an account', () => {
   it('explains a refused registration', async () => {
     const atm = await renderAtm();
     atm.bank.registrationOpen = false;
-    await atm.press('2');
-    await atm.waitFor('Choose a user name');
+    await atm.pick('2', 'Choose a user name');
     await atm.type('carol');
     await atm.press(KEY.enter);
     await atm.type('Long-Enough-Pass1');
     await atm.press(KEY.enter);
-    await atm.type('Long-Enough-Pass1');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Accounts cannot be opened here');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Choose a user name');
+    await atm.enter('Long-Enough-Pass1', 'Accounts cannot be opened here');
+    await atm.pick(KEY.escape, 'Choose a user name');
   });
 });

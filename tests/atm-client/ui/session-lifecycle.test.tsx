@@ -85,14 +85,12 @@ describe('notices and closes', () => {
     expect(flat(screen)).toContain('Please log in again');
     expect(screen).toContain('Code: SESSION_EXPIRED');
     expect(atm.bank.session.closed).toBe(true);
-    await atm.press(KEY.enter);
-    await atm.waitFor('Welcome to Secure ATM');
+    await atm.pick(KEY.enter, 'Welcome to Secure ATM');
   });
 
   it('SERVER_SHUTDOWN shows that the bank is closing, even in the middle of a form', async () => {
     const atm = await loggedIn();
-    await atm.press('3');
-    await atm.waitFor('How much are you depositing?');
+    await atm.pick('3', 'How much are you depositing?');
     atm.bank.session.sendNotice('SERVER_SHUTDOWN');
     const screen = await atm.waitFor('The bank is closing');
     expect(flat(screen)).toContain('shutting down for maintenance');
@@ -114,8 +112,7 @@ describe('notices and closes', () => {
     const atm = await renderAtm({ dispenser });
     atm.bank.addAccount('alice', { balanceCents: 100_000 });
     await atm.login();
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('1', KEY.enter);
     await atm.waitFor('Counting your cash');
     atm.bank.session.sendNotice('SERVER_SHUTDOWN');
@@ -131,8 +128,7 @@ describe('notices and closes', () => {
     const atm = await loggedIn();
     atm.bank.session.dropConnection();
     await atm.waitFor('Connection lost');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Welcome to Secure ATM');
+    await atm.pick(KEY.escape, 'Welcome to Secure ATM');
   });
 
   it('a clean close the ATM did not ask for is still reported', async () => {
@@ -144,22 +140,19 @@ describe('notices and closes', () => {
   it('an error that ends the session drops it and leads back to the start', async () => {
     const atm = await loggedIn();
     atm.bank.failNext('withdraw', 'CONNECTION_LOST');
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('1', KEY.enter);
     const screen = await atm.waitFor('Connection lost');
     expect(flat(screen)).toContain('check your balance');
     expect(atm.bank.session.closed).toBe(true);
-    await atm.press(KEY.enter);
-    await atm.waitFor('Welcome to Secure ATM');
+    await atm.pick(KEY.enter, 'Welcome to Secure ATM');
   });
 });
 
 describe('leaving', () => {
   it('log out sends logout, closes and thanks the customer', async () => {
     const atm = await loggedIn();
-    await atm.press('9');
-    const screen = await atm.waitFor(LOGOUT_BANNER);
+    const screen = await atm.pick('9', LOGOUT_BANNER);
     expect(screen).toContain('Welcome to Secure ATM');
     await delay(20);
     expect(atm.bank.callsOf('logout')).toHaveLength(1);

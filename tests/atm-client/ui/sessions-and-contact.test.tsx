@@ -16,8 +16,7 @@ describe('remote and terminal sessions', () => {
     expect(flat(menu)).toContain('Cash needs an enrolled ATM');
     expect(menu).toMatch(/SECURE ATM · Main menu\s+alice\s+│/);
     // The numbers follow the shorter menu: 2 is Transfer here.
-    await atm.press('2');
-    await atm.waitFor('Who would you like to send money to?');
+    await atm.pick('2', 'Who would you like to send money to?');
   });
 
   it("a terminal session shows the terminal's id, from the session itself", async () => {
@@ -41,10 +40,8 @@ describe('two-factor status from the balance', () => {
     // Turned on elsewhere (another session): the next balance tells this one.
     const account = atm.bank.accounts.get('alice');
     if (account) account.totpCode = '135790';
-    await atm.press('1');
-    await atm.waitFor('Available balance');
-    await atm.press(KEY.escape);
-    expect(await atm.waitFor('Main menu')).toContain('Two-factor login: on');
+    await atm.pick('1', 'Available balance');
+    expect(await atm.pick(KEY.escape, 'Main menu')).toContain('Two-factor login: on');
   });
 });
 
@@ -53,8 +50,7 @@ describe('update e-mail and phone', () => {
     const atm = await renderAtm();
     atm.bank.addAccount('alice');
     await atm.login();
-    await atm.press('7');
-    await atm.waitFor('Where can the bank reach you?');
+    await atm.pick('7', 'Where can the bank reach you?');
     await atm.press(KEY.enter, KEY.enter);
     await atm.waitFor('Fill in an e-mail address, a phone number, or both.');
     await atm.press(KEY.up);
@@ -64,9 +60,7 @@ describe('update e-mail and phone', () => {
     await atm.press(KEY.up, ...Array(16).fill(KEY.backspace));
     await atm.type('alice@example.com');
     await atm.press(KEY.enter);
-    await atm.type('+1 (555) 010-0199');
-    await atm.press(KEY.enter);
-    const done = await atm.waitFor('Contact details saved');
+    const done = await atm.enter('+1 (555) 010-0199', 'Contact details saved');
     expect(done).toContain('E-mail: alice@example.com');
     expect(done).toContain('Phone: +1 (555) 010-0199');
     expect(atm.bank.callsOf('update_contact')).toEqual([
@@ -78,15 +72,10 @@ describe('update e-mail and phone', () => {
     const atm = await renderAtm();
     atm.bank.addAccount('alice');
     await atm.login();
-    await atm.press('7');
-    await atm.waitFor('Where can the bank reach you?');
+    await atm.pick('7', 'Where can the bank reach you?');
     await atm.press(KEY.tab);
-    await atm.type('12');
-    await atm.press(KEY.enter);
-    await atm.waitFor('A phone number is digits');
-    await atm.type('3456');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Contact details saved');
+    await atm.enter('12', 'A phone number is digits');
+    await atm.enter('3456', 'Contact details saved');
     expect(atm.bank.callsOf('update_contact')).toEqual([{ op: 'update_contact', args: [{ phone: '123456' }] }]);
   });
 });

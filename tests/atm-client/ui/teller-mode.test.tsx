@@ -1,8 +1,7 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIN_COLUMNS, MIN_ROWS } from '../../../atm-client/ui/hooks/use-terminal-size.js';
 import { FAKE_TOTP_CODE } from '../../helpers/fake-bank.js';
-import { flat, KEY, renderAtm } from './harness.js';
+import { atSmallest, expectFits, flat, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
 
@@ -21,8 +20,7 @@ async function atCounter() {
 }
 
 async function serve(atm: Awaited<ReturnType<typeof atCounter>>, user: string, password = CUSTOMER_PASSWORD) {
-  await atm.press('1');
-  await atm.waitFor('Serve a customer');
+  await atm.pick('1', 'Serve a customer');
   await atm.type(user);
   await atm.press(KEY.enter);
   await atm.type(password);
@@ -49,13 +47,9 @@ describe('teller mode', () => {
     expect(atm.bank.callsOf('serve')).toEqual([{ op: 'serve', args: ['bob', undefined] }]);
 
     // Deposit 10.00 for bob: the money is bob's, the receipt names both.
-    await atm.press('3');
-    await atm.waitFor('Deposit');
-    await atm.type('10');
-    await atm.press(KEY.enter);
-    await atm.waitFor(/Deposit \$10\.00/);
-    await atm.press(KEY.enter);
-    const receipt = await atm.waitFor('Receipt');
+    await atm.pick('3', 'Deposit');
+    await atm.enter('10', /Deposit \$10\.00/);
+    const receipt = await atm.pick(KEY.enter, 'Receipt');
     expect(receipt).toMatch(/Customer\s+bob/);
     expect(receipt).toMatch(/Teller\s+tess/);
     expect(receipt).toMatch(/New balance\s+\$15\.00/);
@@ -78,16 +72,14 @@ describe('teller mode', () => {
     await atm.type(FAKE_TOTP_CODE);
     await atm.press(KEY.enter);
     expect(flat(await atm.waitFor('Serving dora · teller tess'))).toContain('Finish with this customer');
-    await atm.press('1');
-    expect(await atm.waitFor('Available balance')).toContain('$20.00');
+    expect(await atm.pick('1', 'Available balance')).toContain('$20.00');
   });
 
   it('a wrong customer password is an error and the teller is back at the serve screen, serving no one', async () => {
     const atm = await atCounter();
     await serve(atm, 'bob', 'not-bobs-password');
     await atm.waitFor('User name or password not recognised');
-    await atm.press(KEY.enter);
-    await atm.waitFor('The customer enters their user name and password.');
+    await atm.pick(KEY.enter, 'The customer enters their user name and password.');
     await atm.press(KEY.escape);
     expect(flat(await atm.waitFor('Main menu'))).toContain('Serve a customer');
   });
@@ -112,8 +104,7 @@ describe('teller mode', () => {
     await serve(atm, 'bob');
     await atm.waitFor('Serving bob');
     atm.bank.failNext('balance', 'ACCOUNT_LOCKED');
-    await atm.press('1');
-    await atm.waitFor('Account locked');
+    await atm.pick('1', 'Account locked');
     await atm.press(KEY.enter);
     const menu = flat(await atm.waitFor('Who is next at the counter?'));
     expect(menu).not.toContain('Serving bob');
@@ -129,8 +120,7 @@ describe('teller mode', () => {
   it('opens an account for a customer with the live password checklist, even with registration closed', async () => {
     const atm = await atCounter();
     atm.bank.registrationOpen = false;
-    await atm.press('2');
-    await atm.waitFor('New customer account');
+    await atm.pick('2', 'New customer account');
     await atm.type('carol');
     await atm.press(KEY.enter);
     await atm.type('short');
@@ -162,14 +152,8 @@ describe('teller mode', () => {
 
   it('the serving screens fit the smallest window', async () => {
     const atm = await atCounter();
-    Object.defineProperty(atm.ui.stdout, 'columns', { value: MIN_COLUMNS, configurable: true });
-    Object.defineProperty(atm.ui.stdout, 'rows', { value: MIN_ROWS, configurable: true });
-    atm.ui.stdout.emit('resize');
-    const fits = (screen: string, name: string) => {
-      const lines = screen.split('\n');
-      expect(lines.length, `${name}:\n${screen}`).toBeLessThanOrEqual(MIN_ROWS);
-      for (const line of lines) expect([...line].length, `${name}: ${line}`).toBeLessThanOrEqual(MIN_COLUMNS);
-    };
+    atSmallest(atm.ui.stdout);
+    const fits = (screen: string, name: string) => expectFits(screen, name, false);
     await atm.press('2');
     await atm.type('a-rather-long-customer-name-here');
     fits(await atm.waitFor('New customer account'), 'open account');
@@ -177,9 +161,7 @@ describe('teller mode', () => {
     await serve(atm, 'bob');
     fits(await atm.waitFor('Finish with this customer'), 'serving menu');
     await atm.press('3');
-    await atm.type('10');
-    await atm.press(KEY.enter);
-    await atm.waitFor(/Deposit \$10\.00/);
+    await atm.enter('10', /Deposit \$10\.00/);
     await atm.press(KEY.enter);
     fits(await atm.waitFor(/Teller\s+tess/), 'receipt at the counter');
   });
@@ -190,24 +172,15 @@ describe('teller mode', () => {
     const bob = atm.bank.addAccount('a-rather-long-customer-name-xyz', { balanceCents: 100_000 });
     for (let i = 0; i < 12; i++) atm.bank.post(bob, 'transfer_out', -100, 'a-rather-long-user-name');
     await atm.login('tess', TELLER_PASSWORD);
-    Object.defineProperty(atm.ui.stdout, 'columns', { value: MIN_COLUMNS, configurable: true });
-    Object.defineProperty(atm.ui.stdout, 'rows', { value: MIN_ROWS, configurable: true });
-    atm.ui.stdout.emit('resize');
-    const fits = (screen: string, name: string) => {
-      const lines = screen.split('\n');
-      expect(lines.length, `${name}:\n${screen}`).toBeLessThanOrEqual(MIN_ROWS);
-      for (const line of lines) expect([...line].length, `${name}: ${line}`).toBeLessThanOrEqual(MIN_COLUMNS);
-      expect(lines.at(-1)?.startsWith('╰'), `${name}: bottom border`).toBe(true);
-    };
+    atSmallest(atm.ui.stdout);
+    const fits = (screen: string, name: string) => expectFits(screen, name);
     await serve(atm, 'a-rather-long-customer-name-xyz');
     fits(await atm.waitFor('Finish with this customer'), 'serving menu, long name');
     await atm.press('5');
     fits(await atm.waitFor('older'), 'mini-statement while serving');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Finish with this customer');
+    await atm.pick(KEY.escape, 'Finish with this customer');
     atm.bank.failNext('reverse', 'NOT_REVERSIBLE');
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('1', KEY.enter);
     fits(await atm.waitFor('Quote withdrawal'), 'failed reversal while serving');
   });

@@ -16,35 +16,29 @@ async function loggedIn(options: Parameters<typeof renderAtm>[0] = {}, balanceCe
 describe('balance', () => {
   it('shows the balance as currency', async () => {
     const atm = await loggedIn({}, 123_456);
-    await atm.press('1');
-    const screen = await atm.waitFor('Available balance');
+    const screen = await atm.pick('1', 'Available balance');
     expect(screen).toContain('$1,234.56');
     expect(screen).toContain('as of 2025-01-15 09:30:00 UTC');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Main menu');
+    await atm.pick(KEY.escape, 'Main menu');
   });
 
   it('an error while loading leads back to the menu', async () => {
     const atm = await loggedIn();
     atm.bank.failNext('balance', 'SERVER_BUSY');
-    await atm.press('1');
-    await atm.waitFor('The bank is busy');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Main menu');
+    await atm.pick('1', 'The bank is busy');
+    await atm.pick(KEY.enter, 'Main menu');
   });
 });
 
 describe('withdraw', () => {
   it('a quick amount withdraws, dispenses and prints a receipt', async () => {
     const atm = await loggedIn({ terminal: 'ATM-0001' });
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     expect(atm.frame()).toMatch(/\$20\.00[\s\S]*\$40\.00[\s\S]*\$60\.00[\s\S]*\$100\.00[\s\S]*\$200\.00/);
     await atm.press(KEY.down, KEY.enter);
     await atm.waitFor('Withdraw $40.00 in cash from your account?');
     expect(atm.bank.callsOf('withdraw')).toHaveLength(0);
-    await atm.press(KEY.enter);
-    const receipt = await atm.waitFor('Receipt');
+    const receipt = await atm.pick(KEY.enter, 'Receipt');
     expect(receipt).toContain('Please take your cash');
     expect(receipt).toMatch(/Withdrawn\s+\$40\.00/);
     expect(receipt).toMatch(/Transaction\s+T0000000000\d\d/);
@@ -53,55 +47,38 @@ describe('withdraw', () => {
     expect(receipt).toMatch(/Terminal\s+ATM-0001/);
     expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [4000] }]);
     expect(atm.bank.callsOf('reverse')).toHaveLength(0);
-    await atm.press(KEY.enter);
-    await atm.waitFor('Main menu');
+    await atm.pick(KEY.enter, 'Main menu');
   });
 
   it('number keys pick a quick amount directly', async () => {
     const atm = await loggedIn();
-    await atm.press('2');
-    await atm.waitFor('Other amount');
-    await atm.press('5');
-    await atm.waitFor('Withdraw $200.00 in cash');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Please take your cash');
+    await atm.pick('2', 'Other amount');
+    await atm.pick('5', 'Withdraw $200.00 in cash');
+    await atm.pick(KEY.enter, 'Please take your cash');
     expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [20000] }]);
   });
 
   it('a custom amount is validated before it is sent, and sent as cents', async () => {
     const atm = await loggedIn();
-    await atm.press('2');
-    await atm.waitFor('Other amount');
-    await atm.press('6');
-    await atm.waitFor('Amount $');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Enter an amount.');
-    await atm.type('12.345');
-    await atm.press(KEY.enter);
-    await atm.waitFor('at most two digits');
+    await atm.pick('2', 'Other amount');
+    await atm.pick('6', 'Amount $');
+    await atm.pick(KEY.enter, 'Enter an amount.');
+    await atm.enter('12.345', 'at most two digits');
     await atm.press(KEY.backspace);
     await atm.type('x'); // refused by the field
     expect(atm.frame()).toMatch(/Amount \$\s+12\.34/);
-    await atm.press(KEY.enter);
-    await atm.waitFor('Withdraw $12.34 in cash');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Please take your cash');
+    await atm.pick(KEY.enter, 'Withdraw $12.34 in cash');
+    await atm.pick(KEY.enter, 'Please take your cash');
     expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [1234] }]);
   });
 
   it('zero is refused on the screen', async () => {
     const atm = await loggedIn();
-    await atm.press('2');
-    await atm.waitFor('Other amount');
-    await atm.press('6');
-    await atm.waitFor('Amount $');
-    await atm.type('0.00');
-    await atm.press(KEY.enter);
-    await atm.waitFor('more than $0.00');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Other amount');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Main menu');
+    await atm.pick('2', 'Other amount');
+    await atm.pick('6', 'Amount $');
+    await atm.enter('0.00', 'more than $0.00');
+    await atm.pick(KEY.escape, 'Other amount');
+    await atm.pick(KEY.escape, 'Main menu');
     expect(atm.bank.callsOf('withdraw')).toHaveLength(0);
   });
 
@@ -114,23 +91,20 @@ describe('withdraw', () => {
       },
     };
     const atm = await loggedIn({ dispenser }, 3000);
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('2');
     await atm.press(KEY.enter); // confirm
     const error = await atm.waitFor('Insufficient funds');
     expect(flat(error)).toContain('Your balance is too low');
     expect(error).toContain('Code: INSUFFICIENT_FUNDS');
     expect(dispensed).toBe(0);
-    await atm.press(KEY.escape);
-    await atm.waitFor('How much would you like to withdraw?');
+    await atm.pick(KEY.escape, 'How much would you like to withdraw?');
   });
 
   it('the daily limit gets its own error screen', async () => {
     const atm = await loggedIn();
     atm.bank.failNext('withdraw', 'LIMIT_EXCEEDED');
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('1');
     await atm.press(KEY.enter); // confirm
     await atm.waitFor('Daily withdrawal limit reached');
@@ -138,8 +112,7 @@ describe('withdraw', () => {
 
   it('when the dispenser fails the ATM reverses with NOT_DISPENSED and says the money is back', async () => {
     const atm = await loggedIn({ simulateDispenseFailure: true });
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('3');
     await atm.press(KEY.enter); // confirm
     const screen = await atm.waitFor('Your money is back in your account');
@@ -163,8 +136,7 @@ describe('withdraw', () => {
       },
     };
     const atm = await loggedIn({ dispenser });
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('1');
     await atm.press(KEY.enter); // confirm
     await atm.waitFor('Your money is back in your account');
@@ -174,8 +146,7 @@ describe('withdraw', () => {
   it('a failed reversal names the withdrawal to quote to the bank', async () => {
     const atm = await loggedIn({ simulateDispenseFailure: true });
     atm.bank.failNext('reverse', 'NOT_REVERSIBLE');
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     await atm.press('1');
     await atm.press(KEY.enter); // confirm
     const screen = await atm.waitFor('cannot be reversed');
@@ -185,8 +156,7 @@ describe('withdraw', () => {
 
   it('the simulated dispenser shows progress while counting', async () => {
     const atm = await loggedIn({ appDispenser: true });
-    await atm.press('2');
-    await atm.waitFor('Other amount');
+    await atm.pick('2', 'Other amount');
     const gate = atm.bank.hold('withdraw');
     await atm.press('1');
     await atm.press(KEY.enter); // confirm
@@ -200,20 +170,14 @@ describe('withdraw', () => {
 describe('deposit', () => {
   it('asks for an amount, confirms and prints a receipt', async () => {
     const atm = await loggedIn();
-    await atm.press('3');
-    await atm.waitFor('How much are you depositing?');
-    await atm.type('1,250.5');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Deposit $1,250.50 into your account?');
+    await atm.pick('3', 'How much are you depositing?');
+    await atm.enter('1,250.5', 'Deposit $1,250.50 into your account?');
     await atm.press(KEY.escape);
     // Back at the amount, which is kept for editing.
     await atm.waitFor(/Amount \$\s+1250\.50/);
     await atm.press(...Array(7).fill(KEY.backspace));
-    await atm.type('250.50');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Deposit $250.50 into your account?');
-    await atm.press(KEY.enter);
-    const receipt = await atm.waitFor('Deposit received');
+    await atm.enter('250.50', 'Deposit $250.50 into your account?');
+    const receipt = await atm.pick(KEY.enter, 'Deposit received');
     expect(receipt).toMatch(/Deposited\s+\$250\.50/);
     expect(receipt).toMatch(/New balance\s+\$1,250\.50/);
     expect(atm.bank.callsOf('deposit')).toEqual([{ op: 'deposit', args: [25050] }]);
@@ -222,29 +186,19 @@ describe('deposit', () => {
   it('an amount above the bank maximum gets the INVALID_AMOUNT screen', async () => {
     const atm = await loggedIn();
     atm.bank.maxAmountCents = 10_000;
-    await atm.press('3');
-    await atm.waitFor('How much are you depositing?');
-    await atm.type('100.01');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Deposit $100.01');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Amount not accepted');
+    await atm.pick('3', 'How much are you depositing?');
+    await atm.enter('100.01', 'Deposit $100.01');
+    await atm.pick(KEY.enter, 'Amount not accepted');
   });
 });
 
 describe('transfer', () => {
   it('takes a recipient, an amount and a confirmation', async () => {
     const atm = await loggedIn();
-    await atm.press('4');
-    await atm.waitFor('Who would you like to send money to?');
-    await atm.type('Bob');
-    await atm.press(KEY.enter);
-    await atm.waitFor('send to bob');
-    await atm.type('75');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Send $75.00 to bob?');
-    await atm.press(KEY.enter);
-    const receipt = await atm.waitFor('Transfer sent');
+    await atm.pick('4', 'Who would you like to send money to?');
+    await atm.enter('Bob', 'send to bob');
+    await atm.enter('75', 'Send $75.00 to bob?');
+    const receipt = await atm.pick(KEY.enter, 'Transfer sent');
     expect(receipt).toMatch(/Transferred\s+\$75\.00/);
     expect(receipt).toMatch(/To\s+bob/);
     expect(receipt).toMatch(/New balance\s+\$925\.00/);
@@ -254,35 +208,21 @@ describe('transfer', () => {
 
   it('Esc steps back through the transfer one step at a time', async () => {
     const atm = await loggedIn();
-    await atm.press('4');
-    await atm.waitFor('Who would you like');
-    await atm.type('bob');
-    await atm.press(KEY.enter);
-    await atm.waitFor('send to bob');
-    await atm.type('5');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Send $5.00 to bob?');
-    await atm.press(KEY.escape);
-    await atm.waitFor('send to bob');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Who would you like');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Main menu');
+    await atm.pick('4', 'Who would you like');
+    await atm.enter('bob', 'send to bob');
+    await atm.enter('5', 'Send $5.00 to bob?');
+    await atm.pick(KEY.escape, 'send to bob');
+    await atm.pick(KEY.escape, 'Who would you like');
+    await atm.pick(KEY.escape, 'Main menu');
     expect(atm.bank.callsOf('transfer')).toHaveLength(0);
   });
 
   it('an unknown recipient is explained', async () => {
     const atm = await loggedIn();
-    await atm.press('4');
-    await atm.waitFor('Who would you like');
-    await atm.type('nobody');
-    await atm.press(KEY.enter);
-    await atm.waitFor('send to nobody');
-    await atm.type('5');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Send $5.00');
-    await atm.press(KEY.enter);
-    await atm.waitFor('No such account');
+    await atm.pick('4', 'Who would you like');
+    await atm.enter('nobody', 'send to nobody');
+    await atm.enter('5', 'Send $5.00');
+    await atm.pick(KEY.enter, 'No such account');
   });
 });
 
@@ -292,73 +232,60 @@ describe('mini-statement', () => {
     const account = atm.bank.accounts.get('alice');
     if (!account) throw new Error('no account');
     for (let i = 1; i <= 12; i++) atm.bank.post(account, 'deposit', i * 100, null);
-    await atm.press('5');
-    const first = await atm.waitFor('+$12.00');
+    const first = await atm.pick('5', '+$12.00');
     expect(first).toContain('page 1');
     expect(first).toContain('+$8.00');
     expect(first).not.toContain('+$7.00');
     expect(first).toContain('→ or n older');
-    await atm.press(KEY.right);
-    const second = await atm.waitFor('+$7.00');
+    const second = await atm.pick(KEY.right, '+$7.00');
     expect(second).toContain('page 2');
     expect(second).toContain('+$3.00');
     expect(second).not.toContain('+$8.00');
-    await atm.press('n');
-    const third = await atm.waitFor('end of statement');
+    const third = await atm.pick('n', 'end of statement');
     expect(third).toContain('page 3');
     expect(third).toContain('+$1.00');
     expect(third).not.toContain('→ or n older');
     await atm.press(KEY.right); // nothing older: stays
-    await atm.press(KEY.left);
-    await atm.waitFor('+$7.00');
+    await atm.pick(KEY.left, '+$7.00');
     const queries = atm.bank.callsOf('history').map((call) => call.args[0]);
     const cursor = account.history[4]?.txId;
     expect(queries.slice(0, 2)).toEqual([{ limit: 5 }, { limit: 5, before: cursor }]);
     expect(queries).toHaveLength(4);
-    await atm.press(KEY.escape);
-    await atm.waitFor('Main menu');
+    await atm.pick(KEY.escape, 'Main menu');
   });
 
   it('says when there are no transactions', async () => {
     const atm = await loggedIn({}, 0);
-    await atm.press('5');
-    await atm.waitFor('No transactions yet.');
+    await atm.pick('5', 'No transactions yet.');
   });
 });
 
 describe('change password', () => {
   it('checks the policy, then changes the password', async () => {
     const atm = await loggedIn();
-    await atm.press('6');
-    await atm.waitFor('Current password');
+    await atm.pick('6', 'Current password');
     await atm.type('Correct-Horse-9');
     await atm.press(KEY.enter);
     await atm.type('weak');
     await atm.press(KEY.enter);
-    await atm.type('weak');
-    await atm.press(KEY.enter);
-    await atm.waitFor('does not meet every rule');
+    await atm.enter('weak', 'does not meet every rule');
     expect(atm.bank.callsOf('change_password')).toHaveLength(0);
     await atm.press(KEY.up);
     for (let i = 0; i < 4; i++) await atm.press(KEY.backspace);
     await atm.type('Brand-New-Pass7');
     await atm.press(KEY.enter);
     for (let i = 0; i < 4; i++) await atm.press(KEY.backspace);
-    await atm.type('Brand-New-Pass7');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Password changed');
+    await atm.enter('Brand-New-Pass7', 'Password changed');
     expect(atm.bank.callsOf('change_password')).toEqual([
       { op: 'change_password', args: ['Correct-Horse-9', 'Brand-New-Pass7'] },
     ]);
     expect(atm.frame()).not.toContain('Brand-New-Pass7');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Main menu');
+    await atm.pick(KEY.enter, 'Main menu');
   });
 
   it('a wrong current password is explained', async () => {
     const atm = await loggedIn();
-    await atm.press('6');
-    await atm.waitFor('Current password');
+    await atm.pick('6', 'Current password');
     await atm.type('Not-The-Pass1');
     await atm.press(KEY.enter);
     await atm.type('Brand-New-Pass7');

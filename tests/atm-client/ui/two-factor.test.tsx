@@ -82,15 +82,11 @@ describe('turning two-factor login on', () => {
     const atm = await loggedIn();
     atm.bank.otpauthUri = LONG_URI;
     expect(atm.frame()).toContain('Set up two-factor login');
-    await atm.press('8');
-    await atm.waitFor('Two-factor login: off');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Enter your password.');
+    await atm.pick('8', 'Two-factor login: off');
+    await atm.pick(KEY.enter, 'Enter your password.');
     expect(atm.bank.callsOf('totp_enroll')).toHaveLength(0);
 
-    await atm.type('Wrong-Horse-1');
-    await atm.press(KEY.enter);
-    await atm.waitFor('That password is not right');
+    await atm.enter('Wrong-Horse-1', 'That password is not right');
     await atm.press(...Array(13).fill(KEY.backspace));
     await atm.type(PASSWORD);
     await atm.press(KEY.enter);
@@ -104,30 +100,22 @@ describe('turning two-factor login on', () => {
     expect(lines.filter((line) => /[▀▄█]{3}/.test(line)).length).toBeGreaterThanOrEqual(20);
     expect(atm.bank.callsOf('totp_enroll').map((call) => call.args[0])).toEqual(['Wrong-Horse-1', PASSWORD]);
 
-    await atm.press(KEY.enter);
-    const code = await atm.waitFor('Enter the 6-digit code');
+    const code = await atm.pick(KEY.enter, 'Enter the 6-digit code');
     expect(code).toContain('JBSW Y3DP EHPK 3PXP');
-    await atm.type('000000');
-    await atm.press(KEY.enter);
-    await atm.waitFor('That code is not right');
+    await atm.enter('000000', 'That code is not right');
     await atm.press(...Array(6).fill(KEY.backspace));
-    await atm.type(FAKE_TOTP_CODE);
-    await atm.press(KEY.enter);
-    await atm.waitFor('Two-factor login is on');
-    await atm.press(KEY.enter);
-    const menu = await atm.waitFor('Main menu');
+    await atm.enter(FAKE_TOTP_CODE, 'Two-factor login is on');
+    const menu = await atm.pick(KEY.enter, 'Main menu');
     expect(menu).toContain('Two-factor login: on');
     expect(menu).not.toContain('Set up two-factor login');
   });
 
   it('a used code is said to be used, not wrong', async () => {
     const atm = await loggedIn();
-    await atm.press('8');
-    await atm.waitFor('Two-factor login: off');
+    await atm.pick('8', 'Two-factor login: off');
     await atm.type(`${PASSWORD}\r`);
     await atm.waitFor('Scan this code');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Enter the 6-digit code');
+    await atm.pick(KEY.enter, 'Enter the 6-digit code');
     atm.bank.failNext('totp_confirm', 'TOTP_INVALID', 'used', { reason: 'USED' });
     await atm.type(`${FAKE_TOTP_CODE}\r`);
     const screen = await atm.waitFor('already used');
@@ -151,12 +139,9 @@ describe('turning two-factor login on', () => {
     await atm.press('8');
     await atm.type(`${PASSWORD}\r`);
     await atm.waitFor('Scan this code');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Enter the 6-digit code');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Scan this code');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Main menu');
+    await atm.pick(KEY.enter, 'Enter the 6-digit code');
+    await atm.pick(KEY.escape, 'Scan this code');
+    await atm.pick(KEY.escape, 'Main menu');
     expect(atm.bank.callsOf('totp_confirm')).toHaveLength(0);
   });
 });
@@ -165,12 +150,10 @@ describe('two-factor login already on', () => {
   it('says so and turns it off with the password and a current code', async () => {
     const atm = await loggedIn({ totpCode: '135790' });
     expect(atm.frame()).toContain('Two-factor login: on');
-    await atm.press('8');
-    const status = await atm.waitFor('Turn off');
+    const status = await atm.pick('8', 'Turn off');
     expect(status).toContain('Two-factor login: on');
     expect(atm.bank.callsOf('totp_enroll')).toHaveLength(0);
-    await atm.press(KEY.enter);
-    await atm.waitFor('current code from your app');
+    await atm.pick(KEY.enter, 'current code from your app');
     await atm.type(`${PASSWORD}\r`);
     await atm.type('111111\r');
     await atm.waitFor('That code is not right');
@@ -183,7 +166,6 @@ describe('two-factor login already on', () => {
       [PASSWORD, '135790'],
     ]);
     expect(atm.bank.accounts.get('alice')?.totpCode).toBeNull();
-    await atm.press(KEY.enter);
-    expect(await atm.waitFor('Main menu')).toContain('Set up two-factor login');
+    expect(await atm.pick(KEY.enter, 'Main menu')).toContain('Set up two-factor login');
   });
 });

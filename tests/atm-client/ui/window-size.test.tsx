@@ -16,8 +16,7 @@ describe('a window too small for the ATM', () => {
   it('shows one clear line, ignores keys, and comes back as it was', async () => {
     const atm = await renderAtm();
     atm.bank.addAccount('alice');
-    await atm.press('1');
-    await atm.waitFor('User name');
+    await atm.pick('1', 'User name');
     await atm.type('alice');
 
     resize(atm.ui.stdout, 50, 16);

@@ -10,19 +10,16 @@ async function atWithdraw(setup: { limitCents?: number; maxCents?: number } = {}
   if (setup.maxCents !== undefined) atm.bank.maxAmountCents = setup.maxCents;
   atm.bank.addAccount('alice', { balanceCents: 500_000 });
   await atm.login();
-  await atm.press('2');
-  await atm.waitFor('Other amount');
+  await atm.pick('2', 'Other amount');
   return atm;
 }
 
 describe('withdrawal confirm step', () => {
   it('a quick amount asks first; Esc goes back to the amounts and nothing is sent', async () => {
     const atm = await atWithdraw();
-    await atm.press('2');
-    const confirm = await atm.waitFor('Withdraw $40.00 in cash from your account?');
+    const confirm = await atm.pick('2', 'Withdraw $40.00 in cash from your account?');
     expect(confirm).toContain('Enter confirm');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Other amount');
+    await atm.pick(KEY.escape, 'Other amount');
     expect(atm.bank.callsOf('withdraw')).toHaveLength(0);
     await atm.press('1', KEY.enter);
     await atm.waitFor('Please take your cash');
@@ -32,24 +29,18 @@ describe('withdrawal confirm step', () => {
   it('Esc from the confirm step of a typed amount keeps the amount', async () => {
     const atm = await atWithdraw();
     await atm.press('6');
-    await atm.type('75.25');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Withdraw $75.25 in cash');
-    await atm.press(KEY.escape);
-    await atm.waitFor(/Amount \$\s+75\.25/);
+    await atm.enter('75.25', 'Withdraw $75.25 in cash');
+    await atm.pick(KEY.escape, /Amount \$\s+75\.25/);
     await atm.press(KEY.backspace, KEY.enter);
     await atm.waitFor('Withdraw $75.20 in cash');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Please take your cash');
+    await atm.pick(KEY.enter, 'Please take your cash');
     expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [7520] }]);
   });
 
   it('n at the confirm step is no as well', async () => {
     const atm = await atWithdraw();
-    await atm.press('3');
-    await atm.waitFor('Withdraw $60.00');
-    await atm.press('n');
-    await atm.waitFor('Other amount');
+    await atm.pick('3', 'Withdraw $60.00');
+    await atm.pick('n', 'Other amount');
     expect(atm.bank.callsOf('withdraw')).toHaveLength(0);
   });
 });
@@ -62,8 +53,7 @@ describe('the numbers', () => {
     await atm.press('5', KEY.enter);
     await atm.waitFor('Please take your cash');
     await atm.press(KEY.enter);
-    await atm.press('2');
-    await atm.waitFor("Left of today's withdrawal limit: $300.00");
+    await atm.pick('2', "Left of today's withdrawal limit: $300.00");
   });
 
   it('an amount over a known limit is refused with the number before anything is sent', async () => {
@@ -72,9 +62,7 @@ describe('the numbers', () => {
     await atm.press('3'); // $60
     await atm.waitFor('Today you can withdraw at most $50.00 more.');
     await atm.press('6');
-    await atm.type('150');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Today you can withdraw at most $50.00 more.');
+    await atm.enter('150', 'Today you can withdraw at most $50.00 more.');
     expect(atm.bank.callsOf('withdraw')).toHaveLength(0);
   });
 

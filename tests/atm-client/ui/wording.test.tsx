@@ -33,8 +33,7 @@ describe('wrapping', () => {
 
   it('no wrapped line of a screen starts with a blank', async () => {
     const atm = await loggedIn();
-    await atm.press('7');
-    const contact = await atm.waitFor('Where can the bank reach you?');
+    const contact = await atm.pick('7', 'Where can the bank reach you?');
     expect(flat(contact)).toContain('Leave a field empty to keep it as it is.');
     expect(blankStarts(contact)).toEqual([]);
     await atm.press(KEY.escape);
@@ -56,8 +55,7 @@ describe('a lost connection', () => {
   it('with a request waiting says it may not have been confirmed', async () => {
     const atm = await loggedIn();
     atm.bank.hold('balance');
-    await atm.press('1');
-    await atm.waitFor('Asking the bank');
+    await atm.pick('1', 'Asking the bank');
     atm.bank.session.dropConnection();
     const screen = await atm.waitFor('Connection lost');
     expect(flat(screen)).toContain('before the bank confirmed');
@@ -67,8 +65,7 @@ describe('a lost connection', () => {
 describe('refused early, with a reason', () => {
   it("the customer's own name is refused at the recipient step", async () => {
     const atm = await loggedIn();
-    await atm.press('4');
-    await atm.waitFor('Who would you like to send money to?');
+    await atm.pick('4', 'Who would you like to send money to?');
     await atm.type('alice\r');
     await atm.waitFor('That is your own account');
     expect(atm.frame()).not.toContain('How much');
@@ -77,12 +74,10 @@ describe('refused early, with a reason', () => {
 
   it('"Bob Smith" is refused for having a space, not turned into bobsmith', async () => {
     const atm = await loggedIn();
-    await atm.press('4');
-    await atm.waitFor('Who would you like to send money to?');
+    await atm.pick('4', 'Who would you like to send money to?');
     await atm.type('Bob Smith');
     expect(atm.frame()).toContain('bob smith');
-    await atm.press(KEY.enter);
-    const screen = await atm.waitFor('has no spaces');
+    const screen = await atm.pick(KEY.enter, 'has no spaces');
     expect(screen).not.toContain('How much');
   });
 
@@ -109,12 +104,9 @@ describe('refused early, with a reason', () => {
     await atm.press('2');
     await atm.type('carol\rVery-Strong-Pass9\rVery-Strong-Pass9\r');
     await atm.waitFor('Accounts cannot be opened here');
-    await atm.press(KEY.enter);
-    await atm.waitFor('Choose a user name');
-    await atm.press(KEY.escape);
-    await atm.waitFor('Welcome to Secure ATM');
-    await atm.press('2');
-    await atm.waitFor('Accounts cannot be opened here');
+    await atm.pick(KEY.enter, 'Choose a user name');
+    await atm.pick(KEY.escape, 'Welcome to Secure ATM');
+    await atm.pick('2', 'Accounts cannot be opened here');
     expect(atm.bank.callsOf('register')).toHaveLength(1);
   });
 });
@@ -126,8 +118,7 @@ describe('small things', () => {
     await atm.press('1');
     await atm.type('alice\rWrong-Pass-1\r');
     await atm.waitFor('User name or password not recognised');
-    await atm.press(KEY.enter);
-    const again = await atm.waitFor('Log in');
+    const again = await atm.pick(KEY.enter, 'Log in');
     expect(again).toMatch(/User name\s+alice/);
     await atm.type(`${PASSWORD}\r`);
     await atm.waitFor('Main menu');
@@ -139,8 +130,7 @@ describe('small things', () => {
     await atm.press('1');
     await atm.type(`alice\r${PASSWORD}\r`);
     await atm.waitFor('Two-factor code');
-    await atm.press(KEY.escape);
-    expect(await atm.waitFor('Log in')).toMatch(/User name\s+alice/);
+    expect(await atm.pick(KEY.escape, 'Log in')).toMatch(/User name\s+alice/);
   });
 
   it('Esc from the transfer confirm step keeps the amount', async () => {
@@ -149,17 +139,14 @@ describe('small things', () => {
     await atm.type('bob\r');
     await atm.type('12.50\r');
     await atm.waitFor('Send $12.50 to bob?');
-    await atm.press(KEY.escape);
-    await atm.waitFor(/Amount \$\s+12\.50/);
-    await atm.press(KEY.enter);
-    await atm.waitFor('Send $12.50 to bob?');
+    await atm.pick(KEY.escape, /Amount \$\s+12\.50/);
+    await atm.pick(KEY.enter, 'Send $12.50 to bob?');
     expect(atm.bank.callsOf('transfer')).toHaveLength(0);
   });
 
   it('the mini-statement has column headers', async () => {
     const atm = await loggedIn();
-    await atm.press('5');
-    const screen = await atm.waitFor('end of statement');
+    const screen = await atm.pick('5', 'end of statement');
     expect(screen).toMatch(/Date \(UTC\)\s+Transaction\s+Amount\s+Balance/);
     expect(screen).toMatch(/Deposit\s+\+\$1,000\.00\s+\$1,000\.00/);
   });

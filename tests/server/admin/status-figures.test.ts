@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../../helpers/raw-client.js';
-import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, suiteBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
 describe('/status carries the live figures', () => {
-  let bank: TestBank;
-  beforeAll(async () => {
-    bank = await startTestBank({ fraudLargeAmountCents: 1_000_000 });
-  });
-  afterAll(async () => {
-    await bank.dispose();
-  });
+  const bank = suiteBank({ fraudLargeAmountCents: 1_000_000 });
 
   it('counts requests by op and outcome, fills the histograms, lists alerts, and shows no balance', async () => {
     const client = await RawClient.login({

@@ -6,9 +6,10 @@ import Database from 'better-sqlite3';
 import { Command, CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStrongPassword } from '../../../protocol/index.js';
-import { accountsCommand, type OperatorAuditEvent } from '../../../server/cli/commands/accounts.js';
+import { accountsCommand } from '../../../server/cli/commands/accounts.js';
 import { alertsCommand } from '../../../server/cli/commands/alerts.js';
 import { ledgerCommand } from '../../../server/cli/commands/ledger.js';
+import type { OperatorAuditEvent } from '../../../server/cli/commands/operator-command.js';
 import { CliError } from '../../../server/cli/io.js';
 import { dataDirPaths } from '../../../server/data-dir.js';
 import {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameSealer } from '../../../protocol/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, suiteBank, type TestBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -28,22 +28,24 @@ describe('after welcome, a broken frame is never answered: the server closes at 
     return RawClient.login({ ...atTerminal(bank), user: 'mallory', password: PASSWORD });
   }
 
+  /** A sealed balance request with one bit pattern flipped in one byte of its ciphertext or MAC. */
+  function tampered(c: RawClient, id: string, field: 'ct' | 'mac', index: number, mask: number): string {
+    const envelope = JSON.parse(c.seal({ id, op: 'balance' }).toString()) as Record<'ct' | 'mac', string>;
+    const bytes = Buffer.from(envelope[field], 'base64');
+    bytes[index] = (bytes[index] as number) ^ mask;
+    return JSON.stringify({ ...envelope, [field]: bytes.toString('base64') });
+  }
+
   it('tampered ciphertext → silent close and an integrity_failure audit event', async () => {
     const c = await session();
-    const envelope = JSON.parse(c.seal({ id: 'x1', op: 'balance' }).toString()) as { ct: string };
-    const ct = Buffer.from(envelope.ct, 'base64');
-    ct[0] = (ct[0] as number) ^ 1;
-    c.sendFrame(JSON.stringify({ ...envelope, ct: ct.toString('base64') }));
+    c.sendFrame(tampered(c, 'x1', 'ct', 0, 1));
     expect(await c.closesSilently()).toBe(true);
     expect(auditKinds()).toContain('integrity_failure');
   });
 
   it('tampered mac → silent close', async () => {
     const c = await session();
-    const envelope = JSON.parse(c.seal({ id: 'x2', op: 'balance' }).toString()) as { mac: string };
-    const mac = Buffer.from(envelope.mac, 'base64');
-    mac[31] = (mac[31] as number) ^ 0x80;
-    c.sendFrame(JSON.stringify({ ...envelope, mac: mac.toString('base64') }));
+    c.sendFrame(tampered(c, 'x2', 'mac', 31, 0x80));
     expect(await c.closesSilently()).toBe(true);
   });
 
@@ -124,13 +126,7 @@ describe('after welcome, a broken frame is never answered: the server closes at 
 });
 
 describe('idle sessions', () => {
-  let bank: TestBank;
-  beforeAll(async () => {
-    bank = await startTestBank({ idleTimeoutSec: 1 });
-  });
-  afterAll(async () => {
-    await bank.dispose();
-  });
+  const bank = suiteBank({ idleTimeoutSec: 1 });
 
   it('get a SESSION_EXPIRED notice and are closed', async () => {
     const c = await RawClient.connect({ ...atTerminal(bank) });

@@ -1,19 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../../helpers/raw-client.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 import { atTerminal, startTestBank, type TestBank, withLedger } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('durability and concurrency', () => {
   const banks: TestBank[] = [];
@@ -35,7 +25,7 @@ describe('durability and concurrency', () => {
       }),
     );
     const seed = 20261123;
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     let ok = 0;
     let refused = 0;
     await Promise.all(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_ID, toB64 } from '../../../protocol/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, suiteBank, type TestBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -26,15 +26,11 @@ async function errorFrameFor(bank: TestBank, payload: Uint8Array | string, raw =
 }
 
 describe('handshake', () => {
-  let bank: TestBank;
+  const bank = suiteBank({ handshakeTimeoutMs: 400 });
   beforeAll(async () => {
-    bank = await startTestBank({ handshakeTimeoutMs: 400 });
     const reg = await RawClient.connect({ port: bank.port, ca: bank.caCert });
     expect((await reg.hello({ user: 'alice', password: PASSWORD, method: 'register' })).kind).toBe('welcome');
     reg.destroy();
-  });
-  afterAll(async () => {
-    await bank.dispose();
   });
 
   it('logs in and says welcome with the fields protocol/README.md lists', async () => {

@@ -2,7 +2,7 @@ import { TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TX_ID_PATTERN } from '../../../protocol/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, suiteBank, type TestBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -196,13 +196,7 @@ describe('every op of protocol/README.md §5', () => {
 });
 
 describe('two-factor login', () => {
-  let bank: TestBank;
-  beforeAll(async () => {
-    bank = await startTestBank();
-  });
-  afterAll(async () => {
-    await bank.dispose();
-  });
+  const bank = suiteBank();
 
   it('enrols, confirms, then requires and checks the code at login', async () => {
     const erin = await register(bank, 'erin');
@@ -233,13 +227,7 @@ describe('two-factor login', () => {
 });
 
 describe('lockout', () => {
-  let bank: TestBank;
-  beforeAll(async () => {
-    bank = await startTestBank({ lockoutThreshold: 3 });
-  });
-  afterAll(async () => {
-    await bank.dispose();
-  });
+  const bank = suiteBank({ lockoutThreshold: 3 });
 
   it('locks after consecutive failures, then refuses even the right password until unlocked', async () => {
     (await register(bank, 'frank')).destroy();

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryAudit } from '../../../audit/index.js';
 import { buildBankServerProgram } from '../../../server/index.js';
+import { until } from '../../helpers/operator-cli.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { suiteBank, type TestBank } from '../../helpers/test-bank.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 
@@ -14,25 +15,13 @@ async function operator(bank: TestBank, ...args: string[]): Promise<{ out: strin
   return { out, err };
 }
 
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('operator commands against a running server', () => {
   const audit = createMemoryAudit();
-  let bank: TestBank;
+  const bank = suiteBank({}, { audit });
   beforeAll(async () => {
-    bank = await startTestBank({}, { audit });
     const c = await RawClient.connect({ port: bank.port, ca: bank.caCert });
     await c.hello({ user: 'olivia', password: PASSWORD, method: 'register' });
     c.destroy();
-  });
-  afterAll(async () => {
-    await bank.dispose();
   });
 
   it('lock takes effect at the next login, unlock lifts it, and both reach the audit log', async () => {

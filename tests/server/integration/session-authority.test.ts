@@ -1,7 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { startTestBank } from '../../helpers/test-bank.js';
 import { fund, helloCode, operator } from './login-kit.js';
 
 const PASSWORD = 'Correct-Horse-42!';
@@ -16,6 +16,7 @@ function codeOf(response: Record<string, unknown> | null): string | undefined {
 
 async function setup(overrides: Parameters<typeof startTestBank>[0] = {}) {
   const bank = await startTestBank(overrides);
+  onTestFinished(() => bank.dispose());
   for (const user of ['alice', 'bob']) {
     expect(await helloCode(bank, { user, password: PASSWORD, method: 'register' })).toBe('welcome');
   }
@@ -38,14 +39,8 @@ async function expiredWithin(client: RawClient, timeoutMs: number): Promise<numb
 }
 
 describe('session authority (protocol/README.md §5.1)', () => {
-  const banks: TestBank[] = [];
-  afterEach(async () => {
-    for (const b of banks.splice(0)) await b.dispose();
-  });
-
   it('ends an open session within 2 s of an operator lock; requests meanwhile change nothing', async () => {
     const { bank, login } = await setup();
-    banks.push(bank);
     fund(bank, 'alice', 5_000);
     const alice = await login();
     await operator(bank, 'accounts', 'lock', 'alice');
@@ -61,7 +56,6 @@ describe('session authority (protocol/README.md §5.1)', () => {
 
   it('ends the session of an account the operator closes; its balance is not readable meanwhile', async () => {
     const { bank, login } = await setup();
-    banks.push(bank);
     const alice = await login();
     await operator(bank, 'accounts', 'close', 'alice');
     const balance = codeOf(await alice.call({ op: 'balance' }).catch(() => null));
@@ -70,8 +64,7 @@ describe('session authority (protocol/README.md §5.1)', () => {
   });
 
   it('a password change ends the other sessions of the account, not its own', async () => {
-    const { bank, login } = await setup();
-    banks.push(bank);
+    const { login } = await setup();
     const a = await login();
     const b = await login();
     expect(codeOf(await a.call({ op: 'change_password', current: PASSWORD, new: NEW_PASSWORD }))).toBe('ok');
@@ -81,8 +74,7 @@ describe('session authority (protocol/README.md §5.1)', () => {
   });
 
   it('ends a busy session at --max-session', async () => {
-    const { bank, login } = await setup({ maxSessionSec: 1 });
-    banks.push(bank);
+    const { login } = await setup({ maxSessionSec: 1 });
     const alice = await login();
     const started = Date.now();
     let notice: string | undefined;
@@ -97,14 +89,8 @@ describe('session authority (protocol/README.md §5.1)', () => {
 });
 
 describe('re-authentication inside a session (§5.1)', () => {
-  const banks: TestBank[] = [];
-  afterEach(async () => {
-    for (const b of banks.splice(0)) await b.dispose();
-  });
-
   it('counts wrong change_password guesses: the third answers ACCOUNT_LOCKED, then SESSION_EXPIRED', async () => {
     const { bank, login } = await setup();
-    banks.push(bank);
     const alice = await login();
     const guess = (n: number) => alice.call({ op: 'change_password', current: `Guess-${n}-Horse!`, new: NEW_PASSWORD });
     expect(codeOf(await guess(1))).toBe('AUTH_FAILED');
@@ -115,8 +101,7 @@ describe('re-authentication inside a session (§5.1)', () => {
   });
 
   it('totp_enroll needs the password (INVALID_REQUEST without), then the current code once two-factor is on', async () => {
-    const { bank, login } = await setup();
-    banks.push(bank);
+    const { login } = await setup();
     const alice = await login();
     expect(codeOf(await alice.call({ op: 'totp_enroll' }))).toBe('INVALID_REQUEST');
     expect(codeOf(await alice.call({ op: 'totp_enroll', password: 'Wrong-Horse-42!' }))).toBe('AUTH_FAILED');
@@ -134,7 +119,6 @@ describe('re-authentication inside a session (§5.1)', () => {
 
   it('totp_disable checks password and code, is idempotent, and turns two-factor login off', async () => {
     const { bank, login } = await setup();
-    banks.push(bank);
     const alice = await login();
     const enrolled = await alice.call({ op: 'totp_enroll', password: PASSWORD });
     const secret = Secret.fromBase32((enrolled.result as { secret: string }).secret);
@@ -153,14 +137,8 @@ describe('re-authentication inside a session (§5.1)', () => {
 });
 
 describe('transfer probing (§5.1 order, §7.9)', () => {
-  const banks: TestBank[] = [];
-  afterEach(async () => {
-    for (const b of banks.splice(0)) await b.dispose();
-  });
-
   it('tells a sender who cannot pay nothing about the target, and caps UNKNOWN_ACCOUNT at 5 per session', async () => {
     const { bank, login } = await setup();
-    banks.push(bank);
     const alice = await login();
     // 1-cent probes from an empty account: existing and unknown names look the same.
     expect(codeOf(await alice.call({ op: 'transfer', to: 'bob', amountCents: 1 }))).toBe('INSUFFICIENT_FUNDS');
@@ -176,14 +154,8 @@ describe('transfer probing (§5.1 order, §7.9)', () => {
 });
 
 describe('error details on the wire (§6)', () => {
-  const banks: TestBank[] = [];
-  afterEach(async () => {
-    for (const b of banks.splice(0)) await b.dispose();
-  });
-
   it('INVALID_AMOUNT above the per-request maximum carries maxAmountCents', async () => {
-    const { bank, login } = await setup({ maxAmountCents: 1_000 });
-    banks.push(bank);
+    const { login } = await setup({ maxAmountCents: 1_000 });
     const alice = await login();
     const above = await alice.call({ op: 'transfer', to: 'bob', amountCents: 1_001 });
     expect(above.error).toMatchObject({ code: 'INVALID_AMOUNT', maxAmountCents: 1_000 });

@@ -10,20 +10,9 @@ import {
 } from '../../../server/ledger/index.js';
 import { type LedgerBackend, openLedgerBackend } from '../../../server/ledger/ledger-backend.js';
 import { PG_SCHEMA_VERSION, PostgresLedger } from '../../../server/ledger/postgres/index.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 import { BACKENDS, backendEnv } from './backend-fixture.js';
 import { ATM, Bank, freshId } from './bank-under-test.js';
-
-/** A small deterministic PRNG (mulberry32), so a failing interleaving's inputs can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `n` more handles on the bank's ledger: other connections on SQLite, other instances (pools) on PostgreSQL. */
 async function handles(bank: Bank, n: number, config: Partial<LedgerConfig> = {}): Promise<LedgerBackend[]> {
@@ -56,7 +45,7 @@ describe.each(BACKENDS)('ledger under concurrency on %s', (kind) => {
     const bank = await Bank.open(env, users);
     for (const user of users) await bank.fund(user, 10_000);
     const others = await handles(bank, 4);
-    const random = prng(20260310);
+    const random = seededRandom(20260310);
     const jobs: Promise<MutationOutcome>[] = [];
     for (let i = 0; i < 240; i++) {
       const from = users[Math.floor(random() * users.length)] as string;

@@ -143,3 +143,13 @@ export function okResult(outcome: MutationOutcome): Record<string, unknown> {
 export function codeOf(outcome: MutationOutcome): string {
   return outcome.ok ? 'OK' : outcome.code;
 }
+
+/** What `promise` rejected with; throws when it resolves instead. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}

@@ -11,6 +11,7 @@ import {
   config,
   customer,
   enrolTerminal,
+  rejection,
   TEST_TERMINAL,
   TEST_TERMINAL_CASH,
   type TempLedger,
@@ -47,15 +48,6 @@ function as(accountId: number, user: string) {
 
 function deposit(id: string, amountCents: number): MutatingRequest {
   return { id, op: 'deposit', amountCents };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('LedgerWorkerClient', () => {

@@ -6,6 +6,7 @@ import {
   customer,
   enrolTerminal,
   okResult,
+  rejection,
   TEST_TERMINAL,
   TEST_TERMINAL_CASH,
   type TempLedger,
@@ -28,15 +29,6 @@ function depositJob(id: string, amountCents: number, accountId = alice, user = '
       { accountId, user, nowMs: fx.clock.now, config: config(), terminal: TEST_TERMINAL },
       { id, op: 'deposit', amountCents },
     );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('LedgerWriter group commit', () => {

@@ -1,26 +1,20 @@
-import { RawClient } from '../../helpers/raw-client.js';
+import type { RawClient } from '../../helpers/raw-client.js';
 import type { TestBank } from '../../helpers/test-bank.js';
 import type { TestTerminal } from '../../helpers/test-terminal.js';
 import { operator } from '../integration/login-kit.js';
-import { PASSWORD } from '../terminals/terminal-fixture.js';
+import { at, PASSWORD } from '../terminals/terminal-fixture.js';
 
 export { codeOf, register, resultOf } from '../terminals/terminal-fixture.js';
 export { PASSWORD };
 
+/** `bank-server accounts create` for a teller, as the README says (with a cheap bcrypt cost). */
+export function createTellerArgs(user: string, password: string): string[] {
+  return ['accounts', 'create', user, '--role', 'teller', '--password', password, '--bcrypt-cost', '4'];
+}
+
 /** A teller account made by an operator, as the README says. */
 export async function createTeller(bank: TestBank, user: string): Promise<void> {
-  const out = await operator(
-    bank,
-    'accounts',
-    'create',
-    user,
-    '--role',
-    'teller',
-    '--password',
-    PASSWORD,
-    '--bcrypt-cost',
-    '4',
-  );
+  const out = await operator(bank, ...createTellerArgs(user, PASSWORD));
   if (!out.some((line) => line.includes(user))) throw new Error(`create teller ${user}: ${out.join(' ')}`);
 }
 
@@ -30,14 +24,7 @@ export function tellerAt(
   teller: string,
   terminal: Pick<TestTerminal, 'cert' | 'key'> = bank.terminal,
 ): Promise<RawClient> {
-  return RawClient.login({
-    port: bank.port,
-    ca: bank.caCert,
-    cert: terminal.cert,
-    key: terminal.key,
-    user: teller,
-    password: PASSWORD,
-  });
+  return at(bank, teller, terminal);
 }
 
 /** `serve` with the customer's (right) password unless another is given. */

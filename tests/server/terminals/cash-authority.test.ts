@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { findTerminal } from '../../../server/ledger/index.js';
-import { startTestBank, type TestBank, withLedger } from '../../helpers/test-bank.js';
+import { suiteBank, withLedger } from '../../helpers/test-bank.js';
 import { at, codeOf, ledgerState, register, remote, resultOf } from './terminal-fixture.js';
 
 // protocol/README.md §5.1: deposit, withdraw and reverse only in a terminal session; reverse only at the
 // terminal that made the withdrawal; withdrawals against the terminal's cash.
 describe('cash authority', () => {
-  let bank: TestBank;
+  const bank = suiteBank({ dailyWithdrawalLimitCents: 50_000 });
   beforeAll(async () => {
-    bank = await startTestBank({ dailyWithdrawalLimitCents: 50_000 });
     for (const user of ['alice', 'carol', 'dave', 'erin']) await register(bank, user);
     const alice = await at(bank, 'alice');
     expect(codeOf(await alice.call({ op: 'deposit', amountCents: 100_000 }))).toBe('OK');
     alice.destroy();
-  });
-  afterAll(async () => {
-    await bank.dispose();
   });
 
   it('refuses deposit, withdraw and reverse from a laptop with TERMINAL_REQUIRED and changes nothing', async () => {

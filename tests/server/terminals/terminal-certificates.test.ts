@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryAudit } from '../../../audit/index.js';
-import { main } from '../../../server/cli/program.js';
 import { dataDirPaths } from '../../../server/data-dir.js';
 import { issueTerminalCertificate, loadTerminalCa } from '../../../server/tls/index.js';
+import { runOperator } from '../../helpers/operator-cli.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { atTerminal, startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { atTerminal, startTestBank, suiteBank, type TestBank } from '../../helpers/test-bank.js';
 import { throwawayTerminalCertificate } from '../../helpers/test-terminal.js';
 import { at, codeOf, ledgerState, PASSWORD, register } from './terminal-fixture.js';
 
@@ -31,27 +31,12 @@ async function firstAnswer(
   }
 }
 
-async function operator(bank: TestBank, ...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'bank-server', ...args, '--data-dir', bank.dataDir], {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    env: {},
-  });
-  return { code, out, err };
-}
-
 // protocol/README.md §1.1: a terminal session needs the certificate on record for an enrolled, active
 // terminal, chained to the terminal CA and in date; anything else is TERMINAL_REFUSED.
 describe('terminal certificates', () => {
-  let bank: TestBank;
+  const bank = suiteBank();
   beforeAll(async () => {
-    bank = await startTestBank();
     await register(bank, 'alice');
-  });
-  afterAll(async () => {
-    await bank.dispose();
   });
 
   it('the enrolled certificate opens a terminal session; no certificate a remote one', async () => {
@@ -97,7 +82,7 @@ describe('terminal certificates', () => {
   it('after re-enrolment only the new certificate is accepted', async () => {
     const stolen = await bank.enrolTerminal('ATM-RE');
     expect(await firstAnswer(bank, stolen)).toBe('WELCOME');
-    const enrolled = await operator(bank, 'terminals', 'enroll', 'ATM-RE', '--out', join(bank.dataDir, 'new'));
+    const enrolled = await runOperator(bank, 'terminals', 'enroll', 'ATM-RE', '--out', join(bank.dataDir, 'new'));
     expect(enrolled.code).toBe(0);
     const fresh = {
       cert: await readFile(join(bank.dataDir, 'new', 'ATM-RE.crt'), 'utf8'),
@@ -113,7 +98,7 @@ describe('terminal certificates', () => {
     expect(codeOf(await session.call({ op: 'deposit', amountCents: 500 }))).toBe('OK');
     const before = ledgerState(bank, 'alice');
     const revokedAt = Date.now();
-    expect(await operator(bank, 'terminals', 'revoke', 'ATM-REVOKE')).toMatchObject({ code: 0 });
+    expect(await runOperator(bank, 'terminals', 'revoke', 'ATM-REVOKE')).toMatchObject({ code: 0 });
     // Whatever arrives between the revocation and the close moves no cash.
     session.send({ op: 'deposit', amountCents: 500 });
     const seen: Array<string | null> = [];
@@ -133,7 +118,7 @@ describe('terminal certificates', () => {
     const atm = await bank.enrolTerminal('ATM-IDLE');
     const session = await at(bank, 'alice', atm);
     const revokedAt = Date.now();
-    await operator(bank, 'terminals', 'revoke', 'ATM-IDLE');
+    await runOperator(bank, 'terminals', 'revoke', 'ATM-IDLE');
     // 5 s is the receive deadline, not a latency claim: protocol/README.md allows 2 s, the sweep runs every 1 s.
     expect(await session.receive(5_000)).toMatchObject({ notice: 'SESSION_EXPIRED' });
     expect(await session.closesSilently()).toBe(true);

@@ -3,37 +3,12 @@ import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryAudit } from '../../../audit/index.js';
-import { main } from '../../../server/cli/program.js';
+import { runOperator, until } from '../../helpers/operator-cli.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { startTestBank, type TestBank } from '../../helpers/test-bank.js';
+import { suiteBank, type TestBank } from '../../helpers/test-bank.js';
 import { at, codeOf, PASSWORD, register, resultOf } from './terminal-fixture.js';
-
-interface Run {
-  code: number;
-  out: string[];
-  err: string[];
-}
-
-async function operator(bank: TestBank, ...args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'bank-server', ...args, '--data-dir', bank.dataDir], {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    env: {},
-  });
-  return { code, out, err };
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function terminalFiles(bank: TestBank, id: string, dir = join(bank.dataDir, 'terminals')) {
   return {
@@ -57,17 +32,13 @@ async function atmRequest(cn: string): Promise<{ csr: string; key: string }> {
 
 describe('bank-server terminals (against a running server)', () => {
   const audit = createMemoryAudit();
-  let bank: TestBank;
+  const bank = suiteBank({}, { audit });
   beforeAll(async () => {
-    bank = await startTestBank({}, { audit });
     await register(bank, 'alice');
-  });
-  afterAll(async () => {
-    await bank.dispose();
   });
 
   it('enroll writes <id>.crt and a 0600 <id>.key under <data-dir>/terminals with CN = id, and list shows it', async () => {
-    const run = await operator(bank, 'terminals', 'enroll', 'ATM-0001', '--days', '30');
+    const run = await runOperator(bank, 'terminals', 'enroll', 'ATM-0001', '--days', '30');
     expect(run.code).toBe(0);
     const certPath = join(bank.dataDir, 'terminals', 'ATM-0001.crt');
     const keyPath = join(bank.dataDir, 'terminals', 'ATM-0001.key');
@@ -76,7 +47,7 @@ describe('bank-server terminals (against a running server)', () => {
     const cert = new X509Certificate(await readFile(certPath));
     expect(cert.subject.split('\n')).toContain('CN=ATM-0001');
     expect(Date.parse(cert.validTo) - Date.now()).toBeLessThan(31 * 86_400_000);
-    const list = await operator(bank, 'terminals', 'list', '--json');
+    const list = await runOperator(bank, 'terminals', 'list', '--json');
     const row = (JSON.parse(list.out[0] ?? '[]') as Array<Record<string, unknown>>).find((t) => t.id === 'ATM-0001');
     expect(row).toEqual({
       id: 'ATM-0001',
@@ -86,7 +57,7 @@ describe('bank-server terminals (against a running server)', () => {
       revokedAt: null,
       fingerprint: cert.fingerprint256,
     });
-    const table = await operator(bank, 'terminals', 'list');
+    const table = await runOperator(bank, 'terminals', 'list');
     expect(table.out[0]).toMatch(/^TERMINAL\s+STATUS\s+CASH/);
     expect(table.out.some((line) => line.startsWith('ATM-0001') && line.includes('active'))).toBe(true);
     await until(() =>
@@ -101,7 +72,7 @@ describe('bank-server terminals (against a running server)', () => {
     const csrPath = join(bank.dataDir, 'atm-csr.pem');
     await writeFile(csrPath, request.csr);
     const outDir = join(bank.dataDir, 'csr-out');
-    const run = await operator(bank, 'terminals', 'enroll', 'ATM-CSR', '--csr', csrPath, '--out', outDir);
+    const run = await runOperator(bank, 'terminals', 'enroll', 'ATM-CSR', '--csr', csrPath, '--out', outDir);
     expect(run.code).toBe(0);
     expect(existsSync(join(outDir, 'ATM-CSR.key'))).toBe(false);
     const cert = await readFile(join(outDir, 'ATM-CSR.crt'), 'utf8');
@@ -112,10 +83,10 @@ describe('bank-server terminals (against a running server)', () => {
     // A request that names another terminal, or junk, is one line and exit 1.
     const other = await atmRequest('ATM-NOT-THIS');
     await writeFile(csrPath, other.csr);
-    const wrong = await operator(bank, 'terminals', 'enroll', 'ATM-CSR2', '--csr', csrPath);
+    const wrong = await runOperator(bank, 'terminals', 'enroll', 'ATM-CSR2', '--csr', csrPath);
     expect(wrong).toMatchObject({ code: 1, err: [expect.stringMatching(/names CN=ATM-NOT-THIS, not ATM-CSR2/)] });
     await writeFile(csrPath, 'junk');
-    expect((await operator(bank, 'terminals', 'enroll', 'ATM-CSR3', '--csr', csrPath)).err).toHaveLength(1);
+    expect((await runOperator(bank, 'terminals', 'enroll', 'ATM-CSR3', '--csr', csrPath)).err).toHaveLength(1);
   });
 
   it('bad ids, unknown terminals and bad amounts are one stderr line and exit 1', async () => {
@@ -128,7 +99,7 @@ describe('bank-server terminals (against a running server)', () => {
       ['count', 'ATM-NOPE', '1'],
       ['report', '--day', '2026-13-01'],
     ]) {
-      const run = await operator(bank, 'terminals', ...args);
+      const run = await runOperator(bank, 'terminals', ...args);
       expect(run.code, args.join(' ')).toBe(1);
       expect(run.err, args.join(' ')).toHaveLength(1);
       expect(run.err[0]).toMatch(/^bank-server: /);
@@ -136,35 +107,35 @@ describe('bank-server terminals (against a running server)', () => {
   });
 
   it('load, unload and count move and record cash in decimal amounts; an unload beyond the cash is refused', async () => {
-    expect(await operator(bank, 'terminals', 'load', 'ATM-0001', '500.00')).toMatchObject({
+    expect(await runOperator(bank, 'terminals', 'load', 'ATM-0001', '500.00')).toMatchObject({
       code: 0,
       out: ['loaded 500.00 into ATM-0001; it holds 500.00'],
     });
-    const over = await operator(bank, 'terminals', 'unload', 'ATM-0001', '600');
+    const over = await runOperator(bank, 'terminals', 'unload', 'ATM-0001', '600');
     expect(over).toMatchObject({ code: 1, err: ['bank-server: terminal ATM-0001 holds only 500.00'] });
-    expect((await operator(bank, 'terminals', 'unload', 'ATM-0001', '200.5')).out).toEqual([
+    expect((await runOperator(bank, 'terminals', 'unload', 'ATM-0001', '200.5')).out).toEqual([
       'unloaded 200.50 from ATM-0001; it holds 299.50',
     ]);
-    expect((await operator(bank, 'terminals', 'count', 'ATM-0001', '299.50')).out).toEqual([
+    expect((await runOperator(bank, 'terminals', 'count', 'ATM-0001', '299.50')).out).toEqual([
       'counted 299.50 in ATM-0001; the ledger says 299.50 (matches)',
     ]);
-    const verify = await operator(bank, 'ledger', 'verify');
+    const verify = await runOperator(bank, 'ledger', 'verify');
     expect(verify.code).toBe(0);
   });
 
   it('report: totals per terminal and for the bank match what happened; a count that differs exits 1 naming the terminal', async () => {
-    expect((await operator(bank, 'terminals', 'enroll', 'ATM-R')).code).toBe(0);
-    expect((await operator(bank, 'terminals', 'load', 'ATM-R', '1000.00')).code).toBe(0);
+    expect((await runOperator(bank, 'terminals', 'enroll', 'ATM-R')).code).toBe(0);
+    expect((await runOperator(bank, 'terminals', 'load', 'ATM-R', '1000.00')).code).toBe(0);
     const atm = await at(bank, 'alice', await terminalFiles(bank, 'ATM-R'));
     expect(codeOf(await atm.call({ op: 'deposit', amountCents: 20_000 }))).toBe('OK');
     const w1 = resultOf(await atm.call({ op: 'withdraw', amountCents: 5_000 }));
     expect(codeOf(await atm.call({ op: 'withdraw', amountCents: 5_000 }))).toBe('OK');
     expect(codeOf(await atm.call({ op: 'reverse', txId: w1.txId, reason: 'NOT_DISPENSED' }))).toBe('OK');
     atm.destroy();
-    expect((await operator(bank, 'terminals', 'unload', 'ATM-R', '100')).code).toBe(0);
+    expect((await runOperator(bank, 'terminals', 'unload', 'ATM-R', '100')).code).toBe(0);
 
     // No count yet: the report cannot fail for ATM-R, and says so.
-    const uncounted = await operator(bank, 'terminals', 'report', '--json');
+    const uncounted = await runOperator(bank, 'terminals', 'report', '--json');
     expect(uncounted.code).toBe(0);
     const report = JSON.parse(uncounted.out[0] ?? '{}') as {
       day: string;
@@ -194,12 +165,14 @@ describe('bank-server terminals (against a running server)', () => {
       expect((report.bank[key] as { cents: number }).cents, key).toBe(sum(key));
     }
     expect(report.bank.closingCashCents).toBe(report.terminals.reduce((a, t) => a + (t.closingCashCents as number), 0));
-    const text = await operator(bank, 'terminals', 'report');
+    const text = await runOperator(bank, 'terminals', 'report');
     expect(text.code).toBe(0);
     expect(text.out.join('\n')).toMatch(/not counted today: .*ATM-R/);
 
-    expect((await operator(bank, 'terminals', 'count', 'ATM-R', '1050.00')).code).toBe(0);
-    const counted = JSON.parse((await operator(bank, 'terminals', 'report', '--json')).out[0] ?? '{}') as typeof report;
+    expect((await runOperator(bank, 'terminals', 'count', 'ATM-R', '1050.00')).code).toBe(0);
+    const counted = JSON.parse(
+      (await runOperator(bank, 'terminals', 'report', '--json')).out[0] ?? '{}',
+    ) as typeof report;
     expect(counted.terminals.find((t) => t.id === 'ATM-R')).toMatchObject({
       countedCashCents: 105_000,
       differenceCents: 0,
@@ -207,8 +180,8 @@ describe('bank-server terminals (against a running server)', () => {
     });
 
     // The operator counts 20.00 short: exit 1, naming the machine.
-    expect((await operator(bank, 'terminals', 'count', 'ATM-R', '1030')).code).toBe(0);
-    const short = await operator(bank, 'terminals', 'report');
+    expect((await runOperator(bank, 'terminals', 'count', 'ATM-R', '1030')).code).toBe(0);
+    const short = await runOperator(bank, 'terminals', 'report');
     expect(short.code).toBe(1);
     expect(short.err).toEqual(['bank-server: not reconciled: ATM-R']);
     expect(short.out.join('\n')).toMatch(/ATM-R: counted cash differs from the ledger by -20\.00/);
@@ -216,7 +189,7 @@ describe('bank-server terminals (against a running server)', () => {
     // Another day saw none of it.
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     const before = JSON.parse(
-      (await operator(bank, 'terminals', 'report', '--day', yesterday, '--json')).out[0] ?? '{}',
+      (await runOperator(bank, 'terminals', 'report', '--day', yesterday, '--json')).out[0] ?? '{}',
     ) as typeof report;
     expect(before.terminals.find((t) => t.id === 'ATM-R')).toMatchObject({
       deposits: { count: 0, cents: 0 },
