@@ -1,24 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { type AuditLog, type AuditSink, createNullAudit, openAuditLog, prepareAuditKeys } from '../audit/index.js';
 import { AdminHttp } from './admin/admin-http.js';
-import { type LiveFigures, readLiveFigures } from './admin/live-figures.js';
-import {
-  AddressLimiter,
-  Authenticator,
-  createPasswordHasher,
-  estimatedCheckMs,
-  generateStrongPassword,
-  LoginAdmission,
-  TotpService,
-} from './auth/index.js';
+import { readLiveFigures } from './admin/live-figures.js';
 import { BankServer } from './bank-server.js';
 import { CURRENCY, type ServerConfig } from './config.js';
-import { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from './ledger/index.js';
 import { createServerMetrics } from './metrics.js';
-import { PiiBox } from './secrets/pii-box.js';
-import type { SessionLedger } from './session/services.js';
 import { announceSigningKey } from './setup/announce-signing-key.js';
 import { DeferredAudit } from './setup/deferred-audit.js';
 import { explainListenError } from './setup/listen-errors.js';
@@ -27,9 +14,11 @@ import { openInstance } from './setup/open-instance.js';
 import { operatorIdentity } from './setup/operator-identity.js';
 import { prepareDataDir } from './setup/prepare-data-dir.js';
 import { narrowDataDirModes } from './setup/secure-file-modes.js';
-import { ensureDemoTerminal } from './terminals/demo-terminal.js';
 import { startRevocationSweep } from './terminals/index.js';
-import { openBankLedger } from './wiring/open-bank-ledger.js';
+import { authServicesOf } from './wiring/auth-services.js';
+import { prepareDemo } from './wiring/demo-bank.js';
+import { ledgerConfigOf, openBankLedger } from './wiring/open-bank-ledger.js';
+import { operatorActionPoller, sessionLedgerOf } from './wiring/session-ledger.js';
 
 /** A started bank: what the CLI and the integration tests hold on to. */
 export interface RunningBank {
@@ -53,7 +42,6 @@ export interface StartBankOptions {
   audit?: AuditSink;
 }
 
-const DEMO_USER = 'demo';
 const APPLIED_ID_RETENTION_MS = 24 * 3600 * 1000;
 const PRUNE_INTERVAL_MS = 3600 * 1000;
 const OPERATOR_ACTION_POLL_MS = 1000;
@@ -139,25 +127,12 @@ async function wireBank(
   // Request fingerprints are keyed so a stored hash cannot be brute-forced back to a password or phone.
   const requestHashKey = createHmac('sha256', prepared.dataKey).update('secure-atm ledger request hash').digest();
   const metrics = createServerMetrics({ instance: config.instanceId ?? DEFAULT_INSTANCE_ID });
-  const ledgerConfig: LedgerConfig = {
-    ...DEFAULT_LEDGER_CONFIG,
-    dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
-    maxAmountCents: config.maxAmountCents,
-    reversalWindowSec: config.reversalWindowSec,
-    currency: CURRENCY,
-    fraudAction: config.fraudAction,
-    fraud: {
-      largeAmountCents: config.fraudLargeAmountCents,
-      velocityCount: config.fraudVelocityCount,
-      velocityWindowSec: config.fraudVelocityWindowSec,
-    },
-  };
   const bankLedger = await openBankLedger({
     url: config.ledgerUrl,
     dataDirLedger: paths.ledgerDb,
     instanceId: config.instanceId ?? DEFAULT_INSTANCE_ID,
     requestHashKey,
-    config: ledgerConfig,
+    config: ledgerConfigOf(config),
     worker: config.ledgerWorker,
     ...(config.ledgerPoolSize === undefined ? {} : { poolSize: config.ledgerPoolSize }),
     lockout: { threshold: config.lockoutThreshold, lockoutMs: config.lockoutDurationSec * 1000 },
@@ -184,70 +159,14 @@ async function wireBank(
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
   undo.push(() => clearInterval(pruneTimer));
-  // Mutations' audit events reach the logs through the outbox (written in the mutation's own
-  // transaction). No mutation is handed to the writer before the outbox has recovered what the
-  // last run left (after the audit log opened, below), so a recovered row is never drained twice.
   const outbox = bankLedger.outbox(audit, (err: unknown) =>
     logger.error({ err }, 'audit outbox drain failed; the next start drains what is left'),
   );
-  let outboxReady: () => void = () => {};
-  const outboxRecovered = new Promise<void>((resolve) => {
-    outboxReady = resolve;
-  });
-  const ledger: SessionLedger = {
-    store,
-    mutate: async (ctx, request, change, envelope) => {
-      await outboxRecovered;
-      const done = bankLedger.mutate(ctx, request, change, envelope);
-      // Committed: its audit events go from the outbox to the logs (in commit order).
-      void done.then(
-        (outcome) => outbox.accept(outcome.outbox),
-        () => {},
-      );
-      return done;
-    },
-    setTotpPending: (accountId, sealedSecret) => bankLedger.setTotpPending(accountId, sealedSecret),
-    resetFailures: (user, accountId, totpStep) => bankLedger.lockout.recordSuccess(user, accountId, totpStep),
-    ...(bankLedger.openAccount ? { openAccount: bankLedger.openAccount } : {}),
-  };
+  const { ledger, ready: outboxReady } = sessionLedgerOf(bankLedger, outbox);
 
-  // Every core hashes, at a lower priority than the event loop (hash-worker-source.ts), so a
-  // login storm takes the spare CPU, not the customers' requests.
-  const workers = availableParallelism();
-  const hasher = createPasswordHasher({ cost: config.bcryptCost, workers });
+  const { hasher, pii, totp, limiter, authenticator } = authServicesOf(config, bankLedger, prepared.dataKey, clock);
   undo.push(() => hasher.close());
-  const pii = new PiiBox(prepared.dataKey);
   undo.push(() => pii.wipe());
-  const totp = new TotpService(pii, { clock });
-  const policy = {
-    allowRegistration: config.allowRegistration,
-    lockoutThreshold: config.lockoutThreshold,
-    maxFailedLoginsPerMinute: config.maxFailedLoginsPerMinute,
-    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-    maxRegistrationsPerHour: config.maxRegistrationsPerHour,
-  };
-  const limiter = new AddressLimiter(policy, clock);
-  // Queue only the password checks that can end before the handshake deadline (§2.1); the
-  // estimate starts from the cost and follows what the checks really take.
-  const admission = new LoginAdmission({
-    workers,
-    initialCheckMs: estimatedCheckMs(config.bcryptCost),
-    handshakeBudgetMs: config.handshakeTimeoutMs,
-    marginMs: Math.min(1_500, config.handshakeTimeoutMs * 0.15),
-    clock,
-  });
-  const { lockout } = bankLedger;
-  const authenticator = new Authenticator({
-    store,
-    lockout,
-    ...(bankLedger.sharedAddressSlots ? { shared: bankLedger.sharedAddressSlots } : {}),
-    hasher,
-    limiter,
-    policy,
-    totp,
-    admission,
-    clock,
-  });
 
   const terminalLookup = bankLedger.terminalLookup;
 
@@ -291,7 +210,14 @@ async function wireBank(
         alerts: (limit) => bankLedger.alertFigures(limit),
       });
       return {
-        ...statusOf(figures, { startedAt, writer: bankLedger, config, stopping }),
+        status: stopping ? 'stopping' : 'serving',
+        startedAt,
+        uptimeSec: Math.round(process.uptime()),
+        ...figures,
+        writerQueueDepth: bankLedger.queueDepth,
+        registration: config.allowRegistration,
+        fraudAction: config.fraudAction,
+        rssBytes: process.memoryUsage().rss,
         ledger: bankLedger.kind,
         instance: config.instanceId ?? DEFAULT_INSTANCE_ID,
         auditSigningKey: signing.fingerprint,
@@ -300,22 +226,13 @@ async function wireBank(
     auditHead: () => auditLog?.head ?? null,
   });
 
-  // Operator actions taken by the CLI while we run (or while we were down) reach our audit log here.
-  // Never two at once: a slow database must not stack polls.
-  let operatorPoll: Promise<void> | null = null;
-  const auditOperatorActions = (): Promise<void> => {
-    operatorPoll ??= bankLedger
-      .auditOperatorActions(audit, outbox)
-      .then(async (count) => {
-        // A lock or close by the operator ends the account's sessions now, not at the next sweep.
-        if (count > 0) await server.sweepSessions();
-      })
-      .catch((err: unknown) => logger.error({ err }, 'operator actions could not be audited; next poll retries'))
-      .finally(() => {
-        operatorPoll = null;
-      });
-    return operatorPoll;
-  };
+  const operatorActions = operatorActionPoller({
+    bank: bankLedger,
+    audit,
+    outbox,
+    sweep: () => server.sweepSessions(),
+    onError: (err) => logger.error({ err }, 'operator actions could not be audited; next poll retries'),
+  });
   const port = await server.listen(config.port, config.host).catch((err: unknown) => {
     throw explainListenError(err, { host: config.host, port: config.port, option: '--port' });
   });
@@ -348,36 +265,20 @@ async function wireBank(
     logger.warn({ files: manifest.changed }, 'data dir files differ from the manifest (replaced since the last start)');
     audit.record({ kind: 'data_dir_changed', actor: 'operator', detail: { files: manifest.changed } });
   }
-  let demoPassword: string | null = null;
-  if (config.demo && !(await store.findAccount(DEMO_USER))) {
-    demoPassword = generateStrongPassword();
-    await store.createAccount({ user: DEMO_USER, passwordHash: await hasher.hash(demoPassword) });
-    audit.record({
-      kind: 'operator_action',
-      actor: 'operator',
-      detail: { action: 'create_demo_account', user: DEMO_USER, ...operatorIdentity() },
-    });
-  }
-  if (config.demo && bankLedger.sqliteStore) {
-    const demo = await ensureDemoTerminal({ paths, store: bankLedger.sqliteStore, now: new Date(clock()) });
-    if (demo) {
-      audit.record({
-        kind: 'operator_action',
-        actor: 'operator',
-        detail: {
-          action: 'enroll_demo_terminal',
-          terminal: demo.enrolled.id,
-          fingerprint: demo.enrolled.fingerprint,
-          loadedCents: demo.loadedCents,
-          ...operatorIdentity(),
-        },
-      });
-      logger.info({ terminal: demo.enrolled.id, cert: demo.enrolled.certPath }, 'demo terminal enrolled');
-    }
-  }
+  const demoPassword = config.demo
+    ? await prepareDemo({
+        store,
+        sqliteStore: bankLedger.sqliteStore,
+        hash: (password) => hasher.hash(password),
+        audit,
+        paths,
+        now: new Date(clock()),
+        log: (detail, message) => logger.info(detail, message),
+      })
+    : null;
 
-  await auditOperatorActions();
-  const operatorTimer = setInterval(() => void auditOperatorActions(), OPERATOR_ACTION_POLL_MS);
+  await operatorActions.poll();
+  const operatorTimer = setInterval(() => void operatorActions.poll(), OPERATOR_ACTION_POLL_MS);
   operatorTimer.unref();
 
   audit.record({
@@ -404,8 +305,8 @@ async function wireBank(
       revocationSweep.stop();
       await server.close();
       await bankLedger.closeWriter();
-      await operatorPoll;
-      await auditOperatorActions();
+      await operatorActions.settled();
+      await operatorActions.poll();
       await outbox.close();
       await admin.close();
       audit.record({ kind: 'server_stop', actor: 'operator', detail: { ...operatorIdentity() } });
@@ -427,22 +328,5 @@ async function wireBank(
     auditSigningFingerprint: signing.fingerprint,
     server,
     stop,
-  };
-}
-
-/** /status: the live figures (the same numbers /metrics exports) plus what only the process knows. */
-function statusOf(
-  figures: LiveFigures,
-  extra: { startedAt: string; writer: { readonly queueDepth: number }; config: ServerConfig; stopping: boolean },
-): Record<string, unknown> {
-  return {
-    status: extra.stopping ? 'stopping' : 'serving',
-    startedAt: extra.startedAt,
-    uptimeSec: Math.round(process.uptime()),
-    ...figures,
-    writerQueueDepth: extra.writer.queueDepth,
-    registration: extra.config.allowRegistration,
-    fraudAction: extra.config.fraudAction,
-    rssBytes: process.memoryUsage().rss,
   };
 }

@@ -36,8 +36,8 @@ export const BANK_ARGS = [
 ];
 export const BENCH_PASSWORD = 'Bench-Pass-2024!';
 
-export /** Run tasks with at most `limit` in flight. */
-async function inBatches<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
+/** Run tasks with at most `limit` in flight. */
+export async function inBatches<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
   await Promise.all(
@@ -95,13 +95,19 @@ export async function startBank(extraArgs: string[], nodeArgs: string[] = []): P
   }
 }
 
-/** `bank-server terminals enroll` and `load` for each bench terminal, against the running bank. */
-async function enrolBenchTerminals(dataDir: string): Promise<BenchTerminal[]> {
+/**
+ * `bank-server terminals enroll` and `load` for each bench terminal, against the running bank
+ * (`ledgerArgs`: `--ledger <url>` when the ledger is not the data dir's).
+ */
+export async function enrolBenchTerminals(
+  dataDir: string,
+  ledgerArgs: readonly string[] = [],
+): Promise<BenchTerminal[]> {
   const program = compiledProgram(BANK_SERVER_PROGRAM);
   return inBatches(BENCH_TERMINALS, 4, async (i) => {
     const id = `BENCH-${i + 1}`;
-    await runProgram(program, ['terminals', 'enroll', id, '--data-dir', dataDir]);
-    await runProgram(program, ['terminals', 'load', id, BENCH_TERMINAL_CASH, '--data-dir', dataDir]);
+    await runProgram(program, ['terminals', 'enroll', id, '--data-dir', dataDir, ...ledgerArgs]);
+    await runProgram(program, ['terminals', 'load', id, BENCH_TERMINAL_CASH, '--data-dir', dataDir, ...ledgerArgs]);
     const dir = join(dataDir, 'terminals');
     const [cert, key] = await Promise.all([
       readFile(join(dir, `${id}.crt`), 'utf8'),

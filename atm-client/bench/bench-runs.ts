@@ -2,16 +2,15 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type BatchStats, batchStats, fetchMetrics } from './admin-metrics.js';
-import { BENCH_PASSWORD, type BenchTerminal, inBatches, startBank } from './bench-bank.js';
+import { BENCH_PASSWORD, inBatches, startBank } from './bench-bank.js';
 import { BenchLink } from './bench-link.js';
+import { mixWorkers, openMixSessions } from './bench-mix.js';
 import { type BenchSession, openBenchSession } from './bench-session.js';
 import type { BenchOptions, BenchSystem, LoginResult, RunResult } from './bench-types.js';
 import { drive, type LoadWindow, type LoadWorker } from './load-driver.js';
 import { processCpuSeconds } from './proc-stats.js';
 import { compiledProgram, RAW_ECHO_PROGRAM, spawnListening } from './spawned-process.js';
-import { benchUser, type FrameSizes, type MixOp, rawRequestFrame, requestFor } from './workload.js';
-
-const OPENING_CENTS = 10_000_000;
+import { benchUser, type FrameSizes, type MixOp, rawRequestFrame } from './workload.js';
 
 export interface BenchContext {
   options: BenchOptions;
@@ -84,42 +83,10 @@ export async function runFull(
   const extra = ['--bcrypt-cost', '4', '--max-connections-per-address', String(Math.max(256, connections + 16))];
   if (system === 'full-no-audit') extra.push('--no-audit');
   const { bank, ca, terminals, dispose } = await startBank(extra, nodeArgs);
-  const accounts = connections + 1; // one more, so that even C = 1 has someone to transfer to
   let sessions: BenchSession[] = [];
   try {
-    sessions = await inBatches(accounts, 16, async (i) => {
-      const terminal = terminals[i % terminals.length] as BenchTerminal;
-      const link = await BenchLink.open({
-        host: '127.0.0.1',
-        port: bank.port,
-        ca,
-        cert: terminal.cert,
-        key: terminal.key,
-      });
-      const session = await openBenchSession(link, {
-        user: benchUser(i),
-        password: BENCH_PASSWORD,
-        method: 'register',
-        terminal: terminal.id,
-      });
-      const opened = await session.call({ id: `open-${i}`, op: 'deposit', amountCents: OPENING_CENTS });
-      if (!opened.ok) throw new Error(`opening deposit refused: ${opened.code}`);
-      return session;
-    });
-    sessions.pop()?.close();
-    const workers: LoadWorker[] = sessions.map((session, i) => {
-      let n = 0;
-      const offset = i * 7;
-      const to = benchUser((i + 1) % accounts);
-      return {
-        async step() {
-          const op = ctx.schedule[(offset + n) % ctx.schedule.length] as MixOp;
-          const response = await session.call(requestFor(op, `s${i}-${n++}`, to));
-          return response.ok ? null : response.code;
-        },
-        bytes: () => ({ out: session.link.bytesOut, in: session.link.bytesIn }),
-      };
-    });
+    sessions = await openMixSessions({ connections, ca, terminals, portOf: () => bank.port, user: benchUser });
+    const workers = mixWorkers(sessions, ctx.schedule, benchUser);
     let before = '';
     let batches: BatchStats | null = null;
     const window = await drive(workers, {

@@ -6,9 +6,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BenchLink } from './bench-link.js';
-import { type BenchSession, openBenchSession } from './bench-session.js';
-import { drive, type LoadWindow, type LoadWorker } from './load-driver.js';
+import { enrolBenchTerminals } from './bench-bank.js';
+import { mixWorkers, openMixSessions } from './bench-mix.js';
+import type { BenchSession } from './bench-session.js';
+import { drive, type LoadWindow } from './load-driver.js';
 import {
   BANK_SERVER_PROGRAM,
   compiledProgram,
@@ -17,7 +18,7 @@ import {
   type SpawnedListener,
   spawnListening,
 } from './spawned-process.js';
-import { type MixOp, mixSchedule, requestFor } from './workload.js';
+import { mixSchedule } from './workload.js';
 
 export interface InstancesRun {
   instances: number;
@@ -38,11 +39,6 @@ export interface InstancesBenchOptions {
   bankArgs: readonly string[];
   log: (line: string) => void;
 }
-
-const PASSWORD = 'Bench-Pass-2024!';
-const OPENING_CENTS = 10_000_000;
-const TERMINALS = 8;
-const TERMINAL_CASH = '100000000000.00';
 
 /** One row per instance count; each run uses fresh accounts (the database is shared by the runs). */
 export async function runInstancesBench(options: InstancesBenchOptions): Promise<InstancesRun[]> {
@@ -86,59 +82,18 @@ async function runOnce(options: InstancesBenchOptions, n: number): Promise<Insta
       ]);
     // The first start migrates the schema; the operator commands below need it.
     banks.push(await start(0));
-    const terminals = [];
-    for (let t = 1; t <= TERMINALS; t++) {
-      const id = `BENCH-${t}`;
-      const common = ['--data-dir', dirs[0] as string, '--ledger', options.ledgerUrl];
-      await runProgram(program, ['terminals', 'enroll', id, ...common]);
-      await runProgram(program, ['terminals', 'load', id, TERMINAL_CASH, ...common]);
-      const folder = join(dirs[0] as string, 'terminals');
-      const [cert, key] = await Promise.all([
-        readFile(join(folder, `${id}.crt`), 'utf8'),
-        readFile(join(folder, `${id}.key`), 'utf8'),
-      ]);
-      terminals.push({ id, cert, key });
-    }
+    const terminals = await enrolBenchTerminals(dirs[0] as string, ['--ledger', options.ledgerUrl]);
     for (let k = 1; k < n; k++) banks.push(await start(k));
     const ca = await readFile(join(dirs[0] as string, 'tls', 'ca.crt'), 'utf8');
-    const accounts = options.connections + 1;
     const user = (i: number) => `${tag}-${String(i).padStart(4, '0')}`;
-    sessions = [];
-    for (let i = 0; i < accounts; i++) {
-      const terminal = terminals[i % terminals.length] as (typeof terminals)[number];
-      const bank = banks[i % banks.length] as SpawnedListener;
-      const link = await BenchLink.open({
-        host: '127.0.0.1',
-        port: bank.port,
-        ca,
-        cert: terminal.cert,
-        key: terminal.key,
-      });
-      const session = await openBenchSession(link, {
-        user: user(i),
-        password: PASSWORD,
-        method: 'register',
-        terminal: terminal.id,
-      });
-      const opened = await session.call({ id: `open-${i}`, op: 'deposit', amountCents: OPENING_CENTS });
-      if (!opened.ok) throw new Error(`opening deposit refused: ${opened.code}`);
-      sessions.push(session);
-    }
-    sessions.pop()?.close();
-    const schedule: MixOp[] = mixSchedule();
-    const workers: LoadWorker[] = sessions.map((session, i) => {
-      let k = 0;
-      const offset = i * 7;
-      const to = user((i + 1) % accounts);
-      return {
-        async step() {
-          const op = schedule[(offset + k) % schedule.length] as MixOp;
-          const response = await session.call(requestFor(op, `s${i}-${k++}`, to));
-          return response.ok ? null : response.code;
-        },
-        bytes: () => ({ out: session.link.bytesOut, in: session.link.bytesIn }),
-      };
+    sessions = await openMixSessions({
+      connections: options.connections,
+      ca,
+      terminals,
+      portOf: (i) => (banks[i % banks.length] as SpawnedListener).port,
+      user,
     });
+    const workers = mixWorkers(sessions, mixSchedule(), user);
     const window = await drive(workers, {
       serverPid: banks.map((b) => b.pid),
       warmupMs: options.warmupSec * 1000,

@@ -343,15 +343,3 @@ export async function openLedgerBackend(url: string, options: BackendOptions): P
   }
   throw new Error(`unsupported ledger URL scheme "${url.split(':')[0]}" (use sqlite:<file> or postgres://…)`);
 }
-
-/** What the operator's list commands read, whatever holds the ledger. */
-export type LedgerReads = Pick<LedgerBackend, 'listAccounts' | 'listTerminals' | 'listAlerts' | 'close'>;
-
-/**
- * A read-only view of the ledger a `--ledger postgres://…` URL names (no migration, read-only
- * transactions). SQLite files are read through the data dir's store as before.
- */
-export async function openPostgresReads(url: string, config: LedgerConfig): Promise<LedgerReads> {
-  const { PostgresLedger } = await import('./postgres/postgres-ledger.js');
-  return PostgresLedger.open(url, { config, readOnly: true, poolSize: 1 });
-}

@@ -1,10 +1,28 @@
 import { resolve } from 'node:path';
-import { type LedgerConfig, type LedgerWriterOptions, openLedger } from '../ledger/index.js';
+import { CURRENCY, type ServerConfig } from '../config.js';
+import { DEFAULT_LEDGER_CONFIG, type LedgerConfig, type LedgerWriterOptions, openLedger } from '../ledger/index.js';
 import { isPostgresUrl } from '../ledger/ledger-backend.js';
 import { acquirePidLock } from '../setup/pid-lock.js';
 import { SetupError } from '../setup/setup-error.js';
 import type { BankLedger } from './bank-ledger.js';
 import { openSqliteBankLedger } from './sqlite-bank-ledger.js';
+
+/** The ledger rules a server's options set (limits, reversal window, fraud rules). */
+export function ledgerConfigOf(config: ServerConfig): LedgerConfig {
+  return {
+    ...DEFAULT_LEDGER_CONFIG,
+    dailyWithdrawalLimitCents: config.dailyWithdrawalLimitCents,
+    maxAmountCents: config.maxAmountCents,
+    reversalWindowSec: config.reversalWindowSec,
+    currency: CURRENCY,
+    fraudAction: config.fraudAction,
+    fraud: {
+      largeAmountCents: config.fraudLargeAmountCents,
+      velocityCount: config.fraudVelocityCount,
+      velocityWindowSec: config.fraudVelocityWindowSec,
+    },
+  };
+}
 
 export interface OpenBankLedgerOptions {
   /** `--ledger`: `sqlite:<file>` or `postgres://…`; undefined means the data dir's ledger.db. */

@@ -24,6 +24,7 @@ import { closeAccount, exportAccount, recordFailedLogin, setLocked } from './pg-
 import { PostgresLogins } from './pg-logins.js';
 import { configJson, mutateParams, replayOutcome } from './pg-mutate.js';
 import { callMutate, writeOutboxRows } from './pg-mutate-call.js';
+import { claimOperatorActions, enqueueOperatorAction, pendingOperatorActions } from './pg-operator-actions.js';
 import { historyPage, listAccounts, listAlerts } from './pg-reads.js';
 import { type AccountRow, toRecord } from './pg-rows.js';
 import { checkSchemaVersion, migratePostgres } from './pg-schema.js';
@@ -271,45 +272,17 @@ export class PostgresLedger implements LedgerBackend {
     return rows.length > 0;
   }
 
-  async enqueueOperatorAction(detail: Record<string, unknown>): Promise<void> {
-    await this.#query(
-      `INSERT INTO operator_actions (created_ms, detail)
-       VALUES (COALESCE($1, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), $2)`,
-      [this.#nowMs(), JSON.stringify(detail)],
-    );
+  enqueueOperatorAction(detail: Record<string, unknown>): Promise<void> {
+    return this.#guard(enqueueOperatorAction(this.pool, this.#nowMs(), detail));
   }
 
-  async pendingOperatorActions(limit = 100): Promise<OperatorAction[]> {
-    const rows = await this.#query<{ id: number; created_ms: number; detail: string }>(
-      'SELECT id, created_ms, detail FROM operator_actions ORDER BY id LIMIT $1',
-      [limit],
-    );
-    return rows.map((row) => ({
-      id: row.id,
-      atMs: row.created_ms,
-      detail: JSON.parse(row.detail) as Record<string, unknown>,
-    }));
+  pendingOperatorActions(limit = 100): Promise<OperatorAction[]> {
+    return this.#guard(pendingOperatorActions(this.pool, limit));
   }
 
-  /**
-   * Operator actions move into this instance's outbox in one statement: each is claimed by
-   * exactly one instance (SKIP LOCKED: instances polling at once take different rows) and, being
-   * an outbox row, reaches that instance's audit chain exactly once whatever crashes.
-   */
-  async claimOperatorActions(limit = 100): Promise<OutboxRow[]> {
-    return this.#query<OutboxRow>(
-      `WITH claimed AS (
-         DELETE FROM operator_actions WHERE id IN (
-           SELECT id FROM operator_actions ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING id, created_ms, detail)
-       INSERT INTO audit_outbox (instance_id, event)
-       SELECT $1, jsonb_build_object('kind', 'operator_action', 'actor', 'operator',
-         'detail', detail::jsonb || jsonb_build_object('via', 'cli',
-           'at', to_char(to_timestamp(created_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text
-       FROM claimed ORDER BY id
-       RETURNING id, event`,
-      [this.instanceId, limit],
-    );
+  /** Claim queued operator actions into this instance's outbox (pg-operator-actions.ts). */
+  claimOperatorActions(limit = 100): Promise<OutboxRow[]> {
+    return this.#guard(claimOperatorActions(this.pool, this.instanceId, limit));
   }
 
   async ackOperatorActions(upToId: number): Promise<void> {
