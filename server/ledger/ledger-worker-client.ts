@@ -108,6 +108,8 @@ export class LedgerWorkerClient {
         worker.off('error', onEarlyError);
         worker.off('exit', onEarlyExit);
         if (message.type !== 'ready') {
+          // The worker throws the error it just reported as it ends: already answered, not a crash.
+          worker.on('error', () => {});
           void worker.terminate();
           reject(message.type === 'failed' ? fromErrorInfo(message.error) : new Error('ledger worker did not start'));
           return;
