@@ -170,10 +170,8 @@ function deposit(
   const { alerts, held } = screen(store, ctx, account, 'deposit', amount, request.id);
   if (held) return held;
   const seq = insertCashTx(store, ctx, 'deposit', account.id, amount, terminal.id);
-  const cashAfter = store.adjustBalance(terminal.accountId, -amount);
-  store.insertEntry(seq, terminal.accountId, 'deposit', -amount, cashAfter, account.id, ctx.nowMs);
-  const after = store.adjustBalance(account.id, amount);
-  store.insertEntry(seq, account.id, 'deposit', amount, after, null, ctx.nowMs);
+  store.post(seq, terminal.accountId, 'deposit', -amount, account.id, ctx.nowMs);
+  const after = store.post(seq, account.id, 'deposit', amount, null, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
 }
 
@@ -204,8 +202,7 @@ function withdraw(
   const seq = insertCashTx(store, ctx, 'withdrawal', account.id, amount, terminal.id);
   const after = store.adjustBalanceAndDay(account.id, -amount, day, withdrawnToday + amount);
   store.insertEntry(seq, account.id, 'withdrawal', -amount, after, null, ctx.nowMs);
-  const cashAfter = store.adjustBalance(terminal.accountId, amount);
-  store.insertEntry(seq, terminal.accountId, 'withdrawal', amount, cashAfter, account.id, ctx.nowMs);
+  store.post(seq, terminal.accountId, 'withdrawal', amount, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
 }
 
@@ -254,10 +251,8 @@ function transfer(
   const { alerts, held } = screen(store, ctx, account, 'transfer', amount, request.id);
   if (held) return held;
   const seq = store.insertTransaction('transfer', account.id, target.id, amount, null, ctx.nowMs);
-  const after = store.adjustBalance(account.id, -amount);
-  store.insertEntry(seq, account.id, 'transfer_out', -amount, after, target.id, ctx.nowMs);
-  const targetAfter = store.adjustBalance(target.id, amount);
-  store.insertEntry(seq, target.id, 'transfer_in', amount, targetAfter, account.id, ctx.nowMs);
+  const after = store.post(seq, account.id, 'transfer_out', -amount, target.id, ctx.nowMs);
+  store.post(seq, target.id, 'transfer_in', amount, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
 }
 
@@ -289,7 +284,6 @@ function reverse(
   const reversalSeq = insertCashTx(store, ctx, 'reversal', account.id, amount, terminal.id, original.seq);
   const after = store.adjustBalanceAndDay(account.id, amount, account.withdrawn_day, withdrawn);
   store.insertEntry(reversalSeq, account.id, 'reversal', amount, after, null, ctx.nowMs);
-  const cashAfter = store.adjustBalance(terminal.accountId, -amount);
-  store.insertEntry(reversalSeq, terminal.accountId, 'reversal', -amount, cashAfter, account.id, ctx.nowMs);
+  store.post(reversalSeq, terminal.accountId, 'reversal', -amount, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(reversalSeq), reversedTxId: formatTxId(original.seq) });
 }

@@ -165,10 +165,8 @@ export function moveTerminalCash(
       input.nowMs,
       input.id,
     );
-    const after = store.adjustBalance(terminal.accountId, delta);
-    store.insertEntry(seq, terminal.accountId, kind, delta, after, store.vaultId, input.nowMs);
-    const vaultAfter = store.adjustBalance(store.vaultId, -delta);
-    store.insertEntry(seq, store.vaultId, kind, -delta, vaultAfter, terminal.accountId, input.nowMs);
+    const after = store.post(seq, terminal.accountId, kind, delta, store.vaultId, input.nowMs);
+    store.post(seq, store.vaultId, kind, -delta, terminal.accountId, input.nowMs);
     return { ok: true, cashCents: -after, txSeq: seq };
   });
 }
