@@ -2,23 +2,9 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MAX_BALANCE_CENTS } from './ledger-config.js';
 import { SCHEMA_VERSION } from './schema.js';
-import {
-  type BalanceFault,
-  balanceFault,
-  type ChainFault,
-  chainFault,
-  orphanFault,
-  type PositionFault,
-  positionFault,
-  schemaFault,
-  sumFault,
-  type TxFault,
-  txFault,
-  unreadable,
-  type VerifyReport,
-} from './verify-faults.js';
+import * as faults from './verify-faults.js';
 
-export type { VerifyReport };
+export type VerifyReport = faults.VerifyReport;
 
 type Db = Database.Database;
 
@@ -31,7 +17,7 @@ type Db = Database.Database;
 export function verifyDatabase(db: Db): VerifyReport {
   const check = db.transaction((): VerifyReport => {
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version !== SCHEMA_VERSION) return schemaFault(version, SCHEMA_VERSION);
+    if (version !== SCHEMA_VERSION) return faults.schemaFault(version, SCHEMA_VERSION);
     const integrity = db.pragma('quick_check', { simple: true });
     if (integrity !== 'ok') return { ok: false, fault: `database file is damaged: ${String(integrity)}` };
 
@@ -50,7 +36,7 @@ export function verifyDatabase(db: Db): VerifyReport {
     }
 
     const chain = db
-      .prepare<[], ChainFault>(
+      .prepare<[], faults.ChainFault>(
         `SELECT a.username, w.tx_seq, w.balance_after, w.running FROM (
            SELECT account_id, tx_seq, balance_after,
              SUM(amount_cents) OVER (PARTITION BY account_id ORDER BY tx_seq ROWS UNBOUNDED PRECEDING) AS running
@@ -59,26 +45,26 @@ export function verifyDatabase(db: Db): VerifyReport {
          WHERE w.running <> w.balance_after ORDER BY w.tx_seq LIMIT 1`,
       )
       .get();
-    if (chain) return chainFault(chain);
+    if (chain) return faults.chainFault(chain);
     const balance = db
-      .prepare<[], BalanceFault>(
+      .prepare<[], faults.BalanceFault>(
         `SELECT a.username, a.balance_cents,
            (SELECT COALESCE(SUM(e.amount_cents), 0) FROM entries e WHERE e.account_id = a.id) AS total
          FROM accounts a WHERE a.balance_cents <> total ORDER BY a.id LIMIT 1`,
       )
       .get();
-    if (balance) return balanceFault(balance);
+    if (balance) return faults.balanceFault(balance);
     const position = db
-      .prepare<[], PositionFault>(
+      .prepare<[], faults.PositionFault>(
         `SELECT COALESCE(t.id, a.username) AS name, a.balance_cents,
            (SELECT COALESCE(SUM(e.amount_cents), 0) FROM entries e WHERE e.account_id = a.id) AS total
          FROM accounts a LEFT JOIN terminals t ON t.account_id = a.id
          WHERE a.kind = 'terminal' AND (a.balance_cents > 0 OR a.balance_cents <> total) ORDER BY a.id LIMIT 1`,
       )
       .get();
-    if (position) return positionFault(position);
+    if (position) return faults.positionFault(position);
     const tx = db
-      .prepare<[], TxFault & { magnitude: number }>(
+      .prepare<[], faults.TxFault & { magnitude: number }>(
         `SELECT t.seq, t.amount_cents, COUNT(e.id) AS n, COALESCE(SUM(e.amount_cents), 0) AS total,
            COALESCE(SUM(ABS(e.amount_cents)), 0) AS magnitude
          FROM transactions t LEFT JOIN entries e ON e.tx_seq = t.seq
@@ -86,17 +72,17 @@ export function verifyDatabase(db: Db): VerifyReport {
          ORDER BY t.seq LIMIT 1`,
       )
       .get();
-    if (tx) return txFault(tx);
+    if (tx) return faults.txFault(tx);
     const orphan = db
       .prepare<[], number>(
         'SELECT e.tx_seq FROM entries e LEFT JOIN transactions t ON t.seq = e.tx_seq WHERE t.seq IS NULL LIMIT 1',
       )
       .pluck()
       .get();
-    if (orphan !== undefined) return orphanFault(orphan);
+    if (orphan !== undefined) return faults.orphanFault(orphan);
 
     const sum = db.prepare<[], number>('SELECT COALESCE(SUM(balance_cents), 0) FROM accounts').pluck().get() ?? 0;
-    if (sum !== 0) return sumFault(sum);
+    if (sum !== 0) return faults.sumFault(sum);
 
     const accounts = db.prepare<[], number>(`SELECT COUNT(*) FROM accounts WHERE kind = 'customer'`).pluck().get() ?? 0;
     const entries = db.prepare<[], number>('SELECT COUNT(*) FROM entries').pluck().get() ?? 0;
@@ -105,7 +91,7 @@ export function verifyDatabase(db: Db): VerifyReport {
   try {
     return check.deferred();
   } catch (error) {
-    return unreadable(error);
+    return faults.unreadable(error);
   }
 }
 
