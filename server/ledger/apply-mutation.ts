@@ -153,12 +153,15 @@ function overflows(balance: number, delta: number): boolean {
   return !Number.isSafeInteger(after) || Math.abs(after) > MAX_BALANCE_CENTS;
 }
 
-function deposit(
+/** One money op's rule: the checks in §5.1 order, then the movement and its journal entries. */
+type MoneyRule<Op extends 'deposit' | 'withdraw' | 'transfer' | 'reverse'> = (
   store: LedgerStore,
   ctx: MutationContext,
   account: AccountRow,
-  request: RequestOf<'deposit'>,
-): MutationOutcome {
+  request: RequestOf<Op>,
+) => MutationOutcome;
+
+const deposit: MoneyRule<'deposit'> = (store, ctx, account, request) => {
   const amount = request.amountCents;
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
@@ -173,14 +176,9 @@ function deposit(
   store.post(seq, terminal.accountId, 'deposit', -amount, account.id, ctx.nowMs);
   const after = store.post(seq, account.id, 'deposit', amount, null, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
-}
+};
 
-function withdraw(
-  store: LedgerStore,
-  ctx: MutationContext,
-  account: AccountRow,
-  request: RequestOf<'withdraw'>,
-): MutationOutcome {
+const withdraw: MoneyRule<'withdraw'> = (store, ctx, account, request) => {
   const amount = request.amountCents;
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
@@ -204,7 +202,7 @@ function withdraw(
   store.insertEntry(seq, account.id, 'withdrawal', -amount, after, null, ctx.nowMs);
   store.post(seq, terminal.accountId, 'withdrawal', amount, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
-}
+};
 
 /** A cash movement's journal row at the session's terminal (and teller, at a counter); returns its sequence number. */
 function insertCashTx(
@@ -228,12 +226,7 @@ function insertCashTx(
   );
 }
 
-function transfer(
-  store: LedgerStore,
-  ctx: MutationContext,
-  account: AccountRow,
-  request: RequestOf<'transfer'>,
-): MutationOutcome {
+const transfer: MoneyRule<'transfer'> = (store, ctx, account, request) => {
   const amount = request.amountCents;
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
@@ -254,14 +247,9 @@ function transfer(
   const after = store.post(seq, account.id, 'transfer_out', -amount, target.id, ctx.nowMs);
   store.post(seq, target.id, 'transfer_in', amount, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
-}
+};
 
-function reverse(
-  store: LedgerStore,
-  ctx: MutationContext,
-  account: AccountRow,
-  request: RequestOf<'reverse'>,
-): MutationOutcome {
+const reverse: MoneyRule<'reverse'> = (store, ctx, account, request) => {
   const terminal = cashTerminal(store, ctx);
   if ('code' in terminal) return terminal;
   const seq = parseTxId(request.txId);
@@ -286,4 +274,4 @@ function reverse(
   store.insertEntry(reversalSeq, account.id, 'reversal', amount, after, null, ctx.nowMs);
   store.post(reversalSeq, terminal.accountId, 'reversal', -amount, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(reversalSeq), reversedTxId: formatTxId(original.seq) });
-}
+};
