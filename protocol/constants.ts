@@ -131,5 +131,15 @@ export const OPS = [
 /** Ops only a teller session may send (§5.2); a customer sending one gets INVALID_REQUEST. */
 export const TELLER_OPS = ['serve', 'release', 'open_account'] as const;
 
+/** Ops a teller session answers for the teller's own account, serving a customer or not (§5.2). */
+export const TELLER_OWN_OPS = [
+  'ping',
+  'logout',
+  'change_password',
+  'totp_enroll',
+  'totp_confirm',
+  'totp_disable',
+] as const;
+
 /** Account roles (§5.2): `welcome.role`. */
 export const ROLES = ['customer', 'teller'] as const;

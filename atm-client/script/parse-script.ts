@@ -41,6 +41,20 @@ function isClientErrorCode(code: string): code is ClientErrorCode {
   return isWireErrorCode(code) || Object.hasOwn(CLIENT_ERROR_MESSAGES, code);
 }
 
+/** `login` and `serve`: a user, a password and an optional TOTP code; both secrets are masked in the echo. */
+function credentialsCommand(kind: 'login' | 'serve'): CommandSpec {
+  return {
+    usage: `${kind} <user> <password> [<totp-code>]`,
+    parse: (args) => {
+      const [user, password, totp] = args;
+      if (args.length < 2 || args.length > 3 || user === undefined || password === undefined) return bad('');
+      if (totp === undefined) return ok({ kind, user, password }, `${kind} ${user} ${SECRET_MASK}`);
+      if (!TOTP_CODE_PATTERN.test(totp)) return bad('a TOTP code is 6 digits');
+      return ok({ kind, user, password, totp }, `${kind} ${user} ${SECRET_MASK} ${SECRET_MASK}`);
+    },
+  };
+}
+
 /** Every command with its usage line and argument rules: the grammar in one table. */
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   connect: {
@@ -54,16 +68,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       return ok({ kind: 'connect', host, port }, `connect ${host} ${port}`);
     },
   },
-  login: {
-    usage: 'login <user> <password> [<totp-code>]',
-    parse: (args) => {
-      const [user, password, totp] = args;
-      if (args.length < 2 || args.length > 3 || user === undefined || password === undefined) return bad('');
-      if (totp === undefined) return ok({ kind: 'login', user, password }, `login ${user} ${SECRET_MASK}`);
-      if (!TOTP_CODE_PATTERN.test(totp)) return bad('a TOTP code is 6 digits');
-      return ok({ kind: 'login', user, password, totp }, `login ${user} ${SECRET_MASK} ${SECRET_MASK}`);
-    },
-  },
+  login: credentialsCommand('login'),
   register: {
     usage: 'register <user> <password>',
     parse: (args) => {
@@ -158,16 +163,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     },
   },
   logout: { usage: 'logout', parse: (args) => (args.length ? bad('') : ok({ kind: 'logout' }, 'logout')) },
-  serve: {
-    usage: 'serve <user> <password> [<totp-code>]',
-    parse: (args) => {
-      const [user, password, totp] = args;
-      if (args.length < 2 || args.length > 3 || user === undefined || password === undefined) return bad('');
-      if (totp === undefined) return ok({ kind: 'serve', user, password }, `serve ${user} ${SECRET_MASK}`);
-      if (!TOTP_CODE_PATTERN.test(totp)) return bad('a TOTP code is 6 digits');
-      return ok({ kind: 'serve', user, password, totp }, `serve ${user} ${SECRET_MASK} ${SECRET_MASK}`);
-    },
-  },
+  serve: credentialsCommand('serve'),
   release: { usage: 'release', parse: (args) => (args.length ? bad('') : ok({ kind: 'release' }, 'release')) },
   'open-account': {
     usage: 'open-account <user> <password>',

@@ -1,7 +1,8 @@
-import { access, mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import nacl from 'tweetnacl';
 import { AuditError, isErrno } from '../errors.js';
+import { syncDirectory } from '../writer/segment-file.js';
 import { signingKeyFingerprint } from './fingerprint.js';
 import {
   formatKeyFile,
@@ -188,22 +189,9 @@ export async function commitSigningKeyRotation(
   const publicKey = Uint8Array.from(secret.subarray(32));
   secret.fill(0);
   await rename(next, join(keysDir, AUDIT_KEY_FILES.signing));
-  await syncDir(keysDir);
+  await syncDirectory(keysDir);
   await storeSigningPublicKey(join(keysDir, AUDIT_KEY_FILES.signingPublic), publicKey);
   return { publicKey, fingerprint: signingKeyFingerprint(publicKey) };
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Not every platform can fsync a directory.
-  }
 }
 
 async function loadOrCreateSigningKey(file: string): Promise<Uint8Array> {

@@ -113,33 +113,19 @@ export async function readSegmentEnd(path: string): Promise<SegmentEnd> {
 
 /** The last seq written to the plaintext log, and whether its last line lacks its '\n'. */
 export async function readPlaintextEnd(path: string): Promise<{ lastSeq: number; torn: boolean }> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return { lastSeq: 0, torn: false };
-    throw err;
-  }
-  if (size === 0) return { lastSeq: 0, torn: false };
-  const handle = await open(path, 'r');
-  try {
-    const start = Math.max(0, size - TAIL_BYTES);
-    const tail = Buffer.alloc(size - start);
-    await handle.read(tail, 0, tail.length, start);
-    const lines = tail.toString('utf8').split('\n');
-    const torn = (lines.pop() ?? '') !== '';
-    for (let k = lines.length - 1; k >= 0; k--) {
-      try {
-        const value = JSON.parse(lines[k] ?? '') as { seq?: unknown };
-        if (typeof value.seq === 'number' && Number.isSafeInteger(value.seq)) return { lastSeq: value.seq, torn };
-      } catch {
-        // a damaged line: look further back
-      }
+  const tail = await readTail(path);
+  if (tail === null) return { lastSeq: 0, torn: false };
+  const lines = tail.split('\n');
+  const torn = (lines.pop() ?? '') !== '';
+  for (let k = lines.length - 1; k >= 0; k--) {
+    try {
+      const value = JSON.parse(lines[k] ?? '') as { seq?: unknown };
+      if (typeof value.seq === 'number' && Number.isSafeInteger(value.seq)) return { lastSeq: value.seq, torn };
+    } catch {
+      // a damaged line: look further back
     }
-    return { lastSeq: 0, torn };
-  } finally {
-    await handle.close();
   }
+  return { lastSeq: 0, torn };
 }
 
 /**
@@ -149,34 +135,42 @@ export async function readPlaintextEnd(path: string): Promise<{ lastSeq: number;
  * hold the same events. [] when there are none or the run is broken.
  */
 export async function readPlaintextAfter(path: string, after: number): Promise<Array<Record<string, unknown>>> {
+  const tail = await readTail(path);
+  if (tail === null) return [];
+  const lines = tail.split('\n');
+  lines.pop(); // empty, or a line torn by a crash: never an event to re-seal
+  const events: Array<Record<string, unknown>> = [];
+  for (let k = lines.length - 1; k >= 0; k--) {
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(lines[k] ?? '') as Record<string, unknown>;
+    } catch {
+      return []; // a damaged line inside the run: do not guess
+    }
+    if (typeof value.seq !== 'number' || value.seq <= after) break;
+    if (typeof value.ts !== 'string' || typeof value.kind !== 'string') return [];
+    const { level: _level, ...event } = value;
+    events.unshift(event);
+  }
+  return events.every((e, n) => e.seq === after + 1 + n) ? events : [];
+}
+
+/** The last MiB of audit.log as text ('' for an empty file), or null when there is no file. */
+async function readTail(path: string): Promise<string | null> {
   let size: number;
   try {
     size = (await stat(path)).size;
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) return [];
+    if (isErrno(err, 'ENOENT')) return null;
     throw err;
   }
+  if (size === 0) return '';
   const handle = await open(path, 'r');
   try {
     const start = Math.max(0, size - TAIL_BYTES);
     const tail = Buffer.alloc(size - start);
     await handle.read(tail, 0, tail.length, start);
-    const lines = tail.toString('utf8').split('\n');
-    lines.pop(); // empty, or a line torn by a crash: never an event to re-seal
-    const events: Array<Record<string, unknown>> = [];
-    for (let k = lines.length - 1; k >= 0; k--) {
-      let value: Record<string, unknown>;
-      try {
-        value = JSON.parse(lines[k] ?? '') as Record<string, unknown>;
-      } catch {
-        return []; // a damaged line inside the run: do not guess
-      }
-      if (typeof value.seq !== 'number' || value.seq <= after) break;
-      if (typeof value.ts !== 'string' || typeof value.kind !== 'string') return [];
-      const { level: _level, ...event } = value;
-      events.unshift(event);
-    }
-    return events.every((e, n) => e.seq === after + 1 + n) ? events : [];
+    return tail.toString('utf8');
   } finally {
     await handle.close();
   }

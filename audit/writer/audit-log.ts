@@ -14,6 +14,7 @@ import {
   segmentFileName,
 } from '../segment/segment-files.js';
 import { CHAIN_INSTANCE_PATTERN, DEFAULT_CHAIN_INSTANCE } from '../segment/segment-format.js';
+import type { StateHead } from '../state/audit-state.js';
 import { AuditLogWriter } from './audit-log-writer.js';
 import type { AuditSink } from './audit-sink.js';
 import { syncDirectory } from './segment-file.js';
@@ -52,14 +53,8 @@ export interface AuditLogOptions {
  * a witness keeps. `hash` is the chain value after that line, `signature` its Ed25519
  * signature, `signer` the base64 public key, `at` the time it was written.
  */
-export interface AuditHead {
+export interface AuditHead extends StateHead {
   instance: string;
-  segment: string;
-  seq: number;
-  hash: string;
-  signature: string;
-  signer: string;
-  at: string;
 }
 
 /** An open audit log; `segmentPath` is the segment being written (it changes on rotation). */

@@ -31,6 +31,6 @@ export async function syncDirectory(dir: string): Promise<void> {
       await handle.close();
     }
   } catch {
-    // Not every platform can fsync a directory; the file itself is synced.
+    // Not every platform can fsync a directory; the files in it are synced themselves.
   }
 }

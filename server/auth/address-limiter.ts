@@ -105,11 +105,7 @@ export class AddressLimiter {
 
   /** A successful (or abandoned) attempt gives its slot back. */
   giveBackLoginSlot(address: string, token: number): void {
-    const times = this.failures.get(address);
-    if (!times) return;
-    const at = times.lastIndexOf(token);
-    if (at >= 0) times.splice(at, 1);
-    if (times.length === 0) this.failures.delete(address);
+    giveBack(this.failures, address, token);
   }
 
   /** How long until the address gets a failed-login slot back (for retryAfterMs). */
@@ -139,11 +135,7 @@ export class AddressLimiter {
   }
 
   giveBackRegistrationSlot(address: string, token: number): void {
-    const times = this.registrations.get(address);
-    if (!times) return;
-    const at = times.lastIndexOf(token);
-    if (at >= 0) times.splice(at, 1);
-    if (times.length === 0) this.registrations.delete(address);
+    giveBack(this.registrations, address, token);
   }
 
   registrationRetryAfterMs(address: string): number {
@@ -180,4 +172,13 @@ function countSince(times: number[], cutoff: number): number {
 
 function assertLimit(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+}
+
+/** Drop one taken slot (its time) from an address's list; an empty list is forgotten. */
+function giveBack(slots: Map<string, number[]>, address: string, token: number): void {
+  const times = slots.get(address);
+  if (!times) return;
+  const at = times.lastIndexOf(token);
+  if (at >= 0) times.splice(at, 1);
+  if (times.length === 0) slots.delete(address);
 }

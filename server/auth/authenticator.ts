@@ -78,13 +78,9 @@ export class Authenticator {
 
   async login(input: { user: string; password: string; totp?: string } & AttemptContext): Promise<AuthOutcome> {
     const { user, password, address } = input;
-    const admitted = this.admit(input);
-    if ('refused' in admitted) return admitted.refused;
-    const slot = await this.takeSlot('login', address);
-    if ('retryAfterMs' in slot) {
-      admitted.release();
-      return failure('RATE_LIMITED', user, false, slot.retryAfterMs);
-    }
+    const entered = await this.enter(input);
+    if ('refused' in entered) return entered.refused;
+    const { admitted, slot } = entered;
 
     const lockedBefore = await this.store.isNameLocked(user, this.clock());
     const found = await this.store.findAccount(user);
@@ -133,13 +129,9 @@ export class Authenticator {
     const { user, password, address } = input;
     if (!this.policy.allowRegistration) return failure('REGISTRATION_CLOSED', user);
     if (passwordProblems(password).length > 0) return failure('WEAK_PASSWORD', user);
-    const admitted = this.admit(input);
-    if ('refused' in admitted) return admitted.refused;
-    const slot = await this.takeSlot('login', address);
-    if ('retryAfterMs' in slot) {
-      admitted.release();
-      return failure('RATE_LIMITED', user, false, slot.retryAfterMs);
-    }
+    const entered = await this.enter(input);
+    if ('refused' in entered) return entered.refused;
+    const { admitted, slot } = entered;
     const newAccount = await this.takeSlot('registration', address);
     if ('retryAfterMs' in newAccount) {
       admitted.release();
@@ -200,6 +192,20 @@ export class Authenticator {
     return { local, shared: taken.slot };
   }
 
+  /** Admission to the checks, then the address's login slot: both held, or the refusal to answer. */
+  private async enter(
+    input: AttemptContext & { user: string },
+  ): Promise<{ refused: AuthOutcome } | { admitted: Admitted; slot: Slot }> {
+    const admitted = this.admit(input);
+    if ('refused' in admitted) return admitted;
+    const slot = await this.takeSlot('login', input.address);
+    if ('retryAfterMs' in slot) {
+      admitted.release();
+      return { refused: failure('RATE_LIMITED', input.user, false, slot.retryAfterMs) };
+    }
+    return { admitted, slot };
+  }
+
   /** A successful (or abandoned) attempt gives its slot back, here and in the shared count. */
   private giveBack(kind: SlotKind, address: string, slot: Slot): void {
     if (kind === 'login') this.limiter.giveBackLoginSlot(address, slot.local);
@@ -207,9 +213,7 @@ export class Authenticator {
     if (slot.shared !== null) this.shared?.giveBack(slot.shared).catch(() => {});
   }
 
-  private admit(
-    input: AttemptContext & { user: string },
-  ): { refused: AuthOutcome } | { run: Runner; release: () => void } {
+  private admit(input: AttemptContext & { user: string }): { refused: AuthOutcome } | Admitted {
     if (!this.admission) {
       return { run: (work) => (input.signal?.aborted ? Promise.resolve(ABANDONED) : work()), release: () => {} };
     }
@@ -240,6 +244,11 @@ function servable(account: AuthAccount, input: AttemptContext): boolean {
 interface Slot {
   local: number;
   shared: number | null;
+}
+
+interface Admitted {
+  run: Runner;
+  release: () => void;
 }
 
 type Runner = <T>(work: () => Promise<T>) => Promise<T | typeof ABANDONED | typeof TOO_LATE>;

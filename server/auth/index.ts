@@ -35,12 +35,5 @@ export {
 } from './password-hasher.js';
 /** TOTP enrolment (secret, otpauth:// URI, sealed secret) and replay-safe code checks. */
 export { type TotpCheck, TotpService } from './totp-service.js';
-/** The account shape and store subset auth needs, the policy, and login outcomes. */
-export type {
-  AuthAccount,
-  AuthAccountStore,
-  AuthFailureCode,
-  AuthOutcome,
-  AuthPolicy,
-  LockoutRecorder,
-} from './types.js';
+/** The account shape and store subset auth needs, the policy, and login outcomes (all of types.ts is public). */
+export type * from './types.js';

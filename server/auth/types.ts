@@ -1,21 +1,20 @@
-/** What auth needs to know about an account; the ledger store returns exactly this shape. */
-export interface AuthAccount {
-  id: number;
-  user: string;
-  passwordHash: string;
-  status: 'active' | 'closed';
-  locked: boolean;
-  failedLogins: number;
-  totpEnabled: boolean;
-  /** The confirmed TOTP secret, sealed with the data key (PiiBox). */
-  totpSecretSealed: string | null;
-  /** A secret from `totp_enroll` waiting for `totp_confirm`, sealed with the data key. */
-  totpPendingSealed: string | null;
-  /** The last TOTP time step accepted, so a code cannot be used twice. */
-  totpLastStep: number | null;
-  /** `customer` (default when absent) or `teller` (protocol/README.md §5.2). */
-  role?: 'customer' | 'teller';
-}
+import type { AccountRecord } from '../ledger/ledger-records.js';
+
+/** What auth needs to know about an account: the ledger's account record, narrowed. */
+export type AuthAccount = Pick<
+  AccountRecord,
+  | 'id'
+  | 'user'
+  | 'passwordHash'
+  | 'status'
+  | 'locked'
+  | 'failedLogins'
+  | 'totpEnabled'
+  | 'totpSecretSealed'
+  | 'totpPendingSealed'
+  | 'totpLastStep'
+  | 'role'
+>;
 
 /** A value now (the embedded SQLite ledger answers synchronously) or later (PostgreSQL). */
 type Eventually<T> = T | Promise<T>;

@@ -153,12 +153,15 @@ function overflows(balance: number, delta: number): boolean {
   return !Number.isSafeInteger(after) || Math.abs(after) > MAX_BALANCE_CENTS;
 }
 
-function deposit(
+/** One money op's rule: the checks in §5.1 order, then the movement and its journal entries. */
+type MoneyRule<Op extends 'deposit' | 'withdraw' | 'transfer' | 'reverse'> = (
   store: LedgerStore,
   ctx: MutationContext,
   account: AccountRow,
-  request: RequestOf<'deposit'>,
-): MutationOutcome {
+  request: RequestOf<Op>,
+) => MutationOutcome;
+
+const deposit: MoneyRule<'deposit'> = (store, ctx, account, request) => {
   const amount = request.amountCents;
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
@@ -170,19 +173,12 @@ function deposit(
   const { alerts, held } = screen(store, ctx, account, 'deposit', amount, request.id);
   if (held) return held;
   const seq = insertCashTx(store, ctx, 'deposit', account.id, amount, terminal.id);
-  const cashAfter = store.adjustBalance(terminal.accountId, -amount);
-  store.insertEntry(seq, terminal.accountId, 'deposit', -amount, cashAfter, account.id, ctx.nowMs);
-  const after = store.adjustBalance(account.id, amount);
-  store.insertEntry(seq, account.id, 'deposit', amount, after, null, ctx.nowMs);
+  store.post(seq, terminal.accountId, 'deposit', -amount, account.id, ctx.nowMs);
+  const after = store.post(seq, account.id, 'deposit', amount, null, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
-}
+};
 
-function withdraw(
-  store: LedgerStore,
-  ctx: MutationContext,
-  account: AccountRow,
-  request: RequestOf<'withdraw'>,
-): MutationOutcome {
+const withdraw: MoneyRule<'withdraw'> = (store, ctx, account, request) => {
   const amount = request.amountCents;
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
@@ -204,10 +200,9 @@ function withdraw(
   const seq = insertCashTx(store, ctx, 'withdrawal', account.id, amount, terminal.id);
   const after = store.adjustBalanceAndDay(account.id, -amount, day, withdrawnToday + amount);
   store.insertEntry(seq, account.id, 'withdrawal', -amount, after, null, ctx.nowMs);
-  const cashAfter = store.adjustBalance(terminal.accountId, amount);
-  store.insertEntry(seq, terminal.accountId, 'withdrawal', amount, cashAfter, account.id, ctx.nowMs);
+  store.post(seq, terminal.accountId, 'withdrawal', amount, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
-}
+};
 
 /** A cash movement's journal row at the session's terminal (and teller, at a counter); returns its sequence number. */
 function insertCashTx(
@@ -231,12 +226,7 @@ function insertCashTx(
   );
 }
 
-function transfer(
-  store: LedgerStore,
-  ctx: MutationContext,
-  account: AccountRow,
-  request: RequestOf<'transfer'>,
-): MutationOutcome {
+const transfer: MoneyRule<'transfer'> = (store, ctx, account, request) => {
   const amount = request.amountCents;
   const bad = amountProblem(amount, ctx.config);
   if (bad) return bad;
@@ -254,19 +244,12 @@ function transfer(
   const { alerts, held } = screen(store, ctx, account, 'transfer', amount, request.id);
   if (held) return held;
   const seq = store.insertTransaction('transfer', account.id, target.id, amount, null, ctx.nowMs);
-  const after = store.adjustBalance(account.id, -amount);
-  store.insertEntry(seq, account.id, 'transfer_out', -amount, after, target.id, ctx.nowMs);
-  const targetAfter = store.adjustBalance(target.id, amount);
-  store.insertEntry(seq, target.id, 'transfer_in', amount, targetAfter, account.id, ctx.nowMs);
+  const after = store.post(seq, account.id, 'transfer_out', -amount, target.id, ctx.nowMs);
+  store.post(seq, target.id, 'transfer_in', amount, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(seq) }, alerts);
-}
+};
 
-function reverse(
-  store: LedgerStore,
-  ctx: MutationContext,
-  account: AccountRow,
-  request: RequestOf<'reverse'>,
-): MutationOutcome {
+const reverse: MoneyRule<'reverse'> = (store, ctx, account, request) => {
   const terminal = cashTerminal(store, ctx);
   if ('code' in terminal) return terminal;
   const seq = parseTxId(request.txId);
@@ -289,7 +272,6 @@ function reverse(
   const reversalSeq = insertCashTx(store, ctx, 'reversal', account.id, amount, terminal.id, original.seq);
   const after = store.adjustBalanceAndDay(account.id, amount, account.withdrawn_day, withdrawn);
   store.insertEntry(reversalSeq, account.id, 'reversal', amount, after, null, ctx.nowMs);
-  const cashAfter = store.adjustBalance(terminal.accountId, -amount);
-  store.insertEntry(reversalSeq, terminal.accountId, 'reversal', -amount, cashAfter, account.id, ctx.nowMs);
+  store.post(reversalSeq, terminal.accountId, 'reversal', -amount, account.id, ctx.nowMs);
   return success({ balanceCents: after, txId: formatTxId(reversalSeq), reversedTxId: formatTxId(original.seq) });
-}
+};

@@ -12,8 +12,11 @@ export interface AccountRecord {
   locked: boolean;
   failedLogins: number;
   totpEnabled: boolean;
+  /** The confirmed TOTP secret, sealed with the data key (PiiBox). */
   totpSecretSealed: string | null;
+  /** A secret from `totp_enroll` waiting for `totp_confirm`, sealed with the data key. */
   totpPendingSealed: string | null;
+  /** The last TOTP time step accepted, so a code cannot be used twice. */
   totpLastStep: number | null;
   emailSealed: string | null;
   phoneSealed: string | null;
@@ -44,25 +47,32 @@ export interface FraudAlertRecord extends FraudAlert {
   requestId: string | null;
 }
 
-/** @internal The raw accounts row. */
-export interface AccountRow {
+/**
+ * @internal The accounts columns both backends have; `B` is how a backend returns a boolean
+ * (SQLite as 0/1, PostgreSQL natively).
+ */
+export interface AccountColumns<B> {
   id: number;
   username: string;
   kind: 'customer' | 'vault' | 'terminal';
   password_hash: string;
   status: 'active' | 'closed';
-  locked: number;
+  locked: B;
   failed_logins: number;
   balance_cents: number;
   withdrawn_day: string | null;
   withdrawn_cents: number;
-  totp_enabled: number;
+  totp_enabled: B;
   totp_secret_sealed: string | null;
   totp_pending_sealed: string | null;
   totp_last_step: number | null;
   email_sealed: string | null;
   phone_sealed: string | null;
   created_at: string;
+}
+
+/** @internal The raw SQLite accounts row (PostgreSQL has no roles column yet). */
+export interface AccountRow extends AccountColumns<number> {
   role: AccountRole;
 }
 
@@ -84,38 +94,66 @@ export interface HistoryRow {
   balance_after: number;
   counterparty: string | null;
   created_ms: number;
+  /** The terminal the cash moved at; null for transfers. */
   terminal: string | null;
 }
 
-export interface AlertRow {
+/** @internal A fraud alert row; `B` as in {@link AccountColumns}. */
+export interface AlertColumns<B> {
   id: number;
   username: string;
   rule: FraudRule;
   op: FraudOp;
   amount_cents: number;
   detail: string;
-  blocked: number;
+  blocked: B;
   request_id: string | null;
   created_ms: number;
 }
 
-export function toRecord(row: AccountRow): AccountRecord {
+export type AlertRow = AlertColumns<number>;
+
+/** How a backend's boolean column reads as a boolean. */
+export type ReadFlag<B> = (value: B) => boolean;
+
+const sqliteFlag: ReadFlag<number> = (value) => value !== 0;
+
+/** @internal The record without the role, from either backend's row. */
+export function recordOf<B>(row: AccountColumns<B>, flag: ReadFlag<B>): Omit<AccountRecord, 'role'> {
   return {
     id: row.id,
     user: row.username,
     passwordHash: row.password_hash,
     status: row.status,
-    locked: row.locked !== 0,
+    locked: flag(row.locked),
     failedLogins: row.failed_logins,
-    totpEnabled: row.totp_enabled !== 0,
+    totpEnabled: flag(row.totp_enabled),
     totpSecretSealed: row.totp_secret_sealed,
     totpPendingSealed: row.totp_pending_sealed,
     totpLastStep: row.totp_last_step,
     emailSealed: row.email_sealed,
     phoneSealed: row.phone_sealed,
     createdAt: row.created_at,
-    role: row.role,
   };
+}
+
+/** @internal A stored alert from either backend's row. */
+export function alertOf<B>(row: AlertColumns<B>, flag: ReadFlag<B>): FraudAlertRecord {
+  return {
+    id: row.id,
+    at: new Date(row.created_ms).toISOString(),
+    rule: row.rule,
+    user: row.username,
+    op: row.op,
+    amountCents: row.amount_cents,
+    detail: row.detail,
+    blocked: flag(row.blocked),
+    requestId: row.request_id,
+  };
+}
+
+export function toRecord(row: AccountRow): AccountRecord {
+  return { ...recordOf(row, sqliteFlag), role: row.role };
 }
 
 export function toSummary(row: AccountRow): AccountSummary {
@@ -133,17 +171,7 @@ export function toSummary(row: AccountRow): AccountSummary {
 }
 
 export function toAlert(row: AlertRow): FraudAlertRecord {
-  return {
-    id: row.id,
-    at: new Date(row.created_ms).toISOString(),
-    rule: row.rule,
-    user: row.username,
-    op: row.op,
-    amountCents: row.amount_cents,
-    detail: row.detail,
-    blocked: row.blocked !== 0,
-    requestId: row.request_id,
-  };
+  return alertOf(row, sqliteFlag);
 }
 
 export function toHistory(row: HistoryRow): HistoryEntry {
@@ -154,6 +182,6 @@ export function toHistory(row: HistoryRow): HistoryEntry {
     balanceAfterCents: row.balance_after,
     counterparty: row.counterparty,
     at: new Date(row.created_ms).toISOString(),
-    terminal: row.terminal,
+    terminal: row.terminal ?? null,
   };
 }

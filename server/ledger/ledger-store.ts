@@ -231,6 +231,20 @@ export class LedgerStore extends LedgerReads {
     this.sql.insertEntry.run(seq, accountId, kind, amountCents, balanceAfter, counterpartyId, nowMs);
   }
 
+  /** @internal Add `delta` to one account's balance and journal it under `seq`; returns the new balance. */
+  post(
+    seq: number,
+    accountId: number,
+    kind: HistoryKind | 'load' | 'unload',
+    delta: number,
+    counterpartyId: number | null,
+    nowMs: number,
+  ): number {
+    const after = this.adjustBalance(accountId, delta);
+    this.insertEntry(seq, accountId, kind, delta, after, counterpartyId, nowMs);
+    return after;
+  }
+
   /** @internal */
   recordApplied(
     accountId: number,

@@ -2,32 +2,11 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MAX_BALANCE_CENTS } from './ledger-config.js';
 import { SCHEMA_VERSION } from './schema.js';
-import { formatTxId } from './tx-id.js';
+import * as faults from './verify-faults.js';
 
-export type VerifyReport = { ok: true; accounts: number; entries: number } | { ok: false; fault: string };
+export type VerifyReport = faults.VerifyReport;
 
 type Db = Database.Database;
-
-interface ChainFault {
-  username: string;
-  tx_seq: number;
-  balance_after: number;
-  running: number;
-}
-
-interface BalanceFault {
-  username: string;
-  balance_cents: number;
-  total: number;
-}
-
-interface TxFault {
-  seq: number;
-  amount_cents: number;
-  n: number;
-  total: number;
-  magnitude: number;
-}
 
 /**
  * Check the ledger's invariants inside one read transaction (one snapshot, so a running server
@@ -38,9 +17,7 @@ interface TxFault {
 export function verifyDatabase(db: Db): VerifyReport {
   const check = db.transaction((): VerifyReport => {
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version !== SCHEMA_VERSION) {
-      return { ok: false, fault: `schema version is ${version}, expected ${SCHEMA_VERSION}` };
-    }
+    if (version !== SCHEMA_VERSION) return faults.schemaFault(version, SCHEMA_VERSION);
     const integrity = db.pragma('quick_check', { simple: true });
     if (integrity !== 'ok') return { ok: false, fault: `database file is damaged: ${String(integrity)}` };
 
@@ -59,7 +36,7 @@ export function verifyDatabase(db: Db): VerifyReport {
     }
 
     const chain = db
-      .prepare<[], ChainFault>(
+      .prepare<[], faults.ChainFault>(
         `SELECT a.username, w.tx_seq, w.balance_after, w.running FROM (
            SELECT account_id, tx_seq, balance_after,
              SUM(amount_cents) OVER (PARTITION BY account_id ORDER BY tx_seq ROWS UNBOUNDED PRECEDING) AS running
@@ -68,47 +45,26 @@ export function verifyDatabase(db: Db): VerifyReport {
          WHERE w.running <> w.balance_after ORDER BY w.tx_seq LIMIT 1`,
       )
       .get();
-    if (chain) {
-      return {
-        ok: false,
-        fault: `broken balance_after chain: entry ${formatTxId(chain.tx_seq)} of account ${chain.username} says ${chain.balance_after} but the entries up to it sum to ${chain.running}`,
-      };
-    }
-
+    if (chain) return faults.chainFault(chain);
     const balance = db
-      .prepare<[], BalanceFault>(
+      .prepare<[], faults.BalanceFault>(
         `SELECT a.username, a.balance_cents,
            (SELECT COALESCE(SUM(e.amount_cents), 0) FROM entries e WHERE e.account_id = a.id) AS total
          FROM accounts a WHERE a.balance_cents <> total ORDER BY a.id LIMIT 1`,
       )
       .get();
-    if (balance) {
-      return {
-        ok: false,
-        fault: `balance mismatch: account ${balance.username} has balance ${balance.balance_cents} but its entries sum to ${balance.total}`,
-      };
-    }
-
+    if (balance) return faults.balanceFault(balance);
     const position = db
-      .prepare<[], { name: string; balance_cents: number; total: number }>(
+      .prepare<[], faults.PositionFault>(
         `SELECT COALESCE(t.id, a.username) AS name, a.balance_cents,
            (SELECT COALESCE(SUM(e.amount_cents), 0) FROM entries e WHERE e.account_id = a.id) AS total
          FROM accounts a LEFT JOIN terminals t ON t.account_id = a.id
          WHERE a.kind = 'terminal' AND (a.balance_cents > 0 OR a.balance_cents <> total) ORDER BY a.id LIMIT 1`,
       )
       .get();
-    if (position) {
-      return {
-        ok: false,
-        fault:
-          position.balance_cents > 0
-            ? `negative cash position: terminal ${position.name} holds ${-position.balance_cents} cents`
-            : `cash position mismatch: terminal ${position.name} holds ${-position.balance_cents} cents but its entries say ${-position.total}`,
-      };
-    }
-
+    if (position) return faults.positionFault(position);
     const tx = db
-      .prepare<[], TxFault>(
+      .prepare<[], faults.TxFault & { magnitude: number }>(
         `SELECT t.seq, t.amount_cents, COUNT(e.id) AS n, COALESCE(SUM(e.amount_cents), 0) AS total,
            COALESCE(SUM(ABS(e.amount_cents)), 0) AS magnitude
          FROM transactions t LEFT JOIN entries e ON e.tx_seq = t.seq
@@ -116,22 +72,17 @@ export function verifyDatabase(db: Db): VerifyReport {
          ORDER BY t.seq LIMIT 1`,
       )
       .get();
-    if (tx) {
-      return {
-        ok: false,
-        fault: `unbalanced transaction ${formatTxId(tx.seq)}: ${tx.n} entries summing to ${tx.total} for an amount of ${tx.amount_cents}`,
-      };
-    }
+    if (tx) return faults.txFault(tx);
     const orphan = db
       .prepare<[], number>(
         'SELECT e.tx_seq FROM entries e LEFT JOIN transactions t ON t.seq = e.tx_seq WHERE t.seq IS NULL LIMIT 1',
       )
       .pluck()
       .get();
-    if (orphan !== undefined) return { ok: false, fault: `entry ${formatTxId(orphan)} belongs to no transaction` };
+    if (orphan !== undefined) return faults.orphanFault(orphan);
 
     const sum = db.prepare<[], number>('SELECT COALESCE(SUM(balance_cents), 0) FROM accounts').pluck().get() ?? 0;
-    if (sum !== 0) return { ok: false, fault: `balances do not sum to 0: the total is ${sum}` };
+    if (sum !== 0) return faults.sumFault(sum);
 
     const accounts = db.prepare<[], number>(`SELECT COUNT(*) FROM accounts WHERE kind = 'customer'`).pluck().get() ?? 0;
     const entries = db.prepare<[], number>('SELECT COUNT(*) FROM entries').pluck().get() ?? 0;
@@ -140,7 +91,7 @@ export function verifyDatabase(db: Db): VerifyReport {
   try {
     return check.deferred();
   } catch (error) {
-    return { ok: false, fault: `cannot read the ledger: ${error instanceof Error ? error.message : String(error)}` };
+    return faults.unreadable(error);
   }
 }
 

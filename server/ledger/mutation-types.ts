@@ -36,11 +36,14 @@ export interface PreparedChange {
   totpDisableChecked?: boolean;
 }
 
-/** Numbers an error object may carry to help the customer (protocol/README.md §6). */
-export interface RefusalDetails {
+/**
+ * Numbers an error object may carry to help the customer (protocol/README.md §6). A type, not an
+ * interface, so it is assignable to the error object's record of fields.
+ */
+export type RefusalDetails = {
   remainingCents?: number;
   maxAmountCents?: number;
-}
+};
 
 export type MutationOutcome =
   | { ok: true; result: Record<string, unknown>; replayed: boolean; alerts: FraudAlert[] }

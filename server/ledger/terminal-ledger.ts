@@ -33,7 +33,8 @@ export type CashMoveOutcome =
   | { ok: true; cashCents: number; txSeq: number }
   | { ok: false; code: 'UNKNOWN_TERMINAL' | 'TERMINAL_REVOKED' | 'INSUFFICIENT_CASH' | 'INVALID_AMOUNT' };
 
-interface TerminalRow {
+/** @internal A terminal joined with its cash account, as both backends select it. */
+export interface TerminalRow {
   id: string;
   account_id: number;
   status: TerminalStatus;
@@ -43,11 +44,14 @@ interface TerminalRow {
   balance_cents: number;
 }
 
+/** @internal The select behind {@link TerminalRow}, for both backends. */
+export const SELECT_TERMINALS = `SELECT t.id, t.account_id, t.status, t.fingerprint, t.enrolled_at, t.revoked_at, a.balance_cents
+  FROM terminals t JOIN accounts a ON a.id = t.account_id`;
+
 const statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
 
 function prepare(db: Database.Database) {
-  const select = `SELECT t.id, t.account_id, t.status, t.fingerprint, t.enrolled_at, t.revoked_at, a.balance_cents
-    FROM terminals t JOIN accounts a ON a.id = t.account_id`;
+  const select = SELECT_TERMINALS;
   return {
     byId: db.prepare<[string], TerminalRow>(`${select} WHERE t.id = ?`),
     all: db.prepare<[], TerminalRow>(`${select} ORDER BY t.id`),
@@ -81,7 +85,8 @@ function stmts(store: LedgerStore) {
   return s;
 }
 
-function toRecord(row: TerminalRow): TerminalRecord {
+/** @internal A row as a record; the cash held is the account's negated balance (0, not -0, when empty). */
+export function toTerminalRecord(row: TerminalRow): TerminalRecord {
   return {
     id: row.id,
     accountId: row.account_id,
@@ -89,17 +94,17 @@ function toRecord(row: TerminalRow): TerminalRecord {
     fingerprint: row.fingerprint,
     enrolledAt: row.enrolled_at,
     revokedAt: row.revoked_at,
-    cashCents: -row.balance_cents,
+    cashCents: 0 - row.balance_cents,
   };
 }
 
 export function findTerminal(store: LedgerStore, id: string): TerminalRecord | null {
   const row = stmts(store).byId.get(id);
-  return row ? toRecord(row) : null;
+  return row ? toTerminalRecord(row) : null;
 }
 
 export function listTerminals(store: LedgerStore): TerminalRecord[] {
-  return stmts(store).all.all().map(toRecord);
+  return stmts(store).all.all().map(toTerminalRecord);
 }
 
 /**
@@ -160,10 +165,8 @@ export function moveTerminalCash(
       input.nowMs,
       input.id,
     );
-    const after = store.adjustBalance(terminal.accountId, delta);
-    store.insertEntry(seq, terminal.accountId, kind, delta, after, store.vaultId, input.nowMs);
-    const vaultAfter = store.adjustBalance(store.vaultId, -delta);
-    store.insertEntry(seq, store.vaultId, kind, -delta, vaultAfter, terminal.accountId, input.nowMs);
+    const after = store.post(seq, terminal.accountId, kind, delta, store.vaultId, input.nowMs);
+    store.post(seq, store.vaultId, kind, -delta, terminal.accountId, input.nowMs);
     return { ok: true, cashCents: -after, txSeq: seq };
   });
 }

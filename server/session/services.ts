@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { AuditSink } from '../../audit/index.js';
-import type { HistoryEntry, RequestOf, WireErrorCode } from '../../protocol/index.js';
+import type { HistoryEntry, WireErrorCode } from '../../protocol/index.js';
+import type { AuthAccount } from '../auth/types.js';
+import type { MutatingRequest, MutationOutcome, PreparedChange } from '../ledger/mutation-types.js';
 import type { OpenAccountJob, OpenAccountOutcome } from '../ledger/teller-ledger.js';
 import type { ServerMetrics } from '../metrics.js';
 
@@ -9,19 +11,7 @@ import type { ServerMetrics } from '../metrics.js';
  * real ledger, authenticator and TOTP service satisfy them, and tests can pass fakes.
  */
 
-export interface SessionAccount {
-  id: number;
-  user: string;
-  passwordHash: string;
-  status: 'active' | 'closed';
-  locked: boolean;
-  totpEnabled: boolean;
-  totpSecretSealed: string | null;
-  totpPendingSealed: string | null;
-  totpLastStep: number | null;
-  /** `customer` (default when absent) or `teller` (protocol/README.md §5.2). */
-  role?: 'customer' | 'teller';
-}
+export type SessionAccount = Omit<AuthAccount, 'failedLogins'>;
 
 export type LoginOutcome =
   | { ok: true; account: SessionAccount; registered: boolean }
@@ -71,44 +61,10 @@ export interface SessionPiiBox {
   seal(plaintext: string): string;
 }
 
-export interface FraudAlertLike {
-  rule: string;
-  user: string;
-  op: string;
-  amountCents: number;
-  detail?: unknown;
-}
-
-export type MutationOutcomeLike =
-  | { ok: true; result: Record<string, unknown>; replayed: boolean; alerts: FraudAlertLike[] }
-  | {
-      ok: false;
-      code: WireErrorCode;
-      message?: string;
-      alerts: FraudAlertLike[];
-      /** Numbers for the error object (remainingCents, maxAmountCents). */
-      details?: { remainingCents?: number; maxAmountCents?: number };
-    };
-
-export type MutatingRequest = RequestOf<
-  | 'deposit'
-  | 'withdraw'
-  | 'transfer'
-  | 'reverse'
-  | 'change_password'
-  | 'update_contact'
-  | 'totp_confirm'
-  | 'totp_disable'
->;
-
-export interface PreparedChangeLike {
-  newPasswordHash?: string;
-  emailSealed?: string | null;
-  phoneSealed?: string | null;
-  totpSecretSealed?: string;
-  totpStep?: number;
-  totpDisableChecked?: boolean;
-}
+/** The ledger's own mutation shapes: the session passes them through as they are. */
+export type { MutatingRequest, PreparedChange as PreparedChangeLike } from '../ledger/mutation-types.js';
+export type FraudAlertLike = MutationOutcome['alerts'][number];
+export type MutationOutcomeLike = MutationOutcome;
 
 /** A value now (the embedded SQLite ledger) or later (a ledger across the network, PostgreSQL). */
 export type Eventually<T> = T | Promise<T>;
@@ -149,7 +105,7 @@ export interface SessionLedger {
       tellerId?: number | null;
     },
     request: MutatingRequest,
-    prepared?: PreparedChangeLike,
+    prepared?: PreparedChange,
     audit?: {
       actor: string;
       address: string | null;
@@ -158,7 +114,7 @@ export interface SessionLedger {
       /** In a teller session: the customer served (null while serving no one). */
       customer?: string | null;
     },
-  ): Promise<MutationOutcomeLike>;
+  ): Promise<MutationOutcome>;
   /**
    * Store a pending TOTP secret through the writer, in the same transaction that checks the account
    * is still active and not locked by an operator; false when it no longer is.

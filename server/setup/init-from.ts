@@ -7,6 +7,7 @@ import { ensureDevCertificates, ensurePrivateDir, writeFileAtomic } from '../tls
 import { type CreateContext, DATA_DIR_FILES, type DataDirFile } from './data-dir-files.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
 import { openDataDir } from './open-data-dir.js';
+import { exists } from './path-probe.js';
 import { SetupError } from './setup-error.js';
 
 /**
@@ -161,14 +162,4 @@ async function checkTargetEmpty(target: string): Promise<boolean> {
     );
   }
   return true;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
 }

@@ -18,6 +18,7 @@ import {
   readManifest,
   writeManifest,
 } from './manifest.js';
+import { exists } from './path-probe.js';
 import { acquirePidLock, type PidLock } from './pid-lock.js';
 import { SetupError } from './setup-error.js';
 
@@ -211,14 +212,4 @@ async function holdsAny(root: string, files: readonly DataDirFile[]): Promise<bo
     if (file.path !== 'keys/auditor.pub' && (await exists(join(root, file.path)))) return true;
   }
   return false;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
 }

@@ -1,9 +1,10 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DataDirPaths, dataDirPaths } from '../data-dir.js';
 import { DataKeyError, loadOrCreateDataKey } from '../secrets/data-key.js';
 import { ensureDevCertificates, ensurePrivateDir, ensureTerminalCa } from '../tls/index.js';
 import { DEFAULT_INSTANCE_ID, type InstancePaths, instancePaths } from './instance-paths.js';
+import { exists, isDirectory } from './path-probe.js';
 
 export interface PreparedDataDir {
   paths: DataDirPaths;
@@ -71,23 +72,4 @@ export async function prepareDataDir(
     dataKey: dataKey.key,
     created: !rootExisted || tls.created || terminalCa.created || dataKey.created,
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
 }

@@ -1,5 +1,5 @@
 import type { AuditEventInput } from '../../audit/index.js';
-import { passwordProblems, type Request, type RequestOf } from '../../protocol/index.js';
+import { passwordProblems, type Request, type RequestOf, TELLER_OWN_OPS } from '../../protocol/index.js';
 import { requestHash } from '../ledger/request-hash.js';
 import {
   answered,
@@ -22,14 +22,7 @@ import type { SessionAccount, SessionServices } from '../session/services.js';
  */
 
 /** Ops a teller session answers for the teller's own account, served or not. */
-const OWN_OPS: ReadonlySet<Request['op']> = new Set([
-  'ping',
-  'logout',
-  'change_password',
-  'totp_enroll',
-  'totp_confirm',
-  'totp_disable',
-]);
+const OWN_OPS: ReadonlySet<Request['op']> = new Set(TELLER_OWN_OPS);
 
 type Served =
   | { kind: 'serving'; account: SessionAccount; ctx: RequestContext; since: number }

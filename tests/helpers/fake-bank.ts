@@ -16,6 +16,8 @@ import {
   passwordProblems,
   type ReversalReason,
   type Role,
+  TELLER_OPS,
+  TELLER_OWN_OPS,
 } from '../../protocol/index.js';
 
 /**
@@ -41,17 +43,7 @@ export interface FakeAccount {
 }
 
 /** Ops a teller session may send while serving no one (§5.2); the rest are NOT_SERVING. */
-const TELLER_OWN_OPS: ReadonlySet<string> = new Set([
-  'ping',
-  'logout',
-  'change_password',
-  'totp_enroll',
-  'totp_confirm',
-  'totp_disable',
-  'serve',
-  'release',
-  'open_account',
-]);
+const TELLER_IDLE_OPS: ReadonlySet<string> = new Set([...TELLER_OWN_OPS, ...TELLER_OPS]);
 const LOCK_AFTER_FAILURES = 3;
 
 export interface FakeCall {
@@ -271,7 +263,7 @@ export class FakeSession implements BankSession {
     if (this.role === 'customer' && (op === 'serve' || op === 'release' || op === 'open_account')) {
       return err('INVALID_REQUEST');
     }
-    if (this.role === 'teller' && this.servedCustomer === null && !TELLER_OWN_OPS.has(op)) return err('NOT_SERVING');
+    if (this.role === 'teller' && this.servedCustomer === null && !TELLER_IDLE_OPS.has(op)) return err('NOT_SERVING');
     return null;
   }
 

@@ -23,6 +23,7 @@ import {
   type WireErrorCode,
   wipeSessionKeys,
 } from '../../protocol/index.js';
+import { issueServerCertificate } from '../../server/tls/issue-certificates.js';
 
 /**
  * A stand-in bank for client tests: a real TLS 1.3 listener on port 0 that speaks the server
@@ -56,24 +57,9 @@ async function makeCa(name: string): Promise<{ cert: string; key: string }> {
 export async function makeTestPki(): Promise<TestPki> {
   const ca = await makeCa('scripted-peer test CA');
   const other = await makeCa('some other CA');
-  const leaf = await generate([{ name: 'commonName', value: 'localhost' }], {
-    ...KEY_OPTIONS,
-    ca,
-    extensions: [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-          { type: 7, ip: '::1' },
-        ],
-      },
-    ],
-  });
-  return { caPem: ca.cert, certPem: leaf.cert, keyPem: leaf.private, otherCaPem: other.cert };
+  // The same leaf the server issues itself (localhost, 127.0.0.1, ::1), from the throwaway CA.
+  const leaf = await issueServerCertificate(ca, new Date());
+  return { caPem: ca.cert, certPem: leaf.cert, keyPem: leaf.key, otherCaPem: other.cert };
 }
 
 // ---------------------------------------------------------------------------------------

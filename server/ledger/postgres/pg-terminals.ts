@@ -1,40 +1,22 @@
 import type pg from 'pg';
 import { ProtocolError } from '../../../protocol/index.js';
-import type { CashMoveOutcome, TerminalRecord } from '../terminal-ledger.js';
+import { terminalAccountName } from '../schema.js';
+import {
+  type CashMoveOutcome,
+  SELECT_TERMINALS,
+  type TerminalRecord,
+  type TerminalRow,
+  toTerminalRecord as toRecord,
+} from '../terminal-ledger.js';
 
 /** The same shapes as the SQLite ledger's terminals: one record and one outcome for both backends. */
 export type PgTerminalRecord = TerminalRecord;
 export type PgCashMoveOutcome = CashMoveOutcome;
 
-interface TerminalRow {
-  id: string;
-  account_id: number;
-  status: 'active' | 'revoked';
-  fingerprint: string;
-  enrolled_at: string;
-  revoked_at: string | null;
-  balance_cents: number;
-}
-
-const SELECT = `SELECT t.id, t.account_id, t.status, t.fingerprint, t.enrolled_at, t.revoked_at, a.balance_cents
-  FROM terminals t JOIN accounts a ON a.id = t.account_id`;
-
 /** The cash account's user name: outside the customer name space, like ~vault. */
-export function terminalAccountName(terminalId: string): string {
-  return `~terminal-${terminalId}`;
-}
+export { terminalAccountName };
 
-function toRecord(row: TerminalRow): PgTerminalRecord {
-  return {
-    id: row.id,
-    accountId: row.account_id,
-    status: row.status,
-    fingerprint: row.fingerprint,
-    enrolledAt: row.enrolled_at,
-    revokedAt: row.revoked_at,
-    cashCents: 0 - row.balance_cents,
-  };
-}
+const SELECT = SELECT_TERMINALS;
 
 /**
  * Terminals and their cash accounts on PostgreSQL: enrolment, revocation, loads, unloads, counts.

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import type { VerifyReport } from '../ledger-verify.js';
-import { formatTxId } from '../tx-id.js';
+import * as faults from '../verify-faults.js';
 import { PG_SCHEMA_VERSION } from './pg-schema.js';
 import { PG_TYPES } from './pg-types.js';
 
@@ -13,7 +12,7 @@ import { PG_TYPES } from './pg-types.js';
  * transaction, applied ids whose recorded txId has no transaction of that account, and the sum of
  * all balances being 0.
  */
-export async function verifyPostgres(pool: pg.Pool): Promise<VerifyReport> {
+export async function verifyPostgres(pool: pg.Pool): Promise<faults.VerifyReport> {
   let client: pg.PoolClient | undefined;
   try {
     client = await pool.connect();
@@ -24,7 +23,7 @@ export async function verifyPostgres(pool: pg.Pool): Promise<VerifyReport> {
       await client.query('ROLLBACK');
     }
   } catch (error) {
-    return { ok: false, fault: `cannot read the ledger: ${error instanceof Error ? error.message : String(error)}` };
+    return faults.unreadable(error);
   } finally {
     client?.release();
   }
@@ -35,14 +34,12 @@ async function one<T extends pg.QueryResultRow>(client: pg.PoolClient, sql: stri
   return rows[0];
 }
 
-async function check(client: pg.PoolClient): Promise<VerifyReport> {
+async function check(client: pg.PoolClient): Promise<faults.VerifyReport> {
   const version = (await one<{ v: number }>(client, 'SELECT COALESCE(MAX(version), 0)::int AS v FROM schema_version'))
     ?.v;
-  if (version !== PG_SCHEMA_VERSION) {
-    return { ok: false, fault: `schema version is ${version}, expected ${PG_SCHEMA_VERSION}` };
-  }
+  if (version !== PG_SCHEMA_VERSION) return faults.schemaFault(version, PG_SCHEMA_VERSION);
 
-  const chain = await one<{ username: string; tx_seq: number; balance_after: number; running: number }>(
+  const chain = await one<faults.ChainFault>(
     client,
     `SELECT a.username, w.tx_seq, w.balance_after, w.running FROM (
        SELECT account_id, tx_seq, balance_after,
@@ -51,28 +48,16 @@ async function check(client: pg.PoolClient): Promise<VerifyReport> {
      ) w JOIN accounts a ON a.id = w.account_id
      WHERE w.running <> w.balance_after ORDER BY w.tx_seq LIMIT 1`,
   );
-  if (chain) {
-    return {
-      ok: false,
-      fault: `broken balance_after chain: entry ${formatTxId(chain.tx_seq)} of account ${chain.username} says ${chain.balance_after} but the entries up to it sum to ${chain.running}`,
-    };
-  }
-
-  const balance = await one<{ username: string; balance_cents: number; total: number }>(
+  if (chain) return faults.chainFault(chain);
+  const balance = await one<faults.BalanceFault>(
     client,
     `SELECT a.username, a.balance_cents, COALESCE(e.total, 0)::bigint AS total
      FROM accounts a LEFT JOIN (SELECT account_id, SUM(amount_cents) AS total FROM entries GROUP BY account_id) e
        ON e.account_id = a.id
      WHERE a.balance_cents <> COALESCE(e.total, 0) ORDER BY a.id LIMIT 1`,
   );
-  if (balance) {
-    return {
-      ok: false,
-      fault: `balance mismatch: account ${balance.username} has balance ${balance.balance_cents} but its entries sum to ${balance.total}`,
-    };
-  }
-
-  const position = await one<{ name: string; balance_cents: number; total: number }>(
+  if (balance) return faults.balanceFault(balance);
+  const position = await one<faults.PositionFault>(
     client,
     `SELECT COALESCE(t.id, a.username) AS name, a.balance_cents, COALESCE(e.total, 0)::bigint AS total
      FROM accounts a LEFT JOIN terminals t ON t.account_id = a.id
@@ -80,17 +65,8 @@ async function check(client: pg.PoolClient): Promise<VerifyReport> {
      WHERE a.kind = 'terminal' AND (a.balance_cents > 0 OR a.balance_cents <> COALESCE(e.total, 0))
      ORDER BY a.id LIMIT 1`,
   );
-  if (position) {
-    return {
-      ok: false,
-      fault:
-        position.balance_cents > 0
-          ? `negative cash position: terminal ${position.name} holds ${-position.balance_cents} cents`
-          : `cash position mismatch: terminal ${position.name} holds ${-position.balance_cents} cents but its entries say ${-position.total}`,
-    };
-  }
-
-  const tx = await one<{ seq: number; amount_cents: number; n: number; total: number }>(
+  if (position) return faults.positionFault(position);
+  const tx = await one<faults.TxFault>(
     client,
     `SELECT t.seq, t.amount_cents, COUNT(e.id)::int AS n, COALESCE(SUM(e.amount_cents), 0)::bigint AS total
      FROM transactions t LEFT JOIN entries e ON e.tx_seq = t.seq
@@ -99,18 +75,12 @@ async function check(client: pg.PoolClient): Promise<VerifyReport> {
        OR COALESCE(SUM(ABS(e.amount_cents)), 0) <> 2 * t.amount_cents
      ORDER BY t.seq LIMIT 1`,
   );
-  if (tx) {
-    return {
-      ok: false,
-      fault: `unbalanced transaction ${formatTxId(tx.seq)}: ${tx.n} entries summing to ${tx.total} for an amount of ${tx.amount_cents}`,
-    };
-  }
-
+  if (tx) return faults.txFault(tx);
   const orphan = await one<{ tx_seq: number }>(
     client,
     'SELECT e.tx_seq FROM entries e LEFT JOIN transactions t ON t.seq = e.tx_seq WHERE t.seq IS NULL LIMIT 1',
   );
-  if (orphan) return { ok: false, fault: `entry ${formatTxId(orphan.tx_seq)} belongs to no transaction` };
+  if (orphan) return faults.orphanFault(orphan.tx_seq);
 
   const unapplied = await one<{ request_id: string; username: string; tx_id: string }>(
     client,
@@ -130,7 +100,7 @@ async function check(client: pg.PoolClient): Promise<VerifyReport> {
 
   const sum = (await one<{ s: number }>(client, 'SELECT COALESCE(SUM(balance_cents), 0)::bigint AS s FROM accounts'))
     ?.s;
-  if (sum !== 0) return { ok: false, fault: `balances do not sum to 0: the total is ${sum}` };
+  if (sum !== 0) return faults.sumFault(sum);
 
   const counts = await one<{ accounts: number; entries: number }>(
     client,
@@ -144,7 +114,7 @@ async function check(client: pg.PoolClient): Promise<VerifyReport> {
  * Verify the ledger at a `postgres://` URL without changing it: no migration, one read-only
  * snapshot, then the connection closes. A database that cannot be reached is a fault like any other.
  */
-export async function verifyPostgresUrl(url: string): Promise<VerifyReport> {
+export async function verifyPostgresUrl(url: string): Promise<faults.VerifyReport> {
   const { default: pgModule } = await import('pg');
   const pool = new pgModule.Pool({ connectionString: url, max: 1, types: PG_TYPES });
   pool.on('error', () => undefined);

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../../server/cli/program.js';
 import { openLedger } from '../../../server/ledger/index.js';
+import { runMain } from './operator-sides.js';
 
 /** `--ledger sqlite:<file>` / BANK_LEDGER_URL on the write commands: another SQLite file than the data dir's. */
 
@@ -16,16 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function bankServer(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'bank-server', ...args], {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    env,
-  });
-  return { code, out, err };
-}
+const bankServer = (env: NodeJS.ProcessEnv, ...args: string[]) => runMain(env, args);
 
 describe('--ledger sqlite:<file> on the commands that change the ledger', () => {
   it('creates and locks in that file, not in a data dir', async () => {
