@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { CURRENCY, type ServerConfig } from '../config.js';
 import { DEFAULT_LEDGER_CONFIG, type LedgerConfig, type LedgerWriterOptions, openLedger } from '../ledger/index.js';
 import { isPostgresUrl } from '../ledger/ledger-backend.js';
-import { acquirePidLock } from '../setup/pid-lock.js';
 import { SetupError } from '../setup/setup-error.js';
 import type { BankLedger } from './bank-ledger.js';
 import { openSqliteBankLedger } from './sqlite-bank-ledger.js';
@@ -43,7 +42,8 @@ export interface OpenBankLedgerOptions {
 
 /**
  * The ledger `--ledger` names (DESIGN.md "Ledger backends and instances"). PostgreSQL is loaded
- * only when asked for; its instance id is held by an advisory lock for as long as the ledger is open.
+ * only when asked for. Locks are taken before this (the data dir's, the SQLite file's, the
+ * PostgreSQL instance id's: setup/open-instance.ts).
  */
 export async function openBankLedger(options: OpenBankLedgerOptions): Promise<BankLedger> {
   const url = options.url ?? `sqlite:${options.dataDirLedger}`;
@@ -54,18 +54,14 @@ export async function openBankLedger(options: OpenBankLedgerOptions): Promise<Ba
       `--ledger ${JSON.stringify(url.split(':')[0])}: unsupported scheme (use sqlite:<file> or postgres://user@host:port/db)`,
     );
   }
-  const path = resolve(url.slice('sqlite:'.length));
-  // The data dir's ledger.db is locked with the data dir; any other file is locked here.
-  const lock =
-    path === resolve(options.dataDirLedger)
-      ? null
-      : await acquirePidLock(`${path}.lock`, 'LEDGER_LOCKED', `ledger ${path}`);
+  // Locked, whichever file it is, when the data dir was opened (setup/open-data-dir.ts).
+  const file = url.slice('sqlite:'.length);
+  const path = file === '' ? options.dataDirLedger : resolve(file);
+  const store = openLedger(path, { clock: options.clock, requestHashKey: options.requestHashKey });
   try {
-    const store = openLedger(path, { clock: options.clock, requestHashKey: options.requestHashKey });
-    const bank = await openSqliteBankLedger({ ...options, store, path });
-    return lock ? withRelease(bank, () => lock.release()) : bank;
+    return await openSqliteBankLedger({ ...options, store, path });
   } catch (err) {
-    await lock?.release();
+    store.close();
     throw err;
   }
 }
@@ -95,16 +91,4 @@ async function openPostgres(url: string, options: OpenBankLedgerOptions): Promis
     throw err;
   });
   return bank;
-}
-
-/** The same ledger, releasing `release` once it is closed. */
-function withRelease(bank: BankLedger, release: () => Promise<void>): BankLedger {
-  const close = async () => {
-    try {
-      await bank.close();
-    } finally {
-      await release();
-    }
-  };
-  return new Proxy(bank, { get: (target, prop) => (prop === 'close' ? close : Reflect.get(target, prop, target)) });
 }
