@@ -33,7 +33,8 @@ export interface PostgresBankLedgerOptions {
 export async function openPostgresBankLedger(options: PostgresBankLedgerOptions): Promise<BankLedger> {
   const { ledger } = options;
   const terminals = await TerminalDirectory.start(ledger, options.onError);
-  let inFlight = 0;
+  /** Mutations sent and not yet answered: closing waits for them. */
+  const inFlight = new Set<Promise<unknown>>();
   const store: SessionStore & AuthAccountStore = {
     requestHashKey: options.requestHashKey,
     getAccount: (id) => ledger.getAccount(id) as Promise<SessionAccount | null>,
@@ -50,13 +51,14 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
   return {
     kind: 'postgres',
     store,
-    mutate: async (target, request, prepared, audit): Promise<AuditedOutcome> => {
-      inFlight++;
-      try {
-        return await ledger.mutate(target, request, prepared, audit);
-      } finally {
-        inFlight--;
-      }
+    mutate: (target, request, prepared, audit): Promise<AuditedOutcome> => {
+      const done = ledger.mutate(target, request, prepared, audit);
+      const settled: Promise<unknown> = done.then(
+        () => inFlight.delete(settled),
+        () => inFlight.delete(settled),
+      );
+      inFlight.add(settled);
+      return done;
     },
     setTotpPending: (accountId, sealedSecret) => ledger.setTotpPending(accountId, sealedSecret),
     lockout: {
@@ -80,7 +82,7 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
       })),
     alertFigures: async (limit) => toAlertFigures(await ledger.listAlerts({ limit })),
     get queueDepth() {
-      return inFlight;
+      return inFlight.size;
     },
     outbox: (audit: AuditSink, onError) =>
       new PgOutboxDrain({ pool: ledger.pool, instanceId: ledger.instanceId, audit, onError }),
@@ -96,7 +98,7 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
     },
     closeWriter: async () => {
       terminals.stop();
-      while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await Promise.all(inFlight);
     },
     close: () => ledger.close(),
   };
