@@ -1,4 +1,10 @@
-/** A logged-in session: pipelining, in-order answers, and recovery on a fresh login with the same request ids. */
+/**
+ * A logged-in session: pipelining, in-order answers, and recovery on a fresh login with the same
+ * request ids. Over the house's ~350 lines on purpose: it is one state machine whose queues, timers
+ * and recovery share every field, and splitting it would pass that state between files; the typed
+ * ops (session-ops.ts), a call's record and errors (session-call.ts), listeners (session-events.ts)
+ * and who is served (served-customer.ts) are already their own modules.
+ */
 import {
   encodeRequest,
   isValidResult,
@@ -63,10 +69,6 @@ type Phase = 'open' | 'recovering' | 'closed';
  * reconnects; what could not be confirmed fails with CONNECTION_LOST or TIMEOUT and, for a
  * state-changing request, its `requestId`. In a teller session the customer served is served
  * again on the fresh connection before any of their requests is re-sent.
- *
- * (Near the house's ~350 lines: one state machine whose queues, timers and recovery share every
- * field. The typed ops are in session-ops.ts, a call's record and its errors in session-call.ts,
- * listeners in session-events.ts, who-is-served bookkeeping in served-customer.ts.)
  */
 export class ClientSession extends SessionOps implements BankSession {
   private phase: Phase = 'open';
