@@ -268,6 +268,7 @@ async function wireBank(
   const demoPassword = config.demo
     ? await prepareDemo({
         store,
+        registrar: bankLedger.registrar,
         sqliteStore: bankLedger.sqliteStore,
         hash: (password) => hasher.hash(password),
         audit,

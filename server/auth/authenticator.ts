@@ -5,6 +5,7 @@ import type { PasswordHasher } from './password-hasher.js';
 import type { SharedAddressSlots, SlotKind } from './shared-address-slots.js';
 import type { TotpService } from './totp-service.js';
 import type {
+  AccountRegistrar,
   AuthAccount,
   AuthAccountStore,
   AuthFailureCode,
@@ -16,6 +17,7 @@ import type {
 export interface AuthenticatorDeps {
   store: AuthAccountStore;
   lockout: LockoutRecorder;
+  registrar: AccountRegistrar;
   hasher: PasswordHasher;
   limiter: AddressLimiter;
   policy: AuthPolicy;
@@ -56,6 +58,7 @@ const DEFAULT_ATTEMPT_BUDGET_MS = 10_000;
 export class Authenticator {
   private readonly store: AuthAccountStore;
   private readonly lockout: LockoutRecorder;
+  private readonly registrar: AccountRegistrar;
   private readonly hasher: PasswordHasher;
   private readonly limiter: AddressLimiter;
   private readonly policy: AuthPolicy;
@@ -67,6 +70,7 @@ export class Authenticator {
   constructor(deps: AuthenticatorDeps) {
     this.store = deps.store;
     this.lockout = deps.lockout;
+    this.registrar = deps.registrar;
     this.hasher = deps.hasher;
     this.limiter = deps.limiter;
     this.policy = deps.policy;
@@ -145,7 +149,7 @@ export class Authenticator {
       this.giveBack('registration', address, newAccount);
       return passwordHash === ABANDONED ? failure('ABANDONED', user) : this.busy(user);
     }
-    const created = await this.store.createAccount({ user, passwordHash });
+    const created = await this.registrar.createAccount({ user, passwordHash });
     if (!created.ok) {
       // Probing names through registration costs a slot like probing them through login.
       this.giveBack('registration', address, newAccount);

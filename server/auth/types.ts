@@ -19,13 +19,9 @@ export type AuthAccount = Pick<
 /** A value now (the embedded SQLite ledger answers synchronously) or later (PostgreSQL). */
 type Eventually<T> = T | Promise<T>;
 
-/** The subset of the ledger that auth reads (and registration writes). */
+/** The subset of the ledger that auth reads. */
 export interface AuthAccountStore {
   findAccount(user: string): Eventually<AuthAccount | null>;
-  createAccount(input: {
-    user: string;
-    passwordHash: string;
-  }): Eventually<{ ok: true; account: AuthAccount } | { ok: false; code: 'USER_EXISTS' }>;
   /** Locked right now, by an operator or by failed logins; for any name, account or not. */
   isNameLocked(user: string, nowMs: number): Eventually<boolean>;
 }
@@ -42,6 +38,14 @@ export interface LockoutRecorder {
    * was closed or locked by an operator before the write committed (the login must be refused).
    */
   recordSuccess(user: string, accountId: number, totpStep: number | null): Promise<boolean>;
+}
+
+/** Registration's one write: a new account, made by the ledger's writer like every other write. */
+export interface AccountRegistrar {
+  createAccount(input: {
+    user: string;
+    passwordHash: string;
+  }): Promise<{ ok: true; account: AuthAccount } | { ok: false; code: 'USER_EXISTS' }>;
 }
 
 /** Operator settings for auth (DESIGN.md `bank-server start` options). */

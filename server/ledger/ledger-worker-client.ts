@@ -1,6 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ProtocolError } from '../../protocol/index.js';
 import type { MutatingRequest, MutationOutcome, PreparedChange } from './apply-mutation.js';
@@ -43,17 +40,15 @@ interface Pending {
 const DEFAULT_MAX_QUEUE = 4096;
 
 /**
- * Where the worker's code is: the compiled `.js` beside this file, or under vitest (which runs the
- * TypeScript sources) the `.ts` one behind a small bootstrap that registers tsx first (on Node 20
- * a worker's `--import` hooks do not apply to its own entry module).
+ * The module the worker thread runs: the compiled `ledger-worker.js` beside this file. A host that
+ * runs the TypeScript sources (the test runner) names its own bootstrap for the `.ts` entry with
+ * {@link setLedgerWorkerEntry}, so nothing here knows how sources are compiled.
  */
-function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./ledger-worker.js', import.meta.url);
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const api = pathToFileURL(join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const entry = new URL('./ledger-worker.ts', import.meta.url).href;
-  const bootstrap = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+let workerEntry = new URL('./ledger-worker.js', import.meta.url);
+
+/** Run ledger workers from `entry` from now on (for hosts that run the sources; see above). */
+export function setLedgerWorkerEntry(entry: URL): void {
+  workerEntry = entry;
 }
 
 /**
@@ -93,7 +88,7 @@ export class LedgerWorkerClient {
       maxBatch: options.maxBatch,
       maxQueue: options.maxQueue,
     };
-    const worker = new Worker(workerEntry(), { workerData });
+    const worker = new Worker(workerEntry, { workerData });
     const client = new LedgerWorkerClient(worker, options);
     return new Promise<LedgerWorkerClient>((resolve, reject) => {
       const onEarlyExit = (code: number) =>

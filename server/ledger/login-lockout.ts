@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { CreateAccountResult } from './ledger-backend.js';
 import type { LedgerStore } from './ledger-store.js';
 import { statementsPerDatabase } from './statement-cache.js';
 import { applyOpenAccount, type OpenAccountJob, type OpenAccountOutcome } from './teller-ledger.js';
@@ -30,7 +31,9 @@ export type LoginJob =
   | { op: 'totp_pending'; accountId: number; sealedSecret: string }
   | { op: 'prune_login_failures'; nowMs: number }
   /** A teller opens a customer's account (§5.2): serialised with the logins it competes with for names. */
-  | OpenAccountJob;
+  | OpenAccountJob
+  /** Self-registration (hello `register`): the new account is a write like any other, so the writer makes it. */
+  | { op: 'register'; user: string; passwordHash: string };
 
 export type LoginJobOutcome =
   | { op: 'login_failure'; locked: boolean; justLocked: boolean; failures: number; lockedUntilMs: number | null }
@@ -38,7 +41,8 @@ export type LoginJobOutcome =
   | { op: 'login_success'; active: boolean }
   | { op: 'totp_pending'; active: boolean }
   | { op: 'prune_login_failures'; removed: number }
-  | OpenAccountOutcome;
+  | OpenAccountOutcome
+  | ({ op: 'register' } & CreateAccountResult);
 
 interface FailureRow {
   username: string;
@@ -165,5 +169,7 @@ export function applyLoginJob(store: LedgerStore, job: LoginJob): LoginJobOutcom
       return { op: job.op, removed: pruneLoginFailures(store, job.nowMs) };
     case 'open_account':
       return applyOpenAccount(store, job);
+    case 'register':
+      return { op: job.op, ...store.createAccount({ user: job.user, passwordHash: job.passwordHash }) };
   }
 }

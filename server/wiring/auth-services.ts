@@ -39,6 +39,7 @@ export function authServicesOf(config: ServerConfig, bank: BankLedger, dataKey: 
   const authenticator = new Authenticator({
     store: bank.store,
     lockout: bank.lockout,
+    registrar: bank.registrar,
     // Several instances on one ledger share each address's allowances (PostgreSQL).
     ...(bank.sharedAddressSlots ? { shared: bank.sharedAddressSlots } : {}),
     hasher,

@@ -7,7 +7,7 @@
 import type { AuditSink } from '../../audit/index.js';
 import type { AlertFigure, TerminalFigure } from '../admin/live-figures.js';
 import type { SharedAddressSlots } from '../auth/shared-address-slots.js';
-import type { AuthAccountStore, LockoutRecorder } from '../auth/types.js';
+import type { AccountRegistrar, AuthAccountStore, LockoutRecorder } from '../auth/types.js';
 import type { FraudAlertRecord, LedgerStore, OutboxRow } from '../ledger/index.js';
 import type { LedgerBackend } from '../ledger/ledger-backend.js';
 import type { OpenAccountJob, OpenAccountOutcome } from '../ledger/teller-ledger.js';
@@ -32,6 +32,8 @@ export interface BankLedger {
   /** False when the account is no longer active or was locked by an operator. */
   setTotpPending(accountId: number, sealedSecret: string): Promise<boolean>;
   readonly lockout: LockoutRecorder;
+  /** Self-registration's new account, through the writer (SQLite) or one statement (PostgreSQL). */
+  readonly registrar: AccountRegistrar;
   /** Per-address allowances shared with the other instances on this ledger; absent for one process. */
   readonly sharedAddressSlots?: SharedAddressSlots;
   /** A teller's open_account; absent where the ledger has no tellers. */

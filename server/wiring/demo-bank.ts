@@ -1,6 +1,6 @@
 import type { AuditSink } from '../../audit/index.js';
 import { generateStrongPassword } from '../auth/index.js';
-import type { AuthAccountStore } from '../auth/types.js';
+import type { AccountRegistrar, AuthAccountStore } from '../auth/types.js';
 import type { DataDirPaths } from '../data-dir.js';
 import type { LedgerStore } from '../ledger/index.js';
 import { operatorIdentity } from '../setup/operator-identity.js';
@@ -14,6 +14,7 @@ const DEMO_USER = 'demo';
  */
 export async function prepareDemo(input: {
   store: AuthAccountStore;
+  registrar: AccountRegistrar;
   sqliteStore: LedgerStore | undefined;
   hash: (password: string) => Promise<string>;
   audit: AuditSink;
@@ -25,7 +26,7 @@ export async function prepareDemo(input: {
   let password: string | null = null;
   if (!(await input.store.findAccount(DEMO_USER))) {
     password = generateStrongPassword();
-    await input.store.createAccount({ user: DEMO_USER, passwordHash: await input.hash(password) });
+    await input.registrar.createAccount({ user: DEMO_USER, passwordHash: await input.hash(password) });
     audit.record({
       kind: 'operator_action',
       actor: 'operator',

@@ -39,7 +39,6 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
     requestHashKey: options.requestHashKey,
     getAccount: (id) => ledger.getAccount(id) as Promise<SessionAccount | null>,
     findAccount: (user) => ledger.findAccount(user),
-    createAccount: (input) => ledger.createAccount(input),
     balance: (id) => ledger.balance(id),
     withdrawnOn: (id, day) => ledger.withdrawnOn(id, day),
     history: (id, limit, before) => ledger.history(id, limit, before),
@@ -71,6 +70,7 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
         return out.active && out.totpAccepted;
       },
     },
+    registrar: { createAccount: (input) => ledger.createAccount(input) },
     sharedAddressSlots: addressSlots,
     terminalLookup: terminals.lookup,
     terminalFigures: async () =>

@@ -95,6 +95,12 @@ export async function openSqliteBankLedger(options: SqliteBankLedgerOptions): Pr
       },
       recordSuccess: loginSuccess,
     },
+    registrar: {
+      createAccount: async ({ user, passwordHash }) => {
+        const out = await writer.login({ op: 'register', user, passwordHash });
+        return out.op === 'register' && out.ok ? out : { ok: false, code: 'USER_EXISTS' };
+      },
+    },
     openAccount: async (job) => {
       const out = await writer.login(job);
       return out.op === 'open_account' ? out : { op: 'open_account', outcome: 'locked' };

@@ -69,7 +69,16 @@ function setup(policy: Partial<AuthPolicy> = {}) {
   const limiter = new AddressLimiter(fullPolicy, clock);
   const box = new PiiBox(PiiBox.generateKey());
   const totp = new TotpService(box, { clock });
-  const auth = new Authenticator({ store, lockout: store, hasher, limiter, policy: fullPolicy, totp, clock });
+  const auth = new Authenticator({
+    store,
+    lockout: store,
+    registrar: store,
+    hasher,
+    limiter,
+    policy: fullPolicy,
+    totp,
+    clock,
+  });
   store.add('alice', aliceHash);
   return {
     store,
@@ -466,6 +475,7 @@ function depsOf(t: ReturnType<typeof setup>) {
   return {
     store: t.store,
     lockout: t.store,
+    registrar: t.store,
     hasher: t.hasher,
     limiter: t.limiter,
     policy: t.policy,

@@ -43,7 +43,7 @@ export class FakeAccountStore implements AuthAccountStore, LockoutRecorder {
     return account ? { ...account } : null;
   }
 
-  createAccount(input: { user: string; passwordHash: string }) {
+  async createAccount(input: { user: string; passwordHash: string }) {
     this.calls.createAccount++;
     if (this.accounts.has(input.user)) return { ok: false as const, code: 'USER_EXISTS' as const };
     return { ok: true as const, account: { ...this.add(input.user, input.passwordHash) } };

@@ -1,0 +1,59 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LEDGER_CONFIG } from '../../../server/ledger/index.js';
+import type { BankLedger } from '../../../server/wiring/bank-ledger.js';
+import { openBankLedger } from '../../../server/wiring/open-bank-ledger.js';
+
+const KEY = new Uint8Array(32).fill(7);
+
+describe.each([
+  { worker: true, where: 'the worker thread' },
+  { worker: false, where: 'the main thread' },
+])('the embedded ledger with its writer on $where', ({ worker }) => {
+  let dir = '';
+  let bank: BankLedger | null = null;
+  afterEach(async () => {
+    await bank?.closeWriter();
+    await bank?.close();
+    bank = null;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(batches: number[]): Promise<BankLedger> {
+    dir = await mkdtemp(join(tmpdir(), 'secure-atm-bank-ledger-'));
+    bank = await openBankLedger({
+      url: undefined,
+      dataDirLedger: join(dir, 'ledger.db'),
+      instanceId: 'main',
+      requestHashKey: KEY,
+      config: DEFAULT_LEDGER_CONFIG,
+      worker,
+      lockout: { threshold: 3, lockoutMs: 60_000 },
+      clock: Date.now,
+      passClock: false,
+      hooks: { onBatch: (size) => batches.push(size) },
+      onError: (err) => {
+        throw err;
+      },
+    });
+    return bank;
+  }
+
+  it('registers a new account as a writer job, and a taken name as USER_EXISTS', async () => {
+    const batches: number[] = [];
+    const ledger = await open(batches);
+    const created = await ledger.registrar.createAccount({ user: 'neo', passwordHash: '$2b$04$hash' });
+    expect(created.ok && created.account.user).toBe('neo');
+    // The write was one job of the serialised writer, not a statement on the readers' connection.
+    expect(batches).toEqual([1]);
+    expect((await ledger.store.findAccount('neo'))?.id).toBe(created.ok ? created.account.id : -1);
+    expect(await ledger.registrar.createAccount({ user: 'neo', passwordHash: '$2b$04$other' })).toEqual({
+      ok: false,
+      code: 'USER_EXISTS',
+    });
+    expect(batches).toEqual([1, 1]);
+    expect((await ledger.store.findAccount('neo'))?.passwordHash).toBe('$2b$04$hash');
+  });
+});
