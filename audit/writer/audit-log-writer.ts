@@ -98,6 +98,10 @@ export class AuditLogWriter implements AuditLog {
     this.run = run;
     this.plaintext = await PlaintextLog.open(plaintextPath);
     try {
+      // A killed run's last lines may still be in the page cache only, and this start trusts
+      // them twice (the re-seal below, and the outbox recovery deleting the rows they carry): a
+      // power loss soon after would take them with their rows already gone. Sync them first.
+      await this.plaintext.flush();
       await this.openSegment(1, previous);
       // Already in audit.log: sealed into the segment only, under their own seq.
       let out = '';

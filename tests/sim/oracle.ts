@@ -46,7 +46,7 @@ export class Oracle {
   private readonly claims = new Map<number, string>();
   private readonly acked = new Map<string, { txId: string | null }>();
   private readonly lockedAccounts = new Set<number>();
-  private readonly gapIds: Record<KnownGap, Set<string>> = { retention: new Set(), 'recover-unsynced': new Set() };
+  private readonly gapIds: Record<KnownGap, Set<string>> = { retention: new Set() };
   /** Ids whose outbox rows a recovery deleted while their log records were not yet synced. */
   private readonly trustedUnsynced = new Set<string>();
   private readonly unrecorded = new Set<string>();
@@ -327,12 +327,7 @@ export class Oracle {
       if (n > 1 && !this.reapplied(id)) this.fail(`acknowledged ${id} has ${n} audit records`);
       if (n === 0) {
         if (lostOriginals.has(id) && this.trustedUnsynced.has(id)) {
-          this.gap(
-            'recover-unsynced',
-            id,
-            `acknowledged ${id} lost its audit record: a recovery trusted an unsynced log`,
-          );
-          continue;
+          this.fail(`acknowledged ${id} lost its audit record: a recovery trusted an unsynced log`);
         }
         if (lostOriginals.has(id) || this.unrecorded.has(id)) {
           this.fail(`acknowledged ${id} lost its audit record in a crash`);

@@ -43,9 +43,12 @@ export class SimAuditSink implements AuditSink {
     private readonly disk: SimAuditDisk,
     private readonly now: () => Date,
     private readonly delay: (lo: number, hi: number) => number,
+    /** The writer's start syncs what the file holds (audit-log-writer.ts); false undoes that fix. */
+    syncOnOpen = true,
   ) {
     // Like openAuditLog: continue after what the file already holds.
     this.nextSeq = disk.lastSeq + 1;
+    if (syncOnOpen) this.sync();
   }
 
   /** Recorded, not yet appended to the file. */

@@ -75,6 +75,8 @@ export class SimServer {
       world.auditDisk,
       () => new Date(world.wallMs()),
       (lo, hi) => world.rng.int(lo, hi),
+      // Planted: the start trusts a killed run's unsynced log lines (the fixed "recover-unsynced").
+      world.options.plant !== 'trust-unsynced',
     );
     const audit =
       world.options.plant === 'drop-audit'

@@ -35,7 +35,7 @@ for (let seed = from; seed <= to; seed++) {
   totalSteps += Number(/steps?=(\d+)/.exec(result.output)?.[1] ?? 0);
   crashes += result.stats.crashes;
   acked += result.stats.acked;
-  for (const match of result.output.matchAll(/\b(retention|recover-unsynced)=(\d+)/g)) {
+  for (const match of result.output.matchAll(/\b(retention)=(\d+)/g)) {
     const gap = match[1] as string;
     totals.set(gap, (totals.get(gap) ?? 0) + Number(match[2]));
   }
