@@ -124,7 +124,7 @@ export interface LedgerBackend {
   pendingOperatorActions(limit?: number): Promise<OperatorAction[]>;
   ackOperatorActions(upToId: number): Promise<void>;
   /** Forget applied ids older than `olderThanMs` (never less than 24 h). Returns how many went. */
-  pruneApplied(olderThanMs: number): Promise<number>;
+  pruneApplied(olderThanMs: number, notAfterMs?: number): Promise<number>;
   /** Enrol (or re-enrol) terminal `id` with `fingerprint` as its only certificate; its cash account is kept. */
   enrollTerminal(input: { id: string; fingerprint: string }): Promise<{ reenrolled: boolean }>;
   /** False when no active terminal has that id; cash there stops at once. */
@@ -282,8 +282,8 @@ export class SqliteLedgerBackend implements LedgerBackend {
   ackOperatorActions(upToId: number) {
     return this.writer.submit((s) => s.ackOperatorActions(upToId));
   }
-  pruneApplied(olderThanMs: number) {
-    return this.writer.submit((s) => s.pruneApplied(olderThanMs));
+  pruneApplied(olderThanMs: number, notAfterMs?: number) {
+    return this.writer.submit((s) => s.pruneApplied(olderThanMs, notAfterMs));
   }
   enrollTerminal(input: { id: string; fingerprint: string }) {
     return this.writer.submit((s) => enrollTerminal(s, { ...input, nowIso: new Date(this.#clock()).toISOString() }));

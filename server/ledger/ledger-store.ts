@@ -157,10 +157,13 @@ export class LedgerStore extends LedgerReads {
     }) as { ok: true } | { ok: false; code: 'UNKNOWN_ACCOUNT' | 'NONZERO_BALANCE' };
   }
 
-  /** Forget applied ids older than `olderThanMs` (never less than 24 h). Returns how many went. */
-  pruneApplied(olderThanMs: number): number {
+  /**
+   * Forget applied ids older than `olderThanMs` (never less than 24 h) and stamped before
+   * `notAfterMs` (applied-retention.ts: this run's ids by running time). Returns how many went.
+   */
+  pruneApplied(olderThanMs: number, notAfterMs = Number.MAX_SAFE_INTEGER): number {
     const age = Math.max(olderThanMs, MIN_APPLIED_RETENTION_MS);
-    return this.sql.pruneApplied.run(this.clock() - age).changes;
+    return this.sql.pruneApplied.run(Math.min(this.clock() - age, notAfterMs)).changes;
   }
 
   /** Queue an operator action (taken by the CLI) for the server's audit log. Never holds a secret. */

@@ -6,6 +6,7 @@
  */
 import type { AuditSink } from '../../audit/index.js';
 import type { AuthAccountStore } from '../auth/types.js';
+import { RunRetention } from '../ledger/applied-retention.js';
 import type { AuditedOutcome } from '../ledger/index.js';
 import { PgAddressSlots } from '../ledger/postgres/pg-address-slots.js';
 import { PgOutboxDrain } from '../ledger/postgres/pg-outbox-drain.js';
@@ -46,6 +47,8 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
     isNameLocked: (user) => ledger.nameLocked(user),
   };
   const { threshold, lockoutMs } = options.lockout;
+  // The applied ids are stamped by the database's clock (or the test clock), so the run starts there.
+  const retention = new RunRetention(await ledger.nowMs());
   const addressSlots = new PgAddressSlots(ledger.pool, options.clock);
   return {
     kind: 'postgres',
@@ -92,7 +95,7 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
       return claimed.length;
     },
     prune: async (appliedRetentionMs) => {
-      await ledger.pruneApplied(appliedRetentionMs);
+      await ledger.pruneApplied(appliedRetentionMs, retention.notAfterMs(appliedRetentionMs));
       await ledger.pruneLoginFailures();
       await addressSlots.prune();
     },

@@ -4,6 +4,7 @@
  * thread (production) or on the main thread (`--no-ledger-worker`).
  */
 import type { AuditSink } from '../../audit/index.js';
+import { RunRetention } from '../ledger/applied-retention.js';
 import {
   type AuditedOutcome,
   AuditOutboxDrain,
@@ -50,7 +51,7 @@ interface LedgerMutations {
   /** Lockout and enrolment writes, serialised with the mutations. */
   login(job: LoginJob): Promise<LoginJobOutcome>;
   /** Forget applied ids older than the retention. */
-  prune(olderThanMs: number): Promise<number>;
+  prune(olderThanMs: number, notAfterMs: number): Promise<number>;
   readonly queueDepth: number;
   close(): Promise<void>;
 }
@@ -72,6 +73,7 @@ export async function openSqliteBankLedger(options: SqliteBankLedgerOptions): Pr
       )
     : inThreadMutations(new LedgerWriter(store, options.hooks), config);
   const { threshold, lockoutMs } = options.lockout;
+  const retention = new RunRetention(clock());
   const loginSuccess = async (user: string, accountId: number, totpStep: number | null) => {
     const out = await writer.login({ op: 'login_success', user, accountId, totpStep, nowMs: clock() });
     return out.op === 'login_success' && out.active;
@@ -127,7 +129,7 @@ export async function openSqliteBankLedger(options: SqliteBankLedgerOptions): Pr
       return pending.length;
     },
     prune: async (appliedRetentionMs) => {
-      await writer.prune(appliedRetentionMs);
+      await writer.prune(appliedRetentionMs, retention.notAfterMs(appliedRetentionMs));
       await writer.login({ op: 'prune_login_failures', nowMs: clock() });
     },
     closeWriter: () => writer.close(),
@@ -140,7 +142,7 @@ function workerMutations(client: LedgerWorkerClient, store: LedgerStore): Ledger
   return {
     mutate: (target, request, prepared, audit) => client.mutate(target, request, prepared, audit),
     login: (job) => client.login(job),
-    prune: async (olderThanMs) => store.pruneApplied(olderThanMs),
+    prune: async (olderThanMs, notAfterMs) => store.pruneApplied(olderThanMs, notAfterMs),
     get queueDepth() {
       return client.queueDepth;
     },
@@ -155,7 +157,7 @@ function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMu
         withOutbox(s.database, audit, request, () => applyMutation(s, { ...target, config }, request, prepared)),
       ),
     login: (job) => writer.submit((s) => applyLoginJob(s, job)),
-    prune: (olderThanMs) => writer.submit((s) => s.pruneApplied(olderThanMs)),
+    prune: (olderThanMs, notAfterMs) => writer.submit((s) => s.pruneApplied(olderThanMs, notAfterMs)),
     get queueDepth() {
       return writer.queueDepth;
     },

@@ -27,6 +27,9 @@ interface Applied {
   /** The transaction the id moved money in; null for ops without one (update_contact). */
   txSeq: number | null;
   createdMs: number;
+  /** Simulated time (no jumps) and the server's run when it was applied. */
+  realMs: number;
+  epoch: number;
 }
 
 /** One request's job in a writer turn and what the server's code answered for it. */
@@ -50,6 +53,8 @@ export class Oracle {
   /** Ids whose outbox rows a recovery deleted while their log records were not yet synced. */
   private readonly trustedUnsynced = new Set<string>();
   private readonly unrecorded = new Set<string>();
+  /** Ids applied again after they were over 24 h old in simulated time too (allowed). */
+  private readonly expired = new Set<string>();
   private lastSeq = 0;
   private readonly q: ReturnType<typeof prepareOracleQueries>;
   private readonly cashProblem: () => string | null;
@@ -62,6 +67,8 @@ export class Oracle {
     private readonly rules: { dailyWithdrawalLimitCents: number; reversalWindowSec: number },
     /** The fingerprint on record for a terminal now (the operator re-enrols with a new one). */
     private readonly fingerprintOf: (terminal: string) => string | undefined,
+    /** The server's current run and the simulated time, which no clock jump moves. */
+    private readonly run: () => { epoch: number; realMs: number },
   ) {
     this.q = prepareOracleQueries(db);
     this.cashProblem = prepareCashChecks(db);
@@ -135,15 +142,13 @@ export class Oracle {
         }
         if (!outcome.replayed) {
           if (before.has(id)) {
-            if (this.pruned(id)) {
-              this.gap('retention', id, `${id} was applied again after the server pruned its id (forward clock jump)`);
-            } else this.fail(`${id} was applied before, yet answered as new (not replayed)`);
+            this.judgeForgotten(id, `${id} was applied before, yet answered as new (not replayed)`);
           }
           freshAnswers.set(id, (freshAnswers.get(id) ?? 0) + 1);
         }
       } else if (outcome.code === 'IDEMPOTENCY_CONFLICT') {
         this.fail(`${id} re-sent with identical content was refused IDEMPOTENCY_CONFLICT`);
-      } else if (!UNKNOWN_OUTCOME_CODES.has(outcome.code) && before.has(id) && !this.pruned(id)) {
+      } else if (!UNKNOWN_OUTCOME_CODES.has(outcome.code) && before.has(id) && this.forgotten(id) === null) {
         this.fail(`${id} was applied before, yet refused ${outcome.code}`);
       }
     }
@@ -161,15 +166,14 @@ export class Oracle {
       const known = this.applied.get(id);
       if (known) {
         if (known.txSeq === txSeq) continue;
-        if (!this.pruned(id)) this.fail(`${id} applied twice: first as ${fmt(known.txSeq)}, now as ${fmt(txSeq)}`);
-        this.gap('retention', id, `${id} applied twice (${fmt(known.txSeq)}, ${fmt(txSeq)}): its id was pruned`);
+        this.judgeForgotten(id, `${id} applied twice: first as ${fmt(known.txSeq)}, now as ${fmt(txSeq)}`);
       }
       if (txSeq !== null) {
         const other = this.claims.get(txSeq);
         if (other !== undefined) this.fail(`${formatTxId(txSeq)} is claimed by both ${other} and ${id}`);
         this.claims.set(txSeq, id);
       }
-      this.applied.set(id, { txSeq, createdMs: row.created_ms });
+      this.applied.set(id, { txSeq, createdMs: row.created_ms, ...this.run() });
       // The process dies between this COMMIT and the audit record: the record is never made.
       if (answersLost) this.unrecorded.add(id);
       if (this.lockedAccounts.has(item.accountId)) {
@@ -198,15 +202,38 @@ export class Oracle {
     }
   }
 
-  /** The id's first application is over 24 h old by the server's clock: the server may have forgotten it. */
-  private pruned(id: string): boolean {
+  /**
+   * Whether the server may have forgotten the id (its stamp is over 24 h old by the server's
+   * clock), and with what right: `expired` when it is over 24 h old in simulated time too;
+   * `jumped` when only a forward clock jump makes it look old and it was applied in an earlier
+   * run (the known gap "retention": a restart loses the running time); null when the server
+   * must still know it (the same run's ids are aged by running time, applied-retention.ts).
+   */
+  private forgotten(id: string): 'expired' | 'jumped' | null {
     const applied = this.applied.get(id);
-    return applied !== undefined && applied.createdMs < this.wallMs() - APPLIED_RETENTION_MS;
+    if (applied === undefined || applied.createdMs >= this.wallMs() - APPLIED_RETENTION_MS) return null;
+    const run = this.run();
+    if (run.realMs - applied.realMs >= APPLIED_RETENTION_MS) return 'expired';
+    return applied.epoch < run.epoch ? 'jumped' : null;
   }
 
-  /** Applied a second time under the known gap "retention": its later checks follow from that. */
+  /** An id applied again: allowed once expired, the known gap after a jump across a restart, else `violation`. */
+  private judgeForgotten(id: string, violation: string): void {
+    const forgotten = this.forgotten(id);
+    if (forgotten === null) this.fail(violation);
+    if (forgotten === 'expired') this.expired.add(id);
+    else {
+      this.gap(
+        'retention',
+        id,
+        `${id} was applied again after the server pruned its id (forward clock jump across a restart)`,
+      );
+    }
+  }
+
+  /** Applied a second time after its id was rightly or (known gap) wrongly forgotten: its later checks follow from that. */
   private reapplied(id: string): boolean {
-    return this.gapIds.retention.has(id);
+    return this.gapIds.retention.has(id) || this.expired.has(id);
   }
 
   private isCommitted(item: TurnItem): boolean {

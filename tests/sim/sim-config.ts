@@ -10,6 +10,8 @@ export const PLANTED_BUGS = [
   'ignore-lock',
   'no-outbox',
   'trust-unsynced',
+  // The fixed "retention" within one run: applied ids pruned by wall-clock age alone.
+  'wall-clock-retention',
 ] as const;
 export type PlantedBug = (typeof PLANTED_BUGS)[number];
 
@@ -20,8 +22,11 @@ export type PlantedBug = (typeof PLANTED_BUGS)[number];
  * transaction) and "recover-unsynced" (fixed by syncing audit.log when the audit writer opens,
  * before the outbox recovery trusts it) are strict invariants now; the plants "no-outbox",
  * "ignore-lock" and "trust-unsynced" show the checks still catch them.
- * - retention: applied ids are pruned by age on the wall clock, so after a forward jump of
- *   more than 24 h a re-send of an id applied seconds before is applied again.
+ * - retention: applied ids are pruned by age on the wall clock, and only the ids of the running
+ *   server are also aged by its running time (applied-retention.ts), so after a forward jump of
+ *   more than 24 h while the server was down, a re-send of an id applied seconds before the
+ *   crash can be applied again. (Within one run it is fixed; the plant "wall-clock-retention"
+ *   undoes that fix.)
  */
 export const KNOWN_GAPS = ['retention'] as const;
 export type KnownGap = (typeof KNOWN_GAPS)[number];

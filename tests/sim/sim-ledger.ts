@@ -111,10 +111,10 @@ export class SimLedger implements SessionLedger {
   }
 
   /** app.ts prunes through the writer, as a job of its own. */
-  prune(olderThanMs: number): void {
+  prune(olderThanMs: number, notAfterMs: number): void {
     if (!this.alive) return;
     this.prunes.push(() => {
-      this.writer.submit((s) => s.pruneApplied(olderThanMs)).catch(() => {});
+      this.writer.submit((s) => s.pruneApplied(olderThanMs, notAfterMs)).catch(() => {});
     });
     this.scheduleTurn();
   }

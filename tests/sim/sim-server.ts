@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WireErrorCode } from '../../protocol/index.js';
+import { RunRetention } from '../../server/ledger/applied-retention.js';
 import {
   AuditOutboxDrain,
   DEFAULT_LEDGER_CONFIG,
@@ -46,6 +47,7 @@ export class SimServer {
   private ledger: SimLedger | null = null;
   private audit: SimAuditSink | null = null;
   private outbox: AuditOutboxDrain | null = null;
+  private retention: RunRetention | null = null;
   private services: SessionServices | null = null;
   private readonly connections = new Set<ServerConnection>();
   readonly config: LedgerConfig;
@@ -92,6 +94,8 @@ export class SimServer {
         : sink;
     this.store = store;
     this.ledger = ledger;
+    // As the bank ledger's wiring does at open: this run's ids are also aged by running time.
+    this.retention = new RunRetention(world.wallMs(), () => world.loop.nowUs / US_PER_MS);
     this.audit = sink;
     this.services = {
       authenticator: {
@@ -220,7 +224,13 @@ export class SimServer {
   private schedulePrune(epoch: number): void {
     this.world.loop.after(this.world.profile.pruneEveryMs * US_PER_MS, 'prune applied ids', () => {
       if (!this.isCurrent(epoch)) return;
-      this.ledger?.prune(24 * 3600 * 1000);
+      const retentionMs = 24 * 3600 * 1000;
+      // Planted: wall-clock age alone decides (the fixed "retention" finding within one run).
+      const notAfter =
+        this.world.options.plant === 'wall-clock-retention'
+          ? Number.MAX_SAFE_INTEGER
+          : (this.retention?.notAfterMs(retentionMs) ?? Number.MAX_SAFE_INTEGER);
+      this.ledger?.prune(retentionMs, notAfter);
       this.schedulePrune(epoch);
     });
   }

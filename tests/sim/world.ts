@@ -142,6 +142,7 @@ export class World {
       this.wallMs,
       this.server.config,
       (terminal) => this.certificates.get(terminal)?.fingerprint,
+      () => ({ epoch: this.server.epoch, realMs: this.loop.nowUs / US_PER_MS }),
     );
     // The operator fills every machine before the bank opens.
     for (const id of this.terminalIds) this.moveCash(id, 'load', this.profile.initialCashCents);

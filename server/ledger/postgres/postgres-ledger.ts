@@ -289,15 +289,27 @@ export class PostgresLedger implements LedgerBackend {
     await this.#query('DELETE FROM operator_actions WHERE id <= $1', [upToId]);
   }
 
-  async pruneApplied(olderThanMs: number): Promise<number> {
+  /** As LedgerStore.pruneApplied: older than `olderThanMs` (at least 24 h) and stamped before `notAfterMs`. */
+  async pruneApplied(olderThanMs: number, notAfterMs = Number.MAX_SAFE_INTEGER): Promise<number> {
     const age = Math.max(olderThanMs, MIN_APPLIED_RETENTION_MS);
     const rows = await this.#query(
       `DELETE FROM applied_requests
-       WHERE created_ms < COALESCE($1, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) - $2
+       WHERE created_ms < LEAST(COALESCE($1, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) - $2, $3)
        RETURNING 1`,
-      [this.#nowMs(), age],
+      [this.#nowMs(), age, notAfterMs],
     );
     return rows.length;
+  }
+
+  /** Now on the clock that stamps this ledger's rows: the test clock, or the database's. */
+  async nowMs(): Promise<number> {
+    const own = this.#nowMs();
+    if (own !== null) return own;
+    const rows = await this.#query<{ now: string }>(
+      'SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now',
+      [],
+    );
+    return Number(rows[0]?.now);
   }
 
   loginFailure(user: string, threshold: number, lockoutMs: number) {

@@ -228,6 +228,17 @@ describe.each(BACKENDS)('ledger requests on %s', (kind) => {
       expect(await bank.ledger.findApplied(bank.target('alice').accountId, id)).toBeNull();
     });
 
+    it('keeps applied ids stamped at or after the run guard (applied-retention.ts), however old by the clock', async () => {
+      const bank = await Bank.open(env);
+      const id = freshId();
+      const stamped = env.clock.now;
+      await bank.ok('alice', { id, op: 'deposit', amountCents: 1 });
+      env.clock.advance(30 * 3600 * 1000);
+      expect(await bank.ledger.pruneApplied(1000, stamped)).toBe(0);
+      expect(await bank.ledger.findApplied(bank.target('alice').accountId, id)).not.toBeNull();
+      expect(await bank.ledger.pruneApplied(1000, stamped + 1)).toBe(1);
+    });
+
     it('queues operator actions in order until acknowledged', async () => {
       const bank = await Bank.open(env, []);
       await bank.ledger.enqueueOperatorAction({ action: 'lock', user: 'alice' });
