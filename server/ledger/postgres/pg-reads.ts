@@ -57,3 +57,17 @@ export async function listAlerts(pool: pg.Pool, options: { limit?: number } = {}
   const { rows } = await pool.query<AlertRow>('SELECT * FROM fraud_alerts ORDER BY id DESC LIMIT $1', [limit]);
   return rows.map(toAlert);
 }
+
+/** The applied id's fingerprint and original response, or null if the id is new (or pruned). */
+export async function findApplied(
+  pool: pg.Pool,
+  accountId: number,
+  requestId: string,
+): Promise<{ requestHash: string; response: Record<string, unknown> } | null> {
+  const { rows } = await pool.query<{ request_hash: string; response: string }>(
+    'SELECT request_hash, response FROM applied_requests WHERE account_id = $1 AND request_id = $2',
+    [accountId, requestId],
+  );
+  const row = rows[0];
+  return row ? { requestHash: row.request_hash, response: JSON.parse(row.response) as Record<string, unknown> } : null;
+}

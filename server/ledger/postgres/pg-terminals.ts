@@ -8,6 +8,7 @@ import {
   type TerminalRow,
   toTerminalRecord as toRecord,
 } from '../terminal-ledger.js';
+import { databaseNowMs } from './pg-clock.js';
 
 /** The same shapes as the SQLite ledger's terminals: one record and one outcome for both backends. */
 export type PgTerminalRecord = TerminalRecord;
@@ -36,12 +37,8 @@ export class PostgresTerminals {
   }
 
   /** The test clock, else the database's (not this instance's). */
-  async #nowMs(client: pg.PoolClient | pg.Pool = this.#pool): Promise<number> {
-    if (this.#clock) return this.#clock();
-    const { rows } = await client.query<{ now: number }>(
-      'SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now',
-    );
-    return rows[0]?.now as number;
+  #nowMs(client: pg.PoolClient | pg.Pool = this.#pool): Promise<number> {
+    return databaseNowMs(client, this.#clock);
   }
 
   async #tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -21,11 +21,12 @@ import {
 import type { VerifyReport } from '../ledger-verify.js';
 import { requestHash } from '../request-hash.js';
 import { closeAccount, exportAccount, recordFailedLogin, setLocked } from './pg-accounts.js';
+import { DB_NOW_MS, databaseNowMs } from './pg-clock.js';
 import { PostgresLogins } from './pg-logins.js';
 import { configJson, mutateParams, replayOutcome } from './pg-mutate.js';
 import { callMutate, writeOutboxRows } from './pg-mutate-call.js';
 import { claimOperatorActions, enqueueOperatorAction, pendingOperatorActions } from './pg-operator-actions.js';
-import { historyPage, listAccounts, listAlerts } from './pg-reads.js';
+import { findApplied, historyPage, listAccounts, listAlerts } from './pg-reads.js';
 import { type AccountRow, toRecord } from './pg-rows.js';
 import { checkSchemaVersion, migratePostgres } from './pg-schema.js';
 import { type PgCashMoveOutcome, type PgTerminalRecord, PostgresTerminals } from './pg-terminals.js';
@@ -157,15 +158,8 @@ export class PostgresLedger implements LedgerBackend {
     return this.#guard(historyPage(this.pool, accountId, limit, before));
   }
 
-  async findApplied(accountId: number, requestId: string) {
-    const rows = await this.#query<{ request_hash: string; response: string }>(
-      'SELECT request_hash, response FROM applied_requests WHERE account_id = $1 AND request_id = $2',
-      [accountId, requestId],
-    );
-    const row = rows[0];
-    return row
-      ? { requestHash: row.request_hash, response: JSON.parse(row.response) as Record<string, unknown> }
-      : null;
+  findApplied(accountId: number, requestId: string) {
+    return this.#guard(findApplied(this.pool, accountId, requestId));
   }
 
   async checkReplay(accountId: number, request: MutatingRequest): Promise<MutationOutcome | null> {
@@ -293,23 +287,15 @@ export class PostgresLedger implements LedgerBackend {
   async pruneApplied(olderThanMs: number, notAfterMs = Number.MAX_SAFE_INTEGER): Promise<number> {
     const age = Math.max(olderThanMs, MIN_APPLIED_RETENTION_MS);
     const rows = await this.#query(
-      `DELETE FROM applied_requests
-       WHERE created_ms < LEAST(COALESCE($1, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) - $2, $3)
-       RETURNING 1`,
+      `DELETE FROM applied_requests WHERE created_ms < LEAST(COALESCE($1, ${DB_NOW_MS}) - $2, $3) RETURNING 1`,
       [this.#nowMs(), age, notAfterMs],
     );
     return rows.length;
   }
 
   /** Now on the clock that stamps this ledger's rows: the test clock, or the database's. */
-  async nowMs(): Promise<number> {
-    const own = this.#nowMs();
-    if (own !== null) return own;
-    const rows = await this.#query<{ now: string }>(
-      'SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now',
-      [],
-    );
-    return Number(rows[0]?.now);
+  nowMs(): Promise<number> {
+    return this.#guard(databaseNowMs(this.pool, this.#clock));
   }
 
   loginFailure(user: string, threshold: number, lockoutMs: number) {
