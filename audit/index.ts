@@ -31,6 +31,11 @@
  * @packageDocumentation
  */
 
+/**
+ * What a command-line program's commands share (bank-audit's, and bank-server's too): where a
+ * command writes, the expected way to fail, and commander's whole-number option parser.
+ */
+export { CliError, type CliIo, integerOption, processIo } from './cli/cli-io.js';
 /** Stable error codes of this package. */
 export { AUDIT_ERRORS, AuditError, type AuditErrorCode } from './errors.js';
 /** Event types and the normalization/redaction both logs apply. */
