@@ -31,11 +31,18 @@
  * @packageDocumentation
  */
 
+/**
+ * What a command-line program's commands share (bank-audit's, and bank-server's too): where a
+ * command writes, the expected way to fail, and commander's whole-number option parser.
+ */
+export { CliError, type CliIo, integerOption, processIo } from './cli/cli-io.js';
 /** Stable error codes of this package. */
 export { AUDIT_ERRORS, AuditError, type AuditErrorCode } from './errors.js';
 /** Event types and the normalization/redaction both logs apply. */
 export { type AuditEvent, type AuditEventInput, normalizeAuditEvent } from './events/audit-event.js';
 export { isSecretKeyName, REDACTED, redactDetail } from './events/redact.js';
+/** Replacing a file atomically (temp file, fsync, rename) and making the rename durable. */
+export { type ReplaceFileHooks, replaceFileAtomic, syncDir } from './files/replace-file.js';
 export { signingKeyFingerprint } from './keys/fingerprint.js';
 /** Key files: auditor pairs for `keygen`, the server's keys under `<data-dir>/keys`. */
 export {

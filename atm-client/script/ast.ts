@@ -1,28 +1,45 @@
-import type { ReversalReason } from '../../protocol/index.js';
+import type { RequestBody } from '../../protocol/index.js';
 import type { ClientErrorCode } from '../client/types.js';
+
+/** A statement's kind as the op it sends: `open-account` → `open_account`. */
+type OpOf<K extends string> = K extends `${infer Head}-${infer Rest}` ? `${Head}_${OpOf<Rest>}` : K;
+
+/**
+ * A statement that is one request as the wire has it: the request body's own fields
+ * (protocol/message-types.ts), `kind` in place of `op`.
+ */
+type RequestStatement<K extends string> = K extends string
+  ? { kind: K } & Omit<Extract<RequestBody, { op: OpOf<K> }>, 'op'>
+  : never;
 
 /** One statement of an ATM script, with everything it needs already checked and expanded. */
 export type Statement =
   | { kind: 'connect'; host?: string; port?: number }
   | { kind: 'login'; user: string; password: string; totp?: string }
   | { kind: 'register'; user: string; password: string }
-  | { kind: 'balance' }
-  | { kind: 'deposit'; amountCents: number }
-  | { kind: 'withdraw'; amountCents: number }
-  | { kind: 'transfer'; to: string; amountCents: number }
-  /** `txId: 'last'` reverses the most recent successful withdrawal of the script. */
-  | { kind: 'reverse'; txId: string; reason: ReversalReason }
-  | { kind: 'history'; limit?: number; before?: string }
-  | { kind: 'ping' }
+  /**
+   * `reverse last` (txId 'last') reverses the most recent successful withdrawal of the script.
+   * `serve` starts serving a customer (protocol/README.md §5.2): later ops apply to them until `release`.
+   */
+  | RequestStatement<
+      | 'balance'
+      | 'deposit'
+      | 'withdraw'
+      | 'transfer'
+      | 'reverse'
+      | 'history'
+      | 'ping'
+      | 'update-contact'
+      | 'totp-confirm'
+      | 'logout'
+      | 'serve'
+      | 'release'
+      | 'open-account'
+    >
+  /** The current password and the new one (the wire calls it `new`). */
   | { kind: 'change-password'; current: string; next: string }
-  | { kind: 'update-contact'; email?: string; phone?: string }
+  /** The password is the one the script logged in with. */
   | { kind: 'totp-enroll' }
-  | { kind: 'totp-confirm'; code: string }
-  | { kind: 'logout' }
-  /** Teller sessions (protocol/README.md §5.2): later ops apply to the customer served. */
-  | { kind: 'serve'; user: string; password: string; totp?: string }
-  | { kind: 'release' }
-  | { kind: 'open-account'; user: string; password: string }
   | { kind: 'expect-ok' }
   | { kind: 'expect-error'; code: ClientErrorCode }
   | { kind: 'expect-balance'; amountCents: number }

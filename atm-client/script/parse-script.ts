@@ -55,6 +55,23 @@ function credentialsCommand(kind: 'login' | 'serve'): CommandSpec {
   };
 }
 
+/** A command of one word that takes no arguments. */
+function bareCommand(kind: 'balance' | 'ping' | 'totp-enroll' | 'logout' | 'release'): CommandSpec {
+  return { usage: kind, parse: (args) => (args.length ? bad('') : ok({ kind }, kind)) };
+}
+
+/** `register` and `open-account`: a user and its password; the password is masked in the echo. */
+function newAccountCommand(kind: 'register' | 'open-account'): CommandSpec {
+  return {
+    usage: `${kind} <user> <password>`,
+    parse: (args) => {
+      const [user, password] = args;
+      if (args.length !== 2 || user === undefined || password === undefined) return bad('');
+      return ok({ kind, user, password }, `${kind} ${user} ${SECRET_MASK}`);
+    },
+  };
+}
+
 /** Every command with its usage line and argument rules: the grammar in one table. */
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   connect: {
@@ -69,15 +86,8 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     },
   },
   login: credentialsCommand('login'),
-  register: {
-    usage: 'register <user> <password>',
-    parse: (args) => {
-      const [user, password] = args;
-      if (args.length !== 2 || user === undefined || password === undefined) return bad('');
-      return ok({ kind: 'register', user, password }, `register ${user} ${SECRET_MASK}`);
-    },
-  },
-  balance: { usage: 'balance', parse: (args) => (args.length ? bad('') : ok({ kind: 'balance' }, 'balance')) },
+  register: newAccountCommand('register'),
+  balance: bareCommand('balance'),
   deposit: {
     usage: 'deposit <amount>',
     parse: (args) => moneyOp('deposit', args),
@@ -125,7 +135,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       return ok(statement, ['history', ...args].join(' '));
     },
   },
-  ping: { usage: 'ping', parse: (args) => (args.length ? bad('') : ok({ kind: 'ping' }, 'ping')) },
+  ping: bareCommand('ping'),
   'change-password': {
     usage: 'change-password <current> <new>',
     parse: (args) => {
@@ -149,10 +159,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       return ok(statement, ['update-contact', ...args].join(' '));
     },
   },
-  'totp-enroll': {
-    usage: 'totp-enroll',
-    parse: (args) => (args.length ? bad('') : ok({ kind: 'totp-enroll' }, 'totp-enroll')),
-  },
+  'totp-enroll': bareCommand('totp-enroll'),
   'totp-confirm': {
     usage: 'totp-confirm <code>',
     parse: (args) => {
@@ -162,17 +169,10 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       return ok({ kind: 'totp-confirm', code }, `totp-confirm ${SECRET_MASK}`);
     },
   },
-  logout: { usage: 'logout', parse: (args) => (args.length ? bad('') : ok({ kind: 'logout' }, 'logout')) },
+  logout: bareCommand('logout'),
   serve: credentialsCommand('serve'),
-  release: { usage: 'release', parse: (args) => (args.length ? bad('') : ok({ kind: 'release' }, 'release')) },
-  'open-account': {
-    usage: 'open-account <user> <password>',
-    parse: (args) => {
-      const [user, password] = args;
-      if (args.length !== 2 || user === undefined || password === undefined) return bad('');
-      return ok({ kind: 'open-account', user, password }, `open-account ${user} ${SECRET_MASK}`);
-    },
-  },
+  release: bareCommand('release'),
+  'open-account': newAccountCommand('open-account'),
   expect: {
     usage: 'expect ok | expect error <CODE> | expect balance <amount> | expect entries <count>',
     parse: (args) => {

@@ -26,39 +26,22 @@ export function tokenizeLine(line: string, vars: Readonly<Record<string, string 
     if (c === '#') break;
     let text = '';
     let quoted = false;
+    // Inside a pair of quotes: blanks and `#` are text, and `\` escapes `"` or `\`.
+    let inQuotes = false;
     while (i < line.length) {
       const ch = line[i] as string;
-      if (ch === ' ' || ch === '\t' || ch === '\r') break;
+      if (!inQuotes && (ch === ' ' || ch === '\t' || ch === '\r')) break;
       if (ch === '"') {
         quoted = true;
+        inQuotes = !inQuotes;
         i += 1;
-        let closed = false;
-        while (i < line.length) {
-          const q = line[i] as string;
-          if (q === '"') {
-            closed = true;
-            i += 1;
-            break;
-          }
-          if (q === '\\') {
-            const next = line[i + 1];
-            if (next !== '"' && next !== '\\')
-              return { ok: false, message: 'inside quotes, \\ may only escape " or \\' };
-            text += next;
-            i += 2;
-            continue;
-          }
-          if (q === '$') {
-            const expanded = expand(line, i, vars);
-            if (!expanded.ok) return expanded;
-            text += expanded.text;
-            i = expanded.end;
-            continue;
-          }
-          text += q;
-          i += 1;
-        }
-        if (!closed) return { ok: false, message: 'unclosed quote' };
+        continue;
+      }
+      if (inQuotes && ch === '\\') {
+        const next = line[i + 1];
+        if (next !== '"' && next !== '\\') return { ok: false, message: 'inside quotes, \\ may only escape " or \\' };
+        text += next;
+        i += 2;
         continue;
       }
       if (ch === '$') {
@@ -71,6 +54,7 @@ export function tokenizeLine(line: string, vars: Readonly<Record<string, string 
       text += ch;
       i += 1;
     }
+    if (inQuotes) return { ok: false, message: 'unclosed quote' };
     tokens.push({ text, quoted });
   }
   return { ok: true, tokens };

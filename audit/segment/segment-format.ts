@@ -114,15 +114,15 @@ export function headerHash(headerLine: string): Buffer {
   return createHash('sha256').update(HEADER_DOMAIN).update(headerLine, 'utf8').digest();
 }
 
+/** Every body line's chain value: SHA-256(h_{i-1} || u64be(i) || tag || u64be(seq) || fields...). */
+function chainHash(prev: Uint8Array, i: number, tag: Buffer, seq: number, ...fields: Uint8Array[]): Buffer {
+  const h = createHash('sha256').update(prev).update(u64be(i)).update(tag).update(u64be(seq));
+  for (const field of fields) h.update(field);
+  return h.digest();
+}
+
 export function recordHash(prev: Uint8Array, i: number, seq: number, nonce: Uint8Array, box: Uint8Array): Buffer {
-  return createHash('sha256')
-    .update(prev)
-    .update(u64be(i))
-    .update(TAG_RECORD)
-    .update(u64be(seq))
-    .update(nonce)
-    .update(box)
-    .digest();
+  return chainHash(prev, i, TAG_RECORD, seq, nonce, box);
 }
 
 export function checkpointMessage(prev: Uint8Array, i: number, seq: number): Buffer {
@@ -130,13 +130,7 @@ export function checkpointMessage(prev: Uint8Array, i: number, seq: number): Buf
 }
 
 export function checkpointHash(prev: Uint8Array, i: number, seq: number, sig: Uint8Array): Buffer {
-  return createHash('sha256')
-    .update(prev)
-    .update(u64be(i))
-    .update(TAG_CHECKPOINT)
-    .update(u64be(seq))
-    .update(sig)
-    .digest();
+  return chainHash(prev, i, TAG_CHECKPOINT, seq, sig);
 }
 
 /** What a close signs; with `next` it is a rotating close (a different domain and tag). */
@@ -159,9 +153,8 @@ export function closeHash(
   sig: Uint8Array,
   next: Uint8Array | null = null,
 ): Buffer {
-  const h = createHash('sha256').update(prev).update(u64be(i));
-  if (next) return h.update(TAG_ROTATE).update(u64be(seq)).update(u64be(records)).update(next).update(sig).digest();
-  return h.update(TAG_CLOSE).update(u64be(seq)).update(u64be(records)).update(sig).digest();
+  if (next) return chainHash(prev, i, TAG_ROTATE, seq, u64be(records), next, sig);
+  return chainHash(prev, i, TAG_CLOSE, seq, u64be(records), sig);
 }
 
 /** Decoded binary fields of a body line, after strict base64 checks. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fromB64 } from '../../protocol/index.js';
 import { AuditError, isErrno } from '../errors.js';
+import { type ReplaceFileHooks, replaceFileAtomic, syncDir } from '../files/replace-file.js';
 
 /**
  * The auditor's own record of each chain (`bank-audit verify --state`, `bank-audit witness
@@ -105,36 +105,14 @@ function isHead(value: unknown): value is StateHead {
   );
 }
 
-export interface WriteStateHooks {
-  /** Test seam: runs after the new state is on disk under its temp name, before the rename. */
-  beforeRename?: () => void;
-}
-
 /**
  * Replace the state atomically: write a temp file beside it, fsync, rename over the old
  * one, fsync the folder. A crash at any point leaves either the old state or the new one.
  */
-export async function writeAuditState(file: string, state: AuditState, hooks: WriteStateHooks = {}): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
+export async function writeAuditState(file: string, state: AuditState, hooks: ReplaceFileHooks = {}): Promise<void> {
+  await replaceFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, 0o600, hooks);
   try {
-    await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`, 'utf8');
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  hooks.beforeRename?.();
-  await rename(temp, file);
-  try {
-    const dir = await open(dirname(file), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await syncDir(dirname(file));
   } catch {
     // Not every platform can fsync a directory.
   }

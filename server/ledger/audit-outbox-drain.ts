@@ -2,10 +2,11 @@ import { open, stat } from 'node:fs/promises';
 import type { Database } from 'better-sqlite3';
 import type { AuditEventInput, AuditSink } from '../../audit/index.js';
 import type { OutboxRow } from './audit-outbox.js';
+import { OutboxDrainBase } from './outbox-drain-base.js';
 
 /** Rows per drain step; bounds the time one step holds the event loop. */
 const DRAIN_BATCH = 1024;
-/** How often drained rows whose events are durable in both logs are deleted. */
+/** How often rows no outcome handed over are looked for, and drained rows durable in both logs deleted. */
 const PRUNE_INTERVAL_MS = 1000;
 const SCAN_CHUNK = 64 * 1024;
 
@@ -30,29 +31,21 @@ export interface AuditOutboxDrainOptions {
  *   reached the logs (rows drain in id order, so every older one did too); rows up to it are
  *   deleted, the rest are drained as new.
  */
-export class AuditOutboxDrain {
+export class AuditOutboxDrain extends OutboxDrainBase {
   readonly #db: Database;
-  readonly #audit: AuditSink;
-  readonly #onError: ((err: unknown) => void) | undefined;
   readonly #select;
   readonly #delete;
+  /** Rows commit in id order (one writer): everything up to here is recorded. */
   #lastId = 0;
   #prunedTo = 0;
-  #timer: NodeJS.Timeout | null = null;
-  #pruning: Promise<void> | null = null;
-  #closed = false;
-  /** The audit log failed: rows stay in the outbox for the next start, and pruning stops. */
-  #broken = false;
 
   constructor(options: AuditOutboxDrainOptions) {
+    super(options.audit, options.onError, PRUNE_INTERVAL_MS);
     this.#db = options.db;
-    this.#audit = options.audit;
-    this.#onError = options.onError;
     this.#select = this.#db.prepare('SELECT id, event FROM audit_outbox WHERE id > ? ORDER BY id LIMIT ?');
     this.#delete = this.#db.prepare('DELETE FROM audit_outbox WHERE id <= ?');
   }
 
-  /** Before the first drain: forget rows a crashed run already wrote to `plaintextLog` (null: no logs). */
   async recover(plaintextLog: string | null): Promise<{ alreadyLogged: number; pending: number }> {
     const row = this.#db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM audit_outbox').get() as {
       lo: number | null;
@@ -68,75 +61,36 @@ export class AuditOutboxDrain {
     return { alreadyLogged, pending: left.n };
   }
 
-  /**
-   * Rows a mutation committed, handed over with its outcome (in commit order, so in id
-   * order): recorded at once, without reading them back from the ledger.
-   */
-  accept(rows: readonly OutboxRow[] | undefined): void {
-    if (!rows || this.#closed) return;
-    for (const { id, event } of rows) {
-      if (id <= this.#lastId) continue;
-      this.#audit.record(withOutboxId(event, id));
-      this.#lastId = id;
-    }
-  }
-
-  /** Start the periodic drain (a safety net for rows no outcome handed over) and the pruning of logged rows. */
-  start(): void {
-    this.#timer ??= setInterval(() => {
-      this.drainNow();
-      this.#prune();
-    }, PRUNE_INTERVAL_MS);
-    this.#timer.unref();
-    this.drainNow();
-  }
-
-  /** Record every committed row not yet recorded, in id order. */
+  /** Record every committed row not yet recorded, in id order (synchronously: one SQLite read per batch). */
   drainNow(): number {
     let count = 0;
     try {
       for (;;) {
-        const rows = this.#select.all(this.#lastId, DRAIN_BATCH) as Array<{ id: number; event: string }>;
-        for (const { id, event } of rows) {
-          this.#audit.record(withOutboxId(event, id));
-          this.#lastId = id;
-        }
+        const rows = this.#select.all(this.#lastId, DRAIN_BATCH) as OutboxRow[];
+        for (const row of rows) this.record(row);
         count += rows.length;
         if (rows.length < DRAIN_BATCH) return count;
       }
     } catch (err) {
-      this.#onError?.(err);
+      this.onError?.(err);
       return count;
     }
   }
 
-  /** Drain what is left and wait until it is durable and deleted; the audit log is still open. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    this.drainNow();
-    await this.#pruning;
-    await this.#prune();
+  protected record({ id, event }: OutboxRow): boolean {
+    if (id <= this.#lastId) return false;
+    this.audit.record(withOutboxId(event, id));
+    this.#lastId = id;
+    return true;
   }
 
-  #prune(): Promise<void> {
-    if (this.#broken || this.#pruning || this.#lastId <= this.#prunedTo) return this.#pruning ?? Promise.resolve();
+  protected takeRecorded(): (() => void) | null {
+    if (this.#lastId <= this.#prunedTo) return null;
     const upTo = this.#lastId;
-    this.#pruning = this.#audit
-      .flush()
-      .then(() => {
-        this.#delete.run(upTo);
-        this.#prunedTo = upTo;
-      })
-      .catch((err: unknown) => {
-        this.#broken = true;
-        this.#onError?.(err);
-      })
-      .finally(() => {
-        this.#pruning = null;
-      });
-    return this.#pruning;
+    return () => {
+      this.#delete.run(upTo);
+      this.#prunedTo = upTo;
+    };
   }
 }
 

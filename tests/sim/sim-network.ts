@@ -69,8 +69,8 @@ export class SimLink {
     }
   }
 
-  /** Server → client. */
-  sendResponse(message: Record<string, unknown>): void {
+  /** Server → client: an answer's JSON text, as the engine encoded it. */
+  sendResponse(text: string): void {
     const { world } = this;
     if (this.cut || this.clientClosed) return;
     if (world.rng.chance(world.profile.cutBefore)) {
@@ -82,7 +82,6 @@ export class SimLink {
     const survivesCrash = world.rng.chance(0.5);
     const at = Math.max(this.toClientAt, sentAt + world.latencyUs());
     this.toClientAt = at;
-    const text = JSON.stringify(message);
     world.loop.after(at - sentAt, `c${this.id} response arrives`, () => {
       const crashLetThrough = this.crashedAtUs !== null && sentAt <= this.crashedAtUs && survivesCrash;
       if ((this.cut && !crashLetThrough) || this.clientClosed || this.clientNotified || !this.events) return;

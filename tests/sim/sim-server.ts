@@ -10,6 +10,7 @@ import {
   openLedger,
   verifyLedgerFile,
 } from '../../server/ledger/index.js';
+import { createServerMetrics } from '../../server/metrics.js';
 import type { RequestContext } from '../../server/session/request-handler.js';
 import type { SessionAccount, SessionServices } from '../../server/session/services.js';
 import { SimAuditSink } from './sim-audit.js';
@@ -21,11 +22,11 @@ import type { World } from './world.js';
 
 /**
  * The bank server: the real request handling (server/session/request-handler.ts) on the real
- * ledger, one incarnation per start. Per connection it keeps connection.ts's dispatch order
- * (mutations handed to the writer in order, reads after what came before, answers in request
- * order) and its audit rule (a mutation's records come through the audit outbox, committed with
- * it and drained by the REAL AuditOutboxDrain; other requests' records are queued, then the
- * answer is sent). A start recovers the outbox from the audit file as app.ts does (the file is
+ * ledger, one incarnation per start. Each connection runs the REAL request pipeline
+ * (server/session/request-pipeline.ts: mutations handed to the writer in order, reads after what
+ * came before, answers in request order) and its audit rule (a mutation's records come through
+ * the audit outbox, committed with it and drained by the REAL AuditOutboxDrain; other requests'
+ * records are queued, then the answer is sent). A start recovers the outbox from the audit file as app.ts does (the file is
  * written out for the drain's own reader). The connection state machine itself (handshake
  * bytes, sealing, idle timers) is not simulated.
  */
@@ -109,8 +110,12 @@ export class SimServer {
       pii: { seal: (text: string) => `sealed:${text.length}` },
       ledger,
       audit,
-      metrics: undefined as unknown as SessionServices['metrics'],
-      logger: undefined as unknown as SessionServices['logger'],
+      metrics: createServerMetrics(),
+      // The pipeline logs a request that failed inside the server (answered INTERNAL).
+      logger: {
+        error: (fields: { op?: string; err?: unknown }, message: string) =>
+          world.trace(`server: ${message} (${fields.op ?? '?'}): ${String(fields.err)}`),
+      } as unknown as SessionServices['logger'],
       limits: {
         idleTimeoutSec: 300,
         maxAmountCents: this.config.maxAmountCents,

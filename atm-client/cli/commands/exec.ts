@@ -243,33 +243,28 @@ export function registerExecCommand(program: Command, io: AtmIo): void {
     }),
   );
 
-  op(
-    'totp-confirm <code>',
-    'finish two-factor enrolment with a code from the authenticator',
-    ([code = ''], opts) => {
-      const checked = totpArg(code, 'the code');
-      return {
-        request: (s) => s.totpConfirm(checked, mutationOptions(opts)),
-        describe: (r) => `two-factor login enabled${replayed(r)}`,
-        json: (r) => ({ ...r, twoFactor: true }),
-      };
-    },
-    withIdOption,
-  );
-
-  op(
-    'totp-disable <code>',
-    'turn two-factor login off (the password and a current code from the authenticator)',
-    ([code = ''], opts) => {
-      const checked = totpArg(code, 'the code');
-      return {
-        request: (s) => s.totpDisable(resolveCredentials(opts, io).password, checked, mutationOptions(opts)),
-        describe: (r) => `two-factor login disabled${replayed(r)}`,
-        json: (r) => ({ ...r, twoFactor: false }),
-      };
-    },
-    withIdOption,
-  );
+  // Two-factor login on (finishing enrolment) or off: each takes a current code from the authenticator.
+  for (const [name, on, help] of [
+    ['totp-confirm', true, 'finish two-factor enrolment with a code from the authenticator'],
+    ['totp-disable', false, 'turn two-factor login off (the password and a current code from the authenticator)'],
+  ] as const) {
+    op(
+      `${name} <code>`,
+      help,
+      ([code = ''], opts) => {
+        const checked = totpArg(code, 'the code');
+        return {
+          request: (s) =>
+            on
+              ? s.totpConfirm(checked, mutationOptions(opts))
+              : s.totpDisable(resolveCredentials(opts, io).password, checked, mutationOptions(opts)),
+          describe: (r) => `two-factor login ${on ? 'enabled' : 'disabled'}${replayed(r)}`,
+          json: (r) => ({ ...r, twoFactor: on }),
+        };
+      },
+      withIdOption,
+    );
+  }
 
   op(
     'open-account <user>',

@@ -3,8 +3,9 @@ import type { BankSession } from '../../client/types.js';
 import { FormFields } from '../components/FormFields.js';
 import { Frame } from '../components/Frame.js';
 import { Notice } from '../components/Notice.js';
-import { CODE_FIELDS, PASSWORD_FIELD, USER_FIELD, userNameProblem } from '../fields.js';
-import { codeProblem, useCheckedForm } from '../hooks/use-checked-form.js';
+import { TotpCodeForm } from '../components/TotpCodeForm.js';
+import { PASSWORD_FIELD, USER_FIELD, userNameProblem } from '../fields.js';
+import { useCheckedForm } from '../hooks/use-checked-form.js';
 import { type OnServed, useServe } from '../hooks/use-serve.js';
 import type { FieldSpec } from '../text-edit.js';
 import type { Nav } from './screen-props.js';
@@ -41,20 +42,15 @@ export function ServeScreen(props: ServeProps) {
 /** Two-factor is on for the customer: they enter the code from their app. */
 export function ServeTotpScreen(props: ServeProps & { user: string; password: string }) {
   const serving = useServe(props);
-  const { state, problem } = useCheckedForm(CODE_FIELDS, {
-    isActive: !serving.pending,
-    onCancel: props.nav.back,
-    check: codeProblem,
-    onSubmit: ({ code = '' }) => {
-      void serving.serve(props.user, props.password, code, { screen: 'serve' });
-    },
-  });
   return (
-    <Frame title="Customer's code" hints={['type 6 digits', 'Enter serve', 'Esc back']}>
-      <Text>Two-factor login is on for {props.user}.</Text>
-      <Text>The customer enters the 6-digit code from their app.</Text>
-      <FormFields fields={CODE_FIELDS} state={state} disabled={serving.pending} />
-      <Notice problem={problem} pending={serving.pending} pendingText="Checking the code…" />
-    </Frame>
+    <TotpCodeForm
+      title="Customer's code"
+      submitHint="Enter serve"
+      user={props.user}
+      instruction="The customer enters the 6-digit code from their app."
+      pending={serving.pending}
+      onCancel={props.nav.back}
+      onCode={(code) => void serving.serve(props.user, props.password, code, { screen: 'serve' })}
+    />
   );
 }

@@ -1,10 +1,5 @@
-import { Text } from 'ink';
 import type { BankConnector } from '../../client/types.js';
-import { FormFields } from '../components/FormFields.js';
-import { Frame } from '../components/Frame.js';
-import { Notice } from '../components/Notice.js';
-import { CODE_FIELDS } from '../fields.js';
-import { codeProblem, useCheckedForm } from '../hooks/use-checked-form.js';
+import { TotpCodeForm } from '../components/TotpCodeForm.js';
 import { useSignIn } from '../hooks/use-sign-in.js';
 import type { Nav, OnSignedIn } from './screen-props.js';
 
@@ -16,21 +11,16 @@ export function TotpLoginScreen(props: {
   onSignedIn: OnSignedIn;
 }) {
   const signIn = useSignIn(props);
-  const { state, problem } = useCheckedForm(CODE_FIELDS, {
-    isActive: !signIn.pending,
-    onCancel: props.nav.back,
-    check: codeProblem,
-    onSubmit: ({ code = '' }) => {
-      const { user, password } = props;
-      void signIn.login({ user, password, totp: code }, { screen: 'login-totp', user, password });
-    },
-  });
+  const { user, password } = props;
   return (
-    <Frame title="Two-factor code" hints={['type 6 digits', 'Enter log in', 'Esc back']}>
-      <Text>Two-factor login is on for {props.user}.</Text>
-      <Text>Enter the 6-digit code from your authenticator app.</Text>
-      <FormFields fields={CODE_FIELDS} state={state} disabled={signIn.pending} />
-      <Notice problem={problem} pending={signIn.pending} pendingText="Checking the code…" />
-    </Frame>
+    <TotpCodeForm
+      title="Two-factor code"
+      submitHint="Enter log in"
+      user={user}
+      instruction="Enter the 6-digit code from your authenticator app."
+      pending={signIn.pending}
+      onCancel={props.nav.back}
+      onCode={(code) => void signIn.login({ user, password, totp: code }, { screen: 'login-totp', user, password })}
+    />
   );
 }

@@ -10,6 +10,7 @@ import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-r
 import {
   LEDGER_OPTION,
   type LedgerTargetOptions,
+  ledgerAction,
   recordLedgerAction,
   rolesUnsupported,
   withLedger,
@@ -123,17 +124,20 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       }),
     );
 
-  withCommonOptions(
+  ledgerAction(
     accounts
       .command('create')
       .argument('<user>')
       .description('open an account; prints a generated strong password unless --password is given')
       .option('--password <password>', 'the initial password (must meet the password policy)')
       .option('--bcrypt-cost <n>', 'bcrypt cost for the password hash', integerOption(4, 31), 12)
-      .option('--role <role>', 'customer (default) or teller', 'customer')
-      .option(...LEDGER_OPTION),
-  ).action((user: string, opts: LedgerTargetOptions & { password?: string; bcryptCost: number; role: string }) =>
-    withLedger(opts, deps, async (ledger) => {
+      .option('--role <role>', 'customer (default) or teller', 'customer'),
+    deps,
+    async (
+      ledger,
+      opts: LedgerTargetOptions & { password?: string; bcryptCost: number; role: string },
+      user: string,
+    ) => {
       requireUser(user);
       const role = parseRole(opts.role);
       if (role !== 'customer' && !ledger.roles) throw rolesUnsupported();
@@ -155,37 +159,35 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       }
       deps.out(role === 'teller' ? `created teller account ${user}` : `created account ${user}`);
       if (generated) deps.out(`password: ${password}`);
-    }),
+    },
   );
 
   for (const locked of [true, false]) {
     const name = locked ? 'lock' : 'unlock';
-    withCommonOptions(
+    ledgerAction(
       accounts
         .command(name)
         .argument('<user>')
-        .description(locked ? 'lock an account (logins refused)' : 'unlock an account and reset its failed logins')
-        .option(...LEDGER_OPTION),
-    ).action((user: string, opts: LedgerTargetOptions) =>
-      withLedger(opts, deps, async (ledger) => {
+        .description(locked ? 'lock an account (logins refused)' : 'unlock an account and reset its failed logins'),
+      deps,
+      async (ledger, opts: LedgerTargetOptions, user: string) => {
         if (!(await ledger.setLocked(requireUser(user), locked))) throw noSuchAccount(user);
         await recordLedgerAction(deps, ledger, { action: `account_${name}`, user });
         if (opts.json) deps.out(JSON.stringify({ user, locked }));
         else deps.out(locked ? `locked ${user}` : `unlocked ${user} (failed logins reset)`);
-      }),
+      },
     );
   }
 
   addExportCommand(accounts, deps);
 
-  withCommonOptions(
+  ledgerAction(
     accounts
       .command('close')
       .argument('<user>')
-      .description('close a zero-balance account: anonymise it, wipe credentials and contact data, keep its entries')
-      .option(...LEDGER_OPTION),
-  ).action((user: string, opts: LedgerTargetOptions) =>
-    withLedger(opts, deps, async (ledger) => {
+      .description('close a zero-balance account: anonymise it, wipe credentials and contact data, keep its entries'),
+    deps,
+    async (ledger, opts: LedgerTargetOptions, user: string) => {
       const account = await ledger.findAccount(requireUser(user));
       if (!account) throw noSuchAccount(user);
       const closed = await ledger.closeAccount(user);
@@ -198,7 +200,7 @@ export function accountsCommand(deps: LedgerCommandDeps): Command {
       await recordLedgerAction(deps, ledger, { action: 'account_close', user, anonymisedAs: anonymous });
       if (opts.json) deps.out(JSON.stringify({ user, closed: true, anonymisedAs: anonymous }));
       else deps.out(`closed ${user}; the account is now ${anonymous}`);
-    }),
+    },
   );
 
   addRoleCommand(accounts, deps, requireUser);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
 import { ProtocolError } from '../../../protocol/index.js';
 import {
   type AccountRole,
@@ -17,7 +18,7 @@ import {
 import { operatorIdentity } from '../../setup/operator-identity.js';
 import { assembleDayReport, buildDayReport, type DayReport, dayBounds } from '../../terminals/terminal-report.js';
 import { CliError } from '../io.js';
-import { type DataDirOptions, type LedgerCommandDeps, ledgerPathOf } from './accounts.js';
+import { type DataDirOptions, type LedgerCommandDeps, ledgerPathOf, withCommonOptions } from './operator-command.js';
 
 /**
  * Open the ledger an operator command names, as one asynchronous interface: `--ledger <url>`
@@ -113,6 +114,24 @@ export async function withLedger<T>(
   } finally {
     await ledger.close();
   }
+}
+
+/**
+ * A subcommand that works on the ledger: it gets `--ledger` (after its own options), then
+ * `--data-dir` and `--json`, and its action runs `run` with the open ledger (closed after, see
+ * {@link withLedger}), the options and the command's arguments in order.
+ */
+export function ledgerAction<O extends LedgerTargetOptions>(
+  command: Command,
+  deps: LedgerCommandDeps,
+  run: (ledger: OperatorLedger, opts: O, ...args: string[]) => Promise<void>,
+): Command {
+  // commander calls an action with the arguments, then the options, then the command.
+  return withCommonOptions(command.option(...LEDGER_OPTION)).action((...params: unknown[]) => {
+    const opts = params.at(-2) as O;
+    const args = params.slice(0, -2) as string[];
+    return withLedger(opts, deps, (ledger) => run(ledger, opts, ...args));
+  });
 }
 
 /**

@@ -11,7 +11,13 @@ import { CsrError, TlsSetupError } from '../../tls/index.js';
 import { CliError, integerOption } from '../io.js';
 import { formatCents, type LedgerCommandDeps, operatorGroup, printTable, withCommonOptions } from './accounts.js';
 import { LEDGER_URL_OPTION, type ReadOptions, withLedgerReads } from './ledger-reads.js';
-import { LEDGER_OPTION, type LedgerTargetOptions, recordLedgerAction, withLedger } from './ledger-target.js';
+import {
+  LEDGER_OPTION,
+  type LedgerTargetOptions,
+  ledgerAction,
+  recordLedgerAction,
+  withLedger,
+} from './ledger-target.js';
 
 function requireTerminalId(id: string): string {
   if (!TERMINAL_PATTERN.test(id)) {
@@ -142,14 +148,13 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
       }),
     );
 
-  withCommonOptions(
+  ledgerAction(
     terminals
       .command('revoke')
       .argument('<id>')
-      .description('refuse its certificate from now on; its open sessions end within 2 s')
-      .option(...LEDGER_OPTION),
-  ).action((id: string, opts: LedgerTargetOptions) =>
-    withLedger(opts, deps, async (ledger) => {
+      .description('refuse its certificate from now on; its open sessions end within 2 s'),
+    deps,
+    async (ledger, opts: LedgerTargetOptions, id: string) => {
       requireTerminalId(id);
       const record = await ledger.findTerminal(id);
       if (!record) throw noSuchTerminal(id);
@@ -163,19 +168,18 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
       });
       if (opts.json) deps.out(JSON.stringify({ id, status: 'revoked' }));
       else deps.out(`revoked terminal ${id}; its sessions end within 2 s`);
-    }),
+    },
   );
 
   for (const kind of ['load', 'unload'] as const) {
-    withCommonOptions(
+    ledgerAction(
       terminals
         .command(kind)
         .argument('<id>')
         .argument('<amount>', 'decimal, e.g. 50000.00')
-        .description(kind === 'load' ? 'cash put into the machine (from the vault)' : 'cash taken out of the machine')
-        .option(...LEDGER_OPTION),
-    ).action((id: string, amount: string, opts: LedgerTargetOptions) =>
-      withLedger(opts, deps, async (ledger) => {
+        .description(kind === 'load' ? 'cash put into the machine (from the vault)' : 'cash taken out of the machine'),
+      deps,
+      async (ledger, opts: LedgerTargetOptions, id: string, amount: string) => {
         requireTerminalId(id);
         const cents = requireAmount(amount);
         const moved = await ledger.moveTerminalCash({ id, kind, amountCents: cents });
@@ -195,19 +199,18 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
           deps.out(
             `${kind}ed ${formatCents(cents)} ${kind === 'load' ? 'into' : 'from'} ${id}; it holds ${formatCents(moved.cashCents)}`,
           );
-      }),
+      },
     );
   }
 
-  withCommonOptions(
+  ledgerAction(
     terminals
       .command('count')
       .argument('<id>')
       .argument('<amount>', 'the cash counted in the machine, decimal')
-      .description("record the cash an operator counted; the report shows the difference to the ledger's position")
-      .option(...LEDGER_OPTION),
-  ).action((id: string, amount: string, opts: LedgerTargetOptions) =>
-    withLedger(opts, deps, async (ledger) => {
+      .description("record the cash an operator counted; the report shows the difference to the ledger's position"),
+    deps,
+    async (ledger, opts: LedgerTargetOptions, id: string, amount: string) => {
       requireTerminalId(id);
       const cents = requireAmount(amount);
       const counted = await ledger.countTerminal({ id, countedCents: cents });
@@ -229,17 +232,16 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
         `counted ${formatCents(cents)} in ${id}; the ledger says ${formatCents(counted.cashCents)}` +
           (difference === 0 ? ' (matches)' : ` (difference ${formatCents(difference)})`),
       );
-    }),
+    },
   );
 
-  withCommonOptions(
+  ledgerAction(
     terminals
       .command('report')
       .description('end-of-day totals per terminal; exit 1 if a count differs from the position')
-      .option('--day <YYYY-MM-DD>', "the UTC day (default: today, by the database's clock on PostgreSQL)")
-      .option(...LEDGER_OPTION),
-  ).action((opts: LedgerTargetOptions & { day?: string }) =>
-    withLedger(opts, deps, async (ledger) => {
+      .option('--day <YYYY-MM-DD>', "the UTC day (default: today, by the database's clock on PostgreSQL)"),
+    deps,
+    async (ledger, opts: LedgerTargetOptions & { day?: string }) => {
       const day = opts.day ?? (await ledger.today());
       if (dayStartMs(day) === null)
         throw new CliError('INVALID_DAY', `not a day: "${day.slice(0, 20)}" (write it like 2026-12-01)`);
@@ -251,7 +253,7 @@ export function terminalsCommand(deps: LedgerCommandDeps): Command {
         const names = bad.map((t) => t.id).join(', ');
         throw new CliError('NOT_RECONCILED', `not reconciled: ${names}`);
       }
-    }),
+    },
   );
 
   return terminals;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { AuditSink } from '../../../audit/index.js';
 import type { OutboxRow } from '../audit-outbox.js';
 import { linesBackwards, outboxIdOf, withOutboxId } from '../audit-outbox-drain.js';
+import { OutboxDrainBase } from '../outbox-drain-base.js';
 
 /** Rows per drain query. */
 const DRAIN_BATCH = 1024;
@@ -36,27 +37,18 @@ export interface PgOutboxDrainOptions {
  *   per-instance advisory lock keeps that to one process); no live instance adopts them, because
  *   only the dead one's audit.log can say which of them it had already logged.
  */
-export class PgOutboxDrain {
+export class PgOutboxDrain extends OutboxDrainBase {
   readonly #pool: pg.Pool;
   readonly #instance: string;
-  readonly #audit: AuditSink;
-  readonly #onError: ((err: unknown) => void) | undefined;
   /** Recorded in the logs, not yet deleted from the outbox. */
   readonly #recorded = new Set<number>();
-  #timer: NodeJS.Timeout | null = null;
-  #tick: Promise<void> | null = null;
-  #closed = false;
-  /** The audit log failed: rows stay in the outbox for the next start. */
-  #broken = false;
 
   constructor(options: PgOutboxDrainOptions) {
+    super(options.audit, options.onError, DRAIN_INTERVAL_MS);
     this.#pool = options.pool;
     this.#instance = options.instanceId;
-    this.#audit = options.audit;
-    this.#onError = options.onError;
   }
 
-  /** Before the first drain: forget rows a crashed run already wrote to `plaintextLog` (null: no logs). */
   async recover(plaintextLog: string | null): Promise<{ alreadyLogged: number; pending: number }> {
     const { rows } = await this.#pool.query<{ id: number }>(
       'SELECT id FROM audit_outbox WHERE instance_id = $1 ORDER BY id',
@@ -65,29 +57,11 @@ export class PgOutboxDrain {
     if (rows.length === 0) return { alreadyLogged: 0, pending: 0 };
     const left = new Set(rows.map((r) => Number(r.id)));
     const logged = plaintextLog ? await outboxIdsIn(plaintextLog, left) : [];
-    if (logged.length > 0) {
-      await this.#pool.query('DELETE FROM audit_outbox WHERE instance_id = $1 AND id = ANY($2::bigint[])', [
-        this.#instance,
-        logged,
-      ]);
-    }
+    if (logged.length > 0) await this.#deleteRows(logged);
     return { alreadyLogged: logged.length, pending: rows.length - logged.length };
   }
 
-  /** Rows a mutation committed, handed over with its outcome: recorded at once. */
-  accept(rows: readonly OutboxRow[] | undefined): void {
-    if (!rows || this.#closed) return;
-    for (const row of rows) this.#record(row);
-  }
-
-  /** Start the periodic drain (rows no outcome handed over: replays, claimed operator actions) and pruning. */
-  start(): void {
-    this.#timer ??= setInterval(() => void this.#step(), DRAIN_INTERVAL_MS);
-    this.#timer.unref();
-    void this.#step();
-  }
-
-  /** Record every committed row of this instance not yet recorded. */
+  /** Record every committed row of this instance not yet recorded (rows no outcome handed over: replays, claimed operator actions). */
   async drainNow(): Promise<number> {
     let count = 0;
     try {
@@ -97,58 +71,38 @@ export class PgOutboxDrain {
           'SELECT id, event FROM audit_outbox WHERE instance_id = $1 AND id > $2 ORDER BY id LIMIT $3',
           [this.#instance, after, DRAIN_BATCH],
         );
-        for (const row of rows) if (this.#record(row)) count++;
+        for (const row of rows) if (this.record(row)) count++;
         if (rows.length < DRAIN_BATCH) return count;
         after = Number(rows.at(-1)?.id ?? after);
       }
     } catch (err) {
-      this.#onError?.(err);
+      this.onError?.(err);
       return count;
     }
   }
 
-  /** Drain what is left and wait until it is durable and deleted; the audit log is still open. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#tick;
-    await this.drainNow();
-    await this.#prune();
-  }
-
-  #record(row: OutboxRow): boolean {
+  protected record(row: OutboxRow): boolean {
     const id = Number(row.id);
     if (this.#recorded.has(id)) return false;
-    this.#audit.record(withOutboxId(row.event, id));
+    this.audit.record(withOutboxId(row.event, id));
     this.#recorded.add(id);
     return true;
   }
 
-  #step(): Promise<void> {
-    this.#tick ??= (async () => {
-      await this.drainNow();
-      await this.#prune();
-    })().finally(() => {
-      this.#tick = null;
-    });
-    return this.#tick;
+  protected takeRecorded(): (() => Promise<void>) | null {
+    if (this.#recorded.size === 0) return null;
+    const ids = [...this.#recorded];
+    return async () => {
+      await this.#deleteRows(ids);
+      for (const id of ids) this.#recorded.delete(id);
+    };
   }
 
-  async #prune(): Promise<void> {
-    if (this.#broken || this.#recorded.size === 0) return;
-    const ids = [...this.#recorded];
-    try {
-      await this.#audit.flush();
-      await this.#pool.query('DELETE FROM audit_outbox WHERE instance_id = $1 AND id = ANY($2::bigint[])', [
-        this.#instance,
-        ids,
-      ]);
-      for (const id of ids) this.#recorded.delete(id);
-    } catch (err) {
-      this.#broken = true;
-      this.#onError?.(err);
-    }
+  async #deleteRows(ids: readonly number[]): Promise<void> {
+    await this.#pool.query('DELETE FROM audit_outbox WHERE instance_id = $1 AND id = ANY($2::bigint[])', [
+      this.#instance,
+      ids,
+    ]);
   }
 }
 
