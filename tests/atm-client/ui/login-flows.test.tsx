@@ -10,8 +10,7 @@ describe('welcome and login', () => {
     atm.bank.addAccount('alice', { balanceCents: 1000 });
     expect(atm.frame()).toContain('Open an account');
     await atm.pick('1', 'User name');
-    await atm.type('Alice');
-    await atm.press(KEY.enter);
+    await atm.fill('Alice');
     await atm.type('Correct-Horse-9');
     const typed = atm.frame();
     expect(typed).toContain('alice');
@@ -128,8 +127,7 @@ describe('open an account', () => {
     const atm = await renderAtm();
     await atm.pick('2', 'Choose a user name');
     expect(atm.frame()).toContain('at least 12 characters');
-    await atm.type('carol');
-    await atm.press(KEY.enter);
+    await atm.fill('carol');
     await atm.type('short');
     const partial = atm.frame();
     expect(partial).toContain('✓ a lower case letter');
@@ -140,11 +138,10 @@ describe('open an account', () => {
 
     // Back to the password field: clear it and type a strong one.
     await atm.press(KEY.up);
-    for (let i = 0; i < 5; i++) await atm.press(KEY.backspace);
+    await atm.press(...Array(5).fill(KEY.backspace));
     await atm.type('Long-Enough-Pass1');
     expect(atm.frame()).toContain('✓ at least 12 characters');
-    await atm.press(KEY.enter);
-    for (let i = 0; i < 5; i++) await atm.press(KEY.backspace);
+    await atm.press(KEY.enter, ...Array(5).fill(KEY.backspace));
     await atm.enter('Long-Enough-Pass2', 'two passwords are different');
     await atm.press(KEY.backspace);
     const menu = await atm.enter('1', 'Main menu');
@@ -156,10 +153,7 @@ describe('open an account', () => {
     const atm = await renderAtm();
     atm.bank.registrationOpen = false;
     await atm.pick('2', 'Choose a user name');
-    await atm.type('carol');
-    await atm.press(KEY.enter);
-    await atm.type('Long-Enough-Pass1');
-    await atm.press(KEY.enter);
+    await atm.fill('carol', 'Long-Enough-Pass1');
     await atm.enter('Long-Enough-Pass1', 'Accounts cannot be opened here');
     await atm.pick(KEY.escape, 'Choose a user name');
   });

@@ -264,17 +264,12 @@ describe('change password', () => {
   it('checks the policy, then changes the password', async () => {
     const atm = await loggedIn();
     await atm.pick('6', 'Current password');
-    await atm.type('Correct-Horse-9');
-    await atm.press(KEY.enter);
-    await atm.type('weak');
-    await atm.press(KEY.enter);
+    await atm.fill('Correct-Horse-9', 'weak');
     await atm.enter('weak', 'does not meet every rule');
     expect(atm.bank.callsOf('change_password')).toHaveLength(0);
-    await atm.press(KEY.up);
-    for (let i = 0; i < 4; i++) await atm.press(KEY.backspace);
-    await atm.type('Brand-New-Pass7');
-    await atm.press(KEY.enter);
-    for (let i = 0; i < 4; i++) await atm.press(KEY.backspace);
+    await atm.press(KEY.up, ...Array(4).fill(KEY.backspace));
+    await atm.fill('Brand-New-Pass7');
+    await atm.press(...Array(4).fill(KEY.backspace));
     await atm.enter('Brand-New-Pass7', 'Password changed');
     expect(atm.bank.callsOf('change_password')).toEqual([
       { op: 'change_password', args: ['Correct-Horse-9', 'Brand-New-Pass7'] },
@@ -286,12 +281,7 @@ describe('change password', () => {
   it('a wrong current password is explained', async () => {
     const atm = await loggedIn();
     await atm.pick('6', 'Current password');
-    await atm.type('Not-The-Pass1');
-    await atm.press(KEY.enter);
-    await atm.type('Brand-New-Pass7');
-    await atm.press(KEY.enter);
-    await atm.type('Brand-New-Pass7');
-    await atm.press(KEY.enter);
+    await atm.fill('Not-The-Pass1', 'Brand-New-Pass7', 'Brand-New-Pass7');
     // Said in place, without blaming a user name (there is none on this screen).
     const screen = await atm.waitFor('Your current password is not right');
     expect(screen).not.toContain('User name');
