@@ -30,10 +30,16 @@ describe('balance', () => {
   });
 });
 
+/** Logged in and at the withdraw screen's amounts. */
+async function atWithdraw(options: Parameters<typeof renderAtm>[0] = {}, balanceCents = 100_000) {
+  const atm = await loggedIn(options, balanceCents);
+  await atm.pick('2', 'Other amount');
+  return atm;
+}
+
 describe('withdraw', () => {
   it('a quick amount withdraws, dispenses and prints a receipt', async () => {
-    const atm = await loggedIn({ terminal: 'ATM-0001' });
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw({ terminal: 'ATM-0001' });
     expect(atm.frame()).toMatch(/\$20\.00[\s\S]*\$40\.00[\s\S]*\$60\.00[\s\S]*\$100\.00[\s\S]*\$200\.00/);
     await atm.press(KEY.down, KEY.enter);
     await atm.waitFor('Withdraw $40.00 in cash from your account?');
@@ -51,16 +57,14 @@ describe('withdraw', () => {
   });
 
   it('number keys pick a quick amount directly', async () => {
-    const atm = await loggedIn();
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw();
     await atm.pick('5', 'Withdraw $200.00 in cash');
     await atm.pick(KEY.enter, 'Please take your cash');
     expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [20000] }]);
   });
 
   it('a custom amount is validated before it is sent, and sent as cents', async () => {
-    const atm = await loggedIn();
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw();
     await atm.pick('6', 'Amount $');
     await atm.pick(KEY.enter, 'Enter an amount.');
     await atm.enter('12.345', 'at most two digits');
@@ -73,8 +77,7 @@ describe('withdraw', () => {
   });
 
   it('zero is refused on the screen', async () => {
-    const atm = await loggedIn();
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw();
     await atm.pick('6', 'Amount $');
     await atm.enter('0.00', 'more than $0.00');
     await atm.pick(KEY.escape, 'Other amount');
@@ -90,10 +93,8 @@ describe('withdraw', () => {
         return { ok: true };
       },
     };
-    const atm = await loggedIn({ dispenser }, 3000);
-    await atm.pick('2', 'Other amount');
-    await atm.press('2');
-    await atm.press(KEY.enter); // confirm
+    const atm = await atWithdraw({ dispenser }, 3000);
+    await atm.press('2', KEY.enter); // confirm
     const error = await atm.waitFor('Insufficient funds');
     expect(flat(error)).toContain('Your balance is too low');
     expect(error).toContain('Code: INSUFFICIENT_FUNDS');
@@ -102,19 +103,15 @@ describe('withdraw', () => {
   });
 
   it('the daily limit gets its own error screen', async () => {
-    const atm = await loggedIn();
+    const atm = await atWithdraw();
     atm.bank.failNext('withdraw', 'LIMIT_EXCEEDED');
-    await atm.pick('2', 'Other amount');
-    await atm.press('1');
-    await atm.press(KEY.enter); // confirm
+    await atm.press('1', KEY.enter); // confirm
     await atm.waitFor('Daily withdrawal limit reached');
   });
 
   it('when the dispenser fails the ATM reverses with NOT_DISPENSED and says the money is back', async () => {
-    const atm = await loggedIn({ simulateDispenseFailure: true });
-    await atm.pick('2', 'Other amount');
-    await atm.press('3');
-    await atm.press(KEY.enter); // confirm
+    const atm = await atWithdraw({ simulateDispenseFailure: true });
+    await atm.press('3', KEY.enter); // confirm
     const screen = await atm.waitFor('Your money is back in your account');
     expect(screen).toContain('could not be dispensed');
     expect(screen).toMatch(/Returned\s+\$60\.00/);
@@ -135,31 +132,25 @@ describe('withdraw', () => {
         throw new Error('motor stalled');
       },
     };
-    const atm = await loggedIn({ dispenser });
-    await atm.pick('2', 'Other amount');
-    await atm.press('1');
-    await atm.press(KEY.enter); // confirm
+    const atm = await atWithdraw({ dispenser });
+    await atm.press('1', KEY.enter); // confirm
     await atm.waitFor('Your money is back in your account');
     expect(atm.frame()).not.toContain('motor stalled');
   });
 
   it('a failed reversal names the withdrawal to quote to the bank', async () => {
-    const atm = await loggedIn({ simulateDispenseFailure: true });
+    const atm = await atWithdraw({ simulateDispenseFailure: true });
     atm.bank.failNext('reverse', 'NOT_REVERSIBLE');
-    await atm.pick('2', 'Other amount');
-    await atm.press('1');
-    await atm.press(KEY.enter); // confirm
+    await atm.press('1', KEY.enter); // confirm
     const screen = await atm.waitFor('cannot be reversed');
     const txId = atm.bank.accounts.get('alice')?.history[0]?.txId ?? 'missing';
     expect(flat(screen)).toContain(`Quote withdrawal ${txId} to the bank`);
   });
 
   it('the simulated dispenser shows progress while counting', async () => {
-    const atm = await loggedIn({ appDispenser: true });
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw({ appDispenser: true });
     const gate = atm.bank.hold('withdraw');
-    await atm.press('1');
-    await atm.press(KEY.enter); // confirm
+    await atm.press('1', KEY.enter); // confirm
     await atm.waitFor('Withdrawing $20.00');
     gate.release();
     await atm.waitFor('Counting your cash');
