@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEventInput, openAuditLog } from '../../../audit/index.js';
 import type { OutboxEnvelope } from '../../../server/ledger/index.js';
 import { makeKeys } from '../../audit/audit-fixtures.js';
-import { bankServer, pgLedgerWithAlice } from '../ledger-backends/pg-alice-ledger.js';
+import { bankServer, pgLedgerWithAlice } from '../ledger-backends/pg-fixtures.js';
 
 /**
  * `bank-server ledger verify --ledger postgres://… --audit <data-dir>…` (the compiled binary,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LEDGER_CONFIG } from '../../../server/ledger/index.js';
 import { PostgresLedger } from '../../../server/ledger/postgres/index.js';
-import { bankServer, pgLedgerWithAlice } from './pg-alice-ledger.js';
+import { bankServer, pgLedgerWithAlice } from './pg-fixtures.js';
 
 /** The compiled `bank-server ledger verify …`, as an operator runs it. */
 function verify(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

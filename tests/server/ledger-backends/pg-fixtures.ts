@@ -8,8 +8,9 @@ import { type PostgresCluster, startPostgresCluster } from '../../helpers/postgr
 import { BIN } from '../../helpers/spawn-server.js';
 
 /**
- * What the suites of the compiled `bank-server` against a PostgreSQL ledger start from: a
- * throwaway cluster, and in it one migrated database holding alice and the enrolled terminal ATM-1.
+ * What the PostgreSQL suites outside the shared backend suite start from: a throwaway cluster with
+ * one database, possibly migrated and holding alice and the enrolled terminal ATM-1; and the
+ * compiled `bank-server` as an operator runs it against such a ledger.
  */
 
 const run = promisify(execFile);
@@ -27,30 +28,41 @@ export async function bankServer(...args: string[]): Promise<{ code: number; std
   }
 }
 
-export interface AliceLedger {
+export interface PgDatabase {
   cluster: PostgresCluster;
+  /** The database's connection URL. */
   url: string;
+}
+
+/** A cluster and its empty database `database` before the enclosing block's tests, stopped after them. */
+export function pgDatabaseFor(database: string): PgDatabase {
+  const db = {} as PgDatabase;
+  beforeAll(async () => {
+    db.cluster = await startPostgresCluster();
+    db.url = await db.cluster.createDatabase(database);
+  }, 60_000);
+  afterAll(() => db.cluster?.stop());
+  return db;
+}
+
+export interface AliceLedger extends PgDatabase {
   ledger: PostgresLedger;
   /** alice in a session at ATM-1, at time 0. */
   alice: MutationTarget;
 }
 
-/** The cluster and `database` before the enclosing block's tests, stopped after them. */
+/** {@link pgDatabaseFor}, the database migrated and holding alice and ATM-1; closed before the cluster stops. */
 export function pgLedgerWithAlice(database: string): AliceLedger {
-  const fixture = {} as AliceLedger;
+  const fixture = pgDatabaseFor(database) as AliceLedger;
   beforeAll(async () => {
-    fixture.cluster = await startPostgresCluster();
-    fixture.url = await fixture.cluster.createDatabase(database);
     fixture.ledger = await PostgresLedger.open(fixture.url, { config: DEFAULT_LEDGER_CONFIG });
     const created = await fixture.ledger.createAccount({ user: 'alice', passwordHash: 'h' });
     if (!created.ok) throw new Error('create');
     const atm = { id: 'ATM-1', fingerprint: 'sha256:aa' };
     await fixture.ledger.enrollTerminal(atm);
     fixture.alice = { accountId: created.account.id, user: 'alice', nowMs: 0, terminal: atm };
-  }, 60_000);
-  afterAll(async () => {
-    await fixture.ledger?.close();
-    fixture.cluster?.stop();
   });
+  // Runs before the cluster's own afterAll: vitest runs after-hooks in reverse order.
+  afterAll(() => fixture.ledger?.close());
   return fixture;
 }
