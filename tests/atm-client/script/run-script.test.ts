@@ -26,7 +26,7 @@ async function run(
 
 describe('runScript against a fake bank', () => {
   // A script, the lines it prints, and (where it matters) the report.
-  it.each([
+  for (const { name, script, printed, report: expected } of [
     {
       name: 'reports one line per step and the summary, and checks balances with a balance request',
       script: [
@@ -99,11 +99,13 @@ describe('runScript against a fake bank', () => {
         '3 passed, 2 failed',
       ],
     },
-  ])('$name', async ({ script, printed, report: expected }) => {
-    const { report, lines } = await run(script.join('\n'));
-    expect(lines).toEqual(printed);
-    if (expected) expect(report).toEqual(expected);
-  });
+  ]) {
+    it(name, async () => {
+      const { report, lines } = await run(script.join('\n'));
+      expect(lines).toEqual(printed);
+      if (expected) expect(report).toEqual(expected);
+    });
+  }
 
   it('runs every op, reverses the last withdrawal, and never prints a secret', async () => {
     const fake = new FakeBankConnector();
