@@ -80,6 +80,15 @@ export function expectFits(screen: string, name: string, bottomBorder = true): v
   if (bottomBorder) expect(lines.at(-1)?.startsWith('╰'), `${name}: bottom border`).toBe(true);
 }
 
+/** Confirms the withdrawal on screen: the cash comes out, and the bank saw this one withdrawal of `cents`. */
+export async function confirmWithdrawal(
+  atm: Pick<Awaited<ReturnType<typeof renderAtm>>, 'pick' | 'bank'>,
+  cents: number,
+): Promise<void> {
+  await atm.pick(KEY.enter, 'Please take your cash');
+  expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [cents] }]);
+}
+
 /** A screen's words with borders and line wraps folded into single spaces. */
 export function flat(screen: string): string {
   return screen.replace(/[│╭╮╰╯─┌┐└┘\s]+/g, ' ');

@@ -1,7 +1,7 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CashDispenser } from '../../../atm-client/ui/dispenser.js';
-import { flat, KEY, renderAtm } from './harness.js';
+import { confirmWithdrawal, flat, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
 
@@ -59,8 +59,7 @@ describe('withdraw', () => {
   it('number keys pick a quick amount directly', async () => {
     const atm = await atWithdraw();
     await atm.pick('5', 'Withdraw $200.00 in cash');
-    await atm.pick(KEY.enter, 'Please take your cash');
-    expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [20000] }]);
+    await confirmWithdrawal(atm, 20000);
   });
 
   it('a custom amount is validated before it is sent, and sent as cents', async () => {
@@ -72,8 +71,7 @@ describe('withdraw', () => {
     await atm.type('x'); // refused by the field
     expect(atm.frame()).toMatch(/Amount \$\s+12\.34/);
     await atm.pick(KEY.enter, 'Withdraw $12.34 in cash');
-    await atm.pick(KEY.enter, 'Please take your cash');
-    expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [1234] }]);
+    await confirmWithdrawal(atm, 1234);
   });
 
   it('zero is refused on the screen', async () => {
