@@ -181,12 +181,18 @@ describe('deposit', () => {
   });
 });
 
+/** Logged in and through the transfer form to its confirm step: each field typed, and what it then shows. */
+async function atTransferConfirm(recipient: [typed: string, shows: string], amount: [typed: string, shows: string]) {
+  const atm = await loggedIn();
+  await atm.pick('4', 'Who would you like to send money to?');
+  await atm.enter(...recipient);
+  await atm.enter(...amount);
+  return atm;
+}
+
 describe('transfer', () => {
   it('takes a recipient, an amount and a confirmation', async () => {
-    const atm = await loggedIn();
-    await atm.pick('4', 'Who would you like to send money to?');
-    await atm.enter('Bob', 'send to bob');
-    await atm.enter('75', 'Send $75.00 to bob?');
+    const atm = await atTransferConfirm(['Bob', 'send to bob'], ['75', 'Send $75.00 to bob?']);
     const receipt = await atm.pick(KEY.enter, 'Transfer sent');
     expect(receipt).toMatch(/Transferred\s+\$75\.00/);
     expect(receipt).toMatch(/To\s+bob/);
@@ -196,10 +202,7 @@ describe('transfer', () => {
   });
 
   it('Esc steps back through the transfer one step at a time', async () => {
-    const atm = await loggedIn();
-    await atm.pick('4', 'Who would you like');
-    await atm.enter('bob', 'send to bob');
-    await atm.enter('5', 'Send $5.00 to bob?');
+    const atm = await atTransferConfirm(['bob', 'send to bob'], ['5', 'Send $5.00 to bob?']);
     await atm.pick(KEY.escape, 'send to bob');
     await atm.pick(KEY.escape, 'Who would you like');
     await atm.pick(KEY.escape, 'Main menu');
@@ -207,10 +210,7 @@ describe('transfer', () => {
   });
 
   it('an unknown recipient is explained', async () => {
-    const atm = await loggedIn();
-    await atm.pick('4', 'Who would you like');
-    await atm.enter('nobody', 'send to nobody');
-    await atm.enter('5', 'Send $5.00');
+    const atm = await atTransferConfirm(['nobody', 'send to nobody'], ['5', 'Send $5.00']);
     await atm.pick(KEY.enter, 'No such account');
   });
 });
