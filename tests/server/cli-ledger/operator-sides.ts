@@ -168,12 +168,17 @@ export function normalise(text: string, side: Side): string {
     .replace(/"password":"[^"]+"/g, '"password":"<generated>"');
 }
 
-export type Step = string[];
+/** A command line to run, or what happens to the side's ledger between two commands (not recorded). */
+export type Step = string[] | ((side: Side) => Promise<void>);
 
-/** Run the steps on one side; each step's exit code and normalised output and errors. */
-export async function play(side: Side, steps: Step[], between?: (index: number) => Promise<void>) {
+/** Run the steps on one side; each command's exit code and normalised output and errors. */
+export async function play(side: Side, steps: Step[]) {
   const seen: Array<{ step: string; code: number; out: string[]; err: string[] }> = [];
-  for (const [index, step] of steps.entries()) {
+  for (const step of steps) {
+    if (typeof step === 'function') {
+      await step(side);
+      continue;
+    }
     const result = await side.run(...step);
     seen.push({
       step: step.join(' '),
@@ -181,7 +186,6 @@ export async function play(side: Side, steps: Step[], between?: (index: number) 
       out: result.out.map((line) => normalise(line, side)),
       err: result.err.map((line) => normalise(line, side)),
     });
-    await between?.(index);
   }
   return seen;
 }
@@ -208,17 +212,10 @@ export function bothSides(): { sqlite: Side; postgres: Side } {
   return sides;
 }
 
-/**
- * The steps played on both sides must print the same; returns what PostgreSQL printed. `between`
- * runs after each step on the side being played.
- */
-export async function playOnBoth(
-  sides: { sqlite: Side; postgres: Side },
-  steps: Step[],
-  between: (side: Side) => (index: number) => Promise<void>,
-) {
-  const onSqlite = await play(sides.sqlite, steps, between(sides.sqlite));
-  const onPostgres = await play(sides.postgres, steps, between(sides.postgres));
+/** The steps played on both sides must print the same; returns what PostgreSQL printed. */
+export async function playOnBoth(sides: { sqlite: Side; postgres: Side }, steps: Step[]) {
+  const onSqlite = await play(sides.sqlite, steps);
+  const onPostgres = await play(sides.postgres, steps);
   expect(onPostgres).toEqual(onSqlite);
   return onPostgres;
 }

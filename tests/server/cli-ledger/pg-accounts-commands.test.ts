@@ -41,7 +41,10 @@ describe('bank-server accounts create|show|lock|unlock|close|export --ledger pos
     ['accounts', 'lock', 'nobody'],
     ['terminals', 'enroll', 'ATM-1'],
     ['terminals', 'load', 'ATM-1', '100.00'],
-    // deposit of 2.50 to alice here (see `between`)
+    async (side) => {
+      await deposit(side, 'alice', 'ATM-1', 250, 'dep-1');
+      await setContact(side, 'alice');
+    },
     ['accounts', 'show', 'alice', '--json'],
     ['accounts', 'close', 'alice'],
     ['accounts', 'close', 'bob', '--json'],
@@ -52,15 +55,9 @@ describe('bank-server accounts create|show|lock|unlock|close|export --ledger pos
     ['accounts', 'list', '--json'],
     ['ledger', 'verify'],
   ];
-  const depositAfter = steps.findIndex((s) => s[1] === 'load');
 
   it('prints the same text and JSON and refuses the same mistakes on both ledgers', async () => {
-    const onPostgres = await playOnBoth(on, steps, (side) => async (index) => {
-      if (index === depositAfter) {
-        await deposit(side, 'alice', 'ATM-1', 250, 'dep-1');
-        await setContact(side, 'alice');
-      }
-    });
+    const onPostgres = await playOnBoth(on, steps);
     // The scenario did what it says (so an equal failure on both sides cannot pass).
     expect(onPostgres[0]).toMatchObject({ code: 0, out: ['created account alice'] });
     expect(onPostgres[3]).toMatchObject({

@@ -39,7 +39,10 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
     ['terminals', 'load', 'ATM-9', '1.00'],
     ['terminals', 'load', 'ATM-1', '0.00'],
     ['terminals', 'load', 'ATM-1', '1.234'],
-    // a deposit of 20.00 and a withdrawal of 5.00 by alice at ATM-1 here (see `between`)
+    async (side) => {
+      await atTerminal(side, 'alice', 'ATM-1', { id: 'dep-1', op: 'deposit', amountCents: 2000 });
+      await atTerminal(side, 'alice', 'ATM-1', { id: 'wd-1', op: 'withdraw', amountCents: 500 });
+    },
     ['terminals', 'count', 'ATM-1', '515.00'],
     ['terminals', 'count', 'ATM-2', '39.00', '--json'],
     ['terminals', 'count', 'ATM-9', '1.00'],
@@ -58,14 +61,9 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
     ['terminals', 'list', '--json'],
     ['ledger', 'verify'],
   ];
-  const cashAfter = steps.findIndex((s) => s[3] === '1.234');
 
   it('prints the same text and JSON and refuses the same mistakes on both ledgers', async () => {
-    const onPostgres = await playOnBoth(on, steps, (side) => async (index) => {
-      if (index !== cashAfter) return;
-      await atTerminal(side, 'alice', 'ATM-1', { id: 'dep-1', op: 'deposit', amountCents: 2000 });
-      await atTerminal(side, 'alice', 'ATM-1', { id: 'wd-1', op: 'withdraw', amountCents: 500 });
-    });
+    const onPostgres = await playOnBoth(on, steps);
     const at = (step: string) => onPostgres.find((s) => s.step === step);
     expect(at('terminals enroll ATM-1')).toMatchObject({
       code: 0,
@@ -87,9 +85,7 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
     });
     // The first report: ATM-2 counted 1.00 short of its 40.00, so it is not reconciled (exit 1).
     expect(at('terminals report')).toMatchObject({ code: 1, err: ['bank-server: not reconciled: ATM-2'] });
-    const first = JSON.parse(
-      onPostgres[steps.findIndex((s) => s.join(' ') === 'terminals report --json')]?.out[0] ?? '{}',
-    );
+    const first = JSON.parse(at('terminals report --json')?.out[0] ?? '{}');
     expect(first.terminals).toEqual([
       expect.objectContaining({
         id: 'ATM-1',
