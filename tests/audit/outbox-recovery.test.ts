@@ -47,6 +47,21 @@ async function cleanStop(run: { log: AuditLog; drain: AuditOutboxDrain }): Promi
   await run.log.close();
 }
 
+/** A first run that drained `count` committed mutations into both logs, durable and signed. */
+async function drainedRun(s: Setup, count: number): Promise<{ log: AuditLog; drain: AuditOutboxDrain }> {
+  const run = await start(s);
+  commitMutations(s.store, 0, count);
+  run.drain.drainNow();
+  await run.log.flush();
+  return run;
+}
+
+/** The next start recovers what the first run left and stops cleanly; the census after it. */
+async function restarted(s: Setup) {
+  await cleanStop(await start(s));
+  return census(s);
+}
+
 /** Each request id's count in each log, and the verdict of both logs together. */
 async function census(s: Setup) {
   const segments = await segmentFiles(s.auditDir);
@@ -80,16 +95,12 @@ describe('audit outbox recovery, one crash point at a time', () => {
   it('committed, never drained: the next start drains them', async () => {
     const s = await setup();
     commitMutations(s.store, 0, 5);
-    await cleanStop(await start(s));
-    expectEachOnce(await census(s), 5);
+    expectEachOnce(await restarted(s), 5);
   });
 
   it('drained into audit.log, the segment append lost: re-sealed from audit.log, not drained again', async () => {
     const s = await setup();
-    const first = await start(s);
-    commitMutations(s.store, 0, 4);
-    first.drain.drainNow();
-    await first.log.flush();
+    const first = await drainedRun(s, 4);
     const [segment] = await segmentFiles(s.auditDir);
     const signedUpTo = (await readFile(segment ?? '')).length;
     commitMutations(s.store, 4, 3);
@@ -97,20 +108,15 @@ describe('audit outbox recovery, one crash point at a time', () => {
     await new Promise((r) => setTimeout(r, 30)); // the batch reaches both files, no checkpoint yet
     // The crash: the segment loses what it got after the checkpoint; audit.log keeps all 7.
     await truncate(segment ?? '', signedUpTo);
-    await cleanStop(await start(s));
-    const c = await census(s);
+    const c = await restarted(s);
     expectEachOnce(c, 7);
     expect(c.report.uncleanEnds).toHaveLength(1);
   });
 
   it('in both logs, the rows not yet deleted: deleted at start, not drained again', async () => {
     const s = await setup();
-    const first = await start(s);
-    commitMutations(s.store, 0, 6);
-    first.drain.drainNow();
-    await first.log.flush(); // durable in both logs, signed; the process dies before the delete
-    await cleanStop(await start(s));
-    const c = await census(s);
+    await drainedRun(s, 6); // the process dies before the delete
+    const c = await restarted(s);
     expectEachOnce(c, 6);
     expect(c.report.uncleanEnds).toHaveLength(1);
   });

@@ -82,8 +82,7 @@ async function balanceOf(user: string): Promise<unknown> {
 async function serve(tty: TmuxTerminal, customer: string): Promise<string> {
   await tty.press('1');
   await tty.waitFor('The customer enters their user name and password.');
-  await tty.type(customer);
-  await tty.press('Enter');
+  await tty.fill(customer);
   await tty.type(PASSWORD);
   await tty.waitFor('•'.repeat(PASSWORD.length));
   await tty.press('Enter');
@@ -97,10 +96,7 @@ describe('the atm binary at the counter, against a real bank', () => {
     await tty.waitFor('Welcome to Secure ATM.');
     await tty.press('1');
     await tty.waitFor('User name');
-    await tty.type(TELLER);
-    await tty.press('Enter');
-    await tty.type(PASSWORD);
-    await tty.press('Enter');
+    await tty.fill(TELLER, PASSWORD);
     const desk = await screens.shot(tty, 'Who is next at the counter?', 'Teller menu', 20_000);
     expectFramed(desk, 'teller menu');
     expect(desk).toContain('1 Serve a customer');
@@ -114,8 +110,7 @@ describe('the atm binary at the counter, against a real bank', () => {
     expect(serving).toContain('Finish with this customer');
     await tty.press('3');
     await tty.waitFor('How much are you depositing?');
-    await tty.type('12.34');
-    await tty.press('Enter');
+    await tty.fill('12.34');
     await tty.waitFor('Deposit $12.34');
     await tty.press('Enter');
     const receipt = await screens.shot(tty, 'Deposit received', 'Receipt at the counter', 20_000);

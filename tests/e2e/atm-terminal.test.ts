@@ -97,14 +97,32 @@ afterAll(() => endRun({ terminal, server, screens, workDir }));
 async function logIn(tty: TmuxTerminal): Promise<string> {
   await tty.press('1');
   await tty.waitFor(/SECURE ATM · Log in[\s\S]*User name/);
-  await tty.type(USER);
-  await tty.press('Enter');
+  await tty.fill(USER);
   await tty.type(PASSWORD);
   const typed = await tty.waitFor('•'.repeat(PASSWORD.length));
   expect(typed).toContain(USER);
   expect(typed).not.toContain(PASSWORD);
   await tty.press('Enter');
   return tty.waitFor(`Hello, ${USER}. What would you like to do?`);
+}
+
+/**
+ * The code that switched two-factor login `state` was taken: the confirmation, then the menu
+ * (showing `menu`), then its status screen; each fits. Returns the status screen.
+ */
+async function twoFactorSwitched(
+  tty: TmuxTerminal,
+  state: 'on' | 'off',
+  menu: string,
+  status: { shows: string; title: string; name: string },
+): Promise<string> {
+  expectFramed(await tty.waitFor(`Two-factor login is ${state}`), `two-factor ${state}`, true);
+  await tty.press('Enter');
+  expectFramed(await tty.waitFor(menu), `menu with two-factor ${state}`, true);
+  await tty.press('8');
+  const screen = await screens.shot(tty, status.shows, status.title);
+  expectFramed(screen, status.name, true);
+  return screen;
 }
 
 describe('the atm binary in an 80×24 terminal, against a real bank', () => {
@@ -229,21 +247,19 @@ describe('the atm binary in an 80×24 terminal, against a real bank', () => {
     });
 
     // Screens without money: each fits.
-    await tty.waitFor(`Hello, ${USER}.`);
-    await tty.press('5');
-    expectFramed(await tty.waitFor('end of statement'), 'mini-statement', true);
-    await tty.press('Escape');
-    await tty.waitFor(`Hello, ${USER}.`);
-    await tty.press('6');
-    expectFramed(await tty.waitFor('Repeat new password'), 'change password', true);
-    await tty.press('Escape');
+    for (const [key, shows, name] of [
+      ['5', 'end of statement', 'mini-statement'],
+      ['6', 'Repeat new password', 'change password'],
+    ] as const) {
+      await tty.waitFor(`Hello, ${USER}.`);
+      await tty.press(key);
+      expectFramed(await tty.waitFor(shows), name, true);
+      await tty.press('Escape');
+    }
     await tty.waitFor(`Hello, ${USER}.`);
     await tty.press('7');
     await tty.waitFor('Where can the bank reach you?');
-    await tty.type('e2e@example.com');
-    await tty.press('Enter');
-    await tty.type('+1 555 0100');
-    await tty.press('Enter');
+    await tty.fill('e2e@example.com', '+1 555 0100');
     expectFramed(await tty.waitFor('Contact details saved'), 'contact saved', true);
     await tty.press('Enter');
 
@@ -251,8 +267,7 @@ describe('the atm binary in an 80×24 terminal, against a real bank', () => {
     await tty.waitFor(`Hello, ${USER}.`);
     await tty.press('8');
     expectFramed(await tty.waitFor('Two-factor login: off'), 'two-factor password', true);
-    await tty.type(PASSWORD);
-    await tty.press('Enter');
+    await tty.fill(PASSWORD);
     const qr = await screens.shot(tty, 'Scan this code', 'Two-factor QR code');
     const qrLines = qr.split('\n');
     expect(qrLines.length).toBeLessThanOrEqual(ROWS);
@@ -268,15 +283,12 @@ describe('the atm binary in an 80×24 terminal, against a real bank', () => {
     const totp = new TOTP({ secret: Secret.fromBase32(secret ?? '') });
     const enrolStep = totpStep();
     const code = totp.generate({ timestamp: enrolStep * TOTP_PERIOD_MS });
-    await tty.type(code);
-    await tty.press('Enter');
-    expectFramed(await tty.waitFor('Two-factor login is on'), 'two-factor on', true);
-    await tty.press('Enter');
-    const on = await tty.waitFor('Two-factor login: on');
-    expectFramed(on, 'menu with two-factor on', true);
-    await tty.press('8');
-    const status = await screens.shot(tty, 'Turn off', 'Two-factor status');
-    expectFramed(status, 'two-factor status', true);
+    await tty.fill(code);
+    const status = await twoFactorSwitched(tty, 'on', 'Two-factor login: on', {
+      shows: 'Turn off',
+      title: 'Two-factor status',
+      name: 'two-factor status',
+    });
     expect(status).toContain('Two-factor login: on');
 
     // Turn it off: password and a current code. The enrolment code is refused as used while
@@ -284,25 +296,20 @@ describe('the atm binary in an 80×24 terminal, against a real bank', () => {
     // at once (inside the window, after the last used step), so nothing waits on the clock.
     await tty.press('Enter');
     expectFramed(await tty.waitFor('current code from your app'), 'two-factor off form', true);
-    await tty.type(PASSWORD);
-    await tty.press('Enter');
+    await tty.fill(PASSWORD);
     const sameStep = totpStep() === enrolStep;
-    await tty.type(code);
-    await tty.press('Enter');
+    await tty.fill(code);
     const refused = await tty.waitFor(/That code was already used|That code is not right/);
     expectFramed(refused, 'two-factor code refused', true);
     // Still the enrolment step here, so the bank's window holds it for 30 s more: "used".
     if (sameStep) expect(refused).toContain('That code was already used');
     await tty.press(...Array<string>(6).fill('BSpace'));
-    await tty.type(totp.generate({ timestamp: (totpStep() + 1) * TOTP_PERIOD_MS }));
-    await tty.press('Enter');
-    expectFramed(await tty.waitFor('Two-factor login is off'), 'two-factor off', true);
-    await tty.press('Enter');
-    const off = await tty.waitFor('Set up two-factor login');
-    expectFramed(off, 'menu with two-factor off', true);
-    await tty.press('8');
-    const offStatus = await screens.shot(tty, 'Two-factor login: off', 'Two-factor off');
-    expectFramed(offStatus, 'two-factor status off', true);
+    await tty.fill(totp.generate({ timestamp: (totpStep() + 1) * TOTP_PERIOD_MS }));
+    const offStatus = await twoFactorSwitched(tty, 'off', 'Set up two-factor login', {
+      shows: 'Two-factor login: off',
+      title: 'Two-factor off',
+      name: 'two-factor status off',
+    });
     expect(offStatus).not.toContain('Turn off');
     await tty.press('Escape');
     await tty.waitFor(`Hello, ${USER}.`);

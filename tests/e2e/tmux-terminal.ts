@@ -105,6 +105,14 @@ export class TmuxTerminal {
     await tmux(this.socket, ['send-keys', '-t', this.target, '-l', text]);
   }
 
+  /** Each text typed into a field, then Enter, one field after the other. */
+  async fill(...fields: string[]): Promise<void> {
+    for (const text of fields) {
+      await this.type(text);
+      await this.press('Enter');
+    }
+  }
+
   /**
    * Polls the screen until it matches, and returns it. After `timeoutMs` it throws with
    * the last screen in the message, so a failure shows what the terminal looked like.

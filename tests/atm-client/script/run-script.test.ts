@@ -25,9 +25,11 @@ async function run(
 }
 
 describe('runScript against a fake bank', () => {
-  it('reports one line per step and the summary, and checks balances with a balance request', async () => {
-    const { report, lines } = await run(
-      [
+  // A script, the lines it prints, and (where it matters) the report.
+  for (const { name, script, printed, report: expected } of [
+    {
+      name: 'reports one line per step and the summary, and checks balances with a balance request',
+      script: [
         'register alice Secret-Pass-123!',
         'deposit 100.00',
         'expect balance 100.00',
@@ -36,25 +38,23 @@ describe('runScript against a fake bank', () => {
         'withdraw 1000000',
         'expect error INSUFFICIENT_FUNDS',
         'expect balance 70',
-      ].join('\n'),
-    );
-    expect(lines).toEqual([
-      'PASS line 1: register alice **** -> logged in as alice',
-      'PASS line 2: deposit 100.00 -> balance 100.00, tx T000000000001',
-      'PASS line 3: expect balance 100.00',
-      'DONE line 4: withdraw 30 -> balance 70.00, tx T000000000002',
-      'PASS line 5: expect ok',
-      'DONE line 6: withdraw 1000000 -> error INSUFFICIENT_FUNDS: balance too low',
-      'PASS line 7: expect error INSUFFICIENT_FUNDS',
-      'PASS line 8: expect balance 70.00',
-      '6 passed, 0 failed',
-    ]);
-    expect(report).toEqual({ passed: 6, failed: 0 });
-  });
-
-  it('fails what does not hold, says what it got, and goes on', async () => {
-    const { report, lines } = await run(
-      [
+      ],
+      printed: [
+        'PASS line 1: register alice **** -> logged in as alice',
+        'PASS line 2: deposit 100.00 -> balance 100.00, tx T000000000001',
+        'PASS line 3: expect balance 100.00',
+        'DONE line 4: withdraw 30 -> balance 70.00, tx T000000000002',
+        'PASS line 5: expect ok',
+        'DONE line 6: withdraw 1000000 -> error INSUFFICIENT_FUNDS: balance too low',
+        'PASS line 7: expect error INSUFFICIENT_FUNDS',
+        'PASS line 8: expect balance 70.00',
+        '6 passed, 0 failed',
+      ],
+      report: { passed: 6, failed: 0 },
+    },
+    {
+      name: 'fails what does not hold, says what it got, and goes on',
+      script: [
         'register alice Secret-Pass-123!',
         'withdraw 5',
         'expect ok',
@@ -64,44 +64,48 @@ describe('runScript against a fake bank', () => {
         'transfer nobody 1',
         'history',
         'expect entries 3',
-      ].join('\n'),
-    );
-    expect(lines).toEqual([
-      'PASS line 1: register alice **** -> logged in as alice',
-      'DONE line 2: withdraw 5 -> error INSUFFICIENT_FUNDS: balance too low',
-      'FAIL line 3: expect ok -> expected ok, got error INSUFFICIENT_FUNDS: balance too low',
-      'DONE line 4: deposit 1 -> balance 1.00, tx T000000000001',
-      'FAIL line 5: expect error INSUFFICIENT_FUNDS -> expected error INSUFFICIENT_FUNDS, got ok',
-      'FAIL line 6: expect balance 2.00 -> expected balance 2.00, got 1.00',
-      'FAIL line 7: transfer nobody 1 -> error UNKNOWN_ACCOUNT: UNKNOWN_ACCOUNT',
-      'PASS line 8: history -> 1 entry',
-      'FAIL line 9: expect entries 3 -> expected 3 entries, got 1',
-      '2 passed, 5 failed',
-    ]);
-    expect(report).toEqual({ passed: 2, failed: 5 });
-  });
-
-  it('fails requests made before logging in or after logout, with SESSION_CLOSED', async () => {
-    const { lines } = await run(
-      [
+      ],
+      printed: [
+        'PASS line 1: register alice **** -> logged in as alice',
+        'DONE line 2: withdraw 5 -> error INSUFFICIENT_FUNDS: balance too low',
+        'FAIL line 3: expect ok -> expected ok, got error INSUFFICIENT_FUNDS: balance too low',
+        'DONE line 4: deposit 1 -> balance 1.00, tx T000000000001',
+        'FAIL line 5: expect error INSUFFICIENT_FUNDS -> expected error INSUFFICIENT_FUNDS, got ok',
+        'FAIL line 6: expect balance 2.00 -> expected balance 2.00, got 1.00',
+        'FAIL line 7: transfer nobody 1 -> error UNKNOWN_ACCOUNT: UNKNOWN_ACCOUNT',
+        'PASS line 8: history -> 1 entry',
+        'FAIL line 9: expect entries 3 -> expected 3 entries, got 1',
+        '2 passed, 5 failed',
+      ],
+      report: { passed: 2, failed: 5 },
+    },
+    {
+      name: 'fails requests made before logging in or after logout, with SESSION_CLOSED',
+      script: [
         'balance',
         'expect error SESSION_CLOSED',
         'expect balance 0',
         'register bob Secret-Pass-123!',
         'logout',
         'ping',
-      ].join('\n'),
-    );
-    expect(lines).toEqual([
-      'DONE line 1: balance -> error SESSION_CLOSED: not logged in',
-      'PASS line 2: expect error SESSION_CLOSED',
-      'FAIL line 3: expect balance 0.00 -> expected balance 0.00, got error SESSION_CLOSED: not logged in',
-      'PASS line 4: register bob **** -> logged in as bob',
-      'PASS line 5: logout -> ok',
-      'FAIL line 6: ping -> error SESSION_CLOSED: not logged in',
-      '3 passed, 2 failed',
-    ]);
-  });
+      ],
+      printed: [
+        'DONE line 1: balance -> error SESSION_CLOSED: not logged in',
+        'PASS line 2: expect error SESSION_CLOSED',
+        'FAIL line 3: expect balance 0.00 -> expected balance 0.00, got error SESSION_CLOSED: not logged in',
+        'PASS line 4: register bob **** -> logged in as bob',
+        'PASS line 5: logout -> ok',
+        'FAIL line 6: ping -> error SESSION_CLOSED: not logged in',
+        '3 passed, 2 failed',
+      ],
+    },
+  ]) {
+    it(name, async () => {
+      const { report, lines } = await run(script.join('\n'));
+      expect(lines).toEqual(printed);
+      if (expected) expect(report).toEqual(expected);
+    });
+  }
 
   it('runs every op, reverses the last withdrawal, and never prints a secret', async () => {
     const fake = new FakeBankConnector();

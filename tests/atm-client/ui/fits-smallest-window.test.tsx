@@ -5,18 +5,28 @@ import { atSmallest, expectFits, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
 
+/** A screen to open with `key`, what to type there, what it then shows, and its name in a failure. */
+type Visit = [key: string, typed: string, shows: string, name: string];
+
+/** Opens each screen in turn from where the ATM stands, Esc back between them; each must fit. */
+async function visitEach(atm: Awaited<ReturnType<typeof renderAtm>>, visits: Visit[]): Promise<void> {
+  for (const [index, [key, typed, shows, name]] of visits.entries()) {
+    if (index > 0) await atm.press(KEY.escape);
+    await atm.press(key);
+    if (typed) await atm.type(typed);
+    expectFits(await atm.waitFor(shows), name);
+  }
+}
+
 describe(`every screen fits ${MIN_COLUMNS}×${MIN_ROWS}`, () => {
   it('welcome, register with a problem, login', async () => {
     const atm = await renderAtm();
     atSmallest(atm.ui.stdout);
     expectFits(await atm.waitFor('Welcome to Secure ATM'), 'welcome');
-    await atm.press('2');
-    await atm.type('bob smith\rshort\rshort\r');
-    expectFits(await atm.waitFor('has no spaces'), 'register');
-    await atm.press(KEY.escape);
-    await atm.press('1');
-    await atm.type('x\ry\r');
-    expectFits(await atm.waitFor('characters long'), 'login');
+    await visitEach(atm, [
+      ['2', 'bob smith\rshort\rshort\r', 'has no spaces', 'register'],
+      ['1', 'x\ry\r', 'characters long', 'login'],
+    ]);
   });
 
   it('menus (terminal, remote with a banner), withdraw, statement, password, contact, two-factor', async () => {
@@ -36,20 +46,12 @@ describe(`every screen fits ${MIN_COLUMNS}×${MIN_ROWS}`, () => {
     await atm.type('-1\r');
     expectFits(await atm.waitFor('cannot be negative'), 'withdraw amount');
     await atm.press(KEY.escape, KEY.escape);
-    await atm.press('5');
-    expectFits(await atm.waitFor('older'), 'mini-statement');
-    await atm.press(KEY.escape);
-    await atm.press('6');
-    await atm.type('a\rb\rb\r');
-    expectFits(await atm.waitFor('does not meet every rule'), 'change password');
-    await atm.press(KEY.escape);
-    await atm.press('7');
-    await atm.type('nope\r\r');
-    expectFits(await atm.waitFor('looks like'), 'contact');
-    await atm.press(KEY.escape);
-    await atm.press('8');
-    await atm.type('wrong\r');
-    expectFits(await atm.waitFor('That password is not right'), 'two-factor password');
+    await visitEach(atm, [
+      ['5', '', 'older', 'mini-statement'],
+      ['6', 'a\rb\rb\r', 'does not meet every rule', 'change password'],
+      ['7', 'nope\r\r', 'looks like', 'contact'],
+      ['8', 'wrong\r', 'That password is not right', 'two-factor password'],
+    ]);
   });
 
   it('the remote menu with a banner, and a long error', async () => {

@@ -80,6 +80,15 @@ export function expectFits(screen: string, name: string, bottomBorder = true): v
   if (bottomBorder) expect(lines.at(-1)?.startsWith('╰'), `${name}: bottom border`).toBe(true);
 }
 
+/** Confirms the withdrawal on screen: the cash comes out, and the bank saw this one withdrawal of `cents`. */
+export async function confirmWithdrawal(
+  atm: Pick<Awaited<ReturnType<typeof renderAtm>>, 'pick' | 'bank'>,
+  cents: number,
+): Promise<void> {
+  await atm.pick(KEY.enter, 'Please take your cash');
+  expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [cents] }]);
+}
+
 /** A screen's words with borders and line wraps folded into single spaces. */
 export function flat(screen: string): string {
   return screen.replace(/[│╭╮╰╯─┌┐└┘\s]+/g, ' ');
@@ -166,6 +175,14 @@ export async function renderAtm(
     await settle();
   }
 
+  /** Types each text into a field and presses Enter after it, one field at a time. */
+  async function fill(...fields: string[]): Promise<void> {
+    for (const text of fields) {
+      await type(text);
+      await press(KEY.enter);
+    }
+  }
+
   type Check = string | RegExp | ((screen: string) => boolean);
 
   /** Presses `key` and waits until the screen shows `expected`; returns that screen. */
@@ -176,8 +193,7 @@ export async function renderAtm(
 
   /** Types `text`, presses Enter and waits until the screen shows `expected`; returns that screen. */
   async function enter(text: string, expected: Check, timeoutMs?: number): Promise<string> {
-    await type(text);
-    await press(KEY.enter);
+    await fill(text);
     return waitFor(expected, timeoutMs);
   }
 
@@ -185,10 +201,7 @@ export async function renderAtm(
   async function submitLogin(user: string, password: string): Promise<void> {
     await press('1');
     await waitFor('User name');
-    await type(user);
-    await press(KEY.enter);
-    await type(password);
-    await press(KEY.enter);
+    await fill(user, password);
   }
 
   /** Log in from the welcome screen and wait for the main menu. */
@@ -200,5 +213,5 @@ export async function renderAtm(
 
   await waitFor('Welcome to Secure ATM');
   await untilListening(ui.stdin);
-  return { bank, clock, ui, frame, waitFor, press, type, pick, enter, submitLogin, login };
+  return { bank, clock, ui, frame, waitFor, press, type, fill, pick, enter, submitLogin, login };
 }

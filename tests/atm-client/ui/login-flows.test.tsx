@@ -4,14 +4,33 @@ import { flat, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
 
+/** alice (two-factor on) has given her password and the ATM asks for her code. */
+async function atCodeScreen() {
+  const atm = await renderAtm();
+  atm.bank.addAccount('alice', { totpCode: '135790' });
+  await atm.submitLogin('alice', 'Correct-Horse-9');
+  await atm.waitFor('Enter the 6-digit code');
+  return atm;
+}
+
+/** From an error on the code screen: back to it, and the right code logs in. */
+async function retryCode(atm: Awaited<ReturnType<typeof renderAtm>>): Promise<void> {
+  await atm.pick(KEY.escape, 'Enter the 6-digit code');
+  await atm.enter('135790', 'Main menu');
+}
+
+/** The bank saw alice log in with these codes, in order (undefined: with her password alone). */
+function expectCodesSeen(atm: Awaited<ReturnType<typeof renderAtm>>, codes: Array<string | undefined>): void {
+  expect(atm.bank.callsOf('login').map((call) => call.args[0])).toEqual(codes.map((totp) => ({ user: 'alice', totp })));
+}
+
 describe('welcome and login', () => {
   it('logs in with a masked password and shows the main menu', async () => {
     const atm = await renderAtm({ terminal: 'ATM-0001' });
     atm.bank.addAccount('alice', { balanceCents: 1000 });
     expect(atm.frame()).toContain('Open an account');
     await atm.pick('1', 'User name');
-    await atm.type('Alice');
-    await atm.press(KEY.enter);
+    await atm.fill('Alice');
     await atm.type('Correct-Horse-9');
     const typed = atm.frame();
     expect(typed).toContain('alice');
@@ -59,40 +78,24 @@ describe('welcome and login', () => {
   });
 
   it('asks for the two-factor code when the bank says TOTP_REQUIRED, then logs in', async () => {
-    const atm = await renderAtm();
-    atm.bank.addAccount('alice', { totpCode: '135790' });
-    await atm.submitLogin('alice', 'Correct-Horse-9');
-    await atm.waitFor('Enter the 6-digit code');
+    const atm = await atCodeScreen();
     await atm.type('12a');
     expect(atm.frame()).toMatch(/Code\s+12\b/);
     await atm.pick(KEY.enter, 'The code has 6 digits');
     await atm.enter('4567', 'That code is not right');
-    await atm.pick(KEY.escape, 'Enter the 6-digit code');
-    await atm.enter('135790', 'Main menu');
-    expect(atm.bank.callsOf('login').map((call) => call.args[0])).toEqual([
-      { user: 'alice', totp: undefined },
-      { user: 'alice', totp: '124567' },
-      { user: 'alice', totp: '135790' },
-    ]);
+    await retryCode(atm);
+    expectCodesSeen(atm, [undefined, '124567', '135790']);
   });
 
   it('says a two-factor code was already used (TOTP_INVALID, reason USED) and to wait for the next', async () => {
-    const atm = await renderAtm();
-    atm.bank.addAccount('alice', { totpCode: '135790' });
-    await atm.submitLogin('alice', 'Correct-Horse-9');
-    await atm.waitFor('Enter the 6-digit code');
+    const atm = await atCodeScreen();
     atm.bank.failNext('login', 'TOTP_INVALID', 'code already used', { reason: 'USED' });
     const used = await atm.enter('135790', 'That code was already used');
     expect(flat(used)).toContain('Wait for the next code');
     expect(used).not.toContain('That code is not right');
     // Back on the code screen, the next code logs in.
-    await atm.pick(KEY.escape, 'Enter the 6-digit code');
-    await atm.enter('135790', 'Main menu');
-    expect(atm.bank.callsOf('login').map((call) => call.args[0])).toEqual([
-      { user: 'alice', totp: undefined },
-      { user: 'alice', totp: '135790' },
-      { user: 'alice', totp: '135790' },
-    ]);
+    await retryCode(atm);
+    expectCodesSeen(atm, [undefined, '135790', '135790']);
   });
 
   it('Esc on the login form returns to the welcome screen', async () => {
@@ -128,8 +131,7 @@ describe('open an account', () => {
     const atm = await renderAtm();
     await atm.pick('2', 'Choose a user name');
     expect(atm.frame()).toContain('at least 12 characters');
-    await atm.type('carol');
-    await atm.press(KEY.enter);
+    await atm.fill('carol');
     await atm.type('short');
     const partial = atm.frame();
     expect(partial).toContain('✓ a lower case letter');
@@ -140,11 +142,10 @@ describe('open an account', () => {
 
     // Back to the password field: clear it and type a strong one.
     await atm.press(KEY.up);
-    for (let i = 0; i < 5; i++) await atm.press(KEY.backspace);
+    await atm.press(...Array(5).fill(KEY.backspace));
     await atm.type('Long-Enough-Pass1');
     expect(atm.frame()).toContain('✓ at least 12 characters');
-    await atm.press(KEY.enter);
-    for (let i = 0; i < 5; i++) await atm.press(KEY.backspace);
+    await atm.press(KEY.enter, ...Array(5).fill(KEY.backspace));
     await atm.enter('Long-Enough-Pass2', 'two passwords are different');
     await atm.press(KEY.backspace);
     const menu = await atm.enter('1', 'Main menu');
@@ -156,10 +157,7 @@ describe('open an account', () => {
     const atm = await renderAtm();
     atm.bank.registrationOpen = false;
     await atm.pick('2', 'Choose a user name');
-    await atm.type('carol');
-    await atm.press(KEY.enter);
-    await atm.type('Long-Enough-Pass1');
-    await atm.press(KEY.enter);
+    await atm.fill('carol', 'Long-Enough-Pass1');
     await atm.enter('Long-Enough-Pass1', 'Accounts cannot be opened here');
     await atm.pick(KEY.escape, 'Choose a user name');
   });

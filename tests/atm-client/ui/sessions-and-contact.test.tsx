@@ -58,8 +58,7 @@ describe('update e-mail and phone', () => {
     await atm.press(KEY.enter, KEY.enter);
     await atm.waitFor('looks like name@example.com');
     await atm.press(KEY.up, ...Array(16).fill(KEY.backspace));
-    await atm.type('alice@example.com');
-    await atm.press(KEY.enter);
+    await atm.fill('alice@example.com');
     const done = await atm.enter('+1 (555) 010-0199', 'Contact details saved');
     expect(done).toContain('E-mail: alice@example.com');
     expect(done).toContain('Phone: +1 (555) 010-0199');

@@ -21,10 +21,7 @@ async function atCounter() {
 
 async function serve(atm: Awaited<ReturnType<typeof atCounter>>, user: string, password = CUSTOMER_PASSWORD) {
   await atm.pick('1', 'Serve a customer');
-  await atm.type(user);
-  await atm.press(KEY.enter);
-  await atm.type(password);
-  await atm.press(KEY.enter);
+  await atm.fill(user, password);
 }
 
 describe('teller mode', () => {
@@ -69,8 +66,7 @@ describe('teller mode', () => {
     // The next customer at the same terminal, with a code.
     await serve(atm, 'dora');
     await atm.waitFor("Customer's code");
-    await atm.type(FAKE_TOTP_CODE);
-    await atm.press(KEY.enter);
+    await atm.fill(FAKE_TOTP_CODE);
     expect(flat(await atm.waitFor('Serving dora · teller tess'))).toContain('Finish with this customer');
     expect(await atm.pick('1', 'Available balance')).toContain('$20.00');
   });
@@ -121,15 +117,13 @@ describe('teller mode', () => {
     const atm = await atCounter();
     atm.bank.registrationOpen = false;
     await atm.pick('2', 'New customer account');
-    await atm.type('carol');
-    await atm.press(KEY.enter);
+    await atm.fill('carol');
     await atm.type('short');
     expect(atm.frame()).toContain('· at least 12 characters');
     await atm.type('-And-Long-9!');
     expect(atm.frame()).toContain('✓ at least 12 characters');
     await atm.press(KEY.enter);
-    await atm.type('short-And-Long-9!');
-    await atm.press(KEY.enter);
+    await atm.fill('short-And-Long-9!');
     expect(flat(await atm.waitFor('The account carol is open'))).toContain('Serve a customer');
     expect(atm.bank.accounts.get('carol')?.password).toBe('short-And-Long-9!');
     // Opening an account serves no one.

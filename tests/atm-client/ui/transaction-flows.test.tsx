@@ -1,7 +1,7 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CashDispenser } from '../../../atm-client/ui/dispenser.js';
-import { flat, KEY, renderAtm } from './harness.js';
+import { confirmWithdrawal, flat, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
 
@@ -30,10 +30,16 @@ describe('balance', () => {
   });
 });
 
+/** Logged in and at the withdraw screen's amounts. */
+async function atWithdraw(options: Parameters<typeof renderAtm>[0] = {}, balanceCents = 100_000) {
+  const atm = await loggedIn(options, balanceCents);
+  await atm.pick('2', 'Other amount');
+  return atm;
+}
+
 describe('withdraw', () => {
   it('a quick amount withdraws, dispenses and prints a receipt', async () => {
-    const atm = await loggedIn({ terminal: 'ATM-0001' });
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw({ terminal: 'ATM-0001' });
     expect(atm.frame()).toMatch(/\$20\.00[\s\S]*\$40\.00[\s\S]*\$60\.00[\s\S]*\$100\.00[\s\S]*\$200\.00/);
     await atm.press(KEY.down, KEY.enter);
     await atm.waitFor('Withdraw $40.00 in cash from your account?');
@@ -51,16 +57,13 @@ describe('withdraw', () => {
   });
 
   it('number keys pick a quick amount directly', async () => {
-    const atm = await loggedIn();
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw();
     await atm.pick('5', 'Withdraw $200.00 in cash');
-    await atm.pick(KEY.enter, 'Please take your cash');
-    expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [20000] }]);
+    await confirmWithdrawal(atm, 20000);
   });
 
   it('a custom amount is validated before it is sent, and sent as cents', async () => {
-    const atm = await loggedIn();
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw();
     await atm.pick('6', 'Amount $');
     await atm.pick(KEY.enter, 'Enter an amount.');
     await atm.enter('12.345', 'at most two digits');
@@ -68,13 +71,11 @@ describe('withdraw', () => {
     await atm.type('x'); // refused by the field
     expect(atm.frame()).toMatch(/Amount \$\s+12\.34/);
     await atm.pick(KEY.enter, 'Withdraw $12.34 in cash');
-    await atm.pick(KEY.enter, 'Please take your cash');
-    expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [1234] }]);
+    await confirmWithdrawal(atm, 1234);
   });
 
   it('zero is refused on the screen', async () => {
-    const atm = await loggedIn();
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw();
     await atm.pick('6', 'Amount $');
     await atm.enter('0.00', 'more than $0.00');
     await atm.pick(KEY.escape, 'Other amount');
@@ -90,10 +91,8 @@ describe('withdraw', () => {
         return { ok: true };
       },
     };
-    const atm = await loggedIn({ dispenser }, 3000);
-    await atm.pick('2', 'Other amount');
-    await atm.press('2');
-    await atm.press(KEY.enter); // confirm
+    const atm = await atWithdraw({ dispenser }, 3000);
+    await atm.press('2', KEY.enter); // confirm
     const error = await atm.waitFor('Insufficient funds');
     expect(flat(error)).toContain('Your balance is too low');
     expect(error).toContain('Code: INSUFFICIENT_FUNDS');
@@ -102,19 +101,15 @@ describe('withdraw', () => {
   });
 
   it('the daily limit gets its own error screen', async () => {
-    const atm = await loggedIn();
+    const atm = await atWithdraw();
     atm.bank.failNext('withdraw', 'LIMIT_EXCEEDED');
-    await atm.pick('2', 'Other amount');
-    await atm.press('1');
-    await atm.press(KEY.enter); // confirm
+    await atm.press('1', KEY.enter); // confirm
     await atm.waitFor('Daily withdrawal limit reached');
   });
 
   it('when the dispenser fails the ATM reverses with NOT_DISPENSED and says the money is back', async () => {
-    const atm = await loggedIn({ simulateDispenseFailure: true });
-    await atm.pick('2', 'Other amount');
-    await atm.press('3');
-    await atm.press(KEY.enter); // confirm
+    const atm = await atWithdraw({ simulateDispenseFailure: true });
+    await atm.press('3', KEY.enter); // confirm
     const screen = await atm.waitFor('Your money is back in your account');
     expect(screen).toContain('could not be dispensed');
     expect(screen).toMatch(/Returned\s+\$60\.00/);
@@ -135,31 +130,25 @@ describe('withdraw', () => {
         throw new Error('motor stalled');
       },
     };
-    const atm = await loggedIn({ dispenser });
-    await atm.pick('2', 'Other amount');
-    await atm.press('1');
-    await atm.press(KEY.enter); // confirm
+    const atm = await atWithdraw({ dispenser });
+    await atm.press('1', KEY.enter); // confirm
     await atm.waitFor('Your money is back in your account');
     expect(atm.frame()).not.toContain('motor stalled');
   });
 
   it('a failed reversal names the withdrawal to quote to the bank', async () => {
-    const atm = await loggedIn({ simulateDispenseFailure: true });
+    const atm = await atWithdraw({ simulateDispenseFailure: true });
     atm.bank.failNext('reverse', 'NOT_REVERSIBLE');
-    await atm.pick('2', 'Other amount');
-    await atm.press('1');
-    await atm.press(KEY.enter); // confirm
+    await atm.press('1', KEY.enter); // confirm
     const screen = await atm.waitFor('cannot be reversed');
     const txId = atm.bank.accounts.get('alice')?.history[0]?.txId ?? 'missing';
     expect(flat(screen)).toContain(`Quote withdrawal ${txId} to the bank`);
   });
 
   it('the simulated dispenser shows progress while counting', async () => {
-    const atm = await loggedIn({ appDispenser: true });
-    await atm.pick('2', 'Other amount');
+    const atm = await atWithdraw({ appDispenser: true });
     const gate = atm.bank.hold('withdraw');
-    await atm.press('1');
-    await atm.press(KEY.enter); // confirm
+    await atm.press('1', KEY.enter); // confirm
     await atm.waitFor('Withdrawing $20.00');
     gate.release();
     await atm.waitFor('Counting your cash');
@@ -192,12 +181,18 @@ describe('deposit', () => {
   });
 });
 
+/** Logged in and through the transfer form to its confirm step: each field typed, and what it then shows. */
+async function atTransferConfirm(recipient: [typed: string, shows: string], amount: [typed: string, shows: string]) {
+  const atm = await loggedIn();
+  await atm.pick('4', 'Who would you like to send money to?');
+  await atm.enter(...recipient);
+  await atm.enter(...amount);
+  return atm;
+}
+
 describe('transfer', () => {
   it('takes a recipient, an amount and a confirmation', async () => {
-    const atm = await loggedIn();
-    await atm.pick('4', 'Who would you like to send money to?');
-    await atm.enter('Bob', 'send to bob');
-    await atm.enter('75', 'Send $75.00 to bob?');
+    const atm = await atTransferConfirm(['Bob', 'send to bob'], ['75', 'Send $75.00 to bob?']);
     const receipt = await atm.pick(KEY.enter, 'Transfer sent');
     expect(receipt).toMatch(/Transferred\s+\$75\.00/);
     expect(receipt).toMatch(/To\s+bob/);
@@ -207,10 +202,7 @@ describe('transfer', () => {
   });
 
   it('Esc steps back through the transfer one step at a time', async () => {
-    const atm = await loggedIn();
-    await atm.pick('4', 'Who would you like');
-    await atm.enter('bob', 'send to bob');
-    await atm.enter('5', 'Send $5.00 to bob?');
+    const atm = await atTransferConfirm(['bob', 'send to bob'], ['5', 'Send $5.00 to bob?']);
     await atm.pick(KEY.escape, 'send to bob');
     await atm.pick(KEY.escape, 'Who would you like');
     await atm.pick(KEY.escape, 'Main menu');
@@ -218,10 +210,7 @@ describe('transfer', () => {
   });
 
   it('an unknown recipient is explained', async () => {
-    const atm = await loggedIn();
-    await atm.pick('4', 'Who would you like');
-    await atm.enter('nobody', 'send to nobody');
-    await atm.enter('5', 'Send $5.00');
+    const atm = await atTransferConfirm(['nobody', 'send to nobody'], ['5', 'Send $5.00']);
     await atm.pick(KEY.enter, 'No such account');
   });
 });
@@ -264,17 +253,12 @@ describe('change password', () => {
   it('checks the policy, then changes the password', async () => {
     const atm = await loggedIn();
     await atm.pick('6', 'Current password');
-    await atm.type('Correct-Horse-9');
-    await atm.press(KEY.enter);
-    await atm.type('weak');
-    await atm.press(KEY.enter);
+    await atm.fill('Correct-Horse-9', 'weak');
     await atm.enter('weak', 'does not meet every rule');
     expect(atm.bank.callsOf('change_password')).toHaveLength(0);
-    await atm.press(KEY.up);
-    for (let i = 0; i < 4; i++) await atm.press(KEY.backspace);
-    await atm.type('Brand-New-Pass7');
-    await atm.press(KEY.enter);
-    for (let i = 0; i < 4; i++) await atm.press(KEY.backspace);
+    await atm.press(KEY.up, ...Array(4).fill(KEY.backspace));
+    await atm.fill('Brand-New-Pass7');
+    await atm.press(...Array(4).fill(KEY.backspace));
     await atm.enter('Brand-New-Pass7', 'Password changed');
     expect(atm.bank.callsOf('change_password')).toEqual([
       { op: 'change_password', args: ['Correct-Horse-9', 'Brand-New-Pass7'] },
@@ -286,12 +270,7 @@ describe('change password', () => {
   it('a wrong current password is explained', async () => {
     const atm = await loggedIn();
     await atm.pick('6', 'Current password');
-    await atm.type('Not-The-Pass1');
-    await atm.press(KEY.enter);
-    await atm.type('Brand-New-Pass7');
-    await atm.press(KEY.enter);
-    await atm.type('Brand-New-Pass7');
-    await atm.press(KEY.enter);
+    await atm.fill('Not-The-Pass1', 'Brand-New-Pass7', 'Brand-New-Pass7');
     // Said in place, without blaming a user name (there is none on this screen).
     const screen = await atm.waitFor('Your current password is not right');
     expect(screen).not.toContain('User name');

@@ -16,14 +16,10 @@ async function loggedIn(options: { totpCode?: string } = {}) {
   atm.bank.addAccount('alice', { balanceCents: 10_000, ...options });
   await atm.waitFor('Log in');
   await atm.press('1');
-  await atm.type('alice');
-  await atm.press(KEY.enter);
-  await atm.type(PASSWORD);
-  await atm.press(KEY.enter);
+  await atm.fill('alice', PASSWORD);
   if (options.totpCode) {
     await atm.waitFor('Two-factor code');
-    await atm.type(options.totpCode);
-    await atm.press(KEY.enter);
+    await atm.fill(options.totpCode);
   }
   await atm.waitFor('Main menu');
   return atm;
@@ -88,8 +84,7 @@ describe('turning two-factor login on', () => {
 
     await atm.enter('Wrong-Horse-1', 'That password is not right');
     await atm.press(...Array(13).fill(KEY.backspace));
-    await atm.type(PASSWORD);
-    await atm.press(KEY.enter);
+    await atm.fill(PASSWORD);
 
     // The QR screen: no frame, every line within 80 columns, at most 24 rows.
     const qr = await atm.waitFor('Scan this code');

@@ -1,6 +1,6 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flat, KEY, renderAtm } from './harness.js';
+import { confirmWithdrawal, flat, KEY, renderAtm } from './harness.js';
 
 afterEach(() => cleanup());
 
@@ -21,9 +21,8 @@ describe('withdrawal confirm step', () => {
     expect(confirm).toContain('Enter confirm');
     await atm.pick(KEY.escape, 'Other amount');
     expect(atm.bank.callsOf('withdraw')).toHaveLength(0);
-    await atm.press('1', KEY.enter);
-    await atm.waitFor('Please take your cash');
-    expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [2000] }]);
+    await atm.press('1');
+    await confirmWithdrawal(atm, 2000);
   });
 
   it('Esc from the confirm step of a typed amount keeps the amount', async () => {
@@ -33,8 +32,7 @@ describe('withdrawal confirm step', () => {
     await atm.pick(KEY.escape, /Amount \$\s+75\.25/);
     await atm.press(KEY.backspace, KEY.enter);
     await atm.waitFor('Withdraw $75.20 in cash');
-    await atm.pick(KEY.enter, 'Please take your cash');
-    expect(atm.bank.callsOf('withdraw')).toEqual([{ op: 'withdraw', args: [7520] }]);
+    await confirmWithdrawal(atm, 7520);
   });
 
   it('n at the confirm step is no as well', async () => {

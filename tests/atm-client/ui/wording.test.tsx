@@ -63,14 +63,46 @@ describe('a lost connection', () => {
 });
 
 describe('refused early, with a reason', () => {
-  it("the customer's own name is refused at the recipient step", async () => {
-    const atm = await loggedIn();
-    await atm.pick('4', 'Who would you like to send money to?');
-    await atm.type('alice\r');
-    await atm.waitFor('That is your own account');
-    expect(atm.frame()).not.toContain('How much');
-    expect(atm.bank.callsOf('transfer')).toHaveLength(0);
-  });
+  // Typed into a field and refused there, with a reason, before the bank is asked.
+  for (const { name, customer, key, opens, typed, says, notShown, op } of [
+    {
+      name: "the customer's own name is refused at the recipient step",
+      customer: true,
+      key: '4',
+      opens: 'Who would you like to send money to?',
+      typed: 'alice\r',
+      says: 'That is your own account',
+      notShown: 'How much',
+      op: 'transfer',
+    },
+    {
+      name: 'a symbol in a user name at login is named',
+      customer: false,
+      key: '1',
+      typed: 'al!ce\rwhatever\r',
+      says: 'A user name cannot contain "!"',
+      op: 'login',
+    },
+    {
+      name: '-5 is refused as negative, not taken as 5',
+      customer: true,
+      key: '3',
+      typed: '-5\r',
+      says: 'An amount cannot be negative',
+      notShown: 'Deposit $5.00',
+      op: 'deposit',
+    },
+  ]) {
+    it(name, async () => {
+      const atm = customer ? await loggedIn() : await renderAtm();
+      if (opens) await atm.pick(key, opens);
+      else await atm.press(key);
+      await atm.type(typed);
+      await atm.waitFor(says);
+      if (notShown) expect(atm.frame()).not.toContain(notShown);
+      expect(atm.bank.callsOf(op)).toHaveLength(0);
+    });
+  }
 
   it('"Bob Smith" is refused for having a space, not turned into bobsmith', async () => {
     const atm = await loggedIn();
@@ -79,23 +111,6 @@ describe('refused early, with a reason', () => {
     expect(atm.frame()).toContain('bob smith');
     const screen = await atm.pick(KEY.enter, 'has no spaces');
     expect(screen).not.toContain('How much');
-  });
-
-  it('a symbol in a user name at login is named', async () => {
-    const atm = await renderAtm();
-    await atm.press('1');
-    await atm.type('al!ce\rwhatever\r');
-    await atm.waitFor('A user name cannot contain "!"');
-    expect(atm.bank.callsOf('login')).toHaveLength(0);
-  });
-
-  it('-5 is refused as negative, not taken as 5', async () => {
-    const atm = await loggedIn();
-    await atm.press('3');
-    await atm.type('-5\r');
-    await atm.waitFor('An amount cannot be negative');
-    expect(atm.frame()).not.toContain('Deposit $5.00');
-    expect(atm.bank.callsOf('deposit')).toHaveLength(0);
   });
 
   it('once the bank said it opens no accounts, the next try is told at once', async () => {

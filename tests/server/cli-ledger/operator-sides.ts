@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { main } from '../../../server/cli/program.js';
 import { dataDirPaths } from '../../../server/data-dir.js';
 import { DEFAULT_LEDGER_CONFIG, openLedger } from '../../../server/ledger/index.js';
@@ -118,13 +118,12 @@ export async function withLedger<T>(side: Side, fn: (ledger: LedgerBackend) => P
   }
 }
 
-/** Money into `user`'s account at `terminal`, as an ATM session there would put it. */
-export async function deposit(
+/** Cash in or out of `user`'s account at `terminal`, as an ATM session there would move it. */
+export async function atTerminal(
   side: Side,
   user: string,
   terminal: string,
-  amountCents: number,
-  id: string,
+  request: { id: string; op: 'deposit' | 'withdraw'; amountCents: number },
 ): Promise<void> {
   await withLedger(side, async (ledger) => {
     const account = await ledger.findAccount(user);
@@ -132,10 +131,15 @@ export async function deposit(
     if (!account || !atm) throw new Error(`no ${user} or ${terminal}`);
     const outcome = await ledger.mutate(
       { accountId: account.id, user, nowMs: Date.now(), terminal: { id: atm.id, fingerprint: atm.fingerprint } },
-      { id, op: 'deposit', amountCents },
+      request,
     );
     if (!outcome.ok) throw new Error(outcome.code);
   });
+}
+
+/** Money into `user`'s account at `terminal`, as an ATM session there would put it. */
+export function deposit(side: Side, user: string, terminal: string, amountCents: number, id: string): Promise<void> {
+  return atTerminal(side, user, terminal, { id, op: 'deposit', amountCents });
 }
 
 export async function setContact(side: Side, user: string): Promise<void> {
@@ -164,12 +168,17 @@ export function normalise(text: string, side: Side): string {
     .replace(/"password":"[^"]+"/g, '"password":"<generated>"');
 }
 
-export type Step = string[];
+/** A command line to run, or what happens to the side's ledger between two commands (not recorded). */
+export type Step = string[] | ((side: Side) => Promise<void>);
 
-/** Run the steps on one side; each step's exit code and normalised output and errors. */
-export async function play(side: Side, steps: Step[], between?: (index: number) => Promise<void>) {
+/** Run the steps on one side; each command's exit code and normalised output and errors. */
+export async function play(side: Side, steps: Step[]) {
   const seen: Array<{ step: string; code: number; out: string[]; err: string[] }> = [];
-  for (const [index, step] of steps.entries()) {
+  for (const step of steps) {
+    if (typeof step === 'function') {
+      await step(side);
+      continue;
+    }
     const result = await side.run(...step);
     seen.push({
       step: step.join(' '),
@@ -177,7 +186,6 @@ export async function play(side: Side, steps: Step[], between?: (index: number) 
       out: result.out.map((line) => normalise(line, side)),
       err: result.err.map((line) => normalise(line, side)),
     });
-    await between?.(index);
   }
   return seen;
 }
@@ -192,4 +200,29 @@ export async function queuedActions(side: Side): Promise<Array<Record<string, un
       return JSON.parse(normalise(JSON.stringify(rest), side)) as Record<string, unknown>;
     }),
   );
+}
+
+/** A fresh SQLite side and PostgreSQL side before each test of the enclosing block. */
+export function bothSides(): { sqlite: Side; postgres: Side } {
+  const sides = {} as { sqlite: Side; postgres: Side };
+  beforeEach(async () => {
+    sides.sqlite = await sqliteSide();
+    sides.postgres = await postgresSide();
+  });
+  return sides;
+}
+
+/** The steps played on both sides must print the same; returns what PostgreSQL printed. */
+export async function playOnBoth(sides: { sqlite: Side; postgres: Side }, steps: Step[]) {
+  const onSqlite = await play(sides.sqlite, steps);
+  const onPostgres = await play(sides.postgres, steps);
+  expect(onPostgres).toEqual(onSqlite);
+  return onPostgres;
+}
+
+/** Both sides queued the same operator actions; returns them. */
+export async function sameQueuedActions(sides: { sqlite: Side; postgres: Side }) {
+  const queued = await queuedActions(sides.postgres);
+  expect(queued).toEqual(await queuedActions(sides.sqlite));
+  return queued;
 }

@@ -1,18 +1,16 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_LEDGER_CONFIG } from '../../../server/ledger/index.js';
 import { PostgresLedger } from '../../../server/ledger/postgres/index.js';
 import {
+  bothSides,
   deposit,
   PASSWORD,
-  play,
+  playOnBoth,
   postgresClusterForFile,
-  postgresSide,
-  queuedActions,
   runMain,
-  type Side,
   type Step,
+  sameQueuedActions,
   setContact,
-  sqliteSide,
   withLedger,
 } from './operator-sides.js';
 
@@ -25,12 +23,7 @@ import {
 const cluster = postgresClusterForFile();
 
 describe('bank-server accounts create|show|lock|unlock|close|export --ledger postgres://…', () => {
-  let sqlite: Side;
-  let postgres: Side;
-  beforeEach(async () => {
-    sqlite = await sqliteSide();
-    postgres = await postgresSide();
-  });
+  const on = bothSides();
 
   const steps: Step[] = [
     ['accounts', 'create', 'alice', '--password', PASSWORD, '--bcrypt-cost', '4'],
@@ -48,7 +41,10 @@ describe('bank-server accounts create|show|lock|unlock|close|export --ledger pos
     ['accounts', 'lock', 'nobody'],
     ['terminals', 'enroll', 'ATM-1'],
     ['terminals', 'load', 'ATM-1', '100.00'],
-    // deposit of 2.50 to alice here (see `between`)
+    async (side) => {
+      await deposit(side, 'alice', 'ATM-1', 250, 'dep-1');
+      await setContact(side, 'alice');
+    },
     ['accounts', 'show', 'alice', '--json'],
     ['accounts', 'close', 'alice'],
     ['accounts', 'close', 'bob', '--json'],
@@ -59,18 +55,9 @@ describe('bank-server accounts create|show|lock|unlock|close|export --ledger pos
     ['accounts', 'list', '--json'],
     ['ledger', 'verify'],
   ];
-  const depositAfter = steps.findIndex((s) => s[1] === 'load');
 
   it('prints the same text and JSON and refuses the same mistakes on both ledgers', async () => {
-    const between = (side: Side) => async (index: number) => {
-      if (index === depositAfter) {
-        await deposit(side, 'alice', 'ATM-1', 250, 'dep-1');
-        await setContact(side, 'alice');
-      }
-    };
-    const onSqlite = await play(sqlite, steps, between(sqlite));
-    const onPostgres = await play(postgres, steps, between(postgres));
-    expect(onPostgres).toEqual(onSqlite);
+    const onPostgres = await playOnBoth(on, steps);
     // The scenario did what it says (so an equal failure on both sides cannot pass).
     expect(onPostgres[0]).toMatchObject({ code: 0, out: ['created account alice'] });
     expect(onPostgres[3]).toMatchObject({
@@ -99,8 +86,7 @@ describe('bank-server accounts create|show|lock|unlock|close|export --ledger pos
     });
     expect(onPostgres.at(-1)).toMatchObject({ code: 0 });
     // The same operator actions wait for a server's audit log, with who ran them.
-    const queued = await queuedActions(postgres);
-    expect(queued).toEqual(await queuedActions(sqlite));
+    const queued = await sameQueuedActions(on);
     expect(queued.map((a) => a.action)).toEqual([
       'account_create',
       'account_create',
@@ -117,18 +103,18 @@ describe('bank-server accounts create|show|lock|unlock|close|export --ledger pos
   });
 
   it('locks in the database at once: another instance sees the lock, the unlock and the close', async () => {
-    const other = (await postgres.open()) as PostgresLedger; // a running instance's handle
+    const other = (await on.postgres.open()) as PostgresLedger; // a running instance's handle
     try {
       expect(
-        (await postgres.run('accounts', 'create', 'erin', '--password', PASSWORD, '--bcrypt-cost', '4')).code,
+        (await on.postgres.run('accounts', 'create', 'erin', '--password', PASSWORD, '--bcrypt-cost', '4')).code,
       ).toBe(0);
       expect((await other.findAccount('erin'))?.locked).toBe(false);
-      expect((await postgres.run('accounts', 'lock', 'erin')).out).toEqual(['locked erin']);
+      expect((await on.postgres.run('accounts', 'lock', 'erin')).out).toEqual(['locked erin']);
       expect(await other.findAccount('erin')).toMatchObject({ locked: true });
       await other.recordFailedLogin((await other.findAccount('erin'))?.id ?? 0, 100);
-      expect((await postgres.run('accounts', 'unlock', 'erin')).code).toBe(0);
+      expect((await on.postgres.run('accounts', 'unlock', 'erin')).code).toBe(0);
       expect(await other.findAccount('erin')).toMatchObject({ locked: false, failedLogins: 0 });
-      expect((await postgres.run('accounts', 'close', 'erin')).code).toBe(0);
+      expect((await on.postgres.run('accounts', 'close', 'erin')).code).toBe(0);
       expect(await other.findAccount('erin')).toBeNull();
       const pending = await other.pendingOperatorActions();
       expect(pending.map((a) => a.detail)).toEqual([
@@ -143,16 +129,16 @@ describe('bank-server accounts create|show|lock|unlock|close|export --ledger pos
   });
 
   it('refuses roles on PostgreSQL with ROLES_UNSUPPORTED, changing nothing; SQLite still has them', async () => {
-    for (const side of [sqlite, postgres]) {
+    for (const side of [on.sqlite, on.postgres]) {
       expect((await side.run('accounts', 'create', 'frank', '--password', PASSWORD, '--bcrypt-cost', '4')).code).toBe(
         0,
       );
     }
     const line =
       'bank-server: account roles (teller) need a SQLite ledger; the PostgreSQL ledger has no roles column yet';
-    expect(await postgres.run('accounts', 'role', 'frank', 'teller')).toEqual({ code: 1, out: [], err: [line] });
+    expect(await on.postgres.run('accounts', 'role', 'frank', 'teller')).toEqual({ code: 1, out: [], err: [line] });
     expect(
-      await postgres.run(
+      await on.postgres.run(
         'accounts',
         'create',
         'gina',
@@ -166,7 +152,7 @@ describe('bank-server accounts create|show|lock|unlock|close|export --ledger pos
     ).toEqual({ code: 1, out: [], err: [line] });
     expect(
       (
-        await postgres.run(
+        await on.postgres.run(
           'accounts',
           'create',
           'hugo',
@@ -179,11 +165,11 @@ describe('bank-server accounts create|show|lock|unlock|close|export --ledger pos
         )
       ).code,
     ).toBe(0);
-    await withLedger(postgres, async (ledger) => {
+    await withLedger(on.postgres, async (ledger) => {
       expect(await ledger.findAccount('gina')).toBeNull();
       expect((await ledger.pendingOperatorActions()).map((a) => a.detail.user)).toEqual(['frank', 'hugo']);
     });
-    expect((await sqlite.run('accounts', 'role', 'frank', 'teller')).out).toEqual([
+    expect((await on.sqlite.run('accounts', 'role', 'frank', 'teller')).out).toEqual([
       'frank is now a teller (was customer)',
     ]);
   });

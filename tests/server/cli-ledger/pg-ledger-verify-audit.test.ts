@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEventInput, openAuditLog } from '../../../audit/index.js';
-import { DEFAULT_LEDGER_CONFIG, type OutboxEnvelope } from '../../../server/ledger/index.js';
-import type { MutationTarget } from '../../../server/ledger/ledger-backend.js';
-import { PostgresLedger } from '../../../server/ledger/postgres/index.js';
+import type { OutboxEnvelope } from '../../../server/ledger/index.js';
 import { makeKeys } from '../../audit/audit-fixtures.js';
-import { type PostgresCluster, startPostgresCluster } from '../../helpers/postgres-cluster.js';
-import { BIN } from '../../helpers/spawn-server.js';
+import { bankServer, pgLedgerWithAlice } from '../ledger-backends/pg-fixtures.js';
 
 /**
  * `bank-server ledger verify --ledger postgres://… --audit <data-dir>…` (the compiled binary,
@@ -20,27 +15,15 @@ import { BIN } from '../../helpers/spawn-server.js';
  * written by the real audit log writer, as an instance's drain writes them.
  */
 
-const run = promisify(execFile);
-
-async function verify(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN.bankServer, 'ledger', 'verify', ...args], {
-      env: { ...process.env, BANK_LEDGER_URL: '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** The compiled `bank-server ledger verify …`, as an operator runs it. */
+function verify(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return bankServer('ledger', 'verify', ...args);
 }
 
 const ENVELOPE: OutboxEnvelope = { actor: 'alice', address: '127.0.0.1', terminal: 'ATM-1', sessionId: 's-1' };
 
 describe('bank-server ledger verify --audit on a PostgreSQL ledger', () => {
-  let cluster: PostgresCluster;
-  let url: string;
-  let ledger: PostgresLedger;
-  let target: MutationTarget;
+  const pg = pgLedgerWithAlice('verify_audit');
   const dirA = mkdtempSync(join(tmpdir(), 'verify-audit-a-'));
   const dirB = mkdtempSync(join(tmpdir(), 'verify-audit-b-'));
   const keys = makeKeys();
@@ -54,7 +37,7 @@ describe('bank-server ledger verify --audit on a PostgreSQL ledger', () => {
 
   /** A deposit with its audit events (the outbox rows it committed), as an instance makes it. */
   async function deposit(id: string): Promise<AuditEventInput[]> {
-    const outcome = await ledger.mutate(target, { id, op: 'deposit', amountCents: 100 }, undefined, ENVELOPE);
+    const outcome = await pg.ledger.mutate(pg.alice, { id, op: 'deposit', amountCents: 100 }, undefined, ENVELOPE);
     if (!outcome.ok) throw new Error(outcome.code);
     return (outcome.outbox ?? []).map((row) => JSON.parse(row.event) as AuditEventInput);
   }
@@ -66,20 +49,10 @@ describe('bank-server ledger verify --audit on a PostgreSQL ledger', () => {
   }
 
   beforeAll(async () => {
-    cluster = await startPostgresCluster();
-    url = await cluster.createDatabase('verify_audit');
-    ledger = await PostgresLedger.open(url, { config: DEFAULT_LEDGER_CONFIG });
-    const created = await ledger.createAccount({ user: 'alice', passwordHash: 'h' });
-    if (!created.ok) throw new Error('create');
-    const atm = { id: 'ATM-1', fingerprint: 'sha256:aa' };
-    await ledger.enrollTerminal(atm);
     // A cash load is an operator action, audited through the operator queue: not counted here.
-    await ledger.moveTerminalCash({ id: 'ATM-1', kind: 'load', amountCents: 10_000 });
-    target = { accountId: created.account.id, user: 'alice', nowMs: 0, terminal: atm };
-  }, 60_000);
-  afterAll(async () => {
-    await ledger?.close();
-    cluster?.stop();
+    await pg.ledger.moveTerminalCash({ id: 'ATM-1', kind: 'load', amountCents: 10_000 });
+  });
+  afterAll(() => {
     rmSync(dirA, { recursive: true, force: true });
     rmSync(dirB, { recursive: true, force: true });
   });
@@ -94,16 +67,16 @@ describe('bank-server ledger verify --audit on a PostgreSQL ledger', () => {
     await append(dirB, 'b', [...second, ...replay]);
 
     const logs = `${join(dirA, 'audit', 'audit.log')}, ${join(dirB, 'audit', 'instances', 'b', 'audit.log')}`;
-    const ok = await verify('--ledger', url, '--audit', dirA, dirB);
+    const ok = await verify('--ledger', pg.url, '--audit', dirA, dirB);
     expect(ok).toMatchObject({
       code: 0,
       stdout: `ledger OK: 1 accounts, 10 entries, balances sum to 0\naudit OK: each of 4 transactions has exactly one record in ${logs}\n`,
     });
-    const json = JSON.parse((await verify('--ledger', url, '--audit', dirA, dirB, '--json')).stdout);
+    const json = JSON.parse((await verify('--ledger', pg.url, '--audit', dirA, dirB, '--json')).stdout);
     expect(json.audit).toMatchObject({ ok: true, transactions: 4, missing: [], repeated: [], unknown: [] });
 
     // Only one of the two chains: the other's transactions have no record.
-    const half = await verify('--ledger', url, '--audit', dirA);
+    const half = await verify('--ledger', pg.url, '--audit', dirA);
     expect(half.code).toBe(1);
     const txIds = (events: AuditEventInput[]) => events.filter((e) => e.kind === 'request').map((e) => e.txId);
     expect(txIds(second)).toHaveLength(2);
@@ -114,7 +87,7 @@ describe('bank-server ledger verify --audit on a PostgreSQL ledger', () => {
     // A transaction committed but never drained, and one written to both chains.
     const lost = await deposit('d5');
     await append(dirB, 'b', first.slice(0, 1));
-    const bad = await verify('--ledger', url, '--audit', dirA, dirB);
+    const bad = await verify('--ledger', pg.url, '--audit', dirA, dirB);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toContain(`no audit record for ${lost[0]?.txId}`);
@@ -124,7 +97,7 @@ describe('bank-server ledger verify --audit on a PostgreSQL ledger', () => {
   it('refuses a data dir without an audit log, and a database without the schema, in one line', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'verify-audit-empty-'));
     try {
-      const none = await verify('--ledger', url, '--audit', empty);
+      const none = await verify('--ledger', pg.url, '--audit', empty);
       expect(none.code).toBe(1);
       expect(none.stderr.trim()).toBe(
         `bank-server: ledger verify --audit: no audit log in ${empty} (expected ${join(empty, 'audit', 'audit.log')})`,
@@ -132,7 +105,7 @@ describe('bank-server ledger verify --audit on a PostgreSQL ledger', () => {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
-    const bare = await cluster.createDatabase('bare');
+    const bare = await pg.cluster.createDatabase('bare');
     const refused = await verify('--ledger', bare, '--audit', dirA);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);

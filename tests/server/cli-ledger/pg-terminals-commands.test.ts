@@ -1,19 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataDirPaths } from '../../../server/data-dir.js';
 import type { PostgresLedger } from '../../../server/ledger/postgres/index.js';
 import {
+  atTerminal,
   bareDir,
-  deposit,
+  bothSides,
   PASSWORD,
-  play,
+  playOnBoth,
   postgresClusterForFile,
-  postgresSide,
   queuedActions,
   runMain,
-  type Side,
   type Step,
-  sqliteSide,
+  sameQueuedActions,
   withLedger,
 } from './operator-sides.js';
 
@@ -26,12 +25,7 @@ import {
 postgresClusterForFile();
 
 describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger postgres://…', () => {
-  let sqlite: Side;
-  let postgres: Side;
-  beforeEach(async () => {
-    sqlite = await sqliteSide();
-    postgres = await postgresSide();
-  });
+  const on = bothSides();
 
   const steps: Step[] = [
     ['terminals', 'enroll', 'ATM-1'],
@@ -45,7 +39,10 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
     ['terminals', 'load', 'ATM-9', '1.00'],
     ['terminals', 'load', 'ATM-1', '0.00'],
     ['terminals', 'load', 'ATM-1', '1.234'],
-    // a deposit of 20.00 and a withdrawal of 5.00 by alice at ATM-1 here (see `between`)
+    async (side) => {
+      await atTerminal(side, 'alice', 'ATM-1', { id: 'dep-1', op: 'deposit', amountCents: 2000 });
+      await atTerminal(side, 'alice', 'ATM-1', { id: 'wd-1', op: 'withdraw', amountCents: 500 });
+    },
     ['terminals', 'count', 'ATM-1', '515.00'],
     ['terminals', 'count', 'ATM-2', '39.00', '--json'],
     ['terminals', 'count', 'ATM-9', '1.00'],
@@ -64,31 +61,9 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
     ['terminals', 'list', '--json'],
     ['ledger', 'verify'],
   ];
-  const cashAfter = steps.findIndex((s) => s[3] === '1.234');
 
   it('prints the same text and JSON and refuses the same mistakes on both ledgers', async () => {
-    const between = (side: Side) => async (index: number) => {
-      if (index !== cashAfter) return;
-      await deposit(side, 'alice', 'ATM-1', 2000, 'dep-1');
-      await withLedger(side, async (ledger) => {
-        const account = await ledger.findAccount('alice');
-        const atm = await ledger.findTerminal('ATM-1');
-        if (!account || !atm) throw new Error('setup');
-        const out = await ledger.mutate(
-          {
-            accountId: account.id,
-            user: 'alice',
-            nowMs: Date.now(),
-            terminal: { id: atm.id, fingerprint: atm.fingerprint },
-          },
-          { id: 'wd-1', op: 'withdraw', amountCents: 500 },
-        );
-        if (!out.ok) throw new Error(out.code);
-      });
-    };
-    const onSqlite = await play(sqlite, steps, between(sqlite));
-    const onPostgres = await play(postgres, steps, between(postgres));
-    expect(onPostgres).toEqual(onSqlite);
+    const onPostgres = await playOnBoth(on, steps);
     const at = (step: string) => onPostgres.find((s) => s.step === step);
     expect(at('terminals enroll ATM-1')).toMatchObject({
       code: 0,
@@ -110,9 +85,7 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
     });
     // The first report: ATM-2 counted 1.00 short of its 40.00, so it is not reconciled (exit 1).
     expect(at('terminals report')).toMatchObject({ code: 1, err: ['bank-server: not reconciled: ATM-2'] });
-    const first = JSON.parse(
-      onPostgres[steps.findIndex((s) => s.join(' ') === 'terminals report --json')]?.out[0] ?? '{}',
-    );
+    const first = JSON.parse(at('terminals report --json')?.out[0] ?? '{}');
     expect(first.terminals).toEqual([
       expect.objectContaining({
         id: 'ATM-1',
@@ -147,8 +120,7 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
       { id: 'ATM-2', status: 'active', cashCents: 0 },
     ]);
     expect(at('ledger verify')?.code).toBe(0);
-    const queued = await queuedActions(postgres);
-    expect(queued).toEqual(await queuedActions(sqlite));
+    const queued = await sameQueuedActions(on);
     expect(queued.filter((a) => String(a.action).startsWith('terminal_')).map((a) => a.action)).toEqual([
       'terminal_enroll',
       'terminal_enroll',
@@ -165,28 +137,28 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
   });
 
   it('a database error is one line naming its cause, and no action is queued for it', async () => {
-    expect((await postgres.run('terminals', 'enroll', 'ATM-1')).code).toBe(0);
-    expect((await postgres.run('accounts', 'create', 'alice', '--password', PASSWORD, '--bcrypt-cost', '4')).code).toBe(
-      0,
-    );
-    await withLedger(postgres, async (ledger) => {
+    expect((await on.postgres.run('terminals', 'enroll', 'ATM-1')).code).toBe(0);
+    expect(
+      (await on.postgres.run('accounts', 'create', 'alice', '--password', PASSWORD, '--bcrypt-cost', '4')).code,
+    ).toBe(0);
+    await withLedger(on.postgres, async (ledger) => {
       const pool = (ledger as PostgresLedger).pool;
       await pool.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'the disk is on fire'; END $$`);
       await pool.query('CREATE TRIGGER refuse BEFORE INSERT ON terminal_counts FOR EACH ROW EXECUTE FUNCTION refuse()');
       await pool.query('CREATE TRIGGER refuse BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION refuse()');
     });
-    expect(await postgres.run('terminals', 'count', 'ATM-1', '1.00')).toEqual({
+    expect(await on.postgres.run('terminals', 'count', 'ATM-1', '1.00')).toEqual({
       code: 1,
       out: [],
       err: ['bank-server: the ledger failed (INTERNAL): the disk is on fire'],
     });
-    expect(await postgres.run('accounts', 'lock', 'alice')).toEqual({
+    expect(await on.postgres.run('accounts', 'lock', 'alice')).toEqual({
       code: 1,
       out: [],
       err: ['bank-server: the ledger failed (INTERNAL): the disk is on fire'],
     });
-    expect((await queuedActions(postgres)).map((a) => a.action)).toEqual(['terminal_enroll', 'account_create']);
+    expect((await queuedActions(on.postgres)).map((a) => a.action)).toEqual(['terminal_enroll', 'account_create']);
   });
 
   it('enrolment on PostgreSQL needs a data dir with the terminal CA: it never makes a new one', async () => {
@@ -199,7 +171,7 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
       '--data-dir',
       bare,
       '--ledger',
-      postgres.url ?? '',
+      on.postgres.url ?? '',
     ]);
     expect(refused).toEqual({
       code: 1,
@@ -207,18 +179,18 @@ describe('bank-server terminals enroll|revoke|load|unload|count|report --ledger 
       err: [`bank-server: no terminal CA at ${ca}; pass the --data-dir of an instance of this bank`],
     });
     expect(existsSync(ca)).toBe(false);
-    await withLedger(postgres, async (ledger) => expect(await ledger.findTerminal('ATM-8')).toBeNull());
+    await withLedger(on.postgres, async (ledger) => expect(await ledger.findTerminal('ATM-8')).toBeNull());
   });
 
   it('enrolment issues the certificate from the data dir, records its fingerprint in the database', async () => {
-    const enrolled = await postgres.run('terminals', 'enroll', 'ATM-7', '--json');
+    const enrolled = await on.postgres.run('terminals', 'enroll', 'ATM-7', '--json');
     expect(enrolled.code).toBe(0);
     const { fingerprint, certPath } = JSON.parse(enrolled.out[0] ?? '{}') as { fingerprint: string; certPath: string };
     expect(readFileSync(certPath, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
-    expect(certPath.startsWith(postgres.dataDir)).toBe(true);
-    await withLedger(postgres, async (ledger) => {
+    expect(certPath.startsWith(on.postgres.dataDir)).toBe(true);
+    await withLedger(on.postgres, async (ledger) => {
       expect(await ledger.findTerminal('ATM-7')).toMatchObject({ status: 'active', fingerprint });
-      expect((await postgres.run('terminals', 'revoke', 'ATM-7')).code).toBe(0);
+      expect((await on.postgres.run('terminals', 'revoke', 'ATM-7')).code).toBe(0);
       expect(await ledger.findTerminal('ATM-7')).toMatchObject({ status: 'revoked' });
     });
   });

@@ -10,7 +10,8 @@ import {
   type SpawnedServer,
   spawnBankServer,
 } from '../../helpers/spawn-server.js';
-import { exists, lastLineType, segmentFiles, snapshotDir } from './data-dir-snapshot.js';
+import { exists } from '../file-facts.js';
+import { lastLineType, segmentFiles, snapshotDir } from './data-dir-snapshot.js';
 
 const START = ['start', '--port', '0', '--admin-port', '0', '--bcrypt-cost', '4'];
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Every entry under `root`: directories as `dir`, files as the SHA-256 of their bytes. */
@@ -36,11 +36,4 @@ export async function segmentFiles(dataDir: string): Promise<string[]> {
 export async function lastLineType(segment: string): Promise<string> {
   const lines = (await readFile(segment, 'utf8')).trimEnd().split('\n');
   return (JSON.parse(lines.at(-1) ?? '{}') as { type?: string }).type ?? 'none';
-}
-
-export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataDir } from '../../../server/setup/open-data-dir.js';
 import { BIN, makeTempDir, removeTempDir, runCli } from '../../helpers/spawn-server.js';
+import { exists, mode } from '../file-facts.js';
 
 const SHARED = [
   'keys/auditor.pub',
@@ -31,13 +32,6 @@ async function filesUnder(root: string): Promise<string[]> {
   await walk(root);
   return out.sort();
 }
-
-const mode = async (path: string) => (await stat(path)).mode & 0o777;
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 let scratch: string;
 let source: string;

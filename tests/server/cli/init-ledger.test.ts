@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -8,17 +8,12 @@ import { PG_SCHEMA_VERSION } from '../../../server/ledger/postgres/index.js';
 import { printableLedgerUrl } from '../../../server/setup/init-ledger.js';
 import { type PostgresCluster, startPostgresCluster } from '../../helpers/postgres-cluster.js';
 import { BIN, makeTempDir, removeTempDir, runCli } from '../../helpers/spawn-server.js';
+import { exists } from '../file-facts.js';
 
 function oneLineNoStack(stderr: string): void {
   expect(stderr.trim().split('\n'), stderr).toHaveLength(1);
   expect(stderr).not.toMatch(/\n\s+at /);
 }
-
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 async function rows<R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });

@@ -77,6 +77,13 @@ export class Bank {
     return this.ledger.balance(this.target(user).accountId);
   }
 
+  /** A page of `user`'s history, newest first; a refused read fails the test. */
+  async historyOf(user: string, limit = 10, before?: string) {
+    const page = await this.ledger.history(this.target(user).accountId, limit, before);
+    if ('error' in page) throw new Error(`history of ${user}: ${page.error}`);
+    return page;
+  }
+
   async fund(user: string, cents: number): Promise<void> {
     await this.ok(user, { op: 'deposit', amountCents: cents });
   }

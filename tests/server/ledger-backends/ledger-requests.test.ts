@@ -155,26 +155,15 @@ describe.each(BACKENDS)('ledger requests on %s', (kind) => {
     it('counts failed logins, locks at the threshold, and an unlock clears the count', async () => {
       const bank = await Bank.open(env);
       const alice = bank.target('alice').accountId;
-      expect(await bank.ledger.recordFailedLogin(alice, 3)).toEqual({
-        failedLogins: 1,
-        locked: false,
-        justLocked: false,
-      });
-      expect(await bank.ledger.recordFailedLogin(alice, 3)).toEqual({
-        failedLogins: 2,
-        locked: false,
-        justLocked: false,
-      });
-      expect(await bank.ledger.recordFailedLogin(alice, 3)).toEqual({
-        failedLogins: 3,
-        locked: true,
-        justLocked: true,
-      });
-      expect(await bank.ledger.recordFailedLogin(alice, 3)).toEqual({
-        failedLogins: 4,
-        locked: true,
-        justLocked: false,
-      });
+      // Each failure in turn, at a threshold of 3: [count, locked, locked by this failure].
+      for (const [failedLogins, locked, justLocked] of [
+        [1, false, false],
+        [2, false, false],
+        [3, true, true],
+        [4, true, false],
+      ] as const) {
+        expect(await bank.ledger.recordFailedLogin(alice, 3)).toEqual({ failedLogins, locked, justLocked });
+      }
       expect(await bank.ledger.setLocked('alice', false)).toBe(true);
       expect(await bank.ledger.getAccount(alice)).toMatchObject({ locked: false, failedLogins: 0 });
       await bank.ledger.recordFailedLogin(alice, 3);

@@ -3,27 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenedInstance, openInstance } from '../../../server/setup/open-instance.js';
-import { type PostgresCluster, startPostgresCluster } from '../../helpers/postgres-cluster.js';
+import { pgDatabaseFor } from './pg-fixtures.js';
 
-let cluster: PostgresCluster;
-let url: string;
+const db = pgDatabaseFor('open_instance');
 let scratch: string;
 const open: OpenedInstance[] = [];
 
 beforeAll(async () => {
-  cluster = await startPostgresCluster();
-  url = await cluster.createDatabase('open_instance');
   scratch = await mkdtemp(join(tmpdir(), 'open-instance-'));
-}, 60_000);
+});
 afterEach(async () => {
   for (const opened of open.splice(0)) await opened.release();
 });
-afterAll(async () => {
-  cluster?.stop();
-  await rm(scratch, { recursive: true, force: true });
-});
+afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-async function start(dataDir: string, instanceId: string, ledgerUrl = url): Promise<OpenedInstance> {
+async function start(dataDir: string, instanceId: string, ledgerUrl = db.url): Promise<OpenedInstance> {
   const opened = await openInstance({ dataDir: join(scratch, dataDir), instanceId, ledgerUrl });
   open.push(opened);
   return opened;
@@ -55,7 +49,7 @@ describe('openInstance: the instance id held on the shared PostgreSQL ledger, th
     // An id whose data dir cannot be opened does not keep the id.
     const aFile = join(scratch, 'not-a-dir');
     await writeFile(aFile, 'x');
-    await expect(openInstance({ dataDir: aFile, instanceId: 'west', ledgerUrl: url })).rejects.toMatchObject({
+    await expect(openInstance({ dataDir: aFile, instanceId: 'west', ledgerUrl: db.url })).rejects.toMatchObject({
       code: 'DATA_DIR_NOT_A_DIRECTORY',
     });
     const west = await start('machine-e', 'west');

@@ -1,29 +1,22 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { acquireInstanceLock, type InstanceLock } from '../../../server/ledger/postgres/index.js';
-import { type PostgresCluster, startPostgresCluster } from '../../helpers/postgres-cluster.js';
+import { pgDatabaseFor } from './pg-fixtures.js';
 
-let cluster: PostgresCluster;
-let url: string;
+const db = pgDatabaseFor('instance_lock');
 const held: InstanceLock[] = [];
-
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-  url = await cluster.createDatabase('instance_lock');
-}, 60_000);
 afterEach(async () => {
   for (const lock of held.splice(0)) await lock.release();
 });
-afterAll(() => cluster?.stop());
 
 async function take(id: string, onLost?: (error: Error) => void): Promise<InstanceLock> {
-  const lock = await acquireInstanceLock(url, id, onLost ? { onLost } : {});
+  const lock = await acquireInstanceLock(db.url, id, onLost ? { onLost } : {});
   held.push(lock);
   return lock;
 }
 
 async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
     return (await client.query<R>(text, params)).rows;
@@ -35,7 +28,7 @@ async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] 
 describe('acquireInstanceLock (PostgreSQL advisory lock per instance id)', () => {
   it('refuses a second holder of the same id with INSTANCE_ID_IN_USE naming the id', async () => {
     await take('east');
-    const second = acquireInstanceLock(url, 'east');
+    const second = acquireInstanceLock(db.url, 'east');
     await expect(second).rejects.toMatchObject({
       code: 'INSTANCE_ID_IN_USE',
       message: expect.stringContaining('"east"'),
@@ -64,7 +57,7 @@ describe('acquireInstanceLock (PostgreSQL advisory lock per instance id)', () =>
   it('frees the id when the holding session dies, and tells the holder', async () => {
     const lost: Error[] = [];
     await take('north', (error) => lost.push(error));
-    await expect(acquireInstanceLock(url, 'north')).rejects.toMatchObject({ code: 'INSTANCE_ID_IN_USE' });
+    await expect(acquireInstanceLock(db.url, 'north')).rejects.toMatchObject({ code: 'INSTANCE_ID_IN_USE' });
     // What a SIGKILL or a cut connection does to the server side: the backend goes, its locks with it.
     const killed = await sql<{ ok: boolean }>(
       "SELECT pg_terminate_backend(pid, 10000) AS ok FROM pg_stat_activity WHERE application_name = 'secure-atm instance north'",

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { prepareAuditKeys } from '../../../audit/index.js';
 import { dataDirPaths } from '../../../server/data-dir.js';
 import { instancePaths, prepareDataDir } from '../../../server/setup/index.js';
 import { openDataDir } from '../../../server/setup/open-data-dir.js';
+import { exists, mode } from '../file-facts.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -15,12 +16,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const mode = async (path: string) => (await stat(path)).mode & 0o777;
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 const keyLine = async (file: string) =>
   (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
 

@@ -1,10 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readDataKey } from '../../../server/secrets/data-key.js';
 import { prepareDataDir } from '../../../server/setup/index.js';
+import { mode } from '../file-facts.js';
 
 let dir: string;
 
@@ -15,8 +16,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const mode = async (path: string) => (await stat(path)).mode & 0o777;
 
 describe('prepareDataDir', () => {
   it('lays out an empty data dir: 0700 dirs, certificates and the data key', async () => {

@@ -7,6 +7,7 @@ import { checkServerIdentity, connect, createServer, type PeerCertificate } from
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DataDirPaths, dataDirPaths } from '../../../server/data-dir.js';
 import { ensureDevCertificates, TlsSetupError } from '../../../server/tls/index.js';
+import { mode } from '../file-facts.js';
 
 let dir: string;
 let paths: DataDirPaths;
@@ -19,8 +20,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const mode = async (path: string) => (await stat(path)).mode & 0o777;
 
 /** A TLS 1.3 server on port 0 that says "hi" to whoever completes the handshake. */
 async function startServer(cert: string, key: string) {
