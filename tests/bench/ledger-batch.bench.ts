@@ -5,7 +5,7 @@
  * through the real LedgerWriter, withOutbox and applyMutation, on a real SQLite file (WAL,
  * synchronous=FULL). Then the main thread's balance read (30% of the mix) on a second connection.
  *
- * Run: npx tsx tests/bench/ledger-batch.bench.ts [batch=34] [batches=300]
+ * Run: npx tsx tests/bench/ledger-batch.bench.ts [batch=34] [batches=300] [repeats=1]
  * Prints CPU µs per mutation (process.cpuUsage: the writer is this thread), wall µs per commit,
  * WAL frames (pages) per commit (read from the -shm header, so checkpoints are not disturbed),
  * checkpoints, and with LEDGER_TRACE=1 every statement: calls and µs per mutation, COMMIT included.
@@ -219,4 +219,5 @@ function measureBalanceReads(path: string, ids: number[]): void {
   reads.close();
 }
 
-await measure();
+const repeats = Number(process.argv[4] ?? 1);
+for (let r = 0; r < repeats; r++) await measure();
