@@ -103,7 +103,7 @@ async function setUp(
       writer.submit((s) =>
         applyMutation(
           s,
-          { accountId, user: `acct${i}`, nowMs: Date.now(), terminal: terminals[0], config: BENCH_CONFIG },
+          { accountId, user: `acct${i}`, nowMs: Date.now(), terminal: terminals[0] ?? null, config: BENCH_CONFIG },
           { id: `open${i}`, op: 'deposit', amountCents: BENCH_CONFIG.maxAmountCents },
         ),
       ),

@@ -91,6 +91,40 @@ describe('LedgerWriter group commit', () => {
     await writer.close();
   });
 
+  it('runs a clean batch once; after a throw the batch runs again, each job in its own savepoint', async () => {
+    const runs = new Map<string, number>();
+    const counted = (id: string, job: (store: typeof fx.store) => unknown) => (store: typeof fx.store) => {
+      runs.set(id, (runs.get(id) ?? 0) + 1);
+      return job(store);
+    };
+    const writer = new LedgerWriter(fx.store);
+    await Promise.all([
+      writer.submit(counted('a', depositJob('a', 1))),
+      writer.submit(counted('b', depositJob('b', 2))),
+    ]);
+    expect(Object.fromEntries(runs)).toEqual({ a: 1, b: 1 });
+    runs.clear();
+    // Throws in the first attempt only: the careful rerun commits it with its batch-mates.
+    let attempts = 0;
+    const flaky = counted('flaky', (store) => {
+      attempts++;
+      okResult(depositJob('flaky', 100)(store));
+      if (attempts === 1) throw new Error('first attempt');
+      return 'second';
+    });
+    const results = await Promise.all([
+      writer.submit(counted('c', depositJob('c', 3))),
+      writer.submit(flaky),
+      writer.submit(counted('d', depositJob('d', 4))),
+    ]);
+    expect(results[1]).toBe('second');
+    expect(Object.fromEntries(runs)).toEqual({ c: 2, flaky: 2, d: 1 });
+    // Each deposit counted once: the first attempt left nothing behind.
+    expect(fx.store.balance(alice)).toBe(1 + 2 + 3 + 100 + 4);
+    expect(fx.store.verify()).toMatchObject({ ok: true });
+    await writer.close();
+  });
+
   it('refuses with SERVER_BUSY beyond maxQueue', async () => {
     const writer = new LedgerWriter(fx.store, { maxQueue: 3 });
     const accepted = [1, 2, 3].map((i) => writer.submit(depositJob(`q${i}`, 1)));
