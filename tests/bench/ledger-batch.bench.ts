@@ -9,7 +9,8 @@
  * Prints CPU µs per mutation (process.cpuUsage: the writer is this thread), wall µs per commit,
  * WAL frames (pages) per commit (read from the -shm header, so checkpoints are not disturbed),
  * checkpoints, and with LEDGER_TRACE=1 every statement: calls and µs per mutation, COMMIT included.
- * LEDGER_PRAGMAS="wal_autocheckpoint=0;..." runs pragmas on the writer's connection first.
+ * LEDGER_PRAGMAS="wal_autocheckpoint=0;..." runs pragmas on the writer's connection first, and
+ * LEDGER_EXEC="DROP INDEX ..." SQL (schema experiments) after the set-up.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -120,6 +121,7 @@ async function measure(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-bench-'));
   const { store, ids, terminals } = await setUp(dir);
   for (const pragma of process.env.LEDGER_PRAGMAS?.split(';').filter(Boolean) ?? []) store.database.pragma(pragma);
+  if (process.env.LEDGER_EXEC) store.database.exec(process.env.LEDGER_EXEC);
   const shm = openSync(join(dir, 'ledger.db-shm'), 'r');
   const commits: number[] = [];
   const frames: number[] = [];
