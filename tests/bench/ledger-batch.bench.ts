@@ -34,6 +34,8 @@ import {
 
 /** With LEDGER_TRACE=1, time every statement by its SQL (statements per mutation, µs each). */
 const stats = new Map<string, { calls: number; ms: number; cpuUs: number }>();
+/** CPU of the last COMMIT (traced runs), to tell the commits that checkpointed from the others. */
+let lastCommitCpuUs = 0;
 if (process.env.LEDGER_TRACE) {
   const prepare = Database.prototype.prepare;
   Database.prototype.prepare = function (this: Database.Database, sql: string) {
@@ -53,6 +55,7 @@ if (process.env.LEDGER_TRACE) {
           entry.ms += performance.now() - t0;
           entry.cpuUs += c.user + c.system;
           stats.set(key, entry);
+          if (key === 'COMMIT') lastCommitCpuUs = c.user + c.system;
         }
       };
     }
@@ -123,14 +126,21 @@ async function measure(): Promise<void> {
   for (const pragma of process.env.LEDGER_PRAGMAS?.split(';').filter(Boolean) ?? []) store.database.pragma(pragma);
   if (process.env.LEDGER_EXEC) store.database.exec(process.env.LEDGER_EXEC);
   const shm = openSync(join(dir, 'ledger.db-shm'), 'r');
+  const autocheckpoint = store.database.pragma('wal_autocheckpoint', { simple: true }) as number;
   const commits: number[] = [];
   const frames: number[] = [];
+  const checkpointCommits: Array<[number, number]> = [];
+  const plainCommits: Array<[number, number]> = [];
   let lastFrames = walFrames(shm);
   let resets = 0;
   const writer = new LedgerWriter(store, {
     onBatch: (_size, ms) => {
       commits.push(ms);
       const now = walFrames(shm);
+      // SQLite checkpoints in the COMMIT that takes the WAL past wal_autocheckpoint pages; the
+      // next write then starts the WAL over.
+      const checkpointed = lastFrames < autocheckpoint && now >= autocheckpoint;
+      (checkpointed ? checkpointCommits : plainCommits).push([ms, lastCommitCpuUs]);
       if (now < lastFrames) resets++;
       frames.push(now < lastFrames ? now : now - lastFrames);
       lastFrames = now;
@@ -164,6 +174,8 @@ async function measure(): Promise<void> {
   for (let b = 0; b < 30; b++) await Promise.all(Array.from({ length: batch }, (_, i) => submitOne(b * batch + i)));
   commits.length = 0;
   frames.length = 0;
+  checkpointCommits.length = 0;
+  plainCommits.length = 0;
   resets = 0;
   refused = 0;
   stats.clear();
@@ -183,6 +195,11 @@ async function measure(): Promise<void> {
       `  WAL ${meanFrames.toFixed(1)} pages per commit (${(meanFrames / batch).toFixed(2)} per mutation), ${resets} checkpoints`,
   );
   if (stats.size > 0) {
+    const mean = (xs: Array<[number, number]>, i: 0 | 1) => xs.reduce((sum, x) => sum + x[i], 0) / Math.max(1, xs.length);
+    console.log(
+      `  commits that checkpointed: ${checkpointCommits.length}, ${mean(checkpointCommits, 0).toFixed(2)} ms, COMMIT CPU ${mean(checkpointCommits, 1).toFixed(0)} µs; ` +
+        `the others ${mean(plainCommits, 0).toFixed(2)} ms, COMMIT CPU ${mean(plainCommits, 1).toFixed(0)} µs`,
+    );
     const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
     let calls = 0;
     for (const [, s] of rows) calls += s.calls;
