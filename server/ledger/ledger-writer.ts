@@ -146,12 +146,14 @@ export class LedgerWriter {
    */
   #runOnce(batch: Pending[], savepoints: boolean): JobResult[] | null {
     const sql = this.#sql;
-    const db = this.#store.database;
+    const store = this.#store;
+    const db = store.database;
     try {
       sql.begin.run();
     } catch (error) {
       return this.#failAll(batch, error);
     }
+    store.beginBatch();
     try {
       const results: JobResult[] = [];
       for (const pending of batch) {
@@ -162,6 +164,7 @@ export class LedgerWriter {
           continue;
         }
         sql.savepoint.run();
+        const mark = store.batchMark();
         try {
           const value = pending.job(this.#store);
           if (isThenable(value)) throw new TypeError('ledger jobs must be synchronous');
@@ -173,10 +176,12 @@ export class LedgerWriter {
           // If SQLite gave up the whole transaction (I/O error, disk full) this throws, and the
           // outer handler fails the batch: nothing in it survived.
           sql.rollbackTo.run();
+          store.rolledBackTo(mark);
           sql.release.run();
         }
       }
       sql.commit.run();
+      store.endBatch();
       return results;
     } catch (error) {
       if (db.inTransaction) {
@@ -186,9 +191,10 @@ export class LedgerWriter {
           // The connection is unusable; the jobs fail either way.
         }
       }
+      // Whatever the fraud window learnt in this attempt is gone with it.
+      store.rolledBackTo(0);
+      store.endBatch();
       // The fast attempt committed nothing: the caller runs the batch again, a savepoint per job.
-      // (A job's in-memory side effect, a debit time in the fraud window, then counts twice:
-      // more alerts, never fewer, as for any job rolled back.)
       if (!savepoints) return null;
       return this.#failAll(batch, error);
     }

@@ -195,7 +195,8 @@ async function measure(): Promise<void> {
       `  WAL ${meanFrames.toFixed(1)} pages per commit (${(meanFrames / batch).toFixed(2)} per mutation), ${resets} checkpoints`,
   );
   if (stats.size > 0) {
-    const mean = (xs: Array<[number, number]>, i: 0 | 1) => xs.reduce((sum, x) => sum + x[i], 0) / Math.max(1, xs.length);
+    const mean = (xs: Array<[number, number]>, i: 0 | 1) =>
+      xs.reduce((sum, x) => sum + x[i], 0) / Math.max(1, xs.length);
     console.log(
       `  commits that checkpointed: ${checkpointCommits.length}, ${mean(checkpointCommits, 0).toFixed(2)} ms, COMMIT CPU ${mean(checkpointCommits, 1).toFixed(0)} µs; ` +
         `the others ${mean(plainCommits, 0).toFixed(2)} ms, COMMIT CPU ${mean(plainCommits, 1).toFixed(0)} µs`,

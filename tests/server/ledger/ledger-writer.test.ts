@@ -125,6 +125,36 @@ describe('LedgerWriter group commit', () => {
     await writer.close();
   });
 
+  it("keeps the fraud velocity window to what committed when an attempt or a job's savepoint rolls back", async () => {
+    const strict = config({ fraud: { ...config().fraud, velocityCount: 3 } });
+    const withdraw = (id: string) => (store: typeof fx.store) =>
+      applyMutation(
+        store,
+        { accountId: alice, user: 'alice', nowMs: fx.clock.now, config: strict, terminal: TEST_TERMINAL },
+        { id, op: 'withdraw', amountCents: 10 },
+      );
+    const writer = new LedgerWriter(fx.store, { onJobError: () => {} });
+    okResult(await writer.submit(depositJob('fund', 1000)));
+    // Two withdrawals, then a job that withdraws and throws: the batch runs twice, and the
+    // thrower's withdrawal rolls back with its savepoint.
+    const outcomes = await Promise.allSettled([
+      writer.submit(withdraw('w1')),
+      writer.submit(withdraw('w2')),
+      writer.submit((store) => {
+        okResult(withdraw('w-bad')(store));
+        throw new Error('boom');
+      }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(fx.store.balance(alice)).toBe(1000 - 20);
+    // Two debits in the window: the third is within the limit of 3, the fourth is not.
+    const third = await writer.submit(withdraw('w3'));
+    expect(third).toMatchObject({ ok: true, alerts: [] });
+    const fourth = await writer.submit(withdraw('w4'));
+    expect(fourth.alerts.map((a) => a.rule)).toEqual(['VELOCITY']);
+    await writer.close();
+  });
+
   it('refuses with SERVER_BUSY beyond maxQueue', async () => {
     const writer = new LedgerWriter(fx.store, { maxQueue: 3 });
     const accepted = [1, 2, 3].map((i) => writer.submit(depositJob(`q${i}`, 1)));
