@@ -28,6 +28,16 @@ export interface AccountRecord {
 export type AccountRole = 'customer' | 'teller';
 
 /** A row of `accounts list`. */
+/** What a balance request answers and checks (protocol/README.md §5.1), read in one go. */
+export interface BalanceView {
+  status: 'active' | 'closed';
+  locked: boolean;
+  balanceCents: number;
+  /** Withdrawn on the UTC day asked about; the daily limit counts it. */
+  withdrawnCents: number;
+  totpEnabled: boolean;
+}
+
 export interface AccountSummary {
   user: string;
   balanceCents: number;
@@ -117,6 +127,15 @@ export type AlertRow = AlertColumns<number>;
 export type ReadFlag<B> = (value: B) => boolean;
 
 const sqliteFlag: ReadFlag<number> = (value) => value !== 0;
+
+/** @internal The columns a balance request reads (ledger-statements.ts `balanceView`). */
+export interface BalanceViewRow {
+  status: 'active' | 'closed';
+  locked: number;
+  balance_cents: number;
+  withdrawn_cents: number;
+  totp_enabled: number;
+}
 
 /** @internal The record without the role, from either backend's row. */
 export function recordOf<B>(row: AccountColumns<B>, flag: ReadFlag<B>): Omit<AccountRecord, 'role'> {

@@ -1,6 +1,13 @@
 /** The SQLite ledger's prepared statements, one place for every SQL text the store runs. */
 import type Database from 'better-sqlite3';
-import type { AccountRole, AccountRow, AlertRow, HistoryRow, TransactionRow } from './ledger-records.js';
+import type {
+  AccountRole,
+  AccountRow,
+  AlertRow,
+  BalanceViewRow,
+  HistoryRow,
+  TransactionRow,
+} from './ledger-records.js';
 
 /** Every statement the store runs, prepared once per connection. */
 export type LedgerStatements = ReturnType<typeof prepareStatements>;
@@ -27,6 +34,11 @@ export function prepareStatements(db: Database.Database) {
     setTotpPending: db.prepare<[string, number]>('UPDATE accounts SET totp_pending_sealed = ? WHERE id = ?'),
     setTotpLastStep: db.prepare<[number, number]>('UPDATE accounts SET totp_last_step = ? WHERE id = ?'),
     balance: db.prepare<[number], number>('SELECT balance_cents FROM accounts WHERE id = ?').pluck(),
+    balanceView: db.prepare<[string, number], BalanceViewRow>(
+      `SELECT status, locked, balance_cents, CASE WHEN withdrawn_day = ? THEN withdrawn_cents ELSE 0 END AS withdrawn_cents,
+         totp_enabled
+       FROM accounts WHERE id = ? AND kind = 'customer'`,
+    ),
     entryOf: db.prepare<[number, number], number>('SELECT 1 FROM entries WHERE account_id = ? AND tx_seq = ?').pluck(),
     historyPage: db.prepare<[number, number, number], HistoryRow>(
       `SELECT e.tx_seq, e.kind, e.amount_cents, e.balance_after, c.username AS counterparty, e.created_ms, t.terminal

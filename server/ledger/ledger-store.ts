@@ -182,6 +182,26 @@ export class LedgerStore extends LedgerReads {
     return this.#atomic(fn) as T;
   }
 
+  /** @internal The writer opened a batch transaction: from now on a rollback can undo the fraud window's changes. */
+  beginBatch(): void {
+    this.debits.begin();
+  }
+
+  /** @internal Where the batch stands, for {@link rolledBackTo} after a savepoint's rollback. */
+  batchMark(): number {
+    return this.debits.mark();
+  }
+
+  /** @internal The batch (mark 0) or a savepoint from `mark` on rolled back. */
+  rolledBackTo(mark: number): void {
+    this.debits.rollBackTo(mark);
+  }
+
+  /** @internal The batch transaction ended (committed, or rolled back after rolledBackTo(0)). */
+  endBatch(): void {
+    this.debits.end();
+  }
+
   /** @internal Append a journal row; returns its sequence number. */
   insertTransaction(
     kind: TransactionRow['kind'],

@@ -34,9 +34,10 @@ function isBusy(error: unknown): boolean {
 
 /**
  * The one serialised writer with group commit. Jobs queue up while the event loop does other
- * work; the next turn runs everything waiting (up to `maxBatch`) in one SQLite transaction, each
- * job inside its own savepoint, commits once (one fsync for the batch), and only then settles
- * the jobs' promises, so a success is never reported before it is durable.
+ * work; the next turn runs everything waiting (up to `maxBatch`) in one SQLite transaction,
+ * commits once (one fsync for the batch), and only then settles the jobs' promises, so a success
+ * is never reported before it is durable. A job that throws rolls back alone: the batch then runs
+ * again with each job inside its own savepoint.
  */
 export class LedgerWriter {
   readonly #store: LedgerStore;
@@ -129,17 +130,41 @@ export class LedgerWriter {
 
   /** One transaction for the batch; the results say what each job's promise becomes. */
   #execute(batch: Pending[]): JobResult[] {
+    // Jobs almost never throw (a refusal is a value, not an exception), so the batch runs first
+    // with no savepoint per job; the first throw rolls the whole transaction back and the batch
+    // runs again the careful way, each job in its own savepoint. Measured with
+    // tests/bench/ledger-batch.bench.ts (34 jobs per commit): SAVEPOINT + RELEASE per job were
+    // 2.8 µs, and applyMutation's own savepoint inside it (store.atomic) as much again.
+    const fast = this.#runOnce(batch, false);
+    return fast ?? (this.#runOnce(batch, true) as JobResult[]);
+  }
+
+  /**
+   * BEGIN, the jobs, COMMIT. Without savepoints, a throwing job aborts the attempt: it rolls
+   * back and returns null (nothing was reported, nothing committed), so the caller retries with
+   * them. With savepoints only the thrower's changes roll back and its batch-mates commit.
+   */
+  #runOnce(batch: Pending[], savepoints: boolean): JobResult[] | null {
     const sql = this.#sql;
-    const db = this.#store.database;
+    const store = this.#store;
+    const db = store.database;
     try {
       sql.begin.run();
     } catch (error) {
       return this.#failAll(batch, error);
     }
+    store.beginBatch();
     try {
       const results: JobResult[] = [];
       for (const pending of batch) {
+        if (!savepoints) {
+          const value = pending.job(this.#store);
+          if (isThenable(value)) throw new TypeError('ledger jobs must be synchronous');
+          results.push({ ok: true, value });
+          continue;
+        }
         sql.savepoint.run();
+        const mark = store.batchMark();
         try {
           const value = pending.job(this.#store);
           if (isThenable(value)) throw new TypeError('ledger jobs must be synchronous');
@@ -151,10 +176,12 @@ export class LedgerWriter {
           // If SQLite gave up the whole transaction (I/O error, disk full) this throws, and the
           // outer handler fails the batch: nothing in it survived.
           sql.rollbackTo.run();
+          store.rolledBackTo(mark);
           sql.release.run();
         }
       }
       sql.commit.run();
+      store.endBatch();
       return results;
     } catch (error) {
       if (db.inTransaction) {
@@ -164,6 +191,11 @@ export class LedgerWriter {
           // The connection is unusable; the jobs fail either way.
         }
       }
+      // Whatever the fraud window learnt in this attempt is gone with it.
+      store.rolledBackTo(0);
+      store.endBatch();
+      // The fast attempt committed nothing: the caller runs the batch again, a savepoint per job.
+      if (!savepoints) return null;
       return this.#failAll(batch, error);
     }
   }

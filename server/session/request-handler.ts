@@ -122,27 +122,11 @@ export async function handleRead(
   request: Request,
 ): Promise<HandledRequest> {
   const { store } = services.ledger;
+  // One store read answers a balance request, its usability check included (was four).
+  if (request.op === 'balance') return answerBalance(services, ctx, request.id);
   if (!ALWAYS_ALLOWED.has(request.op) && !(await accountUsable(services, ctx)))
     return refused(request.id, 'ACCOUNT_LOCKED');
   switch (request.op) {
-    case 'balance': {
-      const [balanceCents, withdrawn, account] = await Promise.all([
-        store.balance(ctx.account.id),
-        store.withdrawnOn(ctx.account.id, utcDay(services.clock())),
-        store.getAccount(ctx.account.id),
-      ]);
-      return answered(
-        request.id,
-        {
-          balanceCents,
-          currency: services.limits.currency,
-          dailyWithdrawalRemainingCents: Math.max(0, services.limits.dailyWithdrawalLimitCents - withdrawn),
-          maxAmountCents: services.limits.maxAmountCents,
-          twoFactor: account?.totpEnabled ?? false,
-        },
-        { audit: { balanceAfterCents: balanceCents } },
-      );
-    }
     case 'history': {
       const page = await store.history(ctx.account.id, historyLimit(request), request.before);
       if ('error' in page) return refused(request.id, page.error);
@@ -161,6 +145,20 @@ export async function handleRead(
     default:
       return refused(request.id, 'INTERNAL');
   }
+}
+
+async function answerBalance(services: SessionServices, ctx: RequestContext, id: string): Promise<HandledRequest> {
+  const view = await services.ledger.store.balanceView(ctx.account.id, utcDay(services.clock()));
+  if (view?.status !== 'active' || view.locked) return refused(id, 'ACCOUNT_LOCKED');
+  const { limits } = services;
+  const result = {
+    balanceCents: view.balanceCents,
+    currency: limits.currency,
+    dailyWithdrawalRemainingCents: Math.max(0, limits.dailyWithdrawalLimitCents - view.withdrawnCents),
+    maxAmountCents: limits.maxAmountCents,
+    twoFactor: view.totpEnabled,
+  };
+  return answered(id, result, { audit: { balanceAfterCents: view.balanceCents } });
 }
 
 /** Mutations, step one: slow or keyed preparation (bcrypt, sealing, TOTP checks) outside the writer. */

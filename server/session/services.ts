@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuditSink } from '../../audit/index.js';
 import type { HistoryEntry, WireErrorCode } from '../../protocol/index.js';
 import type { AuthAccount } from '../auth/types.js';
+import type { BalanceView } from '../ledger/ledger-records.js';
 import type { MutatingRequest, MutationOutcome, PreparedChange } from '../ledger/mutation-types.js';
 import type { OpenAccountJob, OpenAccountOutcome } from '../ledger/teller-ledger.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -63,6 +64,8 @@ export interface SessionPiiBox {
 
 /** The ledger's own mutation shapes: the session passes them through as they are. */
 export type { MutatingRequest, PreparedChange as PreparedChangeLike } from '../ledger/mutation-types.js';
+/** What a balance request answers and checks (§5.1), read in one go. */
+export type { BalanceView };
 export type FraudAlertLike = MutationOutcome['alerts'][number];
 export type MutationOutcomeLike = MutationOutcome;
 
@@ -71,6 +74,8 @@ export type Eventually<T> = T | Promise<T>;
 
 export interface SessionStore {
   getAccount(id: number): Eventually<SessionAccount | null>;
+  /** A customer's balance, today's withdrawals and the flags a balance request checks; null for no such customer. */
+  balanceView(accountId: number, day: string): Eventually<BalanceView | null>;
   balance(accountId: number): Eventually<number>;
   withdrawnOn(accountId: number, day: string): Eventually<number>;
   history(

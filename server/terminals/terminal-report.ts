@@ -119,9 +119,11 @@ export function buildDayReport(store: LedgerStore, day: string): DayReport {
   const { start, end } = dayBounds(day);
   const db = store.database;
   const read = db.transaction((): DayReportRows => {
-    const moves = db.prepare<[string, number, number], { kind: keyof typeof KINDS; count: number; cents: number }>(
-      `SELECT kind, COUNT(*) AS count, SUM(amount_cents) AS cents FROM transactions
-       WHERE terminal = ? AND created_ms >= ? AND created_ms < ? GROUP BY kind`,
+    const moves = db.prepare<[number, number, number], { kind: keyof typeof KINDS; count: number; cents: number }>(
+      // From the cash account's entries (one per movement at the machine, of the movement's kind),
+      // along the index the positions below use; the ledger keeps no index of transactions by terminal.
+      `SELECT kind, COUNT(*) AS count, SUM(ABS(amount_cents)) AS cents FROM entries
+       WHERE account_id = ? AND created_ms >= ? AND created_ms < ? GROUP BY kind`,
     );
     const positionBefore = db
       .prepare<[number, number], number>(
@@ -143,7 +145,7 @@ export function buildDayReport(store: LedgerStore, day: string): DayReport {
         openingCashCents: positionBefore.get(t.accountId, start) ?? 0,
         closingCashCents: positionBefore.get(t.accountId, end) ?? 0,
         entrySumCents: entrySum.get(t.accountId) ?? 0,
-        moves: moves.all(t.id, start, end),
+        moves: moves.all(t.accountId, start, end),
         lastCount: count ? { countedCents: count.counted_cents, positionCents: count.position_cents } : null,
       };
     });

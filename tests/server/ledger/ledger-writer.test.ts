@@ -91,6 +91,70 @@ describe('LedgerWriter group commit', () => {
     await writer.close();
   });
 
+  it('runs a clean batch once; after a throw the batch runs again, each job in its own savepoint', async () => {
+    const runs = new Map<string, number>();
+    const counted = (id: string, job: (store: typeof fx.store) => unknown) => (store: typeof fx.store) => {
+      runs.set(id, (runs.get(id) ?? 0) + 1);
+      return job(store);
+    };
+    const writer = new LedgerWriter(fx.store);
+    await Promise.all([
+      writer.submit(counted('a', depositJob('a', 1))),
+      writer.submit(counted('b', depositJob('b', 2))),
+    ]);
+    expect(Object.fromEntries(runs)).toEqual({ a: 1, b: 1 });
+    runs.clear();
+    // Throws in the first attempt only: the careful rerun commits it with its batch-mates.
+    let attempts = 0;
+    const flaky = counted('flaky', (store) => {
+      attempts++;
+      okResult(depositJob('flaky', 100)(store));
+      if (attempts === 1) throw new Error('first attempt');
+      return 'second';
+    });
+    const results = await Promise.all([
+      writer.submit(counted('c', depositJob('c', 3))),
+      writer.submit(flaky),
+      writer.submit(counted('d', depositJob('d', 4))),
+    ]);
+    expect(results[1]).toBe('second');
+    expect(Object.fromEntries(runs)).toEqual({ c: 2, flaky: 2, d: 1 });
+    // Each deposit counted once: the first attempt left nothing behind.
+    expect(fx.store.balance(alice)).toBe(1 + 2 + 3 + 100 + 4);
+    expect(fx.store.verify()).toMatchObject({ ok: true });
+    await writer.close();
+  });
+
+  it("keeps the fraud velocity window to what committed when an attempt or a job's savepoint rolls back", async () => {
+    const strict = config({ fraud: { ...config().fraud, velocityCount: 3 } });
+    const withdraw = (id: string) => (store: typeof fx.store) =>
+      applyMutation(
+        store,
+        { accountId: alice, user: 'alice', nowMs: fx.clock.now, config: strict, terminal: TEST_TERMINAL },
+        { id, op: 'withdraw', amountCents: 10 },
+      );
+    const writer = new LedgerWriter(fx.store, { onJobError: () => {} });
+    okResult(await writer.submit(depositJob('fund', 1000)));
+    // Two withdrawals, then a job that withdraws and throws: the batch runs twice, and the
+    // thrower's withdrawal rolls back with its savepoint.
+    const outcomes = await Promise.allSettled([
+      writer.submit(withdraw('w1')),
+      writer.submit(withdraw('w2')),
+      writer.submit((store) => {
+        okResult(withdraw('w-bad')(store));
+        throw new Error('boom');
+      }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(fx.store.balance(alice)).toBe(1000 - 20);
+    // Two debits in the window: the third is within the limit of 3, the fourth is not.
+    const third = await writer.submit(withdraw('w3'));
+    expect(third).toMatchObject({ ok: true, alerts: [] });
+    const fourth = await writer.submit(withdraw('w4'));
+    expect(fourth.alerts.map((a) => a.rule)).toEqual(['VELOCITY']);
+    await writer.close();
+  });
+
   it('refuses with SERVER_BUSY beyond maxQueue', async () => {
     const writer = new LedgerWriter(fx.store, { maxQueue: 3 });
     const accepted = [1, 2, 3].map((i) => writer.submit(depositJob(`q${i}`, 1)));
