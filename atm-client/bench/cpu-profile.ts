@@ -67,7 +67,7 @@ const CATEGORY_RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^audit\//, 'audit writer (JSON, hash chain, files)'],
   [/^server\/ledger\/|^better-sqlite3$/, 'ledger: SQLite statements, COMMIT + fsync, rules'],
   [/^server\/fraud\//, 'fraud rules'],
-  [/^protocol\/sealed-channel/, 'protocol: sealed frames (JS)'],
+  [/^protocol\/(sealed-channel|frame-crypto)/, 'protocol: sealed frames (JS)'],
   [/^protocol\//, 'protocol: frames, JSON, validation'],
   [/^server\/session\//, 'session: connection + handlers'],
   [/^server\/auth\//, 'auth'],
