@@ -27,10 +27,6 @@ const MAC_LABEL_BYTES = Buffer.from(MAC_LABEL, 'ascii');
 const ENVELOPE_KEYS = ['seq', 'ct', 'mac'];
 /** Where u64be(seq) sits in the MAC input: label || dir || session id || u64be(seq). */
 const MAC_SEQ_AT = MAC_LABEL_BYTES.length + 1 + SESSION_ID_BYTES;
-/** The MAC's base64 is always 44 characters (32 bytes). */
-const MAC_B64_CHARS = 44;
-/** `{"seq":` + `,"ct":"` + `","mac":"` + `"}`: the envelope's fixed characters. */
-const ENVELOPE_FIXED_CHARS = 7 + 7 + 9 + 2;
 
 function keysFor(keys: SessionKeys, direction: Direction): { enc: Buffer; mac: Buffer; dirByte: number } {
   return direction === 'c2s'
@@ -116,18 +112,12 @@ export class FrameSealer extends DirectionEnd {
     const sealed = this.sealParts(plaintext);
     if (!sealed.ok) return sealed;
     const { seq, ct, mac } = sealed.value;
-    const seqText = String(seq);
-    const ctChars = Math.ceil(ct.length / 3) * 4;
-    const length = ENVELOPE_FIXED_CHARS + seqText.length + ctChars + MAC_B64_CHARS;
-    if (length > MAX_FRAME_BYTES) throw new ProtocolError('FRAME_TOO_LARGE');
-    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-    frame.writeUInt32BE(length, 0);
-    let at = FRAME_HEADER_BYTES;
-    at += frame.write(`{"seq":${seqText},"ct":"`, at, 'latin1');
-    at += frame.write(ct.toString('base64'), at, 'latin1');
-    at += frame.write('","mac":"', at, 'latin1');
-    at += frame.write(mac.toString('base64'), at, 'latin1');
-    frame.write('"}', at, 'latin1');
+    const envelope = `{"seq":${seq},"ct":"${ct.toString('base64')}","mac":"${mac.toString('base64')}"}`;
+    // Every character is ASCII: its length is its byte length.
+    if (envelope.length > MAX_FRAME_BYTES) throw new ProtocolError('FRAME_TOO_LARGE');
+    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + envelope.length);
+    frame.writeUInt32BE(envelope.length, 0);
+    frame.write(envelope, FRAME_HEADER_BYTES, 'latin1');
     return ok(frame);
   }
 
