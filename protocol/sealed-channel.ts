@@ -180,7 +180,10 @@ export class FrameOpener extends DirectionEnd {
 export function parseEnvelope(payload: Uint8Array): { seq: number; ct: Buffer; mac: Buffer } | null {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    const bytes = Buffer.isBuffer(payload)
+      ? payload
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     return null;
   }

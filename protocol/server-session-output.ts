@@ -23,7 +23,14 @@ export class SessionOutput {
   /** A frame already framed (`u32be(N) || payload`, as `FrameSealer.sealFrame` builds it). */
   sendFrame(bytes: Buffer): void {
     this.bytes += bytes.length;
-    this.actions.push({ type: 'send', bytes, payload: bytes.subarray(FRAME_HEADER_BYTES) });
+    // The body view is made only for a driver that asks for it: the socket driver writes `bytes`.
+    this.actions.push({
+      type: 'send',
+      bytes,
+      get payload() {
+        return bytes.subarray(FRAME_HEADER_BYTES);
+      },
+    });
   }
 
   audit(kind: EngineAuditKind, code?: string, detail?: Record<string, unknown>, actor?: string): void {
