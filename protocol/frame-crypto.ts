@@ -78,7 +78,9 @@ export class MacState {
   /** `prefix` is the fixed start of every message (label, direction, session id, seq slot). */
   constructor(key: Uint8Array, prefix: Uint8Array) {
     const block = Buffer.alloc(SHA256_BLOCK);
-    block.set(key.length > SHA256_BLOCK ? hash('sha256', key, 'buffer') : key);
+    const short = key.length > SHA256_BLOCK ? hash('sha256', key, 'buffer') : key;
+    block.set(short);
+    if (short !== key) short.fill(0);
     this.prefixBytes = prefix.length;
     this.inner = Buffer.alloc(Math.max(512, SHA256_BLOCK + prefix.length));
     for (let i = 0; i < SHA256_BLOCK; i++) {
