@@ -108,6 +108,11 @@ export function spawnListening(
       proc.kill('SIGKILL');
       reject(new Error(`${program} did not start within ${options.timeoutMs ?? 60_000} ms: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
+    // A program that cannot start at all (taskset gone from the PATH): an error, not a crash.
+    proc.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${program} could not start: ${err.message}`));
+    });
     void exited.then((code) => {
       if (!ready) {
         clearTimeout(timer);

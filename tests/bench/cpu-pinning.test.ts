@@ -68,4 +68,16 @@ describe('atm bench --pin', () => {
       process.env.PATH = path;
     }
   });
+
+  it('a listener that cannot start at all is an error, not a crash of the bench', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = mkdtempSync(join(tmpdir(), 'secure-atm-nopath-'));
+    dirs.push(process.env.PATH);
+    setServerCpus('0');
+    try {
+      await expect(spawnListening(fakeListener(), [])).rejects.toThrow(/could not start/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
 });
