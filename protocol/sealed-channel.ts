@@ -1,7 +1,17 @@
-import { type Cipher, createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { fromB64, toB64 } from './base64.js';
-import { DIR_C2S, DIR_S2C, MAC_BYTES, MAC_LABEL, MAX_SEQ, SESSION_ID_BYTES } from './constants.js';
-import { fail, ok, type ProtocolError, type Result } from './errors.js';
+import {
+  DIR_C2S,
+  DIR_S2C,
+  FRAME_HEADER_BYTES,
+  MAC_BYTES,
+  MAC_LABEL,
+  MAX_FRAME_BYTES,
+  MAX_SEQ,
+  SESSION_ID_BYTES,
+} from './constants.js';
+import { fail, ok, ProtocolError, type Result } from './errors.js';
+import { CtrStream, MacState } from './frame-crypto.js';
 import type { SessionKeys } from './key-schedule.js';
 
 export type Direction = 'c2s' | 's2c';
@@ -15,35 +25,8 @@ export interface SealedEnvelope {
 
 const MAC_LABEL_BYTES = Buffer.from(MAC_LABEL, 'ascii');
 const ENVELOPE_KEYS = ['seq', 'ct', 'mac'];
-/** AES block size: one CTR counter block per 16 bytes of payload. */
-const AES_BLOCK = 16;
 /** Where u64be(seq) sits in the MAC input: label || dir || session id || u64be(seq). */
 const MAC_SEQ_AT = MAC_LABEL_BYTES.length + 1 + SESSION_ID_BYTES;
-
-/**
- * AES-256-CTR with IV u64be(seq) || 0^8, computed as the keystream it is: counter block k of
- * frame seq is u64be(seq) || u64be(k), encrypted with one long-lived AES-256-ECB context per
- * direction. Same bytes as `createCipheriv('aes-256-ctr', key, iv)`, without building a cipher
- * (and re-expanding the key) for every frame. XOR is its own inverse: this also decrypts.
- */
-function ctrTransform(ecb: Cipher, seq: number, data: Uint8Array): Buffer {
-  const blocks = Math.ceil(data.length / AES_BLOCK);
-  const counters = Buffer.alloc(blocks * AES_BLOCK);
-  for (let k = 0; k < blocks; k++) {
-    // seq < 2^32 and k < 2^32 (a frame is far smaller than 64 GiB): both high words stay zero.
-    counters.writeUInt32BE(seq, k * AES_BLOCK + 4);
-    counters.writeUInt32BE(k, k * AES_BLOCK + 12);
-  }
-  const out = ecb.update(counters);
-  for (let i = 0; i < data.length; i++) out[i] = (out[i] as number) ^ (data[i] as number);
-  return out.length === data.length ? out : out.subarray(0, data.length);
-}
-
-/** HMAC-SHA256(macKey, label || dir || session id || u64be(seq) || ct); `prefix` is reused per frame. */
-function tag(macKey: Buffer, prefix: Buffer, seq: number, ct: Uint8Array): Buffer {
-  prefix.writeUInt32BE(seq, MAC_SEQ_AT + 4);
-  return createHmac('sha256', macKey).update(prefix).update(ct).digest();
-}
 
 function keysFor(keys: SessionKeys, direction: Direction): { enc: Buffer; mac: Buffer; dirByte: number } {
   return direction === 'c2s'
@@ -57,29 +40,34 @@ function checkSessionId(sessionId: Uint8Array): Buffer {
 }
 
 /**
- * One direction's own copy of the keys, wiped by `destroy()`: the MAC key buffer is zeroed and
- * the AES context is finalised (OpenSSL cleanses its key schedule when the context is freed).
+ * One direction's key state, wiped by `destroy()`: the raw key copies and the padded HMAC keys
+ * are zeroed and the AES context is finalised (OpenSSL cleanses its key schedule when freed).
  */
 abstract class DirectionEnd {
-  /** The raw key copies (`enc` also lives in `ecb`), zeroed by `destroy()`. */
-  protected readonly keys: { enc: Buffer; mac: Buffer };
-  protected readonly macKey: Buffer;
-  /** label || dir || session id || u64be(seq): only the seq changes from frame to frame. */
-  protected readonly macPrefix: Buffer;
-  protected readonly ecb: Cipher;
+  /** The raw key copies (`enc` also lives in `ctr`, `mac` in `macState`), zeroed by `destroy()`. */
+  private readonly keys: { enc: Buffer; mac: Buffer };
+  protected readonly ctr: CtrStream;
+  private readonly macState: MacState;
   protected destroyed = false;
 
   constructor(keys: SessionKeys, direction: Direction, sessionId: Uint8Array) {
     const own = keysFor(keys, direction);
     const sid = checkSessionId(sessionId);
     this.keys = { enc: own.enc, mac: own.mac };
-    this.macKey = own.mac;
-    this.macPrefix = Buffer.alloc(MAC_SEQ_AT + 8);
-    MAC_LABEL_BYTES.copy(this.macPrefix, 0);
-    this.macPrefix[MAC_LABEL_BYTES.length] = own.dirByte;
-    sid.copy(this.macPrefix, MAC_LABEL_BYTES.length + 1);
-    this.ecb = createCipheriv('aes-256-ecb', own.enc, null);
-    this.ecb.setAutoPadding(false);
+    // label || dir || session id || u64be(seq): only the seq changes from frame to frame.
+    const prefix = Buffer.alloc(MAC_SEQ_AT + 8);
+    MAC_LABEL_BYTES.copy(prefix, 0);
+    prefix[MAC_LABEL_BYTES.length] = own.dirByte;
+    sid.copy(prefix, MAC_LABEL_BYTES.length + 1);
+    this.macState = new MacState(own.mac, prefix);
+    this.ctr = new CtrStream(own.enc);
+  }
+
+  /** HMAC-SHA256(mac key, label || dir || session id || u64be(seq) || ct). */
+  protected tag(seq: number, ct: Uint8Array): Buffer {
+    // seq < 2^32: the high word of u64be(seq) stays zero.
+    this.macState.setPrefixWord(MAC_SEQ_AT + 4, seq);
+    return this.macState.tag(ct);
   }
 
   destroy(): void {
@@ -87,12 +75,8 @@ abstract class DirectionEnd {
     this.destroyed = true;
     this.keys.enc.fill(0);
     this.keys.mac.fill(0);
-    this.macPrefix.fill(0);
-    try {
-      this.ecb.final();
-    } catch {
-      // Already finalised; nothing left to free.
-    }
+    this.macState.destroy();
+    this.ctr.destroy();
   }
 }
 
@@ -112,23 +96,48 @@ export class FrameSealer extends DirectionEnd {
 
   /** Seal a plaintext (the UTF-8 JSON of a message) into envelope JSON bytes. */
   seal(plaintext: Uint8Array | string): Result<Buffer> {
-    const envelope = this.sealEnvelope(plaintext);
-    if (!envelope.ok) return envelope;
-    // JSON.stringify's bytes, built directly: base64 and an integer need no escaping.
-    const { seq, ct, mac } = envelope.value;
-    return ok(Buffer.from(`{"seq":${seq},"ct":"${ct}","mac":"${mac}"}`, 'latin1'));
+    const sealed = this.sealParts(plaintext);
+    if (!sealed.ok) return sealed;
+    const { seq, ct, mac } = sealed.value;
+    return ok(Buffer.from(`{"seq":${seq},"ct":"${toB64(ct)}","mac":"${toB64(mac)}"}`, 'latin1'));
+  }
+
+  /**
+   * Seal a plaintext straight into a whole frame, `u32be(N) || envelope JSON`: what
+   * `encodeFrame(seal(plaintext))` gives, written once into one buffer. The envelope is
+   * JSON.stringify's bytes built directly (base64 and an integer need no escaping). Throws
+   * FRAME_TOO_LARGE as `encodeFrame` does: a plaintext that large is a bug in the caller.
+   */
+  sealFrame(plaintext: Uint8Array | string): Result<Buffer> {
+    const sealed = this.sealParts(plaintext);
+    if (!sealed.ok) return sealed;
+    const { seq, ct, mac } = sealed.value;
+    const envelope = `{"seq":${seq},"ct":"${ct.toString('base64')}","mac":"${mac.toString('base64')}"}`;
+    // Every character is ASCII: its length is its byte length.
+    if (envelope.length > MAX_FRAME_BYTES) throw new ProtocolError('FRAME_TOO_LARGE');
+    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + envelope.length);
+    frame.writeUInt32BE(envelope.length, 0);
+    frame.write(envelope, FRAME_HEADER_BYTES, 'latin1');
+    return ok(frame);
   }
 
   /** Seal and return the envelope object (for tests and tools). */
   sealEnvelope(plaintext: Uint8Array | string): Result<SealedEnvelope> {
+    const sealed = this.sealParts(plaintext);
+    if (!sealed.ok) return sealed;
+    const { seq, ct, mac } = sealed.value;
+    return ok({ seq, ct: toB64(ct), mac: toB64(mac) });
+  }
+
+  private sealParts(plaintext: Uint8Array | string): Result<{ seq: number; ct: Buffer; mac: Buffer }> {
     if (this.destroyed) return fail('CHANNEL_CLOSED');
     if (this.nextSeq > MAX_SEQ) return fail('SEQ_EXHAUSTED');
     const seq = this.nextSeq;
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
-    const ct = ctrTransform(this.ecb, seq, data);
-    const mac = tag(this.macKey, this.macPrefix, seq, ct);
+    const ct = this.ctr.transform(seq, data);
+    const mac = this.tag(seq, ct);
     this.nextSeq = seq + 1;
-    return ok({ seq, ct: toB64(ct), mac: toB64(mac) });
+    return ok({ seq, ct, mac });
   }
 }
 
@@ -160,10 +169,10 @@ export class FrameOpener extends DirectionEnd {
     const { seq, ct, mac } = envelope;
     if (this.expectedSeq > MAX_SEQ) return fail('SEQ_EXHAUSTED');
     if (seq !== this.expectedSeq) return fail('SEQUENCE_ERROR');
-    const expected = tag(this.macKey, this.macPrefix, seq, ct);
+    const expected = this.tag(seq, ct);
     if (!timingSafeEqual(expected, mac)) return fail('INTEGRITY_FAILURE');
     this.expectedSeq = seq + 1;
-    return ok(ctrTransform(this.ecb, seq, ct));
+    return ok(this.ctr.transform(seq, ct));
   }
 }
 
@@ -171,7 +180,10 @@ export class FrameOpener extends DirectionEnd {
 export function parseEnvelope(payload: Uint8Array): { seq: number; ct: Buffer; mac: Buffer } | null {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    const bytes = Buffer.isBuffer(payload)
+      ? payload
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     return null;
   }

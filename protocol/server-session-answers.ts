@@ -39,7 +39,11 @@ interface Slot {
 }
 
 export class AnswerQueue {
-  private readonly slots = new Map<number, Slot>();
+  /**
+   * Ticket `nextToSend + i` at index i (at most 32 in flight): an array, not a Map keyed by
+   * ever-growing tickets, so a request costs a push and a shift rather than a hash insert and delete.
+   */
+  private readonly slots: Slot[] = [];
   private nextTicket = 0;
   private nextToSend = 0;
 
@@ -50,21 +54,19 @@ export class AnswerQueue {
 
   /** A request to dispatch: its answer comes later through `answer`. */
   take(request: Request): number {
-    const ticket = this.nextTicket++;
-    this.slots.set(ticket, { request, answer: null, closeAfter: false });
-    return ticket;
+    this.slots.push({ request, answer: null, closeAfter: false });
+    return this.nextTicket++;
   }
 
   /** A request refused while it was parsed: answered already, released in its turn. */
   takeAnswered(answer: string): number {
-    const ticket = this.nextTicket++;
-    this.slots.set(ticket, { request: null, answer, closeAfter: false });
-    return ticket;
+    this.slots.push({ request: null, answer, closeAfter: false });
+    return this.nextTicket++;
   }
 
   /** A dispatched request's answer, with its id; false when the ticket waits for none. */
   answer(ticket: number, answer: SessionAnswer): boolean {
-    const slot = this.slots.get(ticket);
+    const slot = ticket >= this.nextToSend ? this.slots[ticket - this.nextToSend] : undefined;
     const request = slot?.answer === null ? slot.request : null;
     if (!slot || !request) return false;
     slot.answer = answer.ok
@@ -76,10 +78,10 @@ export class AnswerQueue {
 
   /** The next answer in line, if it is known, taken off the queue. */
   release(): { answer: string; closeAfter: boolean } | null {
-    const slot = this.slots.get(this.nextToSend);
+    const slot = this.slots[0];
     if (!slot || slot.answer === null) return null;
-    this.slots.delete(this.nextToSend);
+    this.slots.shift();
     this.nextToSend += 1;
-    return { answer: slot.answer, closeAfter: slot.closeAfter };
+    return slot as { answer: string; closeAfter: boolean };
   }
 }

@@ -334,13 +334,13 @@ export class ServerSessionEngine {
 
   private sendSealed(text: string): void {
     if (this.closeGiven) return;
-    const sealed = this.channel?.sealer.seal(text);
+    const sealed = this.channel?.sealer.sealFrame(text);
     if (!sealed) return;
     if (!sealed.ok) {
       this.brokenChannel(sealed.error.code, sealed.error.message);
       return;
     }
-    this.send(sealed.value);
+    this.out.sendFrame(sealed.value);
   }
 
   /** After welcome a bad length, envelope, seq or MAC is never answered: close at once, audit why. */

@@ -1,5 +1,6 @@
 /** The actions one call into the server session engine hands back, collected in order. */
 
+import { FRAME_HEADER_BYTES } from './constants.js';
 import type { EngineAuditKind } from './engine-types.js';
 import { encodeFrame } from './frame.js';
 import type { ServerSessionAction } from './server-session-types.js';
@@ -17,6 +18,19 @@ export class SessionOutput {
     const bytes = encodeFrame(payload);
     this.bytes += bytes.length;
     this.actions.push({ type: 'send', bytes, payload });
+  }
+
+  /** A frame already framed (`u32be(N) || payload`, as `FrameSealer.sealFrame` builds it). */
+  sendFrame(bytes: Buffer): void {
+    this.bytes += bytes.length;
+    // The body view is made only for a driver that asks for it: the socket driver writes `bytes`.
+    this.actions.push({
+      type: 'send',
+      bytes,
+      get payload() {
+        return bytes.subarray(FRAME_HEADER_BYTES);
+      },
+    });
   }
 
   audit(kind: EngineAuditKind, code?: string, detail?: Record<string, unknown>, actor?: string): void {

@@ -82,6 +82,7 @@ export function formatBenchTable(results: BenchResults): string {
     `secure-atm bench, ${results.startedAt}: ${machine.cpus}× ${machine.model}, node ${machine.node}, ${machine.platform}`,
     `${options.durationSec} s measured per run after ${options.warmupSec} s warm-up; strict request/response per connection; one load-client process`,
     `mix: ${mix}; sealed payload bytes request/response: ${sizes}`,
+    ...(results.pinning ? [results.pinning] : []),
     '',
     pad(header, widths),
     pad(

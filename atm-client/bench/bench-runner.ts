@@ -4,9 +4,16 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchContext, runFull, runLogins, runRaw } from './bench-runs.js';
 import type { BenchOptions, BenchResults, RunResult } from './bench-types.js';
+import { pinBench } from './cpu-pinning.js';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
 import { fsyncSamples, timingOf } from './fsync-probe.js';
-import { BANK_SERVER_PROGRAM, compiledProgram, removeOnEarlyExit, runProgram } from './spawned-process.js';
+import {
+  BANK_SERVER_PROGRAM,
+  compiledProgram,
+  removeOnEarlyExit,
+  runProgram,
+  setServerCpus,
+} from './spawned-process.js';
 import { MIX, mixSchedule, sealedFrameSizes } from './workload.js';
 
 export type { BenchOptions, BenchResults, BenchSystem, LoginResult, RunResult } from './bench-types.js';
@@ -36,6 +43,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       auditOffRun: options.auditOffRun,
       skipRaw: options.skipRaw,
       profileDir: options.profileDir,
+      pin: options.pin ?? false,
     },
     mix: { ...MIX },
     frameSizes: sealedFrameSizes(),
@@ -47,6 +55,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     profiles: [],
     notes: [],
   };
+  if (options.pin) {
+    results.pinning = pinBench().line;
+    log(results.pinning);
+  }
   try {
     // The raw baseline borrows a bank data dir's certificate, so both present the same one.
     await runProgram(compiledProgram(BANK_SERVER_PROGRAM), ['init', '--data-dir', certDir]);
@@ -111,6 +123,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     }
     return results;
   } finally {
+    setServerCpus(null);
     await rm(certDir, { recursive: true, force: true });
     keepCerts();
   }

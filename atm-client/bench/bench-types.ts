@@ -19,6 +19,8 @@ export interface BenchOptions {
   skipRaw: boolean;
   /** Write V8 CPU profiles of the audited full-system servers here and summarise them. */
   profileDir: string | null;
+  /** Pin the load client and the servers to different CPUs with taskset (cpu-pinning.ts), when it exists. */
+  pin?: boolean;
   log: (line: string) => void;
 }
 
@@ -54,5 +56,7 @@ export interface BenchResults {
   fsync: FsyncTiming | null;
   /** One per thread of each profiled run: the main thread and the ledger worker. */
   profiles: Array<{ connections: number; thread: string; path: string; summary: ProfileSummary }>;
+  /** With --pin: how the CPUs were split, or why nothing was pinned. */
+  pinning?: string;
   notes: string[];
 }

@@ -48,11 +48,13 @@ export function moduleOf(frame: ProfileNode['callFrame']): string {
   return url.replace(/^file:\/\//, '');
 }
 
+const SOCKET_WRITES = 'socket writes (TLS encrypt + send)';
+
 /** First match from the innermost frame outwards names a sample's category. */
 const CATEGORY_RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\(garbage collector\)$/, 'garbage collection'],
   [/^\(program\)$/, 'V8/native, unattributed'],
-  [/^\(native\) (writeBuffer|writeUtf8String|writeLatin1String|writev)$/, 'socket writes (TLS encrypt + send)'],
+  [/^\(native\) (writeBuffer|writeUtf8String|writeLatin1String|writev)$/, SOCKET_WRITES],
   [
     /^node:internal\/(tls|stream_base_commons|streams|net)|^node:(net|tls|_tls_wrap|stream)$/,
     'TLS + socket reads/streams',
@@ -67,7 +69,7 @@ const CATEGORY_RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^audit\//, 'audit writer (JSON, hash chain, files)'],
   [/^server\/ledger\/|^better-sqlite3$/, 'ledger: SQLite statements, COMMIT + fsync, rules'],
   [/^server\/fraud\//, 'fraud rules'],
-  [/^protocol\/sealed-channel/, 'protocol: sealed frames (JS)'],
+  [/^protocol\/(sealed-channel|frame-crypto)/, 'protocol: sealed frames (JS)'],
   [/^protocol\//, 'protocol: frames, JSON, validation'],
   [/^server\/session\//, 'session: connection + handlers'],
   [/^server\/auth\//, 'auth'],
@@ -78,10 +80,14 @@ const CATEGORY_RULES: ReadonlyArray<readonly [RegExp, string]> = [
 /** Work done on behalf of whoever called it: named "<what> for <caller's category>". */
 const SERVICE_CATEGORIES = new Set(['node crypto (HMAC, AES, hashes)']);
 
+/** The native write of a file (fs, fs/promises) is the same `writeBuffer` as a socket's: named by its caller. */
+const FILE_WRITE_CALLER = /^node:(fs|internal\/fs\/)/;
+
 function categoryOf(modules: readonly string[]): string {
   for (let i = 0; i < modules.length; i++) {
     for (const [pattern, name] of CATEGORY_RULES) {
       if (!pattern.test(modules[i] as string)) continue;
+      if (name === SOCKET_WRITES && FILE_WRITE_CALLER.test(modules[i + 1] ?? '')) break;
       if (!SERVICE_CATEGORIES.has(name)) return name;
       const owner = categoryOf(modules.slice(i + 1).filter((m) => !/^node:/.test(m)));
       return owner === 'other' ? name : `${name} for ${owner}`;

@@ -58,6 +58,13 @@ export function removeOnEarlyExit(dir: string): () => void {
   return () => tempDirs.delete(dir);
 }
 
+/** Set by `atm bench --pin` (cpu-pinning.ts): every listener spawned after runs under `taskset -c <cpus>`. */
+let serverCpus: string | null = null;
+
+export function setServerCpus(cpus: string | null): void {
+  serverCpus = cpus;
+}
+
 export interface SpawnedListener {
   proc: ChildProcess;
   pid: number;
@@ -76,10 +83,16 @@ export function spawnListening(
   args: readonly string[],
   options: { nodeArgs?: readonly string[]; timeoutMs?: number; stdinPipe?: boolean } = {},
 ): Promise<SpawnedListener> {
-  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), program, ...args], {
-    // A child that watches its stdin learns of our death even when we are SIGKILLed.
-    stdio: [options.stdinPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-  });
+  const argv = [...(options.nodeArgs ?? []), program, ...args];
+  // taskset execs the program in its own process: the pid (for CPU and RSS) is node's.
+  const proc = spawn(
+    serverCpus ? 'taskset' : process.execPath,
+    serverCpus ? ['-c', serverCpus, process.execPath, ...argv] : argv,
+    {
+      // A child that watches its stdin learns of our death even when we are SIGKILLed.
+      stdio: [options.stdinPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    },
+  );
   track(proc);
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
   let stderr = '';
@@ -95,6 +108,11 @@ export function spawnListening(
       proc.kill('SIGKILL');
       reject(new Error(`${program} did not start within ${options.timeoutMs ?? 60_000} ms: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
+    // A program that cannot start at all (taskset gone from the PATH): an error, not a crash.
+    proc.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${program} could not start: ${err.message}`));
+    });
     void exited.then((code) => {
       if (!ready) {
         clearTimeout(timer);

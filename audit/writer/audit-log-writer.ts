@@ -8,7 +8,7 @@ import { SegmentChain } from '../segment/segment-chain.js';
 import type { AuditHead, AuditLog } from './audit-log.js';
 import { FlushWaiters } from './flush-waiters.js';
 import { PlaintextLog } from './plaintext-log.js';
-import { createSegmentFile, syncDirectory } from './segment-file.js';
+import { appendSync, createSegmentFile, syncDirectory } from './segment-file.js';
 
 /** Events per append; bounds the time one batch holds the event loop. */
 const MAX_BATCH = 1024;
@@ -281,8 +281,8 @@ export class AuditLogWriter implements AuditLog {
     await syncDirectory(this.config.segmentsDir);
   }
 
-  private append(text: string): Promise<void> {
-    return this.segmentFile.appendFile(text, 'utf8');
+  private async append(text: string): Promise<void> {
+    appendSync(this.segmentFile, text);
   }
 
   private timeForCheckpoint(): boolean {

@@ -1,4 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
+import { appendSync } from './segment-file.js';
 
 /**
  * What pino's `logger.info(event)` (no base, no time) writes before the event's own fields: a
@@ -33,7 +34,7 @@ export class PlaintextLog {
     if (this.lines.length === 0) return;
     const text = this.lines.join('');
     this.lines = [];
-    await this.file.appendFile(text, 'utf8');
+    appendSync(this.file, text);
   }
 
   /** Everything logged so far is written and fsynced. */

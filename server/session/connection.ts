@@ -16,6 +16,12 @@ import type { SessionServices } from './services.js';
 
 export type ConnectionState = ServerSessionState;
 
+function sendsIn(actions: readonly ServerSessionAction[]): number {
+  let sends = 0;
+  for (const action of actions) if (action.type === 'send') sends++;
+  return sends;
+}
+
 /** The engine's deadlines run on a monotonic clock, as Node's timers do. */
 const MONOTONIC = { now: () => performance.now() };
 
@@ -176,6 +182,10 @@ export class ServerConnection {
   // -------------------------------------------------------------------------------------
 
   private act(actions: ServerSessionAction[]): void {
+    // Several frames in one call (pipelined answers released together, an answer and its notice):
+    // corked, they leave in one TLS write instead of one write and one record each.
+    const corked = !this.socketGone && sendsIn(actions) > 1;
+    if (corked) this.socket.cork();
     for (const action of actions) {
       switch (action.type) {
         case 'send':
@@ -201,6 +211,7 @@ export class ServerConnection {
           break;
       }
     }
+    if (corked) this.socket.uncork();
     this.syncReading();
     this.syncTimer();
   }

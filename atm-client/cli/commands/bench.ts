@@ -17,6 +17,7 @@ interface BenchFlags {
   auditOff: boolean;
   raw: boolean;
   profile?: string;
+  pin?: boolean;
   ledger?: string;
   instances: string;
 }
@@ -54,6 +55,10 @@ export function registerBenchCommand(program: Command, io: AtmIo): void {
     .option('--no-raw', 'skip the raw TLS baseline (e.g. while profiling; no ratios then)')
     .option('--profile <dir>', 'write V8 CPU profiles of the audited bank-server runs to <dir> and summarise them')
     .option(
+      '--pin',
+      'pin the load client to CPU 0 and the servers to the other CPUs with taskset (util-linux); without taskset nothing is pinned and the output says so',
+    )
+    .option(
       '--ledger <url>',
       'also run the full system on this PostgreSQL ledger (postgres://…) with --instances bank-server instances, at the largest C',
     )
@@ -82,6 +87,7 @@ export function registerBenchCommand(program: Command, io: AtmIo): void {
           auditOffRun: flags.auditOff,
           skipRaw: !flags.raw,
           profileDir,
+          pin: flags.pin === true,
           log: (line) => io.stderr(`${line}\n`),
         });
         if (flags.ledger !== undefined) {
