@@ -15,6 +15,11 @@ export interface AuditOutboxDrainOptions {
   db: Database;
   audit: AuditSink;
   onError?: (err: unknown) => void;
+  /**
+   * Deletes the rows up to an id, returning how many went: a job of the server's writer (so the
+   * readers' connection writes nothing). Without it, a statement on `db` (the simulation, tools).
+   */
+  deleteUpTo?: (upTo: number) => number | Promise<number>;
 }
 
 /**
@@ -27,14 +32,14 @@ export interface AuditOutboxDrainOptions {
  *   on open re-seals into the new segment whatever audit.log holds past the crashed segment's
  *   end (openAuditLog), so after a restart both logs hold the same events;
  * - a row is deleted only after `audit.flush()` (both logs fsynced, signed) covered it;
- * - {@link recover} at start: the last `detail.outbox` in audit.log is the newest row that
- *   reached the logs (rows drain in id order, so every older one did too); rows up to it are
- *   deleted, the rest are drained as new.
+ * - {@link recover} at start (audit.log was synced when the audit writer opened): the last
+ *   `detail.outbox` in audit.log is the newest row that reached the logs (rows drain in id
+ *   order, so every older one did too); rows up to it are deleted, the rest are drained as new.
  */
 export class AuditOutboxDrain extends OutboxDrainBase {
   readonly #db: Database;
   readonly #select;
-  readonly #delete;
+  readonly #deleteUpTo: (upTo: number) => number | Promise<number>;
   /** Rows commit in id order (one writer): everything up to here is recorded. */
   #lastId = 0;
   #prunedTo = 0;
@@ -43,7 +48,8 @@ export class AuditOutboxDrain extends OutboxDrainBase {
     super(options.audit, options.onError, PRUNE_INTERVAL_MS);
     this.#db = options.db;
     this.#select = this.#db.prepare('SELECT id, event FROM audit_outbox WHERE id > ? ORDER BY id LIMIT ?');
-    this.#delete = this.#db.prepare('DELETE FROM audit_outbox WHERE id <= ?');
+    const remove = this.#db.prepare<[number]>('DELETE FROM audit_outbox WHERE id <= ?');
+    this.#deleteUpTo = options.deleteUpTo ?? ((upTo) => remove.run(upTo).changes);
   }
 
   async recover(plaintextLog: string | null): Promise<{ alreadyLogged: number; pending: number }> {
@@ -54,7 +60,7 @@ export class AuditOutboxDrain extends OutboxDrainBase {
     if (row.lo === null || row.hi === null) return { alreadyLogged: 0, pending: 0 };
     const logged = plaintextLog ? await lastOutboxIdIn(plaintextLog) : 0;
     const upTo = Math.min(logged, row.hi);
-    const alreadyLogged = upTo >= row.lo ? this.#delete.run(upTo).changes : 0;
+    const alreadyLogged = upTo >= row.lo ? await this.#deleteUpTo(upTo) : 0;
     this.#lastId = Math.max(this.#lastId, upTo);
     this.#prunedTo = this.#lastId;
     const left = this.#db.prepare('SELECT count(*) AS n FROM audit_outbox').get() as { n: number };
@@ -87,8 +93,8 @@ export class AuditOutboxDrain extends OutboxDrainBase {
   protected takeRecorded(): (() => void) | null {
     if (this.#lastId <= this.#prunedTo) return null;
     const upTo = this.#lastId;
-    return () => {
-      this.#delete.run(upTo);
+    return async () => {
+      await this.#deleteUpTo(upTo);
       this.#prunedTo = upTo;
     };
   }

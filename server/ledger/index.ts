@@ -91,3 +91,4 @@ export {
 } from './terminal-ledger.js';
 /** Transaction ids on the wire: `T` + 12 digits. */
 export { formatTxId, parseTxId, utcDay } from './tx-id.js';
+export { applyUpkeepJob, type UpkeepJob, type UpkeepOutcome } from './upkeep-jobs.js';

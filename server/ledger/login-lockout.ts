@@ -3,6 +3,7 @@ import type { CreateAccountResult } from './ledger-backend.js';
 import type { LedgerStore } from './ledger-store.js';
 import { statementsPerDatabase } from './statement-cache.js';
 import { applyOpenAccount, type OpenAccountJob, type OpenAccountOutcome } from './teller-ledger.js';
+import { applyUpkeepJob, type UpkeepJob, type UpkeepOutcome } from './upkeep-jobs.js';
 
 /**
  * Lockout by user name (protocol/README.md §2.1): consecutive failures are counted per name, for names
@@ -24,7 +25,7 @@ export const LOCKED_UNTIL_UNLOCK = Number.MAX_SAFE_INTEGER;
 /** Rows of names neither locked nor touched for this long are forgotten. */
 export const LOGIN_FAILURE_RETENTION_MS = 24 * 3600 * 1000;
 
-/** Work for the writer that login, re-authentication and enrolment need. */
+/** Work for the writer besides mutations: logins, re-authentication, enrolment, registration and upkeep. */
 export type LoginJob =
   | { op: 'login_failure'; user: string; nowMs: number; threshold: number; lockoutMs: number }
   | { op: 'login_success'; user: string; accountId: number; totpStep: number | null; nowMs: number }
@@ -33,7 +34,8 @@ export type LoginJob =
   /** A teller opens a customer's account (§5.2): serialised with the logins it competes with for names. */
   | OpenAccountJob
   /** Self-registration (hello `register`): the new account is a write like any other, so the writer makes it. */
-  | { op: 'register'; user: string; passwordHash: string };
+  | { op: 'register'; user: string; passwordHash: string }
+  | UpkeepJob;
 
 export type LoginJobOutcome =
   | { op: 'login_failure'; locked: boolean; justLocked: boolean; failures: number; lockedUntilMs: number | null }
@@ -42,7 +44,8 @@ export type LoginJobOutcome =
   | { op: 'totp_pending'; active: boolean }
   | { op: 'prune_login_failures'; removed: number }
   | OpenAccountOutcome
-  | ({ op: 'register' } & CreateAccountResult);
+  | ({ op: 'register' } & CreateAccountResult)
+  | UpkeepOutcome;
 
 interface FailureRow {
   username: string;
@@ -171,5 +174,9 @@ export function applyLoginJob(store: LedgerStore, job: LoginJob): LoginJobOutcom
       return applyOpenAccount(store, job);
     case 'register':
       return { op: job.op, ...store.createAccount({ user: job.user, passwordHash: job.passwordHash }) };
+    case 'prune_applied':
+    case 'outbox_delete':
+    case 'ack_operator_actions':
+      return applyUpkeepJob(store, job);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The embedded ledger (one SQLite file, one server process) as the server holds it: reads on the
- * main connection, mutations and login writes through the one serialised writer, in the worker
- * thread (production) or on the main thread (`--no-ledger-worker`).
+ * main connection; every write (mutations, logins, registration, the server's upkeep) through the
+ * one serialised writer, in the worker thread (production) or on the main thread
+ * (`--no-ledger-worker`).
  */
 import type { AuditSink } from '../../audit/index.js';
 import { RunRetention } from '../ledger/applied-retention.js';
@@ -24,6 +25,7 @@ import {
   type MutationTarget,
   type OutboxEnvelope,
   type PreparedChange,
+  type UpkeepJob,
   withOutbox,
 } from '../ledger/index.js';
 import { type BankLedger, type OutboxDrain, toAlertFigures } from './bank-ledger.js';
@@ -48,19 +50,17 @@ interface LedgerMutations {
     prepared?: PreparedChange,
     audit?: OutboxEnvelope,
   ): Promise<MutationOutcome>;
-  /** Lockout and enrolment writes, serialised with the mutations. */
+  /** Lockout, enrolment, registration and upkeep writes, serialised with the mutations. */
   login(job: LoginJob): Promise<LoginJobOutcome>;
-  /** Forget applied ids older than the retention. */
-  prune(olderThanMs: number, notAfterMs: number): Promise<number>;
   readonly queueDepth: number;
   close(): Promise<void>;
 }
 
 export async function openSqliteBankLedger(options: SqliteBankLedgerOptions): Promise<BankLedger> {
   const { store, config, clock } = options;
-  // With the worker, mutations commit on another thread and connection (the main thread's event
-  // loop is not blocked by SQLite or fsync); the main connection keeps the reads and the few
-  // operator writes, which busy_timeout serialises against the worker's batches.
+  // With the worker, every write commits on another thread and connection: the main thread's
+  // event loop is neither blocked by SQLite or fsync nor waits out a batch's write lock (the
+  // outbox's deletes each second and the hourly prune used to, on the readers' connection).
   const writer: LedgerMutations = options.worker
     ? workerMutations(
         await LedgerWorkerClient.start({
@@ -69,11 +69,17 @@ export async function openSqliteBankLedger(options: SqliteBankLedgerOptions): Pr
           config,
           ...options.hooks,
         }),
-        store,
       )
     : inThreadMutations(new LedgerWriter(store, options.hooks), config);
   const { threshold, lockoutMs } = options.lockout;
   const retention = new RunRetention(clock());
+  // The server's own upkeep goes through the writer like every write; once the writer stopped
+  // (shutdown: the last outbox rows and operator actions), the readers' connection is the only one left.
+  let writerClosed = false;
+  const upkeep = async (job: UpkeepJob): Promise<number> => {
+    const out = writerClosed ? applyLoginJob(store, job) : await writer.login(job);
+    return 'removed' in out ? out.removed : 0;
+  };
   const loginSuccess = async (user: string, accountId: number, totpStep: number | null) => {
     const out = await writer.login({ op: 'login_success', user, accountId, totpStep, nowMs: clock() });
     return out.op === 'login_success' && out.active;
@@ -114,7 +120,18 @@ export async function openSqliteBankLedger(options: SqliteBankLedgerOptions): Pr
     get queueDepth() {
       return writer.queueDepth;
     },
-    outbox: (audit: AuditSink, onError) => new AuditOutboxDrain({ db: store.database, audit, onError }),
+    outbox: (audit: AuditSink, onError) =>
+      new AuditOutboxDrain({
+        db: store.database,
+        audit,
+        onError,
+        // A row that could not go now goes with the next prune (it deletes every id up to its own).
+        deleteUpTo: (upTo) =>
+          upkeep({ op: 'outbox_delete', upTo }).catch((err: unknown) => {
+            onError(err);
+            return 0;
+          }),
+      }),
     auditOperatorActions: async (audit: AuditSink, _outbox: OutboxDrain) => {
       const pending = store.pendingOperatorActions();
       for (const action of pending) {
@@ -125,24 +142,26 @@ export async function openSqliteBankLedger(options: SqliteBankLedgerOptions): Pr
         });
       }
       const last = pending.at(-1);
-      if (last) store.ackOperatorActions(last.id);
+      if (last) await upkeep({ op: 'ack_operator_actions', upTo: last.id });
       return pending.length;
     },
     prune: async (appliedRetentionMs) => {
-      await writer.prune(appliedRetentionMs, retention.notAfterMs(appliedRetentionMs));
+      const notAfterMs = retention.notAfterMs(appliedRetentionMs);
+      await upkeep({ op: 'prune_applied', olderThanMs: appliedRetentionMs, notAfterMs });
       await writer.login({ op: 'prune_login_failures', nowMs: clock() });
     },
-    closeWriter: () => writer.close(),
+    closeWriter: async () => {
+      await writer.close();
+      writerClosed = true;
+    },
     close: async () => store.close(),
   };
 }
 
-/** Pruning is a rare write, so it stays on the main connection (busy_timeout waits out a batch). */
-function workerMutations(client: LedgerWorkerClient, store: LedgerStore): LedgerMutations {
+function workerMutations(client: LedgerWorkerClient): LedgerMutations {
   return {
     mutate: (target, request, prepared, audit) => client.mutate(target, request, prepared, audit),
     login: (job) => client.login(job),
-    prune: async (olderThanMs, notAfterMs) => store.pruneApplied(olderThanMs, notAfterMs),
     get queueDepth() {
       return client.queueDepth;
     },
@@ -157,7 +176,6 @@ function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMu
         withOutbox(s.database, audit, request, () => applyMutation(s, { ...target, config }, request, prepared)),
       ),
     login: (job) => writer.submit((s) => applyLoginJob(s, job)),
-    prune: (olderThanMs, notAfterMs) => writer.submit((s) => s.pruneApplied(olderThanMs, notAfterMs)),
     get queueDepth() {
       return writer.queueDepth;
     },

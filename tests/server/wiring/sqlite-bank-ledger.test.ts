@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LEDGER_CONFIG } from '../../../server/ledger/index.js';
+import { createMemoryAudit } from '../../../audit/index.js';
+import { DEFAULT_LEDGER_CONFIG, openLedger } from '../../../server/ledger/index.js';
 import type { BankLedger } from '../../../server/wiring/bank-ledger.js';
 import { openBankLedger } from '../../../server/wiring/open-bank-ledger.js';
 
@@ -55,5 +56,34 @@ describe.each([
     });
     expect(batches).toEqual([1, 1]);
     expect((await ledger.store.findAccount('neo'))?.passwordHash).toBe('$2b$04$hash');
+  });
+
+  it("prunes, acknowledges operator actions and deletes logged outbox rows as writer jobs", async () => {
+    const batches: number[] = [];
+    const ledger = await open(batches);
+    const readers = ledger.sqliteStore?.database;
+    if (!readers) throw new Error('the embedded ledger has its store');
+    const changesOfReaders = () => (readers.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    const before = changesOfReaders();
+    // What the operator CLI leaves for the server: an action to audit, and outbox rows a crashed run logged.
+    const cli = openLedger(join(dir, 'ledger.db'));
+    cli.enqueueOperatorAction({ action: 'lock', user: 'neo' });
+    const outboxId = Number(cli.database.prepare("INSERT INTO audit_outbox (event) VALUES ('{}')").run().lastInsertRowid);
+    cli.close();
+    const audit = createMemoryAudit();
+    const drain = ledger.outbox(audit, (err) => {
+      throw err;
+    });
+    expect(await ledger.auditOperatorActions(audit, drain)).toBe(1);
+    expect(await ledger.auditOperatorActions(audit, drain)).toBe(0);
+    const log = join(dir, 'audit.log');
+    await writeFile(log, `${JSON.stringify({ seq: 1, kind: 'request', detail: { outbox: outboxId } })}\n`);
+    expect(await drain.recover(log)).toEqual({ alreadyLogged: 1, pending: 0 });
+    await ledger.prune(24 * 3600 * 1000);
+    // Acknowledgement, outbox delete, the two prunes: each a job of the writer.
+    expect(batches.length).toBeGreaterThanOrEqual(4);
+    // With the writer on its own thread, the readers' connection wrote nothing at all.
+    if (worker) expect(changesOfReaders()).toBe(before);
+    await drain.close();
   });
 });
