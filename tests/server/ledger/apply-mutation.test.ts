@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TX_ID_PATTERN } from '../../../protocol/index.js';
 import {
   applyMutation,
@@ -13,23 +13,24 @@ import {
   codeOf,
   config,
   customer,
+  eachTempLedger,
   okResult,
   req,
   TEST_TERMINAL,
   TEST_TERMINAL_CASH,
   type TempLedger,
-  tempLedger,
 } from './ledger-fixture.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 let fx: TempLedger;
-beforeEach(() => {
-  fx = tempLedger();
-  customer(fx.store, 'alice');
-  customer(fx.store, 'bob');
-});
-afterEach(() => fx.cleanup());
+eachTempLedger(
+  (made) => {
+    fx = made;
+  },
+  'alice',
+  'bob',
+);
 
 function balanceOf(user: string): number {
   const account = fx.store.findAccount(user);

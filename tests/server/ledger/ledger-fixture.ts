@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { Request } from '../../../protocol/index.js';
 import {
   applyMutation,
@@ -152,4 +153,15 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection');
+}
+
+/** A fresh ledger for every test, with these customers, handed to `use` and removed after the test. */
+export function eachTempLedger(use: (fx: TempLedger) => void, ...users: string[]): void {
+  let current: TempLedger | null = null;
+  beforeEach(() => {
+    current = tempLedger();
+    for (const user of users) customer(current.store, user);
+    use(current);
+  });
+  afterEach(() => current?.cleanup());
 }

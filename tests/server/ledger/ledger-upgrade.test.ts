@@ -1,27 +1,27 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { moveTerminalCash, SCHEMA_VERSION, verifyLedgerFile } from '../../../server/ledger/index.js';
 import { buildDayReport } from '../../../server/terminals/terminal-report.js';
 import {
   apply,
-  customer,
+  eachTempLedger,
   enrolTerminal,
   okResult,
   T0,
   TEST_TERMINAL,
   type TempLedger,
-  tempLedger,
 } from './ledger-fixture.js';
 
 const DAY = new Date(T0).toISOString().slice(0, 10);
 const OTHER_ATM = { id: 'ATM-OTHER', fingerprint: 'sha256:other-terminal' };
 
 let fx: TempLedger;
-beforeEach(() => {
-  fx = tempLedger();
-  customer(fx.store, 'alice');
-  customer(fx.store, 'bob');
-});
-afterEach(() => fx.cleanup());
+eachTempLedger(
+  (made) => {
+    fx = made;
+  },
+  'alice',
+  'bob',
+);
 
 function indexes(): string[] {
   return fx.store.database

@@ -58,7 +58,7 @@ describe.each([
     expect((await ledger.store.findAccount('neo'))?.passwordHash).toBe('$2b$04$hash');
   });
 
-  it("prunes, acknowledges operator actions and deletes logged outbox rows as writer jobs", async () => {
+  it('prunes, acknowledges operator actions and deletes logged outbox rows as writer jobs', async () => {
     const batches: number[] = [];
     const ledger = await open(batches);
     const readers = ledger.sqliteStore?.database;
@@ -68,7 +68,9 @@ describe.each([
     // What the operator CLI leaves for the server: an action to audit, and outbox rows a crashed run logged.
     const cli = openLedger(join(dir, 'ledger.db'));
     cli.enqueueOperatorAction({ action: 'lock', user: 'neo' });
-    const outboxId = Number(cli.database.prepare("INSERT INTO audit_outbox (event) VALUES ('{}')").run().lastInsertRowid);
+    const outboxId = Number(
+      cli.database.prepare("INSERT INTO audit_outbox (event) VALUES ('{}')").run().lastInsertRowid,
+    );
     cli.close();
     const audit = createMemoryAudit();
     const drain = ledger.outbox(audit, (err) => {
