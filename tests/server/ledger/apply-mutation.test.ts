@@ -18,19 +18,11 @@ import {
   req,
   TEST_TERMINAL,
   TEST_TERMINAL_CASH,
-  type TempLedger,
 } from './ledger-fixture.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-let fx: TempLedger;
-eachTempLedger(
-  (made) => {
-    fx = made;
-  },
-  'alice',
-  'bob',
-);
+const fx = eachTempLedger('alice', 'bob');
 
 function balanceOf(user: string): number {
   const account = fx.store.findAccount(user);

@@ -155,13 +155,38 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-/** A fresh ledger for every test, with these customers, handed to `use` and removed after the test. */
-export function eachTempLedger(use: (fx: TempLedger) => void, ...users: string[]): void {
+/**
+ * A fresh ledger for every test, with these customers, removed after the test. The value stands
+ * for the current test's ledger (reading it outside a test throws).
+ */
+export function eachTempLedger(...users: string[]): TempLedger {
   let current: TempLedger | null = null;
   beforeEach(() => {
     current = tempLedger();
     for (const user of users) customer(current.store, user);
-    use(current);
   });
-  afterEach(() => current?.cleanup());
+  afterEach(() => {
+    current?.cleanup();
+    current = null;
+  });
+  const now = (): TempLedger => {
+    if (!current) throw new Error('the per-test ledger exists only inside a test');
+    return current;
+  };
+  return {
+    get dir() {
+      return now().dir;
+    },
+    get path() {
+      return now().path;
+    },
+    get clock() {
+      return now().clock;
+    },
+    get store() {
+      return now().store;
+    },
+    reopen: (options) => now().reopen(options),
+    cleanup: () => now().cleanup(),
+  };
 }

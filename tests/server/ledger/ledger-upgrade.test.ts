@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { moveTerminalCash, SCHEMA_VERSION, verifyLedgerFile } from '../../../server/ledger/index.js';
 import { buildDayReport } from '../../../server/terminals/terminal-report.js';
-import {
-  apply,
-  eachTempLedger,
-  enrolTerminal,
-  okResult,
-  T0,
-  TEST_TERMINAL,
-  type TempLedger,
-} from './ledger-fixture.js';
+import { apply, eachTempLedger, enrolTerminal, okResult, T0, TEST_TERMINAL } from './ledger-fixture.js';
 
 const DAY = new Date(T0).toISOString().slice(0, 10);
 const OTHER_ATM = { id: 'ATM-OTHER', fingerprint: 'sha256:other-terminal' };
 
-let fx: TempLedger;
-eachTempLedger(
-  (made) => {
-    fx = made;
-  },
-  'alice',
-  'bob',
-);
+const fx = eachTempLedger('alice', 'bob');
 
 function indexes(): string[] {
   return fx.store.database
