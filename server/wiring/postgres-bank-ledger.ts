@@ -42,21 +42,7 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
     findAccount: (user) => ledger.findAccount(user),
     balance: (id) => ledger.balance(id),
     withdrawnOn: (id, day) => ledger.withdrawnOn(id, day),
-    // Three queries in parallel (the embedded ledger's is one statement); the account's own read
-    // says whether there is a customer at all, so only "no such account" from balance is let go.
-    balanceView: async (id, day) => {
-      const [account, balanceCents, withdrawnCents] = await Promise.all([
-        ledger.getAccount(id),
-        ledger.balance(id).catch((error: unknown) => {
-          if (error instanceof RangeError) return 0;
-          throw error;
-        }),
-        ledger.withdrawnOn(id, day),
-      ]);
-      if (!account) return null;
-      const { status, locked, totpEnabled } = account;
-      return { status, locked, balanceCents, withdrawnCents, totpEnabled };
-    },
+    balanceView: (id, day) => ledger.balanceView(id, day),
     history: (id, limit, before) => ledger.history(id, limit, before),
     findApplied: (id, requestId) => ledger.findApplied(id, requestId),
     isNameLocked: (user) => ledger.nameLocked(user),

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { HistoryPage } from '../ledger-backend.js';
+import type { BalanceView } from '../ledger-records.js';
 import type { AccountSummary, FraudAlertRecord } from '../ledger-store.js';
 import { parseTxId } from '../tx-id.js';
 import { type AccountRow, type AlertRow, type HistoryRow, toAlert, toHistory } from './pg-rows.js';
@@ -70,4 +71,29 @@ export async function findApplied(
   );
   const row = rows[0];
   return row ? { requestHash: row.request_hash, response: JSON.parse(row.response) as Record<string, unknown> } : null;
+}
+
+/** What a balance request answers and checks, in one query (the embedded ledger's balanceView). */
+export async function balanceView(pool: pg.Pool, accountId: number, day: string): Promise<BalanceView | null> {
+  const { rows } = await pool.query<{
+    status: 'active' | 'closed';
+    locked: boolean;
+    balance_cents: number | string;
+    withdrawn_cents: number | string;
+    totp_enabled: boolean;
+  }>(
+    `SELECT status, locked, balance_cents, CASE WHEN withdrawn_day = $2 THEN withdrawn_cents ELSE 0 END AS withdrawn_cents,
+       totp_enabled
+     FROM accounts WHERE id = $1 AND kind = 'customer'`,
+    [accountId, day],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    status: row.status,
+    locked: row.locked,
+    balanceCents: Number(row.balance_cents),
+    withdrawnCents: Number(row.withdrawn_cents),
+    totpEnabled: row.totp_enabled,
+  };
 }

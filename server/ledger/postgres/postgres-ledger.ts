@@ -12,6 +12,7 @@ import type {
   OperatorAction,
 } from '../ledger-backend.js';
 import type { LedgerConfig } from '../ledger-config.js';
+import type { BalanceView } from '../ledger-records.js';
 import {
   type AccountRecord,
   type AccountSummary,
@@ -26,7 +27,7 @@ import { PostgresLogins } from './pg-logins.js';
 import { configJson, mutateParams, replayOutcome } from './pg-mutate.js';
 import { callMutate, writeOutboxRows } from './pg-mutate-call.js';
 import { claimOperatorActions, enqueueOperatorAction, pendingOperatorActions } from './pg-operator-actions.js';
-import { findApplied, historyPage, listAccounts, listAlerts } from './pg-reads.js';
+import { balanceView, findApplied, historyPage, listAccounts, listAlerts } from './pg-reads.js';
 import { type AccountRow, toRecord } from './pg-rows.js';
 import { checkSchemaVersion, migratePostgres } from './pg-schema.js';
 import { type PgCashMoveOutcome, type PgTerminalRecord, PostgresTerminals } from './pg-terminals.js';
@@ -127,9 +128,8 @@ export class PostgresLedger implements LedgerBackend {
   }
 
   async findAccount(user: string): Promise<AccountRecord | null> {
-    const rows = await this.#query<AccountRow>(`SELECT * FROM accounts WHERE username = $1 AND kind = 'customer'`, [
-      user,
-    ]);
+    const sql = `SELECT * FROM accounts WHERE username = $1 AND kind = 'customer'`;
+    const rows = await this.#query<AccountRow>(sql, [user]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -139,19 +139,20 @@ export class PostgresLedger implements LedgerBackend {
   }
 
   async balance(accountId: number): Promise<number> {
-    const rows = await this.#query<{ balance_cents: number }>('SELECT balance_cents FROM accounts WHERE id = $1', [
-      accountId,
-    ]);
+    const sql = 'SELECT balance_cents FROM accounts WHERE id = $1';
+    const rows = await this.#query<{ balance_cents: number }>(sql, [accountId]);
     if (!rows[0]) throw new RangeError(`no account with id ${accountId}`);
     return rows[0].balance_cents;
   }
 
   async withdrawnOn(accountId: number, day: string): Promise<number> {
-    const rows = await this.#query<{ w: number }>(
-      'SELECT withdrawn_cents AS w FROM accounts WHERE id = $1 AND withdrawn_day = $2',
-      [accountId, day],
-    );
+    const sql = 'SELECT withdrawn_cents AS w FROM accounts WHERE id = $1 AND withdrawn_day = $2';
+    const rows = await this.#query<{ w: number }>(sql, [accountId, day]);
     return rows[0]?.w ?? 0;
+  }
+
+  balanceView(accountId: number, day: string): Promise<BalanceView | null> {
+    return this.#guard(balanceView(this.pool, accountId, day));
   }
 
   history(accountId: number, limit: number, before?: string): Promise<HistoryPage> {
