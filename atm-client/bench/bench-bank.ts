@@ -57,8 +57,9 @@ const BENCH_TERMINAL_CASH = '100000000000.00';
 
 export interface BenchTerminal {
   id: string;
-  cert: string;
-  key: string;
+  /** The terminal's certificate and key (PEM); absent where the server asks for none (the protocol floor). */
+  cert?: string;
+  key?: string;
 }
 
 export interface StartedBank {

@@ -7,8 +7,8 @@ export interface LinkTarget {
   /** CA certificate PEM. */
   ca: string | Buffer;
   /** A terminal certificate and key (PEM), for sessions that move cash. */
-  cert?: string | Buffer;
-  key?: string | Buffer;
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
 }
 
 /**

@@ -13,6 +13,8 @@ export const C1_FSYNCS = 1.5;
 
 const SYSTEM_NAMES: Record<RunResult['system'], string> = {
   raw: 'raw TLS echo',
+  floor: 'protocol floor',
+  'floor-journal': 'floor + fsync',
   full: 'full (audit on)',
   'full-no-audit': 'full (audit off)',
 };
@@ -101,6 +103,7 @@ export function formatBenchTable(results: BenchResults): string {
       `target (ratio ≥ ${TARGET.ratio} at C=${TARGET.connections} with p99 ≤ ${TARGET.p99Ms} ms): ${met ? 'MET' : 'NOT MET'} (ratio ${ratio.ratio.toFixed(3)}, p99 ${atTarget.latencyMs.p99.toFixed(1)} ms)`,
     );
   }
+  lines.push(...ladderLines(results));
   lines.push(...targetLines(results));
   lines.push(auditLine(results.auditOverhead));
   for (const r of results.runs) {
@@ -161,6 +164,31 @@ export function targetLines(results: BenchResults): string[] {
   if (a && Number.isFinite(a.cost)) {
     lines.push(
       `target (audit on costs ≤ ${f(AUDIT_TARGET * 100, 0)}% of throughput): ${verdict(a.cost <= AUDIT_TARGET)}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Server CPU per request from the echo up to the full system, at each C that has a floor run:
+ * what the protocol itself costs (floor), what durability with group commit adds to it (floor +
+ * fsync), and what the bank's ledger and audit add on top.
+ */
+export function ladderLines(results: BenchResults): string[] {
+  const lines: string[] = [];
+  const order: RunResult['system'][] = ['raw', 'floor', 'floor-journal', 'full-no-audit', 'full'];
+  for (const c of new Set(results.runs.filter((r) => r.system === 'floor').map((r) => r.connections))) {
+    const steps = order
+      .map((system) => results.runs.find((r) => r.system === system && r.connections === c))
+      .filter((r): r is RunResult => r !== undefined)
+      .map((r) => `${SYSTEM_NAMES[r.system]} ${f(r.serverCpuPerRequestUs, 0)}`);
+    lines.push(`server CPU µs per request, C=${c}: ${steps.join(' → ')}`);
+  }
+  const journal = results.runs.find((r) => r.system === 'floor-journal' && r.connections === 1);
+  if (journal && results.fsync) {
+    const times = journal.latencyMs.p50 / results.fsync.p50Ms;
+    lines.push(
+      `floor + fsync at C=1: p50 ${f(journal.latencyMs.p50, 2)} ms = ${f(times)}× one fsync (a durable answer with no ledger or audit work at all)`,
     );
   }
   return lines;

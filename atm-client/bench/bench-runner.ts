@@ -2,7 +2,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchContext, runFull, runLogins, runRaw } from './bench-runs.js';
+import { type BenchContext, runFloor, runFull, runLogins, runRaw } from './bench-runs.js';
 import type { BenchOptions, BenchResults, RunResult } from './bench-types.js';
 import { pinBench } from './cpu-pinning.js';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
@@ -19,7 +19,8 @@ import { MIX, mixSchedule, sealedFrameSizes } from './workload.js';
 export type { BenchOptions, BenchResults, BenchSystem, LoginResult, RunResult } from './bench-types.js';
 
 /**
- * `atm bench` in one invocation: for each C, the raw TLS echo baseline and the full system
+ * `atm bench` in one invocation: for each C, the raw TLS echo baseline, the protocol floor (the
+ * real protocol engine answering from memory, then with a journal fsync) and the full system
  * (durable commits, audit on) with the same load client; then the full system without audit
  * at the largest C, and logins per second at the default bcrypt cost.
  */
@@ -42,6 +43,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       loginCount: options.loginCount,
       auditOffRun: options.auditOffRun,
       skipRaw: options.skipRaw,
+      floor: options.floor,
       profileDir: options.profileDir,
       pin: options.pin ?? false,
     },
@@ -76,6 +78,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         raw = await runRaw(ctx, c);
         results.runs.push(raw);
         log(`  ${raw.throughput.toFixed(0)} req/s, p99 ${raw.latencyMs.p99.toFixed(2)} ms`);
+      }
+      if (options.floor) {
+        for (const journal of [false, true]) {
+          log(`protocol floor${journal ? ' + journal fsync' : ' (memory)'}, C=${c} ...`);
+          const floor = await runFloor(ctx, c, journal);
+          results.runs.push(floor);
+          log(`  ${floor.throughput.toFixed(0)} req/s, p99 ${floor.latencyMs.p99.toFixed(2)} ms`);
+        }
       }
       log(`full system (audit on), C=${c} ...`);
       // The fsync floor is measured next to the run it is compared with (C=1): the disk is shared.

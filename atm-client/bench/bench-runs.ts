@@ -1,4 +1,6 @@
 /** The bench's three measurements: the raw TLS echo baseline, the full system under load, and logins. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type BatchStats, batchStats, fetchMetrics } from './admin-metrics.js';
@@ -9,7 +11,13 @@ import { type BenchSession, openBenchSession } from './bench-session.js';
 import type { BenchOptions, BenchSystem, LoginResult, RunResult } from './bench-types.js';
 import { drive, type LoadWindow, type LoadWorker } from './load-driver.js';
 import { processCpuSeconds } from './proc-stats.js';
-import { compiledProgram, RAW_ECHO_PROGRAM, spawnListening } from './spawned-process.js';
+import {
+  compiledProgram,
+  FLOOR_PROGRAM,
+  RAW_ECHO_PROGRAM,
+  removeOnEarlyExit,
+  spawnListening,
+} from './spawned-process.js';
 import { benchUser, type FrameSizes, type MixOp, rawRequestFrame } from './workload.js';
 
 export interface BenchContext {
@@ -65,6 +73,41 @@ export async function runRaw(ctx: BenchContext, connections: number): Promise<Ru
   } finally {
     for (const link of links) link.close();
     await echo.stop();
+  }
+}
+
+/**
+ * The protocol floor (floor-server.ts) under the same mix: every login accepted, balances in
+ * memory, no audit; with `journal`, one write + fdatasync per turn before mutations are answered,
+ * in the temp dir the bank's data dir would be in (the same disk).
+ */
+export async function runFloor(ctx: BenchContext, connections: number, journal: boolean): Promise<RunResult> {
+  const dir = journal ? await mkdtemp(join(tmpdir(), 'secure-atm-bench-floor-')) : null;
+  const keep = dir ? removeOnEarlyExit(dir) : () => {};
+  const args = ['--cert', join(ctx.certDir, 'tls', 'server.crt'), '--key', join(ctx.certDir, 'tls', 'server.key')];
+  if (dir) args.push('--journal', join(dir, 'journal.log'));
+  const floor = await spawnListening(compiledProgram(FLOOR_PROGRAM), args, { stdinPipe: true });
+  let sessions: BenchSession[] = [];
+  try {
+    // No client certificate is asked for: the floor has no terminal rules, so one id serves all.
+    sessions = await openMixSessions({
+      connections,
+      ca: ctx.ca,
+      terminals: [{ id: 'FLOOR-1' }],
+      portOf: () => floor.port,
+      user: benchUser,
+    });
+    const window = await drive(mixWorkers(sessions, ctx.schedule, benchUser), {
+      serverPid: floor.pid,
+      warmupMs: ctx.options.warmupSec * 1000,
+      durationMs: ctx.options.durationSec * 1000,
+    });
+    return toResult(journal ? 'floor-journal' : 'floor', connections, window, null);
+  } finally {
+    for (const s of sessions) s.close();
+    await floor.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    keep();
   }
 }
 

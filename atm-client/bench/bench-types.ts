@@ -5,7 +5,11 @@ import type { FsyncTiming } from './fsync-probe.js';
 import type { LoadWindow } from './load-driver.js';
 import type { FrameSizes, MixOp } from './workload.js';
 
-export type BenchSystem = 'raw' | 'full' | 'full-no-audit';
+/**
+ * `floor`: the protocol engine answering from memory (floor-server.ts); `floor-journal`: the same
+ * with a group-committed journal fsync before each answer to a mutation.
+ */
+export type BenchSystem = 'raw' | 'floor' | 'floor-journal' | 'full' | 'full-no-audit';
 
 export interface BenchOptions {
   durationSec: number;
@@ -17,6 +21,8 @@ export interface BenchOptions {
   auditOffRun: boolean;
   /** Skip the raw baseline (profiling sessions; no ratios then). */
   skipRaw: boolean;
+  /** Also run the protocol floor (in memory, and with a journal fsync) at each C. */
+  floor: boolean;
   /** Write V8 CPU profiles of the audited full-system servers here and summarise them. */
   profileDir: string | null;
   /** Pin the load client and the servers to different CPUs with taskset (cpu-pinning.ts), when it exists. */

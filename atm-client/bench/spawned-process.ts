@@ -21,6 +21,7 @@ export function compiledProgram(relativeToDist: string): string {
 
 export const BANK_SERVER_PROGRAM = join('server', 'cli', 'main.js');
 export const RAW_ECHO_PROGRAM = join('atm-client', 'bench', 'raw-echo-server.js');
+export const FLOOR_PROGRAM = join('atm-client', 'bench', 'floor-server.js');
 
 /** Children still running and temp dirs still held: cleaned up if the bench exits early (an error, Ctrl-C). */
 const running = new Set<ChildProcess>();

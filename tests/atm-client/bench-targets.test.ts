@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetLines } from '../../atm-client/bench/bench-report.js';
+import { ladderLines, targetLines } from '../../atm-client/bench/bench-report.js';
 import type { BenchResults, RunResult } from '../../atm-client/bench/bench-runner.js';
 
 function run(system: RunResult['system'], connections: number, cpuUs: number, p50: number, p99: number): RunResult {
@@ -49,6 +49,34 @@ describe('the bench target lines', () => {
     expect(lines).toEqual([
       'target (p99 ≤ 10 ms at C=10): NOT MET (p99 12.00 ms)',
       'target (audit on costs ≤ 10% of throughput): MET',
+    ]);
+  });
+});
+
+describe('the bench cost ladder', () => {
+  it('lists server CPU per request from the echo to the full system at each C with a floor run', () => {
+    const runs = [
+      run('raw', 100, 15, 1, 5),
+      run('floor', 100, 50, 2, 6),
+      run('floor-journal', 100, 52, 2, 7),
+      run('full-no-audit', 100, 150, 9, 19),
+      run('full', 100, 180, 10, 20),
+      run('raw', 10, 20, 1, 2),
+      run('full', 10, 200, 3, 5),
+    ];
+    expect(ladderLines(results(runs))).toEqual([
+      'server CPU µs per request, C=100: raw TLS echo 15 → protocol floor 50 → floor + fsync 52 → full (audit off) 150 → full (audit on) 180',
+    ]);
+  });
+
+  it('puts the floor + fsync C=1 p50 beside one fsync', () => {
+    const fsync = { dir: '/tmp', samples: 200, p50Ms: 0.2, p99Ms: 0.5 };
+    const lines = ladderLines(
+      results([run('floor', 1, 100, 0.25, 1), run('floor-journal', 1, 200, 0.5, 2)], { fsync }),
+    );
+    expect(lines).toEqual([
+      'server CPU µs per request, C=1: protocol floor 100 → floor + fsync 200',
+      'floor + fsync at C=1: p50 0.50 ms = 2.5× one fsync (a durable answer with no ledger or audit work at all)',
     ]);
   });
 });

@@ -29,12 +29,26 @@ describe('atm bench (smoke)', () => {
       expect(run.stdout).toMatch(/raw TLS echo\s+1/);
       expect(run.stdout).toMatch(/full \(audit on\)\s+4/);
       expect(run.stdout).toMatch(/full \(audit off\)\s+4/);
+      expect(run.stdout).toMatch(/protocol floor\s+4/);
+      expect(run.stdout).toMatch(
+        /server CPU µs per request, C=4: raw TLS echo [0-9]+ → protocol floor [0-9]+ → floor \+ fsync [0-9]+/,
+      );
       expect(run.stdout).toMatch(/ratio full\/raw: C=1 [0-9.]+, C=4 [0-9.]+/);
       expect(run.stdout).toMatch(/logins at bcrypt cost 12: [0-9.]+ logins\/s/);
       const results = JSON.parse(await readFile(json, 'utf8')) as {
         runs: Array<{ system: string; requests: number; errors: Record<string, number> }>;
       };
-      expect(results.runs.map((r) => r.system)).toEqual(['raw', 'full', 'raw', 'full', 'full-no-audit']);
+      expect(results.runs.map((r) => r.system)).toEqual([
+        'raw',
+        'floor',
+        'floor-journal',
+        'full',
+        'raw',
+        'floor',
+        'floor-journal',
+        'full',
+        'full-no-audit',
+      ]);
       for (const r of results.runs) {
         expect(r.requests).toBeGreaterThan(0);
         expect(r.errors).toEqual({});

@@ -16,6 +16,7 @@ interface BenchFlags {
   logins: string;
   auditOff: boolean;
   raw: boolean;
+  floor: boolean;
   profile?: string;
   pin?: boolean;
   ledger?: string;
@@ -53,6 +54,10 @@ export function registerBenchCommand(program: Command, io: AtmIo): void {
     .option('--logins <n>', 'logins to time at bcrypt cost 12 (0 = skip)', '24')
     .option('--no-audit-off', 'skip the extra full-system run with --no-audit')
     .option('--no-raw', 'skip the raw TLS baseline (e.g. while profiling; no ratios then)')
+    .option(
+      '--no-floor',
+      'skip the protocol floor runs (the protocol engine answering from memory, and with a journal fsync)',
+    )
     .option('--profile <dir>', 'write V8 CPU profiles of the audited bank-server runs to <dir> and summarise them')
     .option(
       '--pin',
@@ -86,6 +91,7 @@ export function registerBenchCommand(program: Command, io: AtmIo): void {
           loginCount,
           auditOffRun: flags.auditOff,
           skipRaw: !flags.raw,
+          floor: flags.floor,
           profileDir,
           pin: flags.pin === true,
           log: (line) => io.stderr(`${line}\n`),
