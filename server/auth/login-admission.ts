@@ -112,7 +112,10 @@ export class LoginAdmission {
 
   #perAddressCap(): number {
     if (this.#maxPerAddress !== undefined) return this.#maxPerAddress;
-    const capacity = this.#workers * Math.floor((this.#budgetMs - this.#marginMs) / this.#checkMs);
+    // Sized with the same pessimistic estimate the queue admits by: sized by the average while
+    // checks ran slower than it, half the "capacity" was the whole queue, and one address could
+    // fill it (a loaded machine made the other address's login SERVER_BUSY).
+    const capacity = this.#workers * Math.floor((this.#budgetMs - this.#marginMs) / this.#estimateMs());
     return Math.max(MIN_CHECKS_PER_ADDRESS, Math.floor(capacity / 2));
   }
 
