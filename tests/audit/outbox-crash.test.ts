@@ -38,16 +38,22 @@ async function login(server: SpawnedServer, users: string[], method: 'register' 
   const ca = await readFile(server.caPath, 'utf8');
   return Promise.all(
     users.map(async (user) => {
-      // Deposits are cash: the clients are the spawned bank's enrolled test terminal.
-      const client = await RawClient.connect({
-        port: server.port,
-        ca,
-        cert: server.terminal.cert,
-        key: server.terminal.key,
-      });
-      const reply = await client.hello({ user, password: FIRE_PASSWORD, method });
-      if (reply.kind !== 'welcome') throw new Error(`${user}: ${reply.code}`);
-      return client;
+      // 60 checks at once from one address on a loaded machine: admission may answer SERVER_BUSY
+      // with a retryAfterMs (§2.1), and a client comes back then, as a real one would.
+      for (let attempt = 1; ; attempt++) {
+        // Deposits are cash: the clients are the spawned bank's enrolled test terminal.
+        const client = await RawClient.connect({
+          port: server.port,
+          ca,
+          cert: server.terminal.cert,
+          key: server.terminal.key,
+        });
+        const reply = await client.hello({ user, password: FIRE_PASSWORD, method });
+        if (reply.kind === 'welcome') return client;
+        client.destroy();
+        if (reply.code !== 'SERVER_BUSY' || attempt === 10) throw new Error(`${user}: ${reply.code}`);
+        await sleep(reply.retryAfterMs ?? 250);
+      }
     }),
   );
 }

@@ -23,7 +23,7 @@ export interface HelloOptions {
 
 export type HelloReply =
   | { kind: 'welcome'; welcome: Record<string, unknown> }
-  | { kind: 'error'; code: string; message: string };
+  | { kind: 'error'; code: string; message: string; retryAfterMs?: number };
 
 /**
  * A deliberately low-level client built from protocol/ alone, for driving the server in
@@ -160,7 +160,8 @@ export class RawClient {
     const parsed = parseHandshakeReply(reply);
     if (!parsed.ok) throw new Error(`bad handshake reply: ${parsed.error.message}`);
     if (parsed.value.kind === 'error') {
-      return { kind: 'error', code: parsed.value.error.code, message: parsed.value.error.message };
+      const { code, message, retryAfterMs } = parsed.value.error;
+      return { kind: 'error', code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     }
     const w = parsed.value.welcome;
     const keys = completeKeyExchange(eph.secretKey, w.serverKey, {
