@@ -2,7 +2,12 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AuditError } from '../errors.js';
-import { type AuditEvent, type AuditEventInput, normalizeAuditEvent } from '../events/audit-event.js';
+import {
+  type AuditEventInput,
+  eventJsonAt,
+  type NormalizedEventJson,
+  normalizeAuditEvent,
+} from '../events/audit-event.js';
 import type { Ed25519Signer } from '../keys/ed25519.js';
 import { SegmentChain } from '../segment/segment-chain.js';
 import type { AuditHead, AuditLog } from './audit-log.js';
@@ -29,13 +34,15 @@ export interface WriterConfig {
 }
 
 /**
- * record() only normalizes and queues. One pump drains the queue in batches: each event
+ * record() only normalizes, serialises and queues (an event is a detached copy once normalized,
+ * so its JSON is the same now as at write time); recordNormalized() only adds seq and ts. One pump drains the queue in batches: each event
  * goes to the plaintext log and is sealed into the chain, and each batch is one append to
  * the segment. Checkpoints come when due (time, flush, rotation), always after the
  * plaintext log is flushed, so both logs are durable up to every signed point.
  */
 export class AuditLogWriter implements AuditLog {
-  private queue: AuditEvent[] = [];
+  /** The JSON of each queued event, in seq order: the first is seq `chain.lastSeq + 1`. */
+  private queue: string[] = [];
   private nextSeq: number;
   private checkpointedSeq: number;
   private chain!: SegmentChain;
@@ -119,17 +126,31 @@ export class AuditLogWriter implements AuditLog {
     if (!this.accepting) return;
     try {
       const ts = this.config.now().toISOString();
-      this.queue.push(normalizeAuditEvent(input, this.nextSeq, ts));
-      this.nextSeq++;
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.kick();
-        });
-      }
+      this.enqueue(fitted(JSON.stringify(normalizeAuditEvent(input, this.nextSeq, ts))));
     } catch {
       // record() must never throw into a request path; a broken clock loses this event only.
+    }
+  }
+
+  recordNormalized(event: NormalizedEventJson): void {
+    if (!this.accepting) return;
+    try {
+      const ts = this.config.now().toISOString();
+      this.enqueue(fitted(eventJsonAt(event, this.nextSeq, ts)));
+    } catch {
+      // As record(): never a throw into a request path.
+    }
+  }
+
+  private enqueue(json: string): void {
+    this.queue.push(json);
+    this.nextSeq++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.kick();
+      });
     }
   }
 
@@ -214,15 +235,11 @@ export class AuditLogWriter implements AuditLog {
     const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
     this.queue = batch === this.queue ? [] : this.queue.slice(MAX_BATCH);
     let out = '';
-    for (const event of batch) {
-      let json = JSON.stringify(event);
-      if (json.length > MAX_EVENT_BYTES) {
-        event.detail = { truncated: true, bytes: json.length };
-        json = JSON.stringify(event);
-      }
+    let seq = this.chain.lastSeq;
+    for (const json of batch) {
       // Serialised once: the same JSON is the plaintext line and the sealed record.
       this.plaintext.log(json);
-      out += this.chain.appendRecord(event.seq, json);
+      out += this.chain.appendRecord(++seq, json);
     }
     // audit.log first: after a crash the segment never holds an event audit.log lacks, and
     // the next open re-seals what audit.log has beyond the segment (readPlaintextAfter).
@@ -326,4 +343,12 @@ export class AuditLogWriter implements AuditLog {
     this.waiters.rejectAll(this.failure);
     this.config.onError?.(this.failure);
   }
+}
+
+/** An event's JSON within MAX_EVENT_BYTES: a larger one keeps its fields, its detail says how large it was. */
+function fitted(json: string): string {
+  if (json.length <= MAX_EVENT_BYTES) return json;
+  const event = JSON.parse(json) as Record<string, unknown>;
+  event.detail = { truncated: true, bytes: json.length };
+  return JSON.stringify(event);
 }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { AuditEventInput } from '../../audit/index.js';
+import { type AuditEventInput, normalizedEventJson } from '../../audit/index.js';
 import type { MutatingRequest, MutationOutcome } from './apply-mutation.js';
 
 /**
@@ -70,6 +70,12 @@ export function mutationAuditEvents(
 export interface OutboxRow {
   id: number;
   event: string;
+  /**
+   * Set by {@link writeOutbox} only, on the rows it hands back in memory: `event` is the event as
+   * normalized (and redacted) for the logs (NormalizedEventJson), so the drain can record it without
+   * parsing it again. Rows read back from a table never have it and take the parse-and-normalize path.
+   */
+  normalized?: true;
 }
 
 /** A mutation's outcome with the outbox rows its job committed, handed to the drain after the commit. */
@@ -85,8 +91,10 @@ export function writeOutbox(db: Database, events: AuditEventInput[]): OutboxRow[
     inserts.set(db, insert);
   }
   return events.map((e) => {
-    const event = JSON.stringify(e);
-    return { id: Number(insert.run(event).lastInsertRowid), event };
+    // Normalized here, in the ledger's thread: the row holds what the logs will hold (less seq, ts
+    // and detail.outbox), and the main thread only splices those in (audit-outbox-drain.ts).
+    const event = normalizedEventJson(e);
+    return { id: Number(insert.run(event).lastInsertRowid), event, normalized: true };
   });
 }
 
