@@ -111,12 +111,13 @@ export class AuditOutboxDrain extends OutboxDrainBase {
  * Record an outbox row's event with its row id in `detail.outbox`. A row writeOutbox handed over
  * (`normalized`) is already the logs' text: the id is spliced in and the writer adds seq and ts, with
  * no parse, spread, normalize or stringify on this thread. tests/bench/audit-path.bench.ts (the atm
- * bench mix, 40,600 events, min of 5, builds alternated): main thread 14.5 -> 11.2 µs per audited
- * event; the ledger worker pays ~3 µs more per row for the normalize it now runs. Anything else (rows
+ * bench mix, 40,600 events, min of 5, builds alternated): main thread 14.1 -> 10.9 µs per audited
+ * event; the ledger worker pays ~4 µs more per row (9.2 -> 14.0, INSERT included) for the normalize
+ * it now runs beside the table's JSON, a few percent of its ~140 µs per mutation. Anything else (rows
  * read back from the table, other writers' rows) is parsed and normalized as before.
  */
 export function recordOutboxRow(audit: AuditSink, row: OutboxRow, id: number): void {
-  const spliced = row.normalized ? withDetailNumber(row.event as NormalizedEventJson, 'outbox', id) : null;
+  const spliced = row.normalized ? withDetailNumber(row.normalized as NormalizedEventJson, 'outbox', id) : null;
   if (spliced) recordNormalized(audit, spliced);
   else audit.record(withOutboxId(row.event, id));
 }

@@ -71,11 +71,12 @@ export interface OutboxRow {
   id: number;
   event: string;
   /**
-   * Set by {@link writeOutbox} only, on the rows it hands back in memory: `event` is the event as
-   * normalized (and redacted) for the logs (NormalizedEventJson), so the drain can record it without
-   * parsing it again. Rows read back from a table never have it and take the parse-and-normalize path.
+   * Set by {@link writeOutbox} only, on the rows it hands back in memory: the event as the logs will
+   * hold it less seq, ts and detail.outbox (a NormalizedEventJson: normalized, so redacted), which
+   * the drain records without parsing `event` again. Rows read back from a table never have it and
+   * take the parse-and-normalize path, which writes the same bytes.
    */
-  normalized?: true;
+  normalized?: string;
 }
 
 /** A mutation's outcome with the outbox rows its job committed, handed to the drain after the commit. */
@@ -91,10 +92,10 @@ export function writeOutbox(db: Database, events: AuditEventInput[]): OutboxRow[
     inserts.set(db, insert);
   }
   return events.map((e) => {
-    // Normalized here, in the ledger's thread: the row holds what the logs will hold (less seq, ts
-    // and detail.outbox), and the main thread only splices those in (audit-outbox-drain.ts).
-    const event = normalizedEventJson(e);
-    return { id: Number(insert.run(event).lastInsertRowid), event, normalized: true };
+    const event = JSON.stringify(e);
+    // Normalized here, in the ledger's thread: the main thread only splices in seq, ts and
+    // detail.outbox (audit-outbox-drain.ts). The table keeps the event as it always did.
+    return { id: Number(insert.run(event).lastInsertRowid), event, normalized: normalizedEventJson(e) };
   });
 }
 
