@@ -11,14 +11,13 @@ import {
 import type { Ed25519Signer } from '../keys/ed25519.js';
 import { SegmentChain } from '../segment/segment-chain.js';
 import type { AuditHead, AuditLog } from './audit-log.js';
+import { fitted } from './fitted-event.js';
 import { FlushWaiters } from './flush-waiters.js';
 import { PlaintextLog } from './plaintext-log.js';
 import { appendSync, createSegmentFile, syncDirectory } from './segment-file.js';
 
 /** Events per append; bounds the time one batch holds the event loop. */
 const MAX_BATCH = 1024;
-/** An event larger than this keeps its fields but loses its detail. */
-const MAX_EVENT_BYTES = 64 * 1024;
 
 export interface WriterConfig {
   segmentsDir: string;
@@ -63,6 +62,9 @@ export class AuditLogWriter implements AuditLog {
   /** Set once the close record is being written: nothing else may append after it. */
   private stopped = false;
   private signedHead: AuditHead | null = null;
+  /** The last event time as text, and its ms: events of the same millisecond share one toISOString. */
+  private tsMs = Number.NaN;
+  private tsText = '';
 
   constructor(private readonly config: WriterConfig) {
     this.nextSeq = config.firstSeq;
@@ -125,8 +127,7 @@ export class AuditLogWriter implements AuditLog {
   record(input: AuditEventInput): void {
     if (!this.accepting) return;
     try {
-      const ts = this.config.now().toISOString();
-      this.enqueue(fitted(JSON.stringify(normalizeAuditEvent(input, this.nextSeq, ts))));
+      this.enqueue(fitted(JSON.stringify(normalizeAuditEvent(input, this.nextSeq, this.timestamp()))));
     } catch {
       // record() must never throw into a request path; a broken clock loses this event only.
     }
@@ -135,11 +136,21 @@ export class AuditLogWriter implements AuditLog {
   recordNormalized(event: NormalizedEventJson): void {
     if (!this.accepting) return;
     try {
-      const ts = this.config.now().toISOString();
-      this.enqueue(fitted(eventJsonAt(event, this.nextSeq, ts)));
+      this.enqueue(fitted(eventJsonAt(event, this.nextSeq, this.timestamp())));
     } catch {
       // As record(): never a throw into a request path.
     }
+  }
+
+  /** now() as ISO 8601 text; throws as toISOString does for a clock that gives an invalid date. */
+  private timestamp(): string {
+    const now = this.config.now();
+    const ms = now.getTime();
+    if (ms !== this.tsMs) {
+      this.tsText = now.toISOString();
+      this.tsMs = ms;
+    }
+    return this.tsText;
   }
 
   private enqueue(json: string): void {
@@ -343,12 +354,4 @@ export class AuditLogWriter implements AuditLog {
     this.waiters.rejectAll(this.failure);
     this.config.onError?.(this.failure);
   }
-}
-
-/** An event's JSON within MAX_EVENT_BYTES: a larger one keeps its fields, its detail says how large it was. */
-function fitted(json: string): string {
-  if (json.length <= MAX_EVENT_BYTES) return json;
-  const event = JSON.parse(json) as Record<string, unknown>;
-  event.detail = { truncated: true, bytes: json.length };
-  return JSON.stringify(event);
 }

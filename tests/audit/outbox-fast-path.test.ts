@@ -76,6 +76,12 @@ function outboxEvents(): AuditEventInput[] {
     { kind: 'request', actor: 'x'.repeat(600), op: 'deposit', amountCents: Number.NaN, txId: 7 as never },
     { kind: 'request', actor: 'q"uote\\slash\u2028', detail: { outbox: 999, other: 1 } },
     { kind: '', customer: null },
+    // Past the 64 KiB bound: the line keeps its fields, its detail says how large it was.
+    {
+      kind: 'request',
+      actor: 'frank',
+      detail: { blobs: Array.from({ length: 40 }, (_, k) => String.fromCharCode(97 + (k % 26)).repeat(2000)) },
+    },
   ];
 }
 
@@ -138,7 +144,17 @@ describe('the outbox fast path', () => {
     // Each sealed record is its audit.log line less pino's level.
     const lines = fastLogs.plaintext.trimEnd().split('\n');
     expect(lines.map((l) => l.replace('{"level":30,', '{'))).toEqual(fastLogs.records);
-    for (const [k, line] of lines.entries()) expect(JSON.parse(line).detail.outbox).toBe(rows[k]?.id);
+    const big = lines.at(-1) ?? '';
+    expect(JSON.parse(big)).toEqual({
+      level: 30,
+      seq: events.length,
+      ts: AT.toISOString(),
+      kind: 'request',
+      actor: 'frank',
+      detail: { truncated: true, bytes: expect.any(Number) },
+    });
+    expect(JSON.parse(big).detail.bytes).toBeGreaterThan(64 * 1024);
+    for (const [k, line] of lines.slice(0, -1).entries()) expect(JSON.parse(line).detail.outbox).toBe(rows[k]?.id);
   });
 
   it('redacts secret-looking fields of outbox events (normalized in the ledger thread before the row is handed over)', async () => {
