@@ -33,11 +33,12 @@ export interface WriterConfig {
 }
 
 /**
- * record() only normalizes, serialises and queues (an event is a detached copy once normalized,
- * so its JSON is the same now as at write time); recordNormalized() only adds seq and ts. One pump drains the queue in batches: each event
- * goes to the plaintext log and is sealed into the chain, and each batch is one append to
- * the segment. Checkpoints come when due (time, flush, rotation), always after the
- * plaintext log is flushed, so both logs are durable up to every signed point.
+ * record() only normalizes, serialises and queues (a normalized event is a detached copy, so its
+ * JSON is the same now as at write time); recordNormalized() only adds seq and ts to the text. One
+ * pump drains the queue in batches: each event goes to the plaintext log and is sealed into the
+ * chain, and each batch is one append to the segment. Checkpoints come when due (time, flush,
+ * rotation), always after the plaintext log is flushed, so both logs are durable up to every signed
+ * point.
  */
 export class AuditLogWriter implements AuditLog {
   /** The JSON of each queued event, in seq order: the first is seq `chain.lastSeq + 1`. */

@@ -1,12 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import type { Database } from 'better-sqlite3';
-import {
-  type AuditEventInput,
-  type AuditSink,
-  type NormalizedEventJson,
-  recordNormalized,
-  withDetailNumber,
-} from '../../audit/index.js';
+import { type AuditEventInput, type AuditSink, recordNormalized, withDetailNumber } from '../../audit/index.js';
 import type { OutboxRow } from './audit-outbox.js';
 import { OutboxDrainBase } from './outbox-drain-base.js';
 
@@ -117,7 +111,7 @@ export class AuditOutboxDrain extends OutboxDrainBase {
  * read back from the table, other writers' rows) is parsed and normalized as before.
  */
 export function recordOutboxRow(audit: AuditSink, row: OutboxRow, id: number): void {
-  const spliced = row.normalized ? withDetailNumber(row.normalized as NormalizedEventJson, 'outbox', id) : null;
+  const spliced = row.normalized ? withDetailNumber(row.normalized, 'outbox', id) : null;
   if (spliced) recordNormalized(audit, spliced);
   else audit.record(withOutboxId(row.event, id));
 }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { type AuditEventInput, normalizedEventJson } from '../../audit/index.js';
+import { type AuditEventInput, type NormalizedEventJson, normalizedEventJson } from '../../audit/index.js';
 import type { MutatingRequest, MutationOutcome } from './apply-mutation.js';
 
 /**
@@ -76,7 +76,7 @@ export interface OutboxRow {
    * the drain records without parsing `event` again. Rows read back from a table never have it and
    * take the parse-and-normalize path, which writes the same bytes.
    */
-  normalized?: string;
+  normalized?: NormalizedEventJson;
 }
 
 /** A mutation's outcome with the outbox rows its job committed, handed to the drain after the commit. */
