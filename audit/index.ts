@@ -39,7 +39,15 @@ export { CliError, type CliIo, integerOption, processIo } from './cli/cli-io.js'
 /** Stable error codes of this package. */
 export { AUDIT_ERRORS, AuditError, type AuditErrorCode } from './errors.js';
 /** Event types and the normalization/redaction both logs apply. */
-export { type AuditEvent, type AuditEventInput, normalizeAuditEvent } from './events/audit-event.js';
+export {
+  type AuditEvent,
+  type AuditEventInput,
+  eventJsonAt,
+  type NormalizedEventJson,
+  normalizeAuditEvent,
+  normalizedEventJson,
+  withDetailNumber,
+} from './events/audit-event.js';
 export { isSecretKeyName, REDACTED, redactDetail } from './events/redact.js';
 /** Replacing a file atomically (temp file, fsync, rename) and making the rename durable. */
 export { type ReplaceFileHooks, replaceFileAtomic, syncDir } from './files/replace-file.js';
@@ -85,5 +93,5 @@ export {
   DEFAULT_MAX_SEGMENT_BYTES,
   openAuditLog,
 } from './writer/audit-log.js';
-export { type AuditSink, createNullAudit } from './writer/audit-sink.js';
+export { type AuditSink, createNullAudit, recordNormalized } from './writer/audit-sink.js';
 export { createMemoryAudit } from './writer/memory-audit.js';

@@ -1,4 +1,4 @@
-import { redactDetail, redactString } from './redact.js';
+import { isSecretKeyName, redactDetail, redactString } from './redact.js';
 
 /** What call sites pass. `seq` and `ts` are assigned by the log. */
 export interface AuditEventInput {
@@ -87,6 +87,45 @@ export function normalizeAuditEvent(input: AuditEventInput, seq: number, ts: str
   }
   return event as unknown as AuditEvent;
 }
+
+/**
+ * An event's JSON as both logs hold it, less its seq and ts: `normalizeAuditEvent(input, 0, '')`
+ * serialised, then `{"seq":0,"ts":"",` cut back to `{` (so it stays valid JSON). Made only by
+ * {@link normalizedEventJson} and {@link withDetailNumber}: the type says the text is normalized and
+ * redacted, which is what lets a writer take it without parsing it again.
+ */
+export type NormalizedEventJson = string & { readonly normalizedEventJson: unique symbol };
+
+/** What `JSON.stringify(normalizeAuditEvent(input, 0, ''))` starts with: seq and ts come first. */
+const NO_SEQ_TS = '{"seq":0,"ts":"",';
+
+/** The normalized, redacted JSON of `input` without seq and ts (see {@link NormalizedEventJson}). */
+export function normalizedEventJson(input: AuditEventInput): NormalizedEventJson {
+  return `{${JSON.stringify(normalizeAuditEvent(input, 0, '')).slice(NO_SEQ_TS.length)}` as NormalizedEventJson;
+}
+
+/**
+ * `event` with `detail[key] = value` added as detail's last key, as normalizing
+ * `{ ...input, detail: { ...input.detail, [key]: value } }` would write it; null when that cannot be
+ * done by splicing text (the key may be there already, or is not a plain non-secret name, or the
+ * value is not a safe integer): then parse and normalize instead. detail is always the last field
+ * and the only object-valued one, so the text ends in `}}` exactly when it has one.
+ */
+export function withDetailNumber(event: NormalizedEventJson, key: string, value: number): NormalizedEventJson | null {
+  if (!PLAIN_KEY.test(key) || !Number.isSafeInteger(value) || isSecretKeyName(key)) return null;
+  const field = `"${key}":${value}`;
+  if (event.includes(`"${key}"`)) return null;
+  if (!event.endsWith('}}')) return `${event.slice(0, -1)},"detail":{${field}}}` as NormalizedEventJson;
+  const comma = event.endsWith('{}}') ? '' : ',';
+  return `${event.slice(0, -2)}${comma}${field}}}` as NormalizedEventJson;
+}
+
+/** The line both logs hold for a normalized event recorded as `seq` at `ts` (an ISO 8601 time). */
+export function eventJsonAt(event: NormalizedEventJson, seq: number, ts: string): string {
+  return `{"seq":${seq},"ts":${JSON.stringify(ts)},${event.slice(1)}`;
+}
+
+const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 const ORDERED_OPTIONAL_KEYS = [
   'actor',

@@ -2,18 +2,22 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AuditError } from '../errors.js';
-import { type AuditEvent, type AuditEventInput, normalizeAuditEvent } from '../events/audit-event.js';
+import {
+  type AuditEventInput,
+  eventJsonAt,
+  type NormalizedEventJson,
+  normalizeAuditEvent,
+} from '../events/audit-event.js';
 import type { Ed25519Signer } from '../keys/ed25519.js';
 import { SegmentChain } from '../segment/segment-chain.js';
 import type { AuditHead, AuditLog } from './audit-log.js';
+import { fitted } from './fitted-event.js';
 import { FlushWaiters } from './flush-waiters.js';
 import { PlaintextLog } from './plaintext-log.js';
 import { appendSync, createSegmentFile, syncDirectory } from './segment-file.js';
 
 /** Events per append; bounds the time one batch holds the event loop. */
 const MAX_BATCH = 1024;
-/** An event larger than this keeps its fields but loses its detail. */
-const MAX_EVENT_BYTES = 64 * 1024;
 
 export interface WriterConfig {
   segmentsDir: string;
@@ -29,13 +33,16 @@ export interface WriterConfig {
 }
 
 /**
- * record() only normalizes and queues. One pump drains the queue in batches: each event
- * goes to the plaintext log and is sealed into the chain, and each batch is one append to
- * the segment. Checkpoints come when due (time, flush, rotation), always after the
- * plaintext log is flushed, so both logs are durable up to every signed point.
+ * record() only normalizes, serialises and queues (a normalized event is a detached copy, so its
+ * JSON is the same now as at write time); recordNormalized() only adds seq and ts to the text. One
+ * pump drains the queue in batches: each event goes to the plaintext log and is sealed into the
+ * chain, and each batch is one append to the segment. Checkpoints come when due (time, flush,
+ * rotation), always after the plaintext log is flushed, so both logs are durable up to every signed
+ * point.
  */
 export class AuditLogWriter implements AuditLog {
-  private queue: AuditEvent[] = [];
+  /** The JSON of each queued event, in seq order: the first is seq `chain.lastSeq + 1`. */
+  private queue: string[] = [];
   private nextSeq: number;
   private checkpointedSeq: number;
   private chain!: SegmentChain;
@@ -56,6 +63,9 @@ export class AuditLogWriter implements AuditLog {
   /** Set once the close record is being written: nothing else may append after it. */
   private stopped = false;
   private signedHead: AuditHead | null = null;
+  /** The last event time as text, and its ms: events of the same millisecond share one toISOString. */
+  private tsMs = Number.NaN;
+  private tsText = '';
 
   constructor(private readonly config: WriterConfig) {
     this.nextSeq = config.firstSeq;
@@ -118,18 +128,41 @@ export class AuditLogWriter implements AuditLog {
   record(input: AuditEventInput): void {
     if (!this.accepting) return;
     try {
-      const ts = this.config.now().toISOString();
-      this.queue.push(normalizeAuditEvent(input, this.nextSeq, ts));
-      this.nextSeq++;
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.kick();
-        });
-      }
+      this.enqueue(fitted(JSON.stringify(normalizeAuditEvent(input, this.nextSeq, this.timestamp()))));
     } catch {
       // record() must never throw into a request path; a broken clock loses this event only.
+    }
+  }
+
+  recordNormalized(event: NormalizedEventJson): void {
+    if (!this.accepting) return;
+    try {
+      this.enqueue(fitted(eventJsonAt(event, this.nextSeq, this.timestamp())));
+    } catch {
+      // As record(): never a throw into a request path.
+    }
+  }
+
+  /** now() as ISO 8601 text; throws as toISOString does for a clock that gives an invalid date. */
+  private timestamp(): string {
+    const now = this.config.now();
+    const ms = now.getTime();
+    if (ms !== this.tsMs) {
+      this.tsText = now.toISOString();
+      this.tsMs = ms;
+    }
+    return this.tsText;
+  }
+
+  private enqueue(json: string): void {
+    this.queue.push(json);
+    this.nextSeq++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.kick();
+      });
     }
   }
 
@@ -214,15 +247,11 @@ export class AuditLogWriter implements AuditLog {
     const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
     this.queue = batch === this.queue ? [] : this.queue.slice(MAX_BATCH);
     let out = '';
-    for (const event of batch) {
-      let json = JSON.stringify(event);
-      if (json.length > MAX_EVENT_BYTES) {
-        event.detail = { truncated: true, bytes: json.length };
-        json = JSON.stringify(event);
-      }
+    let seq = this.chain.lastSeq;
+    for (const json of batch) {
       // Serialised once: the same JSON is the plaintext line and the sealed record.
       this.plaintext.log(json);
-      out += this.chain.appendRecord(event.seq, json);
+      out += this.chain.appendRecord(++seq, json);
     }
     // audit.log first: after a crash the segment never holds an event audit.log lacks, and
     // the next open re-seals what audit.log has beyond the segment (readPlaintextAfter).

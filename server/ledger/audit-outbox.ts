@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { AuditEventInput } from '../../audit/index.js';
+import { type AuditEventInput, type NormalizedEventJson, normalizedEventJson } from '../../audit/index.js';
 import type { MutatingRequest, MutationOutcome } from './apply-mutation.js';
 
 /**
@@ -70,6 +70,13 @@ export function mutationAuditEvents(
 export interface OutboxRow {
   id: number;
   event: string;
+  /**
+   * Set by {@link writeOutbox} only, on the rows it hands back in memory: the event as the logs will
+   * hold it less seq, ts and detail.outbox (a NormalizedEventJson: normalized, so redacted), which
+   * the drain records without parsing `event` again. Rows read back from a table never have it and
+   * take the parse-and-normalize path, which writes the same bytes.
+   */
+  normalized?: NormalizedEventJson;
 }
 
 /** A mutation's outcome with the outbox rows its job committed, handed to the drain after the commit. */
@@ -86,7 +93,9 @@ export function writeOutbox(db: Database, events: AuditEventInput[]): OutboxRow[
   }
   return events.map((e) => {
     const event = JSON.stringify(e);
-    return { id: Number(insert.run(event).lastInsertRowid), event };
+    // Normalized here, in the ledger's thread: the main thread only splices in seq, ts and
+    // detail.outbox (audit-outbox-drain.ts). The table keeps the event as it always did.
+    return { id: Number(insert.run(event).lastInsertRowid), event, normalized: normalizedEventJson(e) };
   });
 }
 

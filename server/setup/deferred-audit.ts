@@ -1,4 +1,4 @@
-import type { AuditEventInput, AuditSink } from '../../audit/index.js';
+import { type AuditEventInput, type AuditSink, type NormalizedEventJson, recordNormalized } from '../../audit/index.js';
 
 /**
  * The audit sink the server is wired with before its audit log exists. A start opens the log
@@ -22,6 +22,11 @@ export class DeferredAudit implements AuditSink {
   record(event: AuditEventInput): void {
     if (this.target) this.target.record(event);
     else this.pending.push(event);
+  }
+
+  recordNormalized(event: NormalizedEventJson): void {
+    if (this.target) recordNormalized(this.target, event);
+    else this.pending.push(JSON.parse(event) as AuditEventInput);
   }
 
   flush(): Promise<void> {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AuditSink } from '../../../audit/index.js';
 import type { OutboxRow } from '../audit-outbox.js';
-import { linesBackwards, outboxIdOf, withOutboxId } from '../audit-outbox-drain.js';
+import { linesBackwards, outboxIdOf, recordOutboxRow } from '../audit-outbox-drain.js';
 import { OutboxDrainBase } from '../outbox-drain-base.js';
 
 /** Rows per drain query. */
@@ -84,7 +84,7 @@ export class PgOutboxDrain extends OutboxDrainBase {
   protected record(row: OutboxRow): boolean {
     const id = Number(row.id);
     if (this.#recorded.has(id)) return false;
-    this.audit.record(withOutboxId(row.event, id));
+    recordOutboxRow(this.audit, row, id);
     this.#recorded.add(id);
     return true;
   }
