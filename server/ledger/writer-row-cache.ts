@@ -19,11 +19,12 @@ export interface BalanceWrite {
 interface Stamp {
   /** Moves when another connection commits (PRAGMA data_version). */
   dataVersion: number;
-  /** The schema cookie: any DDL, from any connection. */
-  schemaVersion: number;
   /** Rows this connection changed since it opened: any write of ours outside a batch. */
   totalChanges: number;
 }
+
+/** Rows kept at most (about 1 KiB each); past it the longest unwritten goes. */
+const MAX_CACHED_ACCOUNTS = 20_000;
 
 /** Called by the temp triggers below, once per changed row. */
 const EVICT_FN = 'ledger_row_cache_evict';
@@ -84,6 +85,9 @@ export class WriterRowCache {
   #active = false;
   /** The current job was a cached money op (it said so), so its end keeps the cache. */
   #keep = false;
+  /** The schema cookie when the cache began; any other value turns it off ({@link #turnOff}). */
+  readonly #schema: number;
+  #off = false;
   /** The counters the last committed batch left ({@link endBatch}); null: unknown. */
   #stamp: Stamp | null = null;
   /** The counters at the open batch's start. */
@@ -109,6 +113,7 @@ export class WriterRowCache {
       schemaVersion: db.prepare<[], number>('PRAGMA schema_version').pluck(),
       totalChanges: db.prepare<[], number>('SELECT total_changes()').pluck(),
     };
+    this.#schema = this.#sql.schemaVersion.get() as number;
   }
 
   /** Serving rows now (inside a validated batch). */
@@ -118,26 +123,22 @@ export class WriterRowCache {
 
   /** The writer's transaction began (BEGIN IMMEDIATE done): drop everything if anything changed since the last batch. */
   beginBatch(): void {
+    if (this.#off) return;
     const sql = this.#sql;
     let now: Stamp;
     try {
-      now = {
-        dataVersion: sql.dataVersion.get(),
-        schemaVersion: sql.schemaVersion.get(),
-        totalChanges: sql.totalChanges.get(),
-      } as Stamp;
+      if (sql.schemaVersion.get() !== this.#schema) {
+        this.#turnOff();
+        return;
+      }
+      now = { dataVersion: sql.dataVersion.get() as number, totalChanges: sql.totalChanges.get() as number };
     } catch {
       // Never fail a batch over the cache: this one just reads everything from SQLite.
       this.abortBatch();
       return;
     }
     const last = this.#stamp;
-    const same =
-      last !== null &&
-      last.dataVersion === now.dataVersion &&
-      last.schemaVersion === now.schemaVersion &&
-      last.totalChanges === now.totalChanges;
-    if (!same) this.drop();
+    if (last?.dataVersion !== now.dataVersion || last.totalChanges !== now.totalChanges) this.drop();
     this.#started = now;
     this.#active = true;
   }
@@ -145,8 +146,7 @@ export class WriterRowCache {
   /**
    * The batch committed. The baseline for the next one: data_version as read at this batch's
    * start (no other connection can commit while the batch holds the write lock, and one that
-   * commits after our COMMIT moves it past that value), and this connection's schema cookie
-   * and total_changes() now.
+   * commits after our COMMIT moves it past that value) and this connection's total_changes() now.
    */
   endBatch(): void {
     this.#active = false;
@@ -155,15 +155,25 @@ export class WriterRowCache {
     this.#stamp = null;
     if (!started) return;
     try {
-      const schemaVersion = this.#sql.schemaVersion.get() as number;
-      const totalChanges = this.#sql.totalChanges.get() as number;
-      // Schema changed during the batch (or right after it): rows of the old shape go.
-      if (schemaVersion !== started.schemaVersion) this.drop();
-      else this.#stamp = { dataVersion: started.dataVersion, schemaVersion, totalChanges };
+      if (this.#sql.schemaVersion.get() !== this.#schema) {
+        this.#turnOff();
+        return;
+      }
+      this.#stamp = { dataVersion: started.dataVersion, totalChanges: this.#sql.totalChanges.get() as number };
     } catch {
       // Unknown baseline: the next batch starts empty. (Throwing here would fail a committed batch.)
       this.drop();
     }
+  }
+
+  /**
+   * The schema changed under the writer (DDL from any connection; migrations run before it
+   * starts, so not in normal operation): rows of the old shape, and triggers perhaps gone with a
+   * rebuilt table. The cache stays off for the life of this connection.
+   */
+  #turnOff(): void {
+    this.#off = true;
+    this.abortBatch();
   }
 
   /** Any rollback, or any doubt: forget every row (and the baseline, so the next batch starts empty too). */
@@ -220,6 +230,7 @@ export class WriterRowCache {
     if (!meta) {
       meta = this.#sql.terminalById.get(id);
       if (!meta) return null;
+      if (this.#terminals.size >= MAX_CACHED_ACCOUNTS) this.#terminals.clear();
       this.#terminals.set(id, meta);
     }
     const account = this.account(meta.account_id);
@@ -245,8 +256,21 @@ export class WriterRowCache {
   }
 
   #put(row: AccountRow): void {
+    if (this.#byId.size >= MAX_CACHED_ACCOUNTS && !this.#byId.has(row.id)) {
+      // The longest unwritten goes (a Map iterates in insertion order, and a write re-inserts).
+      const oldest = this.#byId.keys().next();
+      if (!oldest.done) this.#forget(oldest.value);
+    }
+    // Shared with every caller: frozen, so no caller can change what the next one is served.
+    Object.freeze(row);
     this.#byId.set(row.id, row);
     if (row.kind === 'customer') this.#byName.set(row.username, row);
+  }
+
+  #forget(id: number): void {
+    const row = this.#byId.get(id);
+    this.#byId.delete(id);
+    if (row && this.#byName.get(row.username) === row) this.#byName.delete(row.username);
   }
 
   /** id > 0: that account changed in place; -1: accounts inserted, deleted or renamed; -2: a terminals change. */
@@ -262,8 +286,6 @@ export class WriterRowCache {
       this.#byName.clear();
       return;
     }
-    const row = this.#byId.get(id);
-    this.#byId.delete(id);
-    if (row && this.#byName.get(row.username) === row) this.#byName.delete(row.username);
+    this.#forget(id);
   }
 }

@@ -231,6 +231,15 @@ describe("writer row cache: writes on the writer's own connection", () => {
     expect(codeOf(await submit({ op: 'deposit', amountCents: 10 }))).toBe('ACCOUNT_LOCKED');
   });
 
+  it('after a schema change on its own connection (no row counted) it serves no row of the old shape', async () => {
+    fx.store.database.exec(`ALTER TABLE accounts ADD COLUMN note TEXT NOT NULL DEFAULT 'new column'`);
+    const row = await writer.submit((store) => {
+      job({ op: 'deposit', amountCents: 1 })(store);
+      return store.accountRow(alice);
+    });
+    expect(row).toMatchObject({ balance_cents: 101, note: 'new column' });
+  });
+
   it('a terminal revoked on the same connection moves no more cash', async () => {
     await writer.submit((store) => revokeTerminal(store, TEST_TERMINAL.id, new Date(fx.clock.now).toISOString()));
     expect(codeOf(await submit({ op: 'withdraw', amountCents: 10 }))).toBe('TERMINAL_REQUIRED');
