@@ -54,9 +54,15 @@ const TRIGGERS = [
 /**
  * Account rows (by id and by customer name) and terminal rows as the writer's own connection
  * last read or wrote them, so a batch's money ops stop re-reading rows earlier batches wrote.
- * Measured with tests/bench/ledger-batch.bench.ts (34 per commit, the bench mix), per mutation
- * before it: `SELECT * FROM accounts WHERE id = ?` 1.0 call, ~11 µs; the terminal join 0.71
- * calls, ~4.8 µs; the transfer target by name 0.29 calls, ~3.2 µs.
+ * Measured with tests/bench/ledger-batch.bench.ts (34 per commit, the bench mix) on the 2-core
+ * VM shared with other work (load 3-5: one run scatters by ±20 µs): `LEDGER_TRACE=1 … 34 300 1`
+ * goes from 10.06 to 8.21 statements per mutation, without `SELECT * FROM accounts WHERE id = ?`
+ * (1.0 call, ~10 µs CPU as traced), the terminal join (0.71 calls, ~4 µs) and the transfer
+ * target by name (0.29 calls, ~3 µs); the balance UPDATE costs ~2 µs more per call (the
+ * eviction trigger's call into JS, the wider RETURNING). With and without, alternating in one
+ * process (`LEDGER_ROW_CACHE=ab … 34 300 10`): CPU per mutation min 82.9 µs, median 101 µs with
+ * it; 89.5 µs and 111 µs without. Separate runs (`34 300 5`, twice each, alternating with the
+ * tree before it) stayed inside the noise: min 80-91 µs before, 83-106 µs after.
  *
  * A row is served only if nothing can have changed it since; each way it could is closed here:
  * - other connections (the operator CLI, the main thread's readers at start): their commits move

@@ -3,6 +3,8 @@
  * changed: each test changes a row the cache holds in one of the ways it can change, then asks
  * the money rules for a decision that differs if the old row were used.
  */
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   applyMutation,
@@ -26,6 +28,8 @@ import {
   type TempLedger,
   tempLedger,
 } from './ledger-fixture.js';
+
+const require = createRequire(import.meta.url);
 
 let fx: TempLedger;
 let alice: number;
@@ -92,6 +96,16 @@ describe('writer row cache: another connection commits between batches', () => {
 
   it('an operator lock stops the next withdrawal', async () => {
     expect(operator.setLocked('alice', true)).toBe(true);
+    expect(codeOf(await submit({ op: 'withdraw', amountCents: 10 }))).toBe('ACCOUNT_LOCKED');
+  });
+
+  it('an operator lock from another process stops the next withdrawal', async () => {
+    // What the operator CLI does, from a process of its own (the same SQL as store.setLocked).
+    const script = `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+      const db = new Database(process.argv[1], { timeout: 5000 });
+      db.prepare("UPDATE accounts SET locked = 1 WHERE username = 'alice'").run();
+      db.close();`;
+    execFileSync(process.execPath, ['-e', script, fx.path]);
     expect(codeOf(await submit({ op: 'withdraw', amountCents: 10 }))).toBe('ACCOUNT_LOCKED');
   });
 
