@@ -55,21 +55,22 @@ const TRIGGERS = [
  * Account rows (by id and by customer name) and terminal rows as the writer's own connection
  * last read or wrote them, so a batch's money ops stop re-reading rows earlier batches wrote.
  * Measured with tests/bench/ledger-batch.bench.ts (34 per commit, the bench mix) on the 2-core
- * VM shared with other work (load 3-5: one run scatters by ±20 µs): `LEDGER_TRACE=1 … 34 300 1`
- * goes from 10.06 to 8.21 statements per mutation, without `SELECT * FROM accounts WHERE id = ?`
- * (1.0 call, ~10 µs CPU as traced), the terminal join (0.71 calls, ~4 µs) and the transfer
- * target by name (0.29 calls, ~3 µs); the balance UPDATE costs ~2 µs more per call (the
- * eviction trigger's call into JS, the wider RETURNING). With and without, alternating in one
- * process (`LEDGER_ROW_CACHE=ab … 34 300 10`): CPU per mutation min 82.9 µs, median 101 µs with
- * it; 89.5 µs and 111 µs without. Separate runs (`34 300 5`, twice each, alternating with the
- * tree before it) stayed inside the noise: min 80-91 µs before, 83-106 µs after.
+ * VM shared with other work (one run scatters by ±10 µs, more under load): `LEDGER_TRACE=1 …
+ * 34 300 1` goes from 10.06 to 8.21 statements per mutation, without `SELECT * FROM accounts
+ * WHERE id = ?` (1.0 call, 7.5 µs per mutation as traced), the terminal join (0.71 calls, 3.5 µs)
+ * and the transfer target by name (0.29 calls, 2.1 µs); the two balance UPDATEs cost 3 µs more
+ * per mutation (9.3 → 12.3: the eviction trigger's call into JS, the wider RETURNING), the batch
+ * checks 0.5 µs. With and without, alternating in one process (`LEDGER_ROW_CACHE=ab … 34 300
+ * 10`): CPU per mutation min 66.9 µs, median 71.2 µs with it; 72.1 and 77.4 µs without.
+ * Separate runs (`34 300 5`, twice each, alternating with the tree before it) stayed inside the
+ * noise: min 74.3 and 67.7 µs before, 69.5 and 76.7 µs after.
  *
  * A row is served only if nothing can have changed it since; each way it could is closed here:
  * - other connections (the operator CLI, the main thread's readers at start): their commits move
  *   `data_version`, read by {@link beginBatch} after BEGIN IMMEDIATE, so nothing commits between
- *   the check and the batch's reads; the schema cookie covers DDL the same way;
- * - this connection between batches (the main thread's writes in-thread): `total_changes()`
- *   differs from the value recorded at the last batch end;
+ *   the check and the batch's reads; DDL from anywhere (the schema cookie) turns the cache off;
+ * - this connection between batches (the main thread's writes when the writer runs in-thread,
+ *   sharing the connection): `total_changes()` differs from the value at the last batch end;
  * - this connection inside a batch: the temp triggers evict each changed row ({@link TRIGGERS}),
  *   and a job that is not a cached money op drops everything after it ({@link jobEnded});
  * - rollbacks (the writer's rerun with savepoints, a job's savepoint, a failed batch, a throwing
