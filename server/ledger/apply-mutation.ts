@@ -57,6 +57,10 @@ export function applyMutation(
   // its fraud alerts). In a writer batch a throwing job already rolls back alone (ledger-writer.ts
   // reruns the batch with a savepoint per job), so a savepoint of our own there cost ~3 µs per
   // mutation for nothing (tests/bench/ledger-batch.bench.ts).
+  // Their account writes are balance updates written through to the writer's row cache; every
+  // other op drops it when its job ends (writer-row-cache.ts).
+  if (request.op === 'deposit' || request.op === 'withdraw' || request.op === 'transfer')
+    store.writerRows?.keepForThisJob();
   const apply = () => applyInTransaction(store, ctx, request, prepared);
   return store.database.inTransaction ? apply() : store.atomic(apply);
 }

@@ -16,7 +16,9 @@ import {
 } from './ledger-records.js';
 import { type LedgerStatements, prepareStatements } from './ledger-statements.js';
 import { type VerifyReport, verifyDatabase } from './ledger-verify.js';
+import type { TerminalRecord } from './terminal-ledger.js';
 import { parseTxId } from './tx-id.js';
+import type { WriterRowCache } from './writer-row-cache.js';
 
 type Db = Database.Database;
 
@@ -30,6 +32,8 @@ export class LedgerReads {
   protected readonly sql: LedgerStatements;
   /** Recent debit times per account, for the fraud velocity rule. */
   protected readonly debits: DebitWindow;
+  /** The writer's row cache, on the store a LedgerWriter runs (writer-row-cache.ts); serves rows only inside its batches. */
+  protected rowCache: WriterRowCache | null = null;
   private readonly hashKey: Uint8Array | undefined;
   private readonly vault: number;
 
@@ -168,14 +172,22 @@ export class LedgerReads {
     return this.hashKey;
   }
 
-  /** @internal Any account row, vault included. */
+  /** @internal Any account row, vault included (from the writer's row cache inside its batches). */
   accountRow(id: number): AccountRow | undefined {
-    return this.sql.accountById.get(id);
+    const cache = this.rowCache;
+    return cache?.active ? cache.account(id) : this.sql.accountById.get(id);
   }
 
   /** @internal */
   customerRow(user: string): AccountRow | undefined {
-    return this.sql.customerByName.get(user);
+    const cache = this.rowCache;
+    return cache?.active ? cache.customer(user) : this.sql.customerByName.get(user);
+  }
+
+  /** @internal The terminal from the writer's row cache inside its batches; undefined when there is none to ask. */
+  cachedTerminal(id: string): TerminalRecord | null | undefined {
+    const cache = this.rowCache;
+    return cache?.active ? cache.terminal(id) : undefined;
   }
 
   /** @internal */

@@ -8,6 +8,7 @@ import type {
   HistoryRow,
   TransactionRow,
 } from './ledger-records.js';
+import type { BalanceWrite } from './writer-row-cache.js';
 
 /** Every statement the store runs, prepared once per connection. */
 export type LedgerStatements = ReturnType<typeof prepareStatements>;
@@ -75,17 +76,14 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO transactions (kind, account_id, counterparty_id, amount_cents, reverses_seq, created_ms, terminal, teller_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    adjustBalance: db
-      .prepare<[number, number], number>(
-        'UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ? RETURNING balance_cents',
-      )
-      .pluck(),
-    adjustBalanceAndDay: db
-      .prepare<[number, string | null, number, number], number>(
-        `UPDATE accounts SET balance_cents = balance_cents + ?, withdrawn_day = ?, withdrawn_cents = ?
-         WHERE id = ? RETURNING balance_cents`,
-      )
-      .pluck(),
+    // The columns they touch come back whole, so the writer's row cache holds what SQLite holds.
+    adjustBalance: db.prepare<[number, number], BalanceWrite>(
+      'UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ? RETURNING balance_cents, withdrawn_day, withdrawn_cents',
+    ),
+    adjustBalanceAndDay: db.prepare<[number, string | null, number, number], BalanceWrite>(
+      `UPDATE accounts SET balance_cents = balance_cents + ?, withdrawn_day = ?, withdrawn_cents = ?
+       WHERE id = ? RETURNING balance_cents, withdrawn_day, withdrawn_cents`,
+    ),
     insertEntry: db.prepare<[number, number, string, number, number, number | null, number]>(
       `INSERT INTO entries (tx_seq, account_id, kind, amount_cents, balance_after, counterparty_id, created_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -8,6 +8,7 @@ import type { AccountRecord, AccountRole, TransactionRow } from './ledger-record
 import { toRecord } from './ledger-records.js';
 import { forgetLoginFailures, nameLocked } from './login-lockout.js';
 import { closedUserName, migrate } from './schema.js';
+import { type BalanceWrite, WriterRowCache } from './writer-row-cache.js';
 
 export { LedgerReads } from './ledger-reads.js';
 /** The record shapes, still importable from here. */
@@ -89,7 +90,15 @@ export class LedgerStore extends LedgerReads {
     // IMMEDIATE takes the write lock before the first read: a deferred read-then-write can fail
     // with SQLITE_BUSY at once (no busy wait) if another process wrote in between. Inside an open
     // transaction (a writer batch) this is a savepoint either way.
-    this.#atomic = (fn) => run.immediate(fn);
+    this.#atomic = (fn) => {
+      try {
+        return run.immediate(fn);
+      } catch (error) {
+        // Its savepoint rolled back: a balance written through to the row cache may be gone.
+        this.rowCache?.drop();
+        throw error;
+      }
+    };
   }
 
   createAccount(input: {
@@ -182,9 +191,21 @@ export class LedgerStore extends LedgerReads {
     return this.#atomic(fn) as T;
   }
 
+  /** @internal A LedgerWriter runs on this store: keep the rows its batches read (writer-row-cache.ts). */
+  enableRowCache(): WriterRowCache {
+    this.rowCache ??= new WriterRowCache(this.db, this.sql.accountById, this.sql.customerByName);
+    return this.rowCache;
+  }
+
+  /** @internal The writer's row cache, once a LedgerWriter runs on this store. */
+  get writerRows(): WriterRowCache | null {
+    return this.rowCache;
+  }
+
   /** @internal The writer opened a batch transaction: from now on a rollback can undo the fraud window's changes. */
   beginBatch(): void {
     this.debits.begin();
+    this.rowCache?.beginBatch();
   }
 
   /** @internal Where the batch stands, for {@link rolledBackTo} after a savepoint's rollback. */
@@ -195,11 +216,14 @@ export class LedgerStore extends LedgerReads {
   /** @internal The batch (mark 0) or a savepoint from `mark` on rolled back. */
   rolledBackTo(mark: number): void {
     this.debits.rollBackTo(mark);
+    this.rowCache?.drop();
   }
 
-  /** @internal The batch transaction ended (committed, or rolled back after rolledBackTo(0)). */
-  endBatch(): void {
+  /** @internal The batch transaction ended: committed, or (`committed` false) rolled back after rolledBackTo(0). */
+  endBatch(committed = true): void {
     this.debits.end();
+    if (committed) this.rowCache?.endBatch();
+    else this.rowCache?.abortBatch();
   }
 
   /** @internal Append a journal row; returns its sequence number. */
@@ -229,16 +253,21 @@ export class LedgerStore extends LedgerReads {
 
   /** @internal Add `delta` to a balance; returns the new balance. */
   adjustBalance(accountId: number, delta: number): number {
-    const balance = this.sql.adjustBalance.get(delta, accountId);
-    if (balance === undefined) throw new RangeError(`no account with id ${accountId}`);
-    return balance;
+    this.rowCache?.beforeWrite(accountId);
+    return this.#balanceWritten(accountId, this.sql.adjustBalance.get(delta, accountId));
   }
 
   /** @internal Add `delta` to a balance and set the daily withdrawal counter in the same write. */
   adjustBalanceAndDay(accountId: number, delta: number, day: string | null, withdrawnCents: number): number {
-    const balance = this.sql.adjustBalanceAndDay.get(delta, day, withdrawnCents, accountId);
-    if (balance === undefined) throw new RangeError(`no account with id ${accountId}`);
-    return balance;
+    this.rowCache?.beforeWrite(accountId);
+    return this.#balanceWritten(accountId, this.sql.adjustBalanceAndDay.get(delta, day, withdrawnCents, accountId));
+  }
+
+  /** The new balance; the row cache takes the update's RETURNING as the row's new counters. */
+  #balanceWritten(accountId: number, row: BalanceWrite | undefined): number {
+    this.rowCache?.afterWrite(accountId, row);
+    if (row === undefined) throw new RangeError(`no account with id ${accountId}`);
+    return row.balance_cents;
   }
 
   /** @internal */

@@ -133,7 +133,8 @@ export function revokeTerminal(store: LedgerStore, id: string, nowIso: string): 
 
 /** A session may move cash only while its certificate is still the one on record for an active terminal. */
 export function terminalServes(store: LedgerStore, terminal: SessionTerminal): TerminalRecord | null {
-  const record = findTerminal(store, terminal.id);
+  const cached = store.cachedTerminal(terminal.id);
+  const record = cached === undefined ? findTerminal(store, terminal.id) : cached;
   return record?.status === 'active' && record.fingerprint === terminal.fingerprint ? record : null;
 }
 

@@ -11,6 +11,9 @@
  * checkpoints, and with LEDGER_TRACE=1 every statement: calls and µs per mutation, COMMIT included.
  * LEDGER_PRAGMAS="wal_autocheckpoint=0;..." runs pragmas on the writer's connection first, and
  * LEDGER_EXEC="DROP INDEX ..." SQL (schema experiments) after the set-up.
+ * LEDGER_ROW_CACHE=off runs without the writer's row cache (writer-row-cache.ts), =ab runs every
+ * repeat twice, with it and without, alternating in this one process (a noisy machine moves
+ * both alike).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +26,7 @@ import {
   DEFAULT_LEDGER_CONFIG,
   enrollTerminal,
   type LedgerConfig,
-  type LedgerStore,
+  LedgerStore,
   LedgerWriter,
   type MutatingRequest,
   moveTerminalCash,
@@ -61,6 +64,16 @@ if (process.env.LEDGER_TRACE) {
     }
     return statement as never;
   } as typeof prepare;
+}
+
+const enableRowCache = LedgerStore.prototype.enableRowCache;
+/** With `on` false, a LedgerWriter leaves its store without the row cache (the figure before it). */
+function useRowCache(on: boolean): void {
+  LedgerStore.prototype.enableRowCache = on
+    ? enableRowCache
+    : function (this: LedgerStore) {
+        return null as unknown as ReturnType<typeof enableRowCache>;
+      };
 }
 
 const batch = Number(process.argv[2] ?? 34);
@@ -120,7 +133,8 @@ async function setUp(
   return { store, ids, terminals };
 }
 
-async function measure(): Promise<void> {
+async function measure(rowCache: boolean): Promise<void> {
+  useRowCache(rowCache);
   const dir = await mkdtemp(join(tmpdir(), 'ledger-bench-'));
   const { store, ids, terminals } = await setUp(dir);
   for (const pragma of process.env.LEDGER_PRAGMAS?.split(';').filter(Boolean) ?? []) store.database.pragma(pragma);
@@ -189,7 +203,7 @@ async function measure(): Promise<void> {
   const mean = commits.reduce((s, x) => s + x, 0) / commits.length;
   const meanFrames = frames.reduce((s, x) => s + x, 0) / frames.length;
   console.log(
-    `writer: ${total} mutations in ${commits.length} commits of ${batch}; ${refused} refused\n` +
+    `writer: ${total} mutations in ${commits.length} commits of ${batch}; ${refused} refused; row cache ${rowCache ? 'on' : 'off'}\n` +
       `  CPU ${((cpu.user + cpu.system) / total).toFixed(1)} µs per mutation (user ${(cpu.user / total).toFixed(1)}, system ${(cpu.system / total).toFixed(1)}); wall ${((elapsed * 1000) / total).toFixed(1)} µs per mutation\n` +
       `  ${mean.toFixed(2)} ms per commit inside the writer (${((mean * 1000) / batch).toFixed(1)} µs per mutation)\n` +
       `  WAL ${meanFrames.toFixed(1)} pages per commit (${(meanFrames / batch).toFixed(2)} per mutation), ${resets} checkpoints`,
@@ -250,4 +264,10 @@ function measureBalanceReads(path: string, ids: number[]): void {
 }
 
 const repeats = Number(process.argv[4] ?? 1);
-for (let r = 0; r < repeats; r++) await measure();
+const rowCacheMode = process.env.LEDGER_ROW_CACHE ?? 'on';
+for (let r = 0; r < repeats; r++) {
+  if (rowCacheMode === 'ab') {
+    await measure(r % 2 === 0);
+    await measure(r % 2 !== 0);
+  } else await measure(rowCacheMode !== 'off');
+}
