@@ -1,8 +1,8 @@
 /** The SQLite ledger: opening the file, and the store: the writes and writer-only primitives over its reads. */
-import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { HistoryKind } from '../../protocol/index.js';
 import type { FraudAlert } from '../fraud/index.js';
+import { restrictLedgerFiles } from './ledger-files.js';
 import { LedgerReads } from './ledger-reads.js';
 import type { AccountRecord, AccountRole, TransactionRow } from './ledger-records.js';
 import { toRecord } from './ledger-records.js';
@@ -35,22 +35,6 @@ export interface LedgerOptions {
 
 /** Applied request ids are kept at least this long (protocol/README.md §5). */
 export const MIN_APPLIED_RETENTION_MS = 24 * 60 * 60 * 1000;
-
-/**
- * The ledger file and SQLite's -wal and -shm beside it are the owner's alone (0600), whatever the
- * umask they were created under. SQLite gives a new -wal/-shm the main file's mode, so narrowing
- * the main file keeps the later ones narrow too.
- */
-function restrictLedgerFiles(path: string): void {
-  if (path === ':memory:' || path === '') return;
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    try {
-      if (existsSync(file)) chmodSync(file, 0o600);
-    } catch {
-      // Not ours to change (a read-only copy): opening it is still fine.
-    }
-  }
-}
 
 /**
  * Open (creating if needed) the SQLite ledger at `path`: WAL, synchronous=FULL, busy_timeout,
