@@ -68,7 +68,7 @@ if (process.env.LEDGER_TRACE) {
 
 const enableRowCache = LedgerStore.prototype.enableRowCache;
 /** With `on` false, a LedgerWriter leaves its store without the row cache (the figure before it). */
-function useRowCache(on: boolean): void {
+function applyRowCacheMode(on: boolean): void {
   LedgerStore.prototype.enableRowCache = on
     ? enableRowCache
     : function (this: LedgerStore) {
@@ -134,7 +134,7 @@ async function setUp(
 }
 
 async function measure(rowCache: boolean): Promise<void> {
-  useRowCache(rowCache);
+  applyRowCacheMode(rowCache);
   const dir = await mkdtemp(join(tmpdir(), 'ledger-bench-'));
   const { store, ids, terminals } = await setUp(dir);
   for (const pragma of process.env.LEDGER_PRAGMAS?.split(';').filter(Boolean) ?? []) store.database.pragma(pragma);
