@@ -11,6 +11,7 @@ import {
 import type { Ed25519Signer } from '../keys/ed25519.js';
 import { SegmentChain } from '../segment/segment-chain.js';
 import type { AuditHead, AuditLog } from './audit-log.js';
+import { EventClock } from './event-clock.js';
 import { fitted } from './fitted-event.js';
 import { FlushWaiters } from './flush-waiters.js';
 import { PlaintextLog } from './plaintext-log.js';
@@ -63,11 +64,10 @@ export class AuditLogWriter implements AuditLog {
   /** Set once the close record is being written: nothing else may append after it. */
   private stopped = false;
   private signedHead: AuditHead | null = null;
-  /** The last event time as text, and its ms: events of the same millisecond share one toISOString. */
-  private tsMs = Number.NaN;
-  private tsText = '';
+  private readonly clock: EventClock;
 
   constructor(private readonly config: WriterConfig) {
+    this.clock = new EventClock(config.now);
     this.nextSeq = config.firstSeq;
     this.checkpointedSeq = config.firstSeq - 1;
   }
@@ -128,7 +128,7 @@ export class AuditLogWriter implements AuditLog {
   record(input: AuditEventInput): void {
     if (!this.accepting) return;
     try {
-      this.enqueue(fitted(JSON.stringify(normalizeAuditEvent(input, this.nextSeq, this.timestamp()))));
+      this.enqueue(fitted(JSON.stringify(normalizeAuditEvent(input, this.nextSeq, this.clock.timestamp()))));
     } catch {
       // record() must never throw into a request path; a broken clock loses this event only.
     }
@@ -137,21 +137,10 @@ export class AuditLogWriter implements AuditLog {
   recordNormalized(event: NormalizedEventJson): void {
     if (!this.accepting) return;
     try {
-      this.enqueue(fitted(eventJsonAt(event, this.nextSeq, this.timestamp())));
+      this.enqueue(fitted(eventJsonAt(event, this.nextSeq, this.clock.timestamp())));
     } catch {
       // As record(): never a throw into a request path.
     }
-  }
-
-  /** now() as ISO 8601 text; throws as toISOString does for a clock that gives an invalid date. */
-  private timestamp(): string {
-    const now = this.config.now();
-    const ms = now.getTime();
-    if (ms !== this.tsMs) {
-      this.tsText = now.toISOString();
-      this.tsMs = ms;
-    }
-    return this.tsText;
   }
 
   private enqueue(json: string): void {
