@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer, type TLSSocket } from 'node:tls';
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import type { TLSSocket } from 'node:tls';
 import {
   type Request,
   type ServerSessionAction,
   ServerSessionEngine,
   type SessionAnswer,
 } from '../../protocol/index.js';
+import { benchTlsServer, programOption, serveUntilStopped } from './bench-tls-program.js';
 
 /**
  * The protocol floor for `atm bench`: what a server of this protocol costs when it does no work
@@ -26,23 +26,9 @@ import {
  * stdin stop it.
  */
 
-function argument(name: string, fallback?: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-}
-
-function required(name: string): string {
-  const value = argument(name);
-  if (value === undefined) {
-    process.stderr.write(`floor-server: --${name} is required\n`);
-    process.exit(2);
-  }
-  return value;
-}
-
 const balances = new Map<string, number>();
 let txSeq = 0;
-const journalPath = argument('journal');
+const journalPath = programOption('journal');
 const journal = journalPath === undefined ? null : openSync(journalPath, 'a', 0o600);
 
 /** Mutations answered once the journal write of this turn is durable. */
@@ -121,24 +107,8 @@ function serve(socket: TLSSocket): void {
   socket.on('close', () => engine.closed());
 }
 
-const server = createServer({
-  cert: readFileSync(required('cert')),
-  key: readFileSync(required('key')),
-  minVersion: 'TLSv1.3',
-  maxVersion: 'TLSv1.3',
-});
+const server = benchTlsServer('floor-server');
 server.on('secureConnection', serve);
-server.listen(Number(argument('port', '0')), argument('host', '127.0.0.1'), () => {
-  process.stdout.write(`${JSON.stringify({ msg: 'listening', port: (server.address() as AddressInfo).port })}\n`);
-});
-const stop = () => {
+serveUntilStopped(server, () => {
   if (journal !== null) closeSync(journal);
-  server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 2_000).unref();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-// The bench keeps our stdin open; when it goes away (even SIGKILLed), so do we.
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();
+});

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:tls';
 import { encodeFrame, FrameDecoder } from '../../protocol/index.js';
+import { benchTlsServer, serveUntilStopped } from './bench-tls-program.js';
 
 /**
  * The raw TLS 1.3 baseline for `atm bench`: the physical limit of this stack on this machine.
@@ -15,16 +13,6 @@ import { encodeFrame, FrameDecoder } from '../../protocol/index.js';
  * its stdin (the bench that started it is gone) stop it.
  */
 
-function argument(name: string, fallback?: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? process.argv[at + 1] : fallback;
-  if (value === undefined) {
-    process.stderr.write(`raw-echo-server: --${name} is required\n`);
-    process.exit(2);
-  }
-  return value;
-}
-
 const answers = new Map<number, Buffer>();
 function answerOf(size: number): Buffer {
   let frame = answers.get(size);
@@ -35,12 +23,7 @@ function answerOf(size: number): Buffer {
   return frame;
 }
 
-const server = createServer({
-  cert: readFileSync(argument('cert')),
-  key: readFileSync(argument('key')),
-  minVersion: 'TLSv1.3',
-  maxVersion: 'TLSv1.3',
-});
+const server = benchTlsServer('raw-echo-server');
 server.on('secureConnection', (socket) => {
   socket.setNoDelay(true);
   const decoder = new FrameDecoder();
@@ -54,16 +37,4 @@ server.on('secureConnection', (socket) => {
     if (error) socket.destroy();
   });
 });
-server.listen(Number(argument('port', '0')), argument('host', '127.0.0.1'), () => {
-  process.stdout.write(`${JSON.stringify({ msg: 'listening', port: (server.address() as AddressInfo).port })}\n`);
-});
-const stop = () => {
-  server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 2_000).unref();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-// The bench keeps our stdin open; when it goes away (even SIGKILLed), so do we.
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();
+serveUntilStopped(server);
