@@ -150,6 +150,7 @@ async function wireBank(
   });
   undo.push(() => bankLedger.close());
   undo.push(() => bankLedger.closeWriter());
+  if (bankLedger.writerThreadStat) metrics.watchThreadCpu('ledger', bankLedger.writerThreadStat);
   const { store } = bankLedger;
   // After the ledger is open (its -wal and -shm exist): nothing in the data dir is for others.
   await narrowDataDirModes(paths.root);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { readThreadCpu, threadStatPath } from './thread-cpu.js';
 
 /** Prometheus metrics for /metrics; one registry per server so tests can run several. */
 export interface ServerMetrics {
@@ -22,6 +23,11 @@ export interface ServerMetrics {
    * label child bound once per op.
    */
   observeRequest(op: string, outcome: string, seconds: number): void;
+  /**
+   * Report a thread's CPU time as `bank_thread_cpu_seconds_total{thread,mode}`, read from its
+   * /proc stat file on every scrape (server/thread-cpu.ts). The main thread is watched from the start.
+   */
+  watchThreadCpu(thread: string, statPath: string): void;
 }
 
 interface PendingCount {
@@ -107,11 +113,33 @@ export function createServerMetrics(options: { instance?: string } = {}): Server
   });
   tally.requests = requests;
   tally.requestSeconds = requestSeconds;
+  const threads = new Map<string, string>();
+  const mainStat = threadStatPath();
+  if (mainStat) threads.set('main', mainStat);
+  new Counter({
+    name: 'bank_thread_cpu_seconds_total',
+    help: 'CPU seconds used by the main thread and the ledger writer thread (Linux), by mode: user, system',
+    labelNames: ['thread', 'mode'] as const,
+    registers,
+    collect() {
+      // Absolute figures from the kernel: set, not counted. A thread that ended drops out.
+      this.reset();
+      for (const [thread, path] of threads) {
+        const cpu = readThreadCpu(path);
+        if (!cpu) continue;
+        this.inc({ thread, mode: 'user' }, cpu.userSeconds);
+        this.inc({ thread, mode: 'system' }, cpu.systemSeconds);
+      }
+    },
+  });
   return {
     registry,
     requests,
     requestSeconds,
     observeRequest: (op, outcome, seconds) => tally.observe(op, outcome, seconds),
+    watchThreadCpu: (thread, statPath) => {
+      threads.set(thread, statPath);
+    },
     connections: new Counter({
       name: 'bank_connections_total',
       help: 'TLS connections accepted, by how they were admitted',

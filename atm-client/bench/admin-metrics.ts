@@ -1,3 +1,5 @@
+import type { CpuSplit } from './proc-stats.js';
+
 /** Sum of every sample of a Prometheus metric (all label sets) in exposition text. */
 export function metricSum(text: string, name: string): number {
   let total = 0;
@@ -9,6 +11,23 @@ export function metricSum(text: string, name: string): number {
     if (Number.isFinite(value)) total += value;
   }
   return total;
+}
+
+/**
+ * A server thread's CPU so far as /metrics reports it (`bank_thread_cpu_seconds_total`, read from
+ * /proc by the server, which alone knows which thread is its ledger writer); null when absent.
+ */
+export function threadCpu(text: string, thread: string): CpuSplit | null {
+  const mode = (m: string) => {
+    const name = 'bank_thread_cpu_seconds_total{';
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(name) && l.includes(`thread="${thread}"`) && l.includes(`mode="${m}"`));
+    return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  const user = mode('user');
+  const system = mode('system');
+  return Number.isFinite(user) && Number.isFinite(system) ? { user, system } : null;
 }
 
 /** The bank's /metrics (admin HTTP, 127.0.0.1 only); empty text when it cannot be read. */

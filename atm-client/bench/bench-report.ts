@@ -104,6 +104,7 @@ export function formatBenchTable(results: BenchResults): string {
     );
   }
   lines.push(...ladderLines(results));
+  lines.push(...threadLines(results));
   lines.push(...targetLines(results));
   lines.push(auditLine(results.auditOverhead));
   for (const r of results.runs) {
@@ -189,6 +190,40 @@ export function ladderLines(results: BenchResults): string[] {
     const times = journal.latencyMs.p50 / results.fsync.p50Ms;
     lines.push(
       `floor + fsync at C=1: p50 ${f(journal.latencyMs.p50, 2)} ms = ${f(times)}× one fsync (a durable answer with no ledger or audit work at all)`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Where each server's CPU went at the target C (or the largest measured), per request, by thread:
+ * the main thread (TLS, the protocol, the session, audit), the bank's ledger writer thread, and the
+ * other threads (V8's GC helpers, libuv's pool, the bcrypt workers); in brackets the part spent in
+ * the kernel (system calls, the loopback network stack, fsync, page faults). Read from /proc, so
+ * without a profiler's overhead.
+ */
+export function threadLines(results: BenchResults): string[] {
+  const sizes = results.runs.map((r) => r.connections);
+  const c = sizes.includes(TARGET.connections) ? TARGET.connections : Math.max(...sizes);
+  const runs = results.runs.filter((r) => r.connections === c && r.serverCpuSplit && r.requests > 0);
+  if (runs.length === 0) return [];
+  const lines = [`server CPU by thread at C=${c}, µs per request (in brackets: of it in the kernel):`];
+  for (const r of runs) {
+    const split = r.serverCpuSplit;
+    if (!split) continue;
+    const us = (x: number) => f((x / r.requests) * 1e6, 0);
+    const ledger = r.ledgerThreadCpu ?? { user: 0, system: 0 };
+    const other = {
+      user: split.process.user - split.main.user - ledger.user,
+      system: split.process.system - split.main.system - ledger.system,
+    };
+    const part = (name: string, x: { user: number; system: number }) =>
+      `${name} ${us(x.user + x.system)} (${us(x.system)})`;
+    const parts = [part('main', split.main)];
+    if (r.ledgerThreadCpu) parts.push(part('ledger writer', r.ledgerThreadCpu));
+    parts.push(part('other threads', other));
+    lines.push(
+      `  ${SYSTEM_NAMES[r.system].padEnd(17)} ${parts.join(' + ')} = ${us(split.process.user + split.process.system)}`,
     );
   }
   return lines;

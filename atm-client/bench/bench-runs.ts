@@ -3,14 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type BatchStats, batchStats, fetchMetrics } from './admin-metrics.js';
+import { type BatchStats, batchStats, fetchMetrics, threadCpu } from './admin-metrics.js';
 import { BENCH_PASSWORD, inBatches, startBank } from './bench-bank.js';
 import { BenchLink } from './bench-link.js';
 import { mixWorkers, openMixSessions } from './bench-mix.js';
 import { type BenchSession, openBenchSession } from './bench-session.js';
 import type { BenchOptions, BenchSystem, LoginResult, RunResult } from './bench-types.js';
 import { drive, type LoadWindow, type LoadWorker } from './load-driver.js';
-import { processCpuSeconds } from './proc-stats.js';
+import { type CpuSplit, processCpuSeconds } from './proc-stats.js';
 import {
   compiledProgram,
   FLOOR_PROGRAM,
@@ -28,7 +28,13 @@ export interface BenchContext {
   schedule: MixOp[];
 }
 
-function toResult(system: BenchSystem, connections: number, window: LoadWindow, batches: BatchStats | null): RunResult {
+function toResult(
+  system: BenchSystem,
+  connections: number,
+  window: LoadWindow,
+  batches: BatchStats | null,
+  ledgerThreadCpu: CpuSplit | null = null,
+): RunResult {
   const { wall, ...rest } = window;
   const wallSec = (wall.end - wall.start) / 1000;
   return {
@@ -39,6 +45,7 @@ function toResult(system: BenchSystem, connections: number, window: LoadWindow, 
     serverCpuUtilization: window.serverCpuSeconds / wallSec,
     serverCpuPerRequestUs: window.requests ? (window.serverCpuSeconds / window.requests) * 1e6 : Number.NaN,
     batches,
+    ledgerThreadCpu,
   };
 }
 
@@ -132,18 +139,25 @@ export async function runFull(
     const workers = mixWorkers(sessions, ctx.schedule, benchUser);
     let before = '';
     let batches: BatchStats | null = null;
+    let ledgerThreadCpu: CpuSplit | null = null;
     const window = await drive(workers, {
       serverPid: bank.pid,
       warmupMs: ctx.options.warmupSec * 1000,
       durationMs: ctx.options.durationSec * 1000,
       onWindow: async (edge) => {
         if (bank.adminPort === null) return;
-        if (edge === 'start') before = await fetchMetrics(bank.adminPort);
-        else batches = batchStats(before, await fetchMetrics(bank.adminPort));
+        if (edge === 'start') {
+          before = await fetchMetrics(bank.adminPort);
+          return;
+        }
+        const after = await fetchMetrics(bank.adminPort);
+        batches = batchStats(before, after);
+        const [from, to] = [threadCpu(before, 'ledger'), threadCpu(after, 'ledger')];
+        if (from && to) ledgerThreadCpu = { user: to.user - from.user, system: to.system - from.system };
       },
     });
     return {
-      result: toResult(system, connections, window, batches),
+      result: toResult(system, connections, window, batches, ledgerThreadCpu),
       profile: profileRunDir,
     };
   } finally {

@@ -3,6 +3,7 @@ import type { BatchStats } from './admin-metrics.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { FsyncTiming } from './fsync-probe.js';
 import type { LoadWindow } from './load-driver.js';
+import type { CpuSplit } from './proc-stats.js';
 import type { FrameSizes, MixOp } from './workload.js';
 
 /**
@@ -37,6 +38,8 @@ export interface RunResult extends Omit<LoadWindow, 'wall'> {
   serverCpuUtilization: number;
   serverCpuPerRequestUs: number;
   batches: BatchStats | null;
+  /** The bank's ledger writer thread's CPU over the window (from its /metrics); null for the others. */
+  ledgerThreadCpu: CpuSplit | null;
 }
 
 export interface LoginResult {

@@ -1,7 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LatencyRecorder } from './latency-recorder.js';
-import { processCpuSeconds, processRssBytes } from './proc-stats.js';
+import {
+  type CpuSplit,
+  mainThreadCpuSplit,
+  processCpuSeconds,
+  processCpuSplit,
+  processRssBytes,
+} from './proc-stats.js';
 
 /** One connection of the load client: performs one strict request/response; null = success, else an error code. */
 export interface LoadWorker {
@@ -16,6 +22,11 @@ export interface LoadWindow {
   durationSec: number;
   latencyMs: { p50: number; p99: number; p999: number; max: number };
   serverCpuSeconds: number;
+  /**
+   * One server process only: its CPU over the window split into user and system, and its main
+   * thread's share (the rest is other threads: a ledger worker, V8's GC helpers, libuv's pool).
+   */
+  serverCpuSplit: { process: CpuSplit; main: CpuSplit } | null;
   serverRssBytes: number;
   /** Fraction of one core the load client itself used during the window. */
   clientCpu: number;
@@ -35,6 +46,10 @@ export interface DriveOptions {
 
 function sumOver(pids: number | readonly number[], read: (pid: number) => number): number {
   return (typeof pids === 'number' ? [pids] : pids).reduce((sum, pid) => sum + read(pid), 0);
+}
+
+function minus(a: CpuSplit, b: CpuSplit): CpuSplit {
+  return { user: a.user - b.user, system: a.system - b.system };
 }
 
 function totalBytes(workers: readonly LoadWorker[]): { out: number; in: number } {
@@ -64,6 +79,13 @@ export async function drive(workers: readonly LoadWorker[], options: DriveOption
   let bytesStart = { out: 0, in: 0 };
   const window = { start: 0, end: 0 };
   let cpuEnd = 0;
+  const single = typeof options.serverPid === 'number' ? options.serverPid : null;
+  type Split = { process: CpuSplit; main: CpuSplit } | null;
+  const split = (): Split =>
+    single === null ? null : { process: processCpuSplit(single), main: mainThreadCpuSplit(single) };
+  // Set in the window's edges below (TypeScript cannot see that they run before the return).
+  let splitStart = null as Split;
+  let splitEnd = null as Split;
   let rss = 0;
   let clientEnd = clientStart;
   let bytesEnd = bytesStart;
@@ -72,12 +94,14 @@ export async function drive(workers: readonly LoadWorker[], options: DriveOption
     await sleep(options.warmupMs);
     window.start = performance.now();
     cpuStart = sumOver(options.serverPid, processCpuSeconds);
+    splitStart = split();
     clientStart = process.cpuUsage();
     bytesStart = totalBytes(workers);
     await options.onWindow?.('start');
     await sleep(Math.max(0, endAt - performance.now()));
     window.end = performance.now();
     cpuEnd = sumOver(options.serverPid, processCpuSeconds);
+    splitEnd = split();
     rss = sumOver(options.serverPid, processRssBytes);
     clientEnd = process.cpuUsage(clientStart);
     bytesEnd = totalBytes(workers);
@@ -109,6 +133,10 @@ export async function drive(workers: readonly LoadWorker[], options: DriveOption
     durationSec: options.durationMs / 1000,
     latencyMs: { p50, p99, p999, max },
     serverCpuSeconds: cpuEnd - cpuStart,
+    serverCpuSplit:
+      splitStart && splitEnd
+        ? { process: minus(splitEnd.process, splitStart.process), main: minus(splitEnd.main, splitStart.main) }
+        : null,
     serverRssBytes: rss,
     clientCpu: (clientEnd.user + clientEnd.system) / 1e6 / wallSec,
     bytesPerRequest: {

@@ -71,6 +71,8 @@ export class LedgerWorkerClient {
   #dead: Error | null = null;
   #closed: Promise<void> | null = null;
   #onClosed: (() => void) | null = null;
+  /** The worker thread's /proc stat file, for its CPU time (server/thread-cpu.ts); null off Linux. */
+  threadStat: string | null = null;
 
   private constructor(worker: Worker, options: LedgerWorkerOptions) {
     this.#worker = worker;
@@ -109,6 +111,7 @@ export class LedgerWorkerClient {
           reject(message.type === 'failed' ? fromErrorInfo(message.error) : new Error('ledger worker did not start'));
           return;
         }
+        client.threadStat = message.threadStat;
         client.#attach();
         resolve(client);
       });

@@ -60,7 +60,8 @@ export interface ErrorInfo {
 }
 
 export type FromWorker =
-  | { type: 'ready' }
+  /** `threadStat`: the worker thread's /proc stat file, for its CPU time (thread-cpu.ts); null off Linux. */
+  | { type: 'ready'; threadStat: string | null }
   | { type: 'failed'; error: ErrorInfo }
   /** `batches` is flat [size, ms, size, ms, ...]. */
   | { type: 'replies'; replies: JobReply[]; batches: number[]; errors: ErrorInfo[] }

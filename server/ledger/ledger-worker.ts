@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ProtocolError } from '../../protocol/index.js';
+import { threadStatPath } from '../thread-cpu.js';
 import { applyMutation } from './apply-mutation.js';
 import { withOutbox } from './audit-outbox.js';
 import { type LedgerStore, openLedger } from './ledger-store.js';
@@ -111,4 +112,4 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-post({ type: 'ready' });
+post({ type: 'ready', threadStat: threadStatPath() });

@@ -43,6 +43,11 @@ export interface BankLedger {
   terminalFigures(): Promise<TerminalFigure[]>;
   alertFigures(limit: number): Promise<AlertFigure[]>;
   readonly queueDepth: number;
+  /**
+   * The /proc stat file of the thread that commits (the SQLite ledger worker), for its CPU time in
+   * /metrics; null where the writes run on the main thread (PostgreSQL: the database's own processes).
+   */
+  readonly writerThreadStat: string | null;
   /** Built once the audit sink exists (before it opens: events wait in the deferred sink). */
   outbox(audit: AuditSink, onError: (err: unknown) => void): OutboxDrain;
   /** Audit the operator actions the CLI queued; how many there were (a lock or close ends sessions). */

@@ -88,6 +88,7 @@ export async function openPostgresBankLedger(options: PostgresBankLedgerOptions)
     get queueDepth() {
       return inFlight.size;
     },
+    writerThreadStat: null,
     outbox: (audit: AuditSink, onError) =>
       new PgOutboxDrain({ pool: ledger.pool, instanceId: ledger.instanceId, audit, onError }),
     auditOperatorActions: async (_audit: AuditSink, outbox: OutboxDrain) => {

@@ -53,6 +53,8 @@ interface LedgerMutations {
   /** Lockout, enrolment, registration and upkeep writes, serialised with the mutations. */
   login(job: LoginJob): Promise<LoginJobOutcome>;
   readonly queueDepth: number;
+  /** The writer's own thread's /proc stat file (the worker); null when it runs on the main thread. */
+  readonly writerThreadStat: string | null;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,7 @@ export async function openSqliteBankLedger(options: SqliteBankLedgerOptions): Pr
     get queueDepth() {
       return writer.queueDepth;
     },
+    writerThreadStat: writer.writerThreadStat,
     outbox: (audit: AuditSink, onError) =>
       new AuditOutboxDrain({
         db: store.database,
@@ -165,6 +168,7 @@ function workerMutations(client: LedgerWorkerClient): LedgerMutations {
     get queueDepth() {
       return client.queueDepth;
     },
+    writerThreadStat: client.threadStat,
     close: () => client.close(),
   };
 }
@@ -179,6 +183,7 @@ function inThreadMutations(writer: LedgerWriter, config: LedgerConfig): LedgerMu
     get queueDepth() {
       return writer.queueDepth;
     },
+    writerThreadStat: null,
     close: () => writer.close(),
   };
 }

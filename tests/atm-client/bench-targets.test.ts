@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ladderLines, targetLines } from '../../atm-client/bench/bench-report.js';
+import { ladderLines, targetLines, threadLines } from '../../atm-client/bench/bench-report.js';
 import type { BenchResults, RunResult } from '../../atm-client/bench/bench-runner.js';
 
 function run(system: RunResult['system'], connections: number, cpuUs: number, p50: number, p99: number): RunResult {
@@ -78,5 +78,39 @@ describe('the bench cost ladder', () => {
       'server CPU µs per request, C=1: protocol floor 100 → floor + fsync 200',
       'floor + fsync at C=1: p50 0.50 ms = 2.5× one fsync (a durable answer with no ledger or audit work at all)',
     ]);
+  });
+});
+
+describe('the bench CPU by thread', () => {
+  const split = (user: number, system: number) => ({ user, system });
+  it('splits each server at C=100 into main, ledger writer and other threads, per request, kernel part in brackets', () => {
+    const floor = {
+      ...run('floor', 100, 60, 2, 6),
+      requests: 100_000,
+      serverCpuSplit: { process: split(4.6, 1.4), main: split(4.4, 1.4) },
+      ledgerThreadCpu: null,
+    } as RunResult;
+    const full = {
+      ...run('full', 100, 250, 20, 50),
+      requests: 40_000,
+      serverCpuSplit: { process: split(8.4, 2), main: split(5.2, 0.8) },
+      ledgerThreadCpu: split(2.4, 1),
+    } as RunResult;
+    const echoAt10 = {
+      ...run('raw', 10, 14, 1, 2),
+      requests: 10,
+      serverCpuSplit: { process: split(1, 0), main: split(1, 0) },
+    };
+    expect(threadLines(results([echoAt10 as RunResult, floor, full]))).toEqual([
+      'server CPU by thread at C=100, µs per request (in brackets: of it in the kernel):',
+      '  protocol floor    main 58 (14) + other threads 2 (0) = 60',
+      '  full (audit on)   main 150 (20) + ledger writer 85 (25) + other threads 25 (5) = 260',
+    ]);
+  });
+
+  it('prints nothing when no run has a single server process to read', () => {
+    expect(
+      threadLines(results([{ ...run('full', 100, 250, 20, 50), requests: 5, serverCpuSplit: null } as RunResult])),
+    ).toEqual([]);
   });
 });

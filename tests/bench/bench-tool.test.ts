@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { batchStats, metricSum } from '../../atm-client/bench/admin-metrics.js';
+import { batchStats, metricSum, threadCpu } from '../../atm-client/bench/admin-metrics.js';
 import { moduleOf } from '../../atm-client/bench/cpu-profile.js';
 import { LatencyRecorder } from '../../atm-client/bench/latency-recorder.js';
-import { processCpuSeconds, processRssBytes } from '../../atm-client/bench/proc-stats.js';
+import {
+  mainThreadCpuSplit,
+  processCpuSeconds,
+  processCpuSplit,
+  processRssBytes,
+} from '../../atm-client/bench/proc-stats.js';
 import { MIX, mixSchedule, rawRequestFrame, sealedFrameSizes } from '../../atm-client/bench/workload.js';
 
 // Unit tests of the `atm bench` tool's pure parts (fast, no timing); the benchmark itself runs
@@ -47,6 +52,19 @@ describe('atm bench: the tool', () => {
     expect(batchStats(before, after)).toEqual({ batches: 10, meanSize: 30, meanMs: 100 });
   });
 
+  it("reads a thread's user and system CPU from the bank's /metrics, whatever other labels it has", () => {
+    const text = [
+      '# TYPE bank_thread_cpu_seconds_total counter',
+      'bank_thread_cpu_seconds_total{thread="main",mode="user"} 9.5',
+      'bank_thread_cpu_seconds_total{instance="b",thread="ledger",mode="user"} 3.25',
+      'bank_thread_cpu_seconds_total{instance="b",thread="ledger",mode="system"} 0.75',
+    ].join('\n');
+    expect(threadCpu(text, 'ledger')).toEqual({ user: 3.25, system: 0.75 });
+    // A thread with only one of its two modes, or none, is not a figure.
+    expect(threadCpu(text, 'main')).toBeNull();
+    expect(threadCpu('', 'ledger')).toBeNull();
+  });
+
   it('names profile frames by our dist path, package or node module', () => {
     expect(moduleOf({ functionName: 'x', url: 'file:///r/dist/server/ledger/ledger-store.js', lineNumber: 1 })).toBe(
       'server/ledger/ledger-store.js',
@@ -63,6 +81,13 @@ describe('atm bench: the tool', () => {
 
   it('reads CPU time and RSS of a process from /proc', () => {
     expect(processCpuSeconds(process.pid)).toBeGreaterThan(0);
+    const whole = processCpuSplit(process.pid);
+    const main = mainThreadCpuSplit(process.pid);
+    expect(whole.user + whole.system).toBeCloseTo(processCpuSeconds(process.pid), 1);
+    // The main thread is one of the process's threads: never more than the whole.
+    expect(main.user).toBeGreaterThan(0);
+    expect(main.user).toBeLessThanOrEqual(whole.user);
+    expect(main.system).toBeLessThanOrEqual(whole.system);
     expect(processRssBytes(process.pid)).toBeGreaterThan(1024 * 1024);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryAudit } from '../../../audit/index.js';
 import { DEFAULT_LEDGER_CONFIG, openLedger } from '../../../server/ledger/index.js';
+import { readThreadCpu, threadStatPath } from '../../../server/thread-cpu.js';
 import type { BankLedger } from '../../../server/wiring/bank-ledger.js';
 import { openBankLedger } from '../../../server/wiring/open-bank-ledger.js';
 
@@ -41,6 +42,20 @@ describe.each([
     });
     return bank;
   }
+
+  it('names the stat file of the thread that commits: the worker thread, or none on the main thread', async () => {
+    const ledger = await open([]);
+    const main = threadStatPath();
+    if (!worker) {
+      expect(ledger.writerThreadStat).toBeNull();
+      return;
+    }
+    // Another thread of this process: its own task entry, whose CPU time can be read from here.
+    expect(ledger.writerThreadStat).toMatch(new RegExp(`^/proc/${process.pid}/task/\\d+/stat$`));
+    expect(ledger.writerThreadStat).not.toBe(main);
+    const cpu = readThreadCpu(ledger.writerThreadStat ?? '');
+    expect(cpu?.userSeconds).toBeGreaterThanOrEqual(0);
+  });
 
   it('registers a new account as a writer job, and a taken name as USER_EXISTS', async () => {
     const batches: number[] = [];
