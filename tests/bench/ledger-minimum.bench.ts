@@ -10,16 +10,18 @@
  * entries INSERT with its balance_after (a withdrawal's also sets withdrawn_day/withdrawn_cents),
  * the applied_requests INSERT (a 64-hex request hash, the response the real path stores) and the
  * audit_outbox INSERT of the event the real path stores. No rules, row cache, fraud window, request
- * hashing or event building: only the statements and the bytes they bind (the stored sizes of both
- * paths are printed side by side to show they match).
+ * hashing or JSON serialising: only the statements and the bytes they bind, made by template (each
+ * run prints the sizes it stored, the same for both paths).
  *
  * Each repeat also runs the real path as ledger-batch.bench.ts measures it (LedgerWriter,
  * withOutbox, applyMutation) on its own fresh ledger, the two alternating which goes first, so a
- * noisy machine moves both alike. CPU is process.cpuUsage (both run on this thread).
+ * noisy machine moves both alike. CPU is process.cpuUsage: both run on this thread, and it counts
+ * the process's other threads too (V8's compiler and GC helpers), so it can exceed wall time.
  *
  * Run: npx tsx tests/bench/ledger-minimum.bench.ts [batch=34] [batches=300] [repeats=3]
- * Prints per run CPU and wall µs per mutation, WAL pages per commit and checkpoints, statements per
- * mutation (counted as they run), stored bytes per row, and `ledger verify` of the file after the
+ * Prints per run CPU and wall µs per mutation (for the minimum also the CPU inside COMMIT: WAL
+ * write, fsync, checkpoints), WAL pages per commit and checkpoints, statements per mutation
+ * (counted as they run, by op kind), stored bytes per row, and `ledger verify` of the file after the
  * minimum (nonzero exit if it fails: the minimum moved the same money, every balance still equals
  * its entries and they sum to 0); then the minimum against the real writer, min and median over
  * the repeats: what is left is the cost of our JavaScript and of the statements beyond the minimum.
@@ -100,6 +102,8 @@ interface Result {
 async function measureMinimum(): Promise<Result> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-minimum-'));
   const ledger: BenchLedger = await setUp(dir);
+  // Closing the last connection checkpoints: the minimum starts on an empty WAL (one checkpoint
+  // more than the real path over a run, at the same pages per commit).
   ledger.store.close();
   const db = openConnection(ledger.path);
   const sql = prepareStatements(db);
@@ -121,8 +125,14 @@ async function measureMinimum(): Promise<Result> {
   );
   // Request hashes are HMAC-SHA256 hex in the real path; computing them is our JS, so they come from a pool.
   const hashes = Array.from({ length: 256 }, () => randomBytes(32).toString('hex'));
-  const counted = { deposit: [0, 0], withdraw: [0, 0], transfer: [0, 0] };
+  const perOp = { deposit: { ops: 0, calls: 0 }, withdraw: { ops: 0, calls: 0 }, transfer: { ops: 0, calls: 0 } };
   let statements = 0;
+  /** Every statement the minimum runs goes through here: counted as it runs. */
+  const counted = <T>(result: T): T => {
+    statements++;
+    return result;
+  };
+  const newBalance = (row: { balance_cents: number } | undefined) => (row as { balance_cents: number }).balance_cents;
 
   let n = 0;
   const one = (a: number, day: string) => {
@@ -135,67 +145,69 @@ async function measureMinimum(): Promise<Result> {
     const terminal = ledger.terminals[t]?.id as string;
     const cash = terminalAccount[t] as number;
     const now = Date.now();
-    let calls = 0;
-    calls++;
-    if (sql.findApplied.get(customer, id) !== undefined) throw new Error(`request ${id} already applied`);
+    const before = statements;
+    if (counted(sql.findApplied.get(customer, id)) !== undefined) throw new Error(`request ${id} already applied`);
     let seq: number;
     let after: number;
     if (op === 'deposit') {
-      calls++;
-      seq = Number(sql.insertTx.run('deposit', customer, null, AMOUNT, null, now, terminal, null).lastInsertRowid);
-      calls += 4;
-      const cashAfter = (sql.adjustBalance.get(-AMOUNT, cash) as { balance_cents: number }).balance_cents;
-      sql.insertEntry.run(seq, cash, 'deposit', -AMOUNT, cashAfter, customer, now);
-      after = (sql.adjustBalance.get(AMOUNT, customer) as { balance_cents: number }).balance_cents;
-      sql.insertEntry.run(seq, customer, 'deposit', AMOUNT, after, null, now);
+      seq = Number(
+        counted(sql.insertTx.run('deposit', customer, null, AMOUNT, null, now, terminal, null)).lastInsertRowid,
+      );
+      const cashAfter = newBalance(counted(sql.adjustBalance.get(-AMOUNT, cash)));
+      counted(sql.insertEntry.run(seq, cash, 'deposit', -AMOUNT, cashAfter, customer, now));
+      after = newBalance(counted(sql.adjustBalance.get(AMOUNT, customer)));
+      counted(sql.insertEntry.run(seq, customer, 'deposit', AMOUNT, after, null, now));
     } else if (op === 'withdraw') {
-      calls++;
-      seq = Number(sql.insertTx.run('withdrawal', customer, null, AMOUNT, null, now, terminal, null).lastInsertRowid);
+      seq = Number(
+        counted(sql.insertTx.run('withdrawal', customer, null, AMOUNT, null, now, terminal, null)).lastInsertRowid,
+      );
       const counter = withdrawn[a] as { withdrawn_day: string | null; withdrawn_cents: number };
       const today = counter.withdrawn_day === day ? counter.withdrawn_cents : 0;
-      calls += 4;
-      const row = sql.adjustBalanceAndDay.get(-AMOUNT, day, today + AMOUNT, customer);
+      const row = counted(sql.adjustBalanceAndDay.get(-AMOUNT, day, today + AMOUNT, customer));
       if (!row) throw new Error(`no account ${customer}`);
       withdrawn[a] = row;
       after = row.balance_cents;
-      sql.insertEntry.run(seq, customer, 'withdrawal', -AMOUNT, after, null, now);
-      const cashAfter = (sql.adjustBalance.get(AMOUNT, cash) as { balance_cents: number }).balance_cents;
-      sql.insertEntry.run(seq, cash, 'withdrawal', AMOUNT, cashAfter, customer, now);
+      counted(sql.insertEntry.run(seq, customer, 'withdrawal', -AMOUNT, after, null, now));
+      const cashAfter = newBalance(counted(sql.adjustBalance.get(AMOUNT, cash)));
+      counted(sql.insertEntry.run(seq, cash, 'withdrawal', AMOUNT, cashAfter, customer, now));
     } else {
       const target = customers[(a + 1) % ACCOUNTS] as number;
-      calls++;
-      seq = Number(sql.insertTx.run('transfer', customer, target, AMOUNT, null, now, null, null).lastInsertRowid);
-      calls += 4;
-      after = (sql.adjustBalance.get(-AMOUNT, customer) as { balance_cents: number }).balance_cents;
-      sql.insertEntry.run(seq, customer, 'transfer_out', -AMOUNT, after, target, now);
-      const targetAfter = (sql.adjustBalance.get(AMOUNT, target) as { balance_cents: number }).balance_cents;
-      sql.insertEntry.run(seq, target, 'transfer_in', AMOUNT, targetAfter, customer, now);
+      seq = Number(
+        counted(sql.insertTx.run('transfer', customer, target, AMOUNT, null, now, null, null)).lastInsertRowid,
+      );
+      after = newBalance(counted(sql.adjustBalance.get(-AMOUNT, customer)));
+      counted(sql.insertEntry.run(seq, customer, 'transfer_out', -AMOUNT, after, target, now));
+      const targetAfter = newBalance(counted(sql.adjustBalance.get(AMOUNT, target)));
+      counted(sql.insertEntry.run(seq, target, 'transfer_in', AMOUNT, targetAfter, customer, now));
     }
     const txId = formatTxId(seq);
-    calls += 2;
-    sql.insertApplied.run(customer, id, hash, `{"balanceCents":${after},"txId":"${txId}"}`, now);
+    counted(sql.insertApplied.run(customer, id, hash, `{"balanceCents":${after},"txId":"${txId}"}`, now));
     // The bytes mutationAuditEvents + JSON.stringify give for this request (audit-outbox.ts).
-    insertOutbox.run(
-      `{"kind":"request","actor":"acct${a}","address":"127.0.0.1","terminal":"${terminal}","sessionId":"sess${a}",` +
-        `"op":"${op}","requestId":"${id}","amountCents":${AMOUNT},"outcome":"ok","balanceAfterCents":${after},"txId":"${txId}"}`,
+    counted(
+      insertOutbox.run(
+        `{"kind":"request","actor":"acct${a}","address":"127.0.0.1","terminal":"${terminal}","sessionId":"sess${a}",` +
+          `"op":"${op}","requestId":"${id}","amountCents":${AMOUNT},"outcome":"ok","balanceAfterCents":${after},"txId":"${txId}"}`,
+      ),
     );
-    statements += calls;
-    const tally = counted[op];
-    tally[0] = (tally[0] as number) + 1;
-    tally[1] = (tally[1] as number) + calls;
+    perOp[op].ops++;
+    perOp[op].calls += statements - before;
   };
 
   const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
   const wal = new WalMeter(ledger.path, autocheckpoint);
   // Batch b's i-th mutation is customer (b × batch + i) mod ACCOUNTS's, as runWriterBatches has it.
   let b = 0;
+  /** CPU inside COMMIT: the WAL write, its fsync's system time, the checkpoints. */
+  let commitCpuUs = 0;
   const transaction = () => {
     const day = utcDay(Date.now());
-    begin.run();
+    counted(begin.run());
     for (let i = 0; i < batch; i++) one((b * batch + i) % ACCOUNTS, day);
     b++;
-    commit.run();
-    statements += 2;
+    const c0 = process.cpuUsage();
+    counted(commit.run());
+    const c = process.cpuUsage(c0);
+    commitCpuUs += c.user + c.system;
     wal.committed();
   };
   const count = (table: string) => db.prepare<[], number>(`SELECT count(*) FROM ${table}`).pluck().get() as number;
@@ -204,7 +216,11 @@ async function measureMinimum(): Promise<Result> {
   wal.reset();
   b = 0;
   statements = 0;
-  for (const tally of Object.values(counted)) tally.fill(0);
+  commitCpuUs = 0;
+  for (const tally of Object.values(perOp)) {
+    tally.ops = 0;
+    tally.calls = 0;
+  }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   while (b < batches) transaction();
@@ -223,12 +239,14 @@ async function measureMinimum(): Promise<Result> {
   wal.close();
   db.close();
   const lines = costLines({ total, cpu, elapsedMs, wal }, batch);
-  const perKind = Object.entries(counted)
-    .map(([op, [ops, calls]]) => `${op} ${((calls as number) / Math.max(1, ops as number)).toFixed(0)}`)
+  const perKind = Object.entries(perOp)
+    .map(([op, { ops, calls }]) => `${op} ${(calls / Math.max(1, ops)).toFixed(2)}`)
     .join(', ');
   console.log(
     `minimum SQL: ${total} mutations in ${batches} commits of ${batch}; ${(statements / total).toFixed(2)} statements per mutation (${perKind}, + BEGIN IMMEDIATE and COMMIT per commit)\n` +
-      `${lines.cpu}\n${lines.wal}\n` +
+      `${lines.cpu}\n` +
+      `  of which COMMIT ${(commitCpuUs / total).toFixed(1)} µs per mutation (WAL write, fsync, checkpoints), the statements before it ${((cpu.user + cpu.system - commitCpuUs) / total).toFixed(1)}\n` +
+      `${lines.wal}\n` +
       `  stored per mutation: ${formatSizes(sizes)}; rows: +${grew.join(' / ')} transactions / entries / applied ids / outbox events\n` +
       `  ${verifyOrExit(ledger.path, 'minimum')}`,
   );
