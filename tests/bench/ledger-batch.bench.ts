@@ -15,25 +15,13 @@
  * repeat twice, with it and without, alternating in this one process (a noisy machine moves
  * both alike).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import {
-  applyMutation,
-  DEFAULT_LEDGER_CONFIG,
-  enrollTerminal,
-  type LedgerConfig,
-  LedgerStore,
-  LedgerWriter,
-  type MutatingRequest,
-  moveTerminalCash,
-  openLedger,
-  utcDay,
-  withOutbox,
-} from '../../server/ledger/index.js';
+import { LedgerStore, openLedger, utcDay } from '../../server/ledger/index.js';
+import { costLines, runWriterBatches, setUp } from './ledger-bench-setup.js';
 
 /** With LEDGER_TRACE=1, time every statement by its SQL (statements per mutation, µs each). */
 const stats = new Map<string, { calls: number; ms: number; cpuUs: number }>();
@@ -78,135 +66,31 @@ function applyRowCacheMode(on: boolean): void {
 
 const batch = Number(process.argv[2] ?? 34);
 const batches = Number(process.argv[3] ?? 300);
-const ACCOUNTS = 100;
-const TERMINALS = 8;
-
-/** The bench server's limits (atm-client/bench/bench-bank.ts): no refusals, no velocity alerts. */
-const BENCH_CONFIG: LedgerConfig = {
-  ...DEFAULT_LEDGER_CONFIG,
-  dailyWithdrawalLimitCents: 100_000_000_000,
-  fraud: { ...DEFAULT_LEDGER_CONFIG.fraud, velocityCount: 1_000_000_000 },
-};
-
-/** The -shm header's mxFrame (offset 16): frames in the WAL since its last reset. */
-function walFrames(shm: number): number {
-  const header = Buffer.alloc(48);
-  readSync(shm, header, 0, 48, 0);
-  return header.readUInt32LE(16);
-}
-
-/** 25 deposits, 25 withdrawals, 20 transfers in every 70, interleaved (37 is coprime with 70). */
-function opAt(n: number): 'deposit' | 'withdraw' | 'transfer' {
-  const k = (n * 37) % 70;
-  return k < 25 ? 'deposit' : k < 50 ? 'withdraw' : 'transfer';
-}
-
-async function setUp(
-  dir: string,
-): Promise<{ store: LedgerStore; ids: number[]; terminals: { id: string; fingerprint: string }[] }> {
-  const store = openLedger(join(dir, 'ledger.db'), { requestHashKey: new Uint8Array(32).fill(7) });
-  const ids: number[] = [];
-  for (let i = 0; i < ACCOUNTS; i++) {
-    const created = store.createAccount({ user: `acct${i}`, passwordHash: 'x' });
-    if (!created.ok) throw new Error(created.code);
-    ids.push(created.account.id);
-  }
-  const terminals = Array.from({ length: TERMINALS }, (_, t) => ({ id: `atm-${t}`, fingerprint: `fp${t}` }));
-  for (const t of terminals) {
-    enrollTerminal(store, { id: t.id, fingerprint: t.fingerprint, nowIso: new Date().toISOString() });
-    moveTerminalCash(store, { id: t.id, kind: 'load', amountCents: 10_000_000_000_000, nowMs: Date.now() });
-  }
-  // Each bench account opens with a deposit far above what the run withdraws (bench-mix.ts).
-  const writer = new LedgerWriter(store);
-  await Promise.all(
-    ids.map((accountId, i) =>
-      writer.submit((s) =>
-        applyMutation(
-          s,
-          { accountId, user: `acct${i}`, nowMs: Date.now(), terminal: terminals[0] ?? null, config: BENCH_CONFIG },
-          { id: `open${i}`, op: 'deposit', amountCents: BENCH_CONFIG.maxAmountCents },
-        ),
-      ),
-    ),
-  );
-  await writer.close();
-  return { store, ids, terminals };
-}
 
 async function measure(rowCache: boolean): Promise<void> {
   applyRowCacheMode(rowCache);
   const dir = await mkdtemp(join(tmpdir(), 'ledger-bench-'));
-  const { store, ids, terminals } = await setUp(dir);
+  const ledger = await setUp(dir);
+  const { store, ids } = ledger;
   for (const pragma of process.env.LEDGER_PRAGMAS?.split(';').filter(Boolean) ?? []) store.database.pragma(pragma);
   if (process.env.LEDGER_EXEC) store.database.exec(process.env.LEDGER_EXEC);
-  const shm = openSync(join(dir, 'ledger.db-shm'), 'r');
-  const autocheckpoint = store.database.pragma('wal_autocheckpoint', { simple: true }) as number;
-  const commits: number[] = [];
-  const frames: number[] = [];
-  const checkpointCommits: Array<[number, number]> = [];
-  const plainCommits: Array<[number, number]> = [];
-  let lastFrames = walFrames(shm);
-  let resets = 0;
-  const writer = new LedgerWriter(store, {
-    onBatch: (_size, ms) => {
-      commits.push(ms);
-      const now = walFrames(shm);
-      // SQLite checkpoints in the COMMIT that takes the WAL past wal_autocheckpoint pages; the
-      // next write then starts the WAL over.
-      const checkpointed = lastFrames < autocheckpoint && now >= autocheckpoint;
-      (checkpointed ? checkpointCommits : plainCommits).push([ms, lastCommitCpuUs]);
-      if (now < lastFrames) resets++;
-      frames.push(now < lastFrames ? now : now - lastFrames);
-      lastFrames = now;
+  const run = await runWriterBatches(ledger, {
+    batch,
+    batches,
+    lastCommitCpuUs: () => lastCommitCpuUs,
+    afterWarmUp: () => stats.clear(),
+    onRefusal: (code, request) => {
+      if (process.env.LEDGER_DEBUG) console.log(code, request);
     },
   });
-  let n = 0;
-  let refused = 0;
-  const submitOne = (i: number) => {
-    const a = i % ACCOUNTS;
-    const op = opAt(n);
-    const id = `s${a}-${n}`;
-    const request = (
-      op === 'transfer' ? { id, op, to: `acct${(a + 1) % ACCOUNTS}`, amountCents: 100 } : { id, op, amountCents: 100 }
-    ) as MutatingRequest;
-    n++;
-    const terminal = terminals[a % TERMINALS] as { id: string; fingerprint: string };
-    const audit = { actor: `acct${a}`, address: '127.0.0.1', terminal: terminal.id, sessionId: `sess${a}` };
-    const target = { accountId: ids[a] as number, user: `acct${a}`, nowMs: Date.now(), terminal };
-    return writer
-      .submit((s) =>
-        withOutbox(s.database, audit, request, () => applyMutation(s, { ...target, config: BENCH_CONFIG }, request)),
-      )
-      .then((outcome) => {
-        if (!outcome.ok) {
-          refused++;
-          if (process.env.LEDGER_DEBUG) console.log(outcome.code, request);
-        }
-      });
-  };
-  // Warm-up: every account has history, prepared statements and the JIT are warm.
-  for (let b = 0; b < 30; b++) await Promise.all(Array.from({ length: batch }, (_, i) => submitOne(b * batch + i)));
-  commits.length = 0;
-  frames.length = 0;
-  checkpointCommits.length = 0;
-  plainCommits.length = 0;
-  resets = 0;
-  refused = 0;
-  stats.clear();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (let b = 0; b < batches; b++)
-    await Promise.all(Array.from({ length: batch }, (_, i) => submitOne(b * batch + i)));
-  const elapsed = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const total = batch * batches;
+  const { total, commits, checkpointCommits, plainCommits } = run;
   const mean = commits.reduce((s, x) => s + x, 0) / commits.length;
-  const meanFrames = frames.reduce((s, x) => s + x, 0) / frames.length;
+  const lines = costLines(run, batch);
   console.log(
-    `writer: ${total} mutations in ${commits.length} commits of ${batch}; ${refused} refused; row cache ${rowCache ? 'on' : 'off'}\n` +
-      `  CPU ${((cpu.user + cpu.system) / total).toFixed(1)} µs per mutation (user ${(cpu.user / total).toFixed(1)}, system ${(cpu.system / total).toFixed(1)}); wall ${((elapsed * 1000) / total).toFixed(1)} µs per mutation\n` +
+    `writer: ${total} mutations in ${commits.length} commits of ${batch}; ${run.refused} refused; row cache ${rowCache ? 'on' : 'off'}\n` +
+      `${lines.cpu}\n` +
       `  ${mean.toFixed(2)} ms per commit inside the writer (${((mean * 1000) / batch).toFixed(1)} µs per mutation)\n` +
-      `  WAL ${meanFrames.toFixed(1)} pages per commit (${(meanFrames / batch).toFixed(2)} per mutation), ${resets} checkpoints`,
+      lines.wal,
   );
   if (stats.size > 0) {
     const mean = (xs: Array<[number, number]>, i: 0 | 1) =>
@@ -225,9 +109,8 @@ async function measure(rowCache: boolean): Promise<void> {
       );
     }
   }
-  await writer.close();
-  closeSync(shm);
-  measureBalanceReads(join(dir, 'ledger.db'), ids);
+  run.wal.close();
+  measureBalanceReads(ledger.path, ids);
   store.close();
   await rm(dir, { recursive: true, force: true });
 }
