@@ -71,8 +71,12 @@ export class LedgerWorkerClient {
   #dead: Error | null = null;
   #closed: Promise<void> | null = null;
   #onClosed: (() => void) | null = null;
+  #threadStat: string | null = null;
+
   /** The worker thread's /proc stat file, for its CPU time (server/thread-cpu.ts); null off Linux. */
-  threadStat: string | null = null;
+  get threadStat(): string | null {
+    return this.#threadStat;
+  }
 
   private constructor(worker: Worker, options: LedgerWorkerOptions) {
     this.#worker = worker;
@@ -111,7 +115,7 @@ export class LedgerWorkerClient {
           reject(message.type === 'failed' ? fromErrorInfo(message.error) : new Error('ledger worker did not start'));
           return;
         }
-        client.threadStat = message.threadStat;
+        client.#threadStat = message.threadStat;
         client.#attach();
         resolve(client);
       });
