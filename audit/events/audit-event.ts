@@ -20,11 +20,12 @@ export interface AuditEventInput {
   requestId?: string | null;
   /**
    * A teller session's served customer (protocol/README.md §5.2): the actor is the teller. Kept as null
-   * while the teller serves no one; absent from every event outside a teller session.
+   * while the teller serves no one; absent from every event outside a teller session (undefined
+   * counts as absent: neither JSON nor normalizing writes it).
    */
-  customer?: string | null;
-  /** Free-form context; keys that name secrets are censored at any depth. */
-  detail?: Record<string, unknown>;
+  customer?: string | null | undefined;
+  /** Free-form context; keys that name secrets are censored at any depth. Undefined counts as absent. */
+  detail?: Record<string, unknown> | undefined;
 }
 
 /** An event as both logs hold it. */
@@ -67,25 +68,42 @@ const MAX_FIELD_CHARS = 512;
  * call site cannot take the audit log (or the request it describes) down.
  */
 export function normalizeAuditEvent(input: AuditEventInput, seq: number, ts: string): AuditEvent {
+  return normalizedFields({ seq, ts }, input) as unknown as AuditEvent;
+}
+
+/**
+ * `kind` and then every optional field of `input` into `event`, in the order both logs write them.
+ * Written out field by field, not as a loop over the key list (keyed reads and writes, a set
+ * lookup per key): the ledger normalizes every outbox event. Measured under tsx on the event
+ * tests/bench/ledger-minimum.bench.ts stores: normalizedEventJson 2.15 → 1.49 µs per event.
+ */
+function normalizedFields(event: Record<string, unknown>, input: AuditEventInput): Record<string, unknown> {
   const source = (typeof input === 'object' && input !== null ? input : {}) as Partial<Record<string, unknown>>;
-  const kind = typeof source.kind === 'string' && source.kind.length > 0 ? clip(source.kind) : 'unknown';
-  const event: Record<string, unknown> = { seq, ts, kind };
-  // Field order is fixed by writing them in one pass over the same list every time.
-  for (const key of ORDERED_OPTIONAL_KEYS) {
-    const value = source[key];
-    // A teller session says so even while serving no one: `customer: null` (§5.2).
-    if (key === 'customer' && value === null && 'customer' in source) event.customer = null;
-    if (value === undefined || value === null) continue;
-    if (NUMBER_KEYS.has(key)) {
-      if (typeof value === 'number' && Number.isFinite(value)) event[key] = value;
-    } else if (key === 'detail') {
-      const detail = redactDetail(value);
-      if (detail !== undefined) event.detail = detail;
-    } else if (typeof value === 'string') {
-      event[key] = redactString(clip(value));
-    }
+  const kind = source.kind;
+  event.kind = typeof kind === 'string' && kind.length > 0 ? clip(kind) : 'unknown';
+  const { actor, address, terminal, sessionId, op, amountCents, outcome, code } = source;
+  if (typeof actor === 'string') event.actor = text(actor);
+  if (typeof address === 'string') event.address = text(address);
+  if (typeof terminal === 'string') event.terminal = text(terminal);
+  if (typeof sessionId === 'string') event.sessionId = text(sessionId);
+  if (typeof op === 'string') event.op = text(op);
+  if (typeof amountCents === 'number' && Number.isFinite(amountCents)) event.amountCents = amountCents;
+  if (typeof outcome === 'string') event.outcome = text(outcome);
+  if (typeof code === 'string') event.code = text(code);
+  const { balanceAfterCents, txId, requestId, customer, detail } = source;
+  if (typeof balanceAfterCents === 'number' && Number.isFinite(balanceAfterCents)) {
+    event.balanceAfterCents = balanceAfterCents;
   }
-  return event as unknown as AuditEvent;
+  if (typeof txId === 'string') event.txId = text(txId);
+  if (typeof requestId === 'string') event.requestId = text(requestId);
+  // A teller session says so even while serving no one: `customer: null` (§5.2).
+  if (typeof customer === 'string') event.customer = text(customer);
+  else if (customer === null && 'customer' in source) event.customer = null;
+  if (detail !== undefined && detail !== null) {
+    const redacted = redactDetail(detail);
+    if (redacted !== undefined) event.detail = redacted;
+  }
+  return event;
 }
 
 /**
@@ -96,12 +114,10 @@ export function normalizeAuditEvent(input: AuditEventInput, seq: number, ts: str
  */
 export type NormalizedEventJson = string & { readonly normalizedEventJson: unique symbol };
 
-/** What `JSON.stringify(normalizeAuditEvent(input, 0, ''))` starts with: seq and ts come first. */
-const NO_SEQ_TS = '{"seq":0,"ts":"",';
-
 /** The normalized, redacted JSON of `input` without seq and ts (see {@link NormalizedEventJson}). */
 export function normalizedEventJson(input: AuditEventInput): NormalizedEventJson {
-  return `{${JSON.stringify(normalizeAuditEvent(input, 0, '')).slice(NO_SEQ_TS.length)}` as NormalizedEventJson;
+  // The same text as cutting the seq and ts out of the whole event's JSON, without making it first.
+  return JSON.stringify(normalizedFields({}, input)) as NormalizedEventJson;
 }
 
 /**
@@ -127,23 +143,11 @@ export function eventJsonAt(event: NormalizedEventJson, seq: number, ts: string)
 
 const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-const ORDERED_OPTIONAL_KEYS = [
-  'actor',
-  'address',
-  'terminal',
-  'sessionId',
-  'op',
-  'amountCents',
-  'outcome',
-  'code',
-  'balanceAfterCents',
-  'txId',
-  'requestId',
-  'customer',
-  'detail',
-] as const;
-const NUMBER_KEYS: ReadonlySet<string> = new Set(EVENT_NUMBER_FIELDS);
-
 function clip(text: string): string {
   return text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}…` : text;
+}
+
+/** A string field as the logs hold it: clipped, and censored if it is a secret whatever its key. */
+function text(value: string): string {
+  return redactString(clip(value));
 }

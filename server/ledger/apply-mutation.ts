@@ -61,8 +61,9 @@ export function applyMutation(
   // other op drops it when its job ends (writer-row-cache.ts).
   if (request.op === 'deposit' || request.op === 'withdraw' || request.op === 'transfer')
     store.writerRows?.keepForThisJob();
-  const apply = () => applyInTransaction(store, ctx, request, prepared);
-  return store.database.inTransaction ? apply() : store.atomic(apply);
+  // No closure in a batch, where every mutation runs (one was made per call before).
+  if (store.database.inTransaction) return applyInTransaction(store, ctx, request, prepared);
+  return store.atomic(() => applyInTransaction(store, ctx, request, prepared));
 }
 
 function applyInTransaction(

@@ -24,46 +24,74 @@ export interface OutboxEnvelope {
   customer?: string | null;
 }
 
-/** The events a mutation is audited with: the request and its outcome, then any fraud alerts. */
+/**
+ * The events a mutation is audited with: the request and its outcome, then any fraud alerts.
+ * Each event is one object literal with its keys in the order the stored JSON has always had
+ * (kind, actor, address, terminal, sessionId, customer, op, …): a field that does not apply is
+ * undefined, which JSON.stringify and normalizing both leave out (tests/audit/outbox-event-text.test.ts
+ * fixes the text). Measured with tests/bench/ledger-minimum.bench.ts (34 300 3, three runs alternating
+ * with the spreads these were built with): real writer min 118–121 → 109–113 µs per mutation;
+ * on its own, under tsx, building the bench's events 4.4 → 0.15 µs, with their JSON and
+ * normalized text 9.9 → 2.4 µs.
+ */
 export function mutationAuditEvents(
   envelope: OutboxEnvelope,
   request: MutatingRequest,
   outcome: MutationOutcome,
 ): AuditEventInput[] {
-  const where = {
-    address: envelope.address,
-    terminal: envelope.terminal,
-    sessionId: envelope.sessionId,
-    ...(envelope.customer === undefined ? {} : { customer: envelope.customer }),
-  };
+  const { actor, address, terminal, sessionId, customer } = envelope;
   const amountCents = 'amountCents' in request ? request.amountCents : null;
-  const base = { kind: 'request', actor: envelope.actor, ...where, op: request.op, requestId: request.id, amountCents };
   let event: AuditEventInput;
   if (outcome.ok) {
     const { balanceCents, txId } = outcome.result;
     event = {
-      ...base,
+      kind: 'request',
+      actor,
+      address,
+      terminal,
+      sessionId,
+      customer,
+      op: request.op,
+      requestId: request.id,
+      amountCents,
       outcome: 'ok',
       balanceAfterCents: typeof balanceCents === 'number' ? balanceCents : null,
       txId: typeof txId === 'string' ? txId : null,
-      ...(outcome.replayed ? { detail: { replayed: true } } : {}),
+      detail: outcome.replayed ? { replayed: true } : undefined,
     };
   } else {
-    event = { ...base, outcome: 'error', code: outcome.code };
+    event = {
+      kind: 'request',
+      actor,
+      address,
+      terminal,
+      sessionId,
+      customer,
+      op: request.op,
+      requestId: request.id,
+      amountCents,
+      outcome: 'error',
+      code: outcome.code,
+    };
   }
-  const alerts = outcome.alerts.map(
-    (alert): AuditEventInput => ({
+  if (outcome.alerts.length === 0) return [event];
+  const events = [event];
+  for (const alert of outcome.alerts) {
+    events.push({
       kind: 'fraud_alert',
       // At the counter the teller is the actor; the alert's account is the customer served.
-      actor: envelope.customer === undefined ? alert.user : envelope.actor,
-      ...where,
+      actor: customer === undefined ? alert.user : actor,
+      address,
+      terminal,
+      sessionId,
+      customer,
       op: alert.op,
       amountCents: alert.amountCents,
       requestId: request.id,
       detail: { rule: alert.rule },
-    }),
-  );
-  return [event, ...alerts];
+    });
+  }
+  return events;
 }
 
 /** One outbox row as committed: the drain records `event` (JSON) under this id. */
@@ -112,5 +140,10 @@ export function withOutbox(
 ): AuditedOutcome {
   const outcome = apply();
   if (!envelope) return outcome;
-  return { ...outcome, outbox: writeOutbox(db, mutationAuditEvents(envelope, request, outcome)) };
+  const outbox = writeOutbox(db, mutationAuditEvents(envelope, request, outcome));
+  // A success as a literal: `{ ...outcome, outbox }` was 0.87 µs and this 0.04 µs (node, alone).
+  if (outcome.ok) {
+    return { ok: true, result: outcome.result, replayed: outcome.replayed, alerts: outcome.alerts, outbox };
+  }
+  return { ...outcome, outbox };
 }

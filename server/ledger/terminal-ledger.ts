@@ -87,6 +87,11 @@ function stmts(store: LedgerStore) {
 
 /** @internal A row as a record; the cash held is the account's negated balance (0, not -0, when empty). */
 export function toTerminalRecord(row: TerminalRow): TerminalRecord {
+  return terminalRecordOf(row, row.balance_cents);
+}
+
+/** @internal A terminals row and its cash account's balance (the writer's row cache holds them apart) as a record. */
+export function terminalRecordOf(row: Omit<TerminalRow, 'balance_cents'>, balanceCents: number): TerminalRecord {
   return {
     id: row.id,
     accountId: row.account_id,
@@ -94,7 +99,7 @@ export function toTerminalRecord(row: TerminalRow): TerminalRecord {
     fingerprint: row.fingerprint,
     enrolledAt: row.enrolled_at,
     revokedAt: row.revoked_at,
-    cashCents: 0 - row.balance_cents,
+    cashCents: 0 - balanceCents,
   };
 }
 

@@ -1,7 +1,7 @@
 /** The writer's row cache: account and terminal rows the money path would otherwise read again every batch. */
 import type Database from 'better-sqlite3';
-import type { AccountRow } from './ledger-records.js';
-import { type TerminalRecord, type TerminalRow, toTerminalRecord } from './terminal-ledger.js';
+import { ACCOUNT_COLUMNS, type AccountRow, withBalance } from './ledger-records.js';
+import { type TerminalRecord, type TerminalRow, terminalRecordOf } from './terminal-ledger.js';
 
 type Db = Database.Database;
 
@@ -25,6 +25,8 @@ interface Stamp {
 
 /** Rows kept at most (about 1 KiB each); past it the longest unwritten goes. */
 const MAX_CACHED_ACCOUNTS = 20_000;
+
+const spreadBalance = (row: AccountRow, write: BalanceWrite): AccountRow => ({ ...row, ...write });
 
 /** Called by the temp triggers below, once per changed row. */
 const EVICT_FN = 'ledger_row_cache_evict';
@@ -99,6 +101,8 @@ export class WriterRowCache {
   #stamp: Stamp | null = null;
   /** The counters at the open batch's start. */
   #started: Stamp | null = null;
+  /** How a balance write makes the row's next version: {@link withBalance} when the columns are the known ones. */
+  readonly #withBalance: (row: AccountRow, write: BalanceWrite) => AccountRow;
 
   constructor(
     db: Db,
@@ -121,6 +125,13 @@ export class WriterRowCache {
       totalChanges: db.prepare<[], number>('SELECT total_changes()').pluck(),
     };
     this.#schema = this.#sql.schemaVersion.get() as number;
+    // Prepared afresh: a statement prepared before an ALTER TABLE still lists the old columns.
+    const columns = db
+      .prepare('SELECT * FROM accounts WHERE id = ?')
+      .columns()
+      .map((c) => c.name);
+    const known = columns.length === ACCOUNT_COLUMNS.length && columns.every((c, k) => c === ACCOUNT_COLUMNS[k]);
+    this.#withBalance = known ? withBalance : spreadBalance;
   }
 
   /** Serving rows now (inside a validated batch). */
@@ -241,7 +252,8 @@ export class WriterRowCache {
       this.#terminals.set(id, meta);
     }
     const account = this.account(meta.account_id);
-    return account ? toTerminalRecord({ ...meta, balance_cents: account.balance_cents }) : null;
+    // Built from the two rows, not from a spread of them into a TerminalRow first.
+    return account ? terminalRecordOf(meta, account.balance_cents) : null;
   }
 
   /** A balance update of account `id` is about to run: note the row it starts from. */
@@ -258,7 +270,7 @@ export class WriterRowCache {
     const before = this.#writing;
     this.#writing = undefined;
     if (before && result && this.#generation === this.#writingGeneration + 1 && this.#lastEvicted === id) {
-      this.#put({ ...before, ...result });
+      this.#put(this.#withBalance(before, result));
     }
   }
 

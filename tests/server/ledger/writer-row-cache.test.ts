@@ -277,3 +277,36 @@ describe('writer row cache in the ledger worker', () => {
     writer = new LedgerWriter(fx.store);
   });
 });
+
+describe('writer row cache: a balance write-through', () => {
+  /** Alice's row as a batch serves it right after her deposit wrote it through, and as SQLite holds it. */
+  async function servedAndHeld(store: LedgerStore, own: LedgerWriter) {
+    const deposit = own.submit((s) =>
+      applyMutation(
+        s,
+        { accountId: alice, user: 'alice', nowMs: fx.clock.now, config: config(), terminal: TEST_TERMINAL },
+        { id: freshId(), op: 'deposit', amountCents: 7 },
+      ),
+    );
+    // The same batch: served from the cache, as the deposit's RETURNING left it.
+    const served = own.submit((s) => ({ ...s.accountRow(alice) }));
+    expect(balanceOf(await deposit)).toBe(7);
+    return { served: await served, held: store.database.prepare('SELECT * FROM accounts WHERE id = ?').get(alice) };
+  }
+
+  it('keeps every column of the row', async () => {
+    const { served, held } = await servedAndHeld(fx.store, writer);
+    expect(served).toEqual(held);
+    expect(Object.keys(served)).toEqual(Object.keys(held as object));
+  });
+
+  it('keeps a column the code does not know, added before the writer started', async () => {
+    await writer.close();
+    const store = fx.reopen();
+    store.database.exec(`ALTER TABLE accounts ADD COLUMN note TEXT NOT NULL DEFAULT 'kept'`);
+    writer = new LedgerWriter(store);
+    const { served, held } = await servedAndHeld(store, writer);
+    expect(served).toMatchObject({ balance_cents: 7, note: 'kept' });
+    expect(served).toEqual(held);
+  });
+});
