@@ -16,9 +16,13 @@ export const DEFAULT_BUSY_RETRY_BUDGET_MS = 120_000;
 /** Wait after a SERVER_BUSY that did not say how long (ms). */
 export const DEFAULT_BUSY_WAIT_MS = 1_000;
 
-/** `ms` scaled by a random factor in [0.5, 1.5), rounded; `random` returning 0.5 gives `ms` itself. */
+/**
+ * `ms` scaled by a random factor in [0.5, 1.5), rounded; `random` returning 0.5 gives `ms` itself.
+ * Rounding alone would reach 1.5 × `ms` for a factor just under it (1000 × 1.4999 → 1500), so the
+ * top is held below it.
+ */
 export function jittered(ms: number, random: () => number = Math.random): number {
-  return Math.max(0, Math.round(ms * (0.5 + random())));
+  return Math.max(0, Math.min(Math.round(ms * (0.5 + random())), Math.ceil(ms * 1.5) - 1));
 }
 
 /** Longest wait between a session's reconnects and SERVER_BUSY retries (ms). */

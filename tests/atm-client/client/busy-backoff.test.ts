@@ -9,6 +9,10 @@ describe('jitter', () => {
     expect(jittered(1_000, () => 0)).toBe(500);
     expect(jittered(1_000, () => 0.5)).toBe(1_000);
     expect(jittered(1_000, () => 0.999)).toBe(1_499);
+    // A random source just under 1 rounds up to 1.5 × the base, which is past the range.
+    expect(jittered(1_000, () => 0.9999)).toBe(1_499);
+    expect(jittered(3, () => 0.9999)).toBe(4);
+    expect(jittered(0, () => 0.9999)).toBe(0);
     const waits = new Set(Array.from({ length: 50 }, () => jittered(1_000)));
     expect(waits.size).toBeGreaterThan(10);
     for (const wait of waits) expect(wait >= 500 && wait < 1_500).toBe(true);
