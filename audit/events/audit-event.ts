@@ -14,9 +14,9 @@ export interface AuditEventInput {
   amountCents?: number | null;
   outcome?: 'ok' | 'error' | null;
   /** The protocol error code (e.g. INSUFFICIENT_FUNDS): not a secret, kept as is. */
-  code?: string | null;
-  balanceAfterCents?: number | null;
-  txId?: string | null;
+  code?: string | null | undefined;
+  balanceAfterCents?: number | null | undefined;
+  txId?: string | null | undefined;
   requestId?: string | null;
   /**
    * A teller session's served customer (protocol/README.md §5.2): the actor is the teller. Kept as null

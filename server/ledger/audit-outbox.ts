@@ -41,39 +41,25 @@ export function mutationAuditEvents(
 ): AuditEventInput[] {
   const { actor, address, terminal, sessionId, customer } = envelope;
   const amountCents = 'amountCents' in request ? request.amountCents : null;
-  let event: AuditEventInput;
-  if (outcome.ok) {
-    const { balanceCents, txId } = outcome.result;
-    event = {
-      kind: 'request',
-      actor,
-      address,
-      terminal,
-      sessionId,
-      customer,
-      op: request.op,
-      requestId: request.id,
-      amountCents,
-      outcome: 'ok',
-      balanceAfterCents: typeof balanceCents === 'number' ? balanceCents : null,
-      txId: typeof txId === 'string' ? txId : null,
-      detail: outcome.replayed ? { replayed: true } : undefined,
-    };
-  } else {
-    event = {
-      kind: 'request',
-      actor,
-      address,
-      terminal,
-      sessionId,
-      customer,
-      op: request.op,
-      requestId: request.id,
-      amountCents,
-      outcome: 'error',
-      code: outcome.code,
-    };
-  }
+  // One literal for both outcomes: the fields that do not apply are undefined and leave the text,
+  // so a success keeps outcome, balanceAfterCents, txId, detail and a refusal outcome, code.
+  const result = outcome.ok ? outcome.result : undefined;
+  const event: AuditEventInput = {
+    kind: 'request',
+    actor,
+    address,
+    terminal,
+    sessionId,
+    customer,
+    op: request.op,
+    requestId: request.id,
+    amountCents,
+    outcome: outcome.ok ? 'ok' : 'error',
+    code: outcome.ok ? undefined : outcome.code,
+    balanceAfterCents: result ? (typeof result.balanceCents === 'number' ? result.balanceCents : null) : undefined,
+    txId: result ? (typeof result.txId === 'string' ? result.txId : null) : undefined,
+    detail: outcome.ok && outcome.replayed ? { replayed: true } : undefined,
+  };
   if (outcome.alerts.length === 0) return [event];
   const events = [event];
   for (const alert of outcome.alerts) {

@@ -2,30 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { normalizedEventJson } from '../../audit/index.js';
 import { mutationAuditEvents, type OutboxEnvelope } from '../../server/ledger/audit-outbox.js';
 import type { MutatingRequest, MutationOutcome } from '../../server/ledger/index.js';
+import { ALERT, deposit, ENVELOPE, IDLE_TELLER, ok, REMOTE, TELLER, transfer } from './outbox-fixtures.js';
 
 // The text an outbox row stores, and the normalized text the logs get, fixed byte for byte: the
 // stored size steers the simulation's disk-full runs, and both logs must read as they always have.
-const ENVELOPE: OutboxEnvelope = { actor: 'alice', address: '10.1.2.3', terminal: 'ATM-7', sessionId: 's-42' };
-const TELLER: OutboxEnvelope = { ...ENVELOPE, actor: 'teller1', customer: 'bob' };
-const IDLE_TELLER: OutboxEnvelope = { ...ENVELOPE, actor: 'teller1', customer: null };
-const REMOTE: OutboxEnvelope = { actor: 'carol', address: null, terminal: null, sessionId: null };
-const ALERT = {
-  rule: 'LARGE_AMOUNT' as const,
-  user: 'alice',
-  op: 'deposit' as const,
-  amountCents: 900_000,
-  detail: 'big',
-};
-const deposit: MutatingRequest = { id: 'dep-1', op: 'deposit', amountCents: 900_000 };
-const transfer = { id: 'tr-1', op: 'transfer', to: 'bob', amountCents: 250 } as MutatingRequest;
-const ok = (extra: Partial<Extract<MutationOutcome, { ok: true }>> = {}): MutationOutcome => ({
-  ok: true,
-  result: { balanceCents: 901_000, txId: 'T000000000042' },
-  replayed: false,
-  alerts: [],
-  ...extra,
-});
-
 const WHERE = '"address":"10.1.2.3","terminal":"ATM-7","sessionId":"s-42"';
 const DEPOSIT_OK =
   '"op":"deposit","requestId":"dep-1","amountCents":900000,"outcome":"ok","balanceAfterCents":901000,"txId":"T000000000042"';

@@ -12,16 +12,12 @@ import {
   verifySegments,
   withDetailNumber,
 } from '../../audit/index.js';
-import {
-  mutationAuditEvents,
-  type OutboxEnvelope,
-  type OutboxRow,
-  writeOutbox,
-} from '../../server/ledger/audit-outbox.js';
+import { mutationAuditEvents, type OutboxRow, writeOutbox } from '../../server/ledger/audit-outbox.js';
 import { AuditOutboxDrain, withOutboxId } from '../../server/ledger/audit-outbox-drain.js';
-import { type LedgerStore, type MutatingRequest, type MutationOutcome, openLedger } from '../../server/ledger/index.js';
+import { type LedgerStore, type MutatingRequest, openLedger } from '../../server/ledger/index.js';
 import { DeferredAudit } from '../../server/setup/deferred-audit.js';
 import { makeKeys, removeTempDirs, segmentFiles, tempDir } from './audit-fixtures.js';
+import { ALERT, deposit, ENVELOPE, IDLE_TELLER, ok, REMOTE, TELLER, transfer } from './outbox-fixtures.js';
 
 // The outbox's fast path (rows normalized in the ledger's thread, recorded as text on the main
 // thread) must write exactly the lines the parse-and-normalize path writes for the same events.
@@ -32,27 +28,6 @@ afterEach(async () => {
 });
 
 const AT = new Date('2026-03-04T05:06:07.089Z');
-const ENVELOPE: OutboxEnvelope = { actor: 'alice', address: '10.1.2.3', terminal: 'ATM-7', sessionId: 's-42' };
-const TELLER: OutboxEnvelope = { ...ENVELOPE, actor: 'teller1', customer: 'bob' };
-const IDLE_TELLER: OutboxEnvelope = { ...ENVELOPE, actor: 'teller1', customer: null };
-const REMOTE: OutboxEnvelope = { actor: 'carol', address: null, terminal: null, sessionId: null };
-const ALERT = {
-  rule: 'LARGE_AMOUNT' as const,
-  user: 'alice',
-  op: 'deposit' as const,
-  amountCents: 900_000,
-  detail: 'big',
-};
-
-const deposit: MutatingRequest = { id: 'dep-1', op: 'deposit', amountCents: 900_000 };
-const transfer = { id: 'tr-1', op: 'transfer', to: 'bob', amountCents: 250 } as MutatingRequest;
-const ok = (extra: Partial<Extract<MutationOutcome, { ok: true }>> = {}): MutationOutcome => ({
-  ok: true,
-  result: { balanceCents: 901_000, txId: 'tx-0000000042' },
-  replayed: false,
-  alerts: [],
-  ...extra,
-});
 
 /** Every shape the outbox carries, and shapes it could carry: detail, secrets, long fields, odd values. */
 function outboxEvents(): AuditEventInput[] {
